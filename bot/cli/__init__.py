@@ -1,0 +1,45 @@
+"""`policybot` command line. Each module in COMMAND_MODULES adds its own sub-commands.
+
+The console chat is just another front end over the same core the Slack and Teams apps use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module exposes `register(subparsers)`; parsers set `func=callable(args) -> int`.
+COMMAND_MODULES = [
+    "bot.cli.policy",  # ask, chat, index, corpus, eval
+    "bot.cli.serve",  # serve slack|teams
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policybot",
+        description="School policy assistant: cited answers, concern reports, relationship declarations.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

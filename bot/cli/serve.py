@@ -1,0 +1,27 @@
+"""`policybot serve slack|teams`: the chat front ends live in handlers/ and are imported only here,
+at run time, so the core never depends on a chat SDK."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+DEFAULT_PORTS = {"slack": 3000, "teams": 3978}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the Slack or Teams app")
+    p.add_argument("platform", choices=sorted(DEFAULT_PORTS), help="which chat platform to serve")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=None, help="port (default 3000 Slack, 3978 Teams)")
+    p.add_argument(
+        "--socket", action="store_true", help="Slack only: Socket Mode (needs SLACK_APP_TOKEN)"
+    )
+    p.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.port is None:
+        args.port = DEFAULT_PORTS[args.platform]
+    server = importlib.import_module(f"handlers.{args.platform}.server")
+    return int(server.serve(args) or 0)

@@ -1,0 +1,284 @@
+"""The school's settings: a TOML file (``POLICYBOT_CONFIG``) plus environment secrets,
+validated once at start. Errors name the file and the key.
+
+Example ``/etc/policybot.toml``::
+
+    [school]
+    name = "Hill Top Primary"
+
+    [people.headteacher]
+    name = "Kate Baskeyfield"
+    slack_user = "U0123ABCD"
+    teams_user = "3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77"   # Azure AD object id
+    email = "head@hilltop.sch.uk"
+
+    [people.chair_of_governors]
+    name = "..."
+    [people.safeguarding_lead]
+    name = "..."
+
+    [retrieval]
+    model = "/opt/models/all-MiniLM-L6-v2"
+
+    [storage]
+    data_dir = "/var/lib/policybot"
+
+Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
+POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
+database). Environment values win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bot
+
+ROLES = ("headteacher", "chair_of_governors", "safeguarding_lead")
+PERSON_KEYS = ("name", "slack_user", "teams_user", "email")
+SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+TEAMS_USER_RE = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|29:[A-Za-z0-9_\-]{4,})$"
+)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEFAULT_DATA_DIR = "~/.local/share/policybot"
+ALLOWED = {
+    "school": {"name"},
+    "people": set(ROLES),
+    "retrieval": {"model"},
+    "storage": {"data_dir"},
+}
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message names the file (or variable) and the key."""
+
+
+@dataclass(frozen=True)
+class Person:
+    role: str
+    name: str
+    slack_user: str | None
+    teams_user: str | None
+    email: str | None = None
+
+    def address(self, platform: str) -> str | None:
+        """This person's user id on ``platform`` ("slack" | "teams"), or None."""
+        if platform == "slack":
+            return self.slack_user
+        if platform == "teams":
+            return self.teams_user
+        return None
+
+    @property
+    def label(self) -> str:
+        """e.g. "Kate Baskeyfield (Headteacher)"."""
+        from bot.reports.models import ROLE_LABELS
+
+        return f"{self.name} ({ROLE_LABELS.get(self.role, self.role)})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path | None
+    school_name: str
+    data_dir: Path
+    corpus_dir: Path
+    model: str | None
+    people: dict[str, Person] = field(default_factory=dict)
+    key: bytes | None = field(default=None, repr=False)  # Fernet key; never printed
+    key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "policybot.db"
+
+    def reports_unavailable(self) -> str | None:
+        """Why reports cannot be accepted, for the user; None when they can."""
+        if self.config_path is None:
+            return (
+                "Reports are not set up yet: the school's configuration (POLICYBOT_CONFIG) "
+                "does not say who receives them. Nothing was saved; please tell the "
+                "headteacher in person."
+            )
+        if self.key is None:
+            return (
+                "Reports are not set up yet: no encryption key is configured "
+                "(POLICYBOT_KEY or POLICYBOT_KEY_FILE). Nothing was saved; please tell the "
+                "headteacher in person."
+            )
+        return None
+
+
+def default_corpus_dir() -> Path:
+    return Path(bot.__file__).resolve().parents[1] / "policy_corpus"
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Read env + TOML, validate everything, create the data dir (0700). Raises ConfigError."""
+    config_path: Path | None = None
+    data: dict[str, Any] = {}
+    raw_config = env.get("POLICYBOT_CONFIG", "").strip()
+    if raw_config:
+        config_path = Path(raw_config).expanduser()
+        data = _read_toml(config_path)
+    where = str(config_path) if config_path else "POLICYBOT_CONFIG"
+    _check_keys(where, data)
+
+    school = data.get("school", {})
+    school_name = _opt_str(where, "school.name", school.get("name")) or "the school"
+    people = {role: _person(where, role, table) for role, table in data.get("people", {}).items()}
+
+    retrieval = data.get("retrieval", {})
+    model = env.get("POLICYBOT_MODEL", "").strip() or _opt_str(
+        where, "retrieval.model", retrieval.get("model")
+    )
+
+    storage = data.get("storage", {})
+    data_dir_raw = (
+        env.get("POLICYBOT_DATA_DIR", "").strip()
+        or _opt_str(where, "storage.data_dir", storage.get("data_dir"))
+        or DEFAULT_DATA_DIR
+    )
+    data_dir = Path(data_dir_raw).expanduser()
+    _make_private_dir(data_dir)
+
+    corpus_raw = env.get("POLICYBOT_CORPUS_DIR", "").strip()
+    corpus_dir = Path(corpus_raw).expanduser() if corpus_raw else default_corpus_dir()
+    if corpus_raw and not corpus_dir.is_dir():
+        raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
+
+    key, key_source = _load_key(env)
+    return Settings(
+        config_path=config_path,
+        school_name=school_name,
+        data_dir=data_dir,
+        corpus_dir=corpus_dir,
+        model=model,
+        people=people,
+        key=key,
+        key_source=key_source,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (POLICYBOT_CONFIG)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _check_keys(where: str, data: dict[str, Any]) -> None:
+    for section, value in data.items():
+        if section not in ALLOWED:
+            raise ConfigError(
+                f"{where}: {section}: unknown section (expected one of "
+                f"{', '.join(sorted(ALLOWED))})"
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: {section}: must be a table, e.g. [{section}]")
+        for key in value:
+            if key not in ALLOWED[section]:
+                what = "role" if section == "people" else "key"
+                raise ConfigError(
+                    f"{where}: {section}.{key}: unknown {what} (expected one of "
+                    f"{', '.join(sorted(ALLOWED[section]))})"
+                )
+
+
+def _opt_str(where: str, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key}: must be a string")
+    return value.strip() or None
+
+
+def _person(where: str, role: str, table: Any) -> Person:
+    prefix = f"people.{role}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: {prefix}: must be a table, e.g. [{prefix}]")
+    for key in table:
+        if key not in PERSON_KEYS:
+            raise ConfigError(
+                f"{where}: {prefix}.{key}: unknown key (expected one of {', '.join(PERSON_KEYS)})"
+            )
+    name = _opt_str(where, f"{prefix}.name", table.get("name"))
+    if not name:
+        raise ConfigError(f"{where}: {prefix}.name: required (the person's name)")
+    slack_user = _opt_str(where, f"{prefix}.slack_user", table.get("slack_user"))
+    if slack_user and not SLACK_USER_RE.match(slack_user):
+        raise ConfigError(
+            f"{where}: {prefix}.slack_user: must be a Slack user id like U0123ABCD "
+            f"(Profile → ⋮ → Copy member ID), got {slack_user!r}"
+        )
+    teams_user = _opt_str(where, f"{prefix}.teams_user", table.get("teams_user"))
+    if teams_user and not TEAMS_USER_RE.match(teams_user):
+        raise ConfigError(
+            f"{where}: {prefix}.teams_user: must be the person's Azure AD object id, a GUID "
+            f"like 3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77, got {teams_user!r}"
+        )
+    if teams_user and not teams_user.startswith("29:"):
+        teams_user = teams_user.lower()
+    email = _opt_str(where, f"{prefix}.email", table.get("email"))
+    if email and not EMAIL_RE.match(email):
+        raise ConfigError(f"{where}: {prefix}.email: must be an email address, got {email!r}")
+    if not slack_user and not teams_user:
+        raise ConfigError(
+            f"{where}: {prefix}: needs slack_user or teams_user so reports can reach {name}"
+        )
+    return Person(role=role, name=name, slack_user=slack_user, teams_user=teams_user, email=email)
+
+
+def _make_private_dir(path: Path) -> None:
+    try:
+        existed = path.exists()
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not existed:
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise ConfigError(f"POLICYBOT_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+    if not path.is_dir():
+        raise ConfigError(f"POLICYBOT_DATA_DIR: {path} is not a directory")
+
+
+def _load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:
+    from cryptography.fernet import Fernet
+
+    raw = env.get("POLICYBOT_KEY", "").strip()
+    source = "POLICYBOT_KEY"
+    if not raw:
+        key_file = env.get("POLICYBOT_KEY_FILE", "").strip()
+        if not key_file:
+            return None, ""
+        path = Path(key_file).expanduser()
+        source = str(path)
+        try:
+            raw = path.read_text().strip()
+        except FileNotFoundError:
+            raise ConfigError(
+                f"POLICYBOT_KEY_FILE: {path}: file not found "
+                "(create one with `policybot key generate --file PATH`)"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"POLICYBOT_KEY_FILE: {path}: cannot read: {exc.strerror}") from None
+    try:
+        Fernet(raw.encode())
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"{source}: not a valid Fernet key (32 url-safe base64-encoded bytes; "
+            "create one with `policybot key generate`)"
+        ) from None
+    return raw.encode(), source

@@ -1,0 +1,232 @@
+"""The platform-neutral vocabulary of concern reports and relationship declarations.
+
+Front ends (Slack, Teams, CLI) build a :class:`ConcernForm` or :class:`DeclarationForm` from
+what the user typed, call :class:`bot.reports.service.ReportService`, and render what comes
+back (:class:`Receipt`, :class:`ActionResult`, :class:`Summary`, :class:`ReportDetail`).
+Recipients are reached through a :class:`Notifier` each front end registers; it is handed a
+:class:`Notice` (plain text only: front ends escape it for their markup with
+``bot.reports.neutralise.slack_escape`` / ``teams_escape``).
+
+Errors a front end must handle when submitting:
+
+- :class:`FormError` (a ``ValueError``): ``.errors`` maps a form field name (exactly the
+  dataclass field names below) to a message to show on that field. Nothing was stored.
+- :class:`SubmissionRefused`: reports cannot be accepted right now (no config, no recipient
+  configured, no encryption key). ``str(exc)`` is the message for the user. Nothing was stored.
+  ``FormError`` is a subclass, so ``except SubmissionRefused`` catches both.
+
+Identity: ``Actor.user_id`` is the Slack user id (``U0123ABCD``) on Slack, the Azure AD object
+id (``from.aadObjectId``, a GUID) on Teams, and the acting role (``"headteacher"``) for the CLI.
+Recipients are matched against the ``slack_user`` / ``teams_user`` in the school's config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol, runtime_checkable
+
+PLATFORMS = ("slack", "teams", "cli")
+PLATFORM_LABELS = {"slack": "Slack", "teams": "Teams", "cli": "the command line"}
+
+CONCERN_CATEGORIES: dict[str, str] = {
+    "cyberbullying": "Cyberbullying",
+    "trolling": "Trolling",
+    "indecent_images": "Inappropriate or indecent images",
+    "radicalisation": "Radicalisation / Prevent",
+    "contact_with_student": "Inappropriate contact with a student",
+    "data_breach": "Confidentiality or data breach",
+    "discriminatory": "Discriminatory or offensive content",
+    "other": "Other",
+}
+# Categories that are always urgent (also routed to the designated safeguarding lead).
+URGENT_CATEGORIES = frozenset({"indecent_images", "radicalisation"})
+
+RELATIONSHIPS: dict[str, str] = {
+    "child": "Child",
+    "grandchild": "Grandchild",
+    "niece_nephew": "Niece or nephew",
+    "sibling": "Sibling",
+    "other": "Other",
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "headteacher": "Headteacher",
+    "chair_of_governors": "Chair of Governors",
+    "safeguarding_lead": "Designated Safeguarding Lead",
+}
+
+# Field limits in characters (after trimming). Front ends may use them for max_length.
+LIMITS: dict[str, int] = {
+    "description": 4000,
+    "occurred_on": 100,
+    "where": 200,
+    "link": 1000,
+    "people_involved": 1000,
+    "evidence": 10,  # number of files
+    "evidence_name": 200,
+    "evidence_ref": 1000,
+    "student_name": 100,
+    "year_group": 50,
+    "platforms": 20,  # number of platforms
+    "platform": 50,
+    "notes": 2000,
+    "note": 2000,  # a recipient's note on a record
+    "display_name": 200,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    platform: str  # "slack" | "teams" | "cli"
+    user_id: str  # Slack user id, Teams AAD object id, or the CLI's acting role
+    display_name: str = ""  # shown to recipients; encrypted at rest
+
+
+@dataclass
+class Evidence:
+    name: str  # file name as uploaded
+    ref: str  # platform file id or URL
+
+
+@dataclass
+class ConcernForm:
+    category: str  # a key of CONCERN_CATEGORIES
+    description: str
+    occurred_on: str = ""  # free text or ISO date
+    where: str = ""  # platform / place, e.g. "Facebook group"
+    link: str = ""
+    people_involved: str = ""
+    immediate_risk: bool = False  # "a child may be at immediate risk"
+    about_headteacher: bool = False  # "this concern is about the headteacher"
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class DeclarationForm:
+    student_name: str
+    year_group: str  # class or year group
+    relationship: str  # a key of RELATIONSHIPS
+    platforms: list[str] = field(default_factory=list)  # social media contact, e.g. ["Facebook"]
+    notes: str = ""
+
+
+class SubmissionRefused(Exception):
+    """The report was not accepted and nothing was stored; ``str(exc)`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class FormError(SubmissionRefused, ValueError):
+    """Bad input. ``errors`` maps form field name -> message to show on that field."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()) or "Please check the form.")
+
+
+class RecipientUnreachable(Exception):  # noqa: N818 - reads as a state, not an error
+    """Raised by a notifier when it cannot reach the person *yet* (e.g. Teams has no
+    conversation reference for them until they open the bot). The outbox keeps the notice
+    queued; ``ReportService.wake()`` retries at once when the notifier learns the address."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str  # e.g. "C-2026-0007"
+    kind: str  # "concern" | "declaration"
+    urgent: bool
+    delivery_pending: bool  # True until every recipient has been sent it
+    recipients: list[str]  # role labels, e.g. ["Headteacher"]
+    message: str  # what to tell the submitter (plain text)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one person is sent. All strings are plain text: control characters stripped,
+    lengths capped, links defanged. Front ends escape them for their own markup."""
+
+    reference: str
+    notice_type: str  # "concern" | "declaration" | "acknowledged" | "note" | "closed"
+    urgent: bool
+    title: str
+    lines: list[tuple[str, str]]  # (label, value)
+    actions: tuple[str, ...] = ()  # e.g. ("acknowledge", "note"); buttons to offer
+    text: str = ""  # plain-text fallback summarising the notice
+    recipient_role: str = ""  # role of the person it is for ("" for the submitter)
+
+
+@dataclass(frozen=True)
+class Address:
+    platform: str  # "slack" | "teams"
+    user_id: str
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Sends one notice to one person by direct message (never to a channel).
+
+    Raise on any failure (the outbox retries later with backoff); raise
+    :class:`RecipientUnreachable` when the person cannot be reached yet. The same
+    ``idempotency_key`` is passed on every retry of the same notice: use it to avoid
+    sending a duplicate when the platform allows (e.g. remember keys already sent)."""
+
+    platform: str
+
+    def send(self, to: Address, notice: Notice, idempotency_key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str  # plain text for the person who acted
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One row of a listing. Built from unencrypted columns only."""
+
+    reference: str
+    kind: str  # "concern" | "declaration"
+    status: str  # "open" | "acknowledged" | "closed"
+    urgent: bool
+    created_at: str  # ISO 8601 UTC
+    label: str  # category label (concern) or relationship label (declaration)
+    about_headteacher: bool = False
+    acknowledged_by: str = ""  # e.g. "Kate Baskeyfield (Headteacher)"
+    acknowledged_at: str = ""
+    recipients: tuple[str, ...] = ()  # role labels
+    delivery_pending: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    at: str
+    author: str  # e.g. "Kate Baskeyfield (Headteacher)"
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    """A whole record, decrypted, for a recipient (or its own submitter, without notes)."""
+
+    summary: Summary
+    submitted_by: str  # display name and platform
+    fields: list[tuple[str, str]]  # (label, value) plain text, not neutralised for markup
+    evidence: list[Evidence]
+    notes: list[Note]
+    closed_by: str = ""
+    closed_at: str = ""
+
+    @property
+    def reference(self) -> str:
+        return self.summary.reference
+
+
+class DeliveryStatus(NamedTuple):
+    role: str  # "headteacher" ... or "submitter"
+    platform: str
+    status: str  # "pending" | "sending" | "sent" | "recipient not reachable on Teams"
+    attempts: int
+    last_error: str

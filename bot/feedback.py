@@ -1,0 +1,123 @@
+"""Helpful / not-helpful votes on answers, so the headteacher can see which policy questions
+staff find unclear. Platform-neutral: Slack and Teams buttons both call :meth:`FeedbackLog.record`.
+
+Questions can hold names, so their text is stored encrypted with the school's key; without a key
+only a hash is kept and the listing says so. Votes live in their own small SQLite file beside the
+reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+NOT_KEPT = "(question text not kept: no encryption key configured)"
+QUESTION_LIMIT = 1000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    question_hash TEXT NOT NULL,
+    question_enc BLOB,
+    helpful INTEGER NOT NULL,
+    platform TEXT NOT NULL,
+    user_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_question ON feedback (question_hash);
+"""
+
+
+@dataclass(frozen=True)
+class UnclearQuestion:
+    question: str
+    not_helpful: int
+    helpful: int
+    last_at: str
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalise(question: str) -> str:
+    return " ".join(question.split())[:QUESTION_LIMIT]
+
+
+class FeedbackLog:
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
+        self.path = Path(path)
+        self._fernet = None
+        if key:
+            from cryptography.fernet import Fernet
+
+            self._fernet = Fernet(key)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        with self._lock, self._db:
+            self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FeedbackLog:
+        return cls(settings.data_dir / "feedback.db", settings.key)
+
+    def record(
+        self,
+        *,
+        question: str,
+        helpful: bool,
+        platform: str,
+        user_id: str,
+        at: datetime | None = None,
+    ) -> None:
+        """One vote. The same person voting again on the same question replaces their vote."""
+        question = normalise(question)
+        if not question:
+            return
+        qhash = _hash(question.casefold())
+        uhash = _hash(f"{platform}:{user_id}")
+        enc = self._fernet.encrypt(question.encode()) if self._fernet else None
+        when = (at or datetime.now(UTC)).isoformat(timespec="seconds")
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM feedback WHERE question_hash = ? AND user_hash = ?", (qhash, uhash)
+            )
+            self._db.execute(
+                "INSERT INTO feedback (at, question_hash, question_enc, helpful, platform, "
+                "user_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                (when, qhash, enc, int(helpful), platform, uhash),
+            )
+
+    def unclear(self, limit: int = 10) -> list[UnclearQuestion]:
+        """Questions with at least one not-helpful vote, most not-helpful first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT question_hash, SUM(1 - helpful), SUM(helpful), MAX(at), "
+                "MAX(question_enc) FROM feedback GROUP BY question_hash "
+                "HAVING SUM(1 - helpful) > 0 ORDER BY 2 DESC, 4 DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            UnclearQuestion(self._decrypt(enc), int(bad), int(good), last)
+            for _, bad, good, last, enc in rows
+        ]
+
+    def _decrypt(self, enc: bytes | None) -> str:
+        if enc is None or self._fernet is None:
+            return NOT_KEPT
+        try:
+            return self._fernet.decrypt(enc).decode()
+        except Exception:  # a rotated key: the vote still counts, the text is gone
+            return NOT_KEPT
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -213,7 +213,7 @@ class ReportDetail:
 
     summary: Summary
     submitted_by: str  # display name and platform
-    fields: list[tuple[str, str]]  # (label, value) plain text, not neutralised for markup
+    fields: list[tuple[str, str]]  # (label, value) plain text via neutralise.clean (links defanged)
     evidence: list[Evidence]
     notes: list[Note]
     closed_by: str = ""

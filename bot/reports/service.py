@@ -6,95 +6,824 @@ Contract for front ends:
 - ``submit_concern(form, reporter) -> Receipt`` and ``declare_relationship(form, declarant)
   -> Receipt`` raise :class:`~bot.reports.models.FormError` (field errors) or
   :class:`~bot.reports.models.SubmissionRefused` (not configured / nobody to route to);
-  in both cases nothing is stored. Otherwise the record and its outbox rows are committed
-  in one transaction before any delivery is attempted, and the receipt carries the reference.
+  in both cases nothing is stored. Otherwise the record, its audit entry and one outbox row
+  per recipient are committed in ONE transaction before any delivery is attempted, and the
+  receipt carries the reference.
 - ``acknowledge`` / ``add_note`` / ``close`` return ``ActionResult``; only the record's
   recipients may act (anyone else gets ``ok=False`` and nothing changes).
 - Register a notifier per platform with ``register_notifier``; the delivery worker
-  (``start_delivery_worker``) sends notices by direct message with retries + backoff.
-  Notifiers raise ``RecipientUnreachable`` while a person cannot be reached yet; call
-  ``wake()`` when you learn a new conversation reference.
+  (``start_delivery_worker``) sends notices by direct message with retries, exponential
+  backoff and jitter, across restarts, until each is sent. Notifiers raise
+  ``RecipientUnreachable`` while a person cannot be reached yet; call ``wake()`` when you
+  learn a new conversation reference.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
+
+Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``.
+A row left ``sending`` by a crash becomes due again when its lease expires and is re-sent
+with the SAME idempotency key, so a notifier that remembers keys never sends twice.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 import threading
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from bot.config import Settings
+from bot.reports import audit, forms, notices
 from bot.reports.models import (
+    CONCERN_CATEGORIES,
+    LIMITS,
+    PLATFORM_LABELS,
+    RELATIONSHIPS,
+    ROLE_LABELS,
+    URGENT_CATEGORIES,
     ActionResult,
     Actor,
+    Address,
     ConcernForm,
     DeclarationForm,
     DeliveryStatus,
+    Evidence,
+    Note,
+    Notice,
     Notifier,
     Receipt,
+    RecipientUnreachable,
     ReportDetail,
+    SubmissionRefused,
     Summary,
 )
+from bot.reports.neutralise import clean
+from bot.reports.routing import Recipient, route
 from bot.store import Store
 
+log = logging.getLogger(__name__)
+
 Clock = Callable[[], datetime]
+PREFIXES = {"concern": "C", "declaration": "R"}
+CHAT_PLATFORMS = ("slack", "teams")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def actor_id(actor: Actor) -> str:
+    return f"{actor.platform}:{actor.user_id}"
 
 
 class DeliveryWorker:
     """Background thread running ``deliver_due`` until ``stop()``."""
 
+    def __init__(self, service: ReportService, interval: float) -> None:
+        self._service = service
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="policybot-delivery", daemon=True)
+
+    def start(self) -> DeliveryWorker:
+        self._thread.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self._stopping.is_set()
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
     def stop(self, timeout: float = 5.0) -> None:
-        raise NotImplementedError
+        self._stopping.set()
+        self._service._wake_event.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        service = self._service
+        while not self._stopping.is_set():
+            service._wake_event.clear()
+            try:
+                service.deliver_due()
+            except Exception as exc:  # keep delivering; the rows stay queued
+                log.error("delivery pass failed: %s", type(exc).__name__)
+            wait = min(self._interval, service._seconds_until_next_due())
+            service._wake_event.wait(max(wait, 0.01))
 
 
 class ReportService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock | None = None) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        lease_seconds: float = 120.0,
+        backoff_base: float = 5.0,
+        backoff_cap: float = 1800.0,
+        confirm_timeout: float = 3.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock or utc_now
+        self.lease_seconds = lease_seconds
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.confirm_timeout = confirm_timeout
+        self._rng = rng or random.Random()
+        self._notifiers: dict[str, Notifier] = {}
+        self._wake_event = threading.Event()
+        self._progress = threading.Condition()
+        self._worker: DeliveryWorker | None = None
 
     # --- submitting -------------------------------------------------------------------
     def submit_concern(self, form: ConcernForm, reporter: Actor) -> Receipt:
-        raise NotImplementedError
+        self._refuse_if_unavailable()
+        data = forms.clean_concern(form)
+        self._check_submitter(reporter)
+        urgent = data["category"] in URGENT_CATEGORIES or data["immediate_risk"]
+        recipients = route(
+            "concern",
+            urgent=urgent,
+            about_headteacher=data["about_headteacher"],
+            submitter_platform=reporter.platform,
+            people=self.settings.people,
+        )
+        by = notices.submitter_label(reporter.display_name, reporter.platform)
+
+        def build(reference: str, r: Recipient) -> Notice:
+            return notices.concern_notice(
+                reference, data, urgent=urgent, reporter=by, roles=r.roles
+            )
+
+        row = {
+            "kind": "concern",
+            "category": data["category"],
+            "relationship": None,
+            "urgent": int(urgent),
+            "about_headteacher": int(data["about_headteacher"]),
+            "immediate_risk": int(data["immediate_risk"]),
+        }
+        return self._create(row, data, reporter, recipients, build)
 
     def declare_relationship(self, form: DeclarationForm, declarant: Actor) -> Receipt:
-        raise NotImplementedError
+        self._refuse_if_unavailable()
+        data = forms.clean_declaration(form)
+        self._check_submitter(declarant)
+        recipients = route(
+            "declaration",
+            urgent=False,
+            about_headteacher=False,
+            submitter_platform=declarant.platform,
+            people=self.settings.people,
+        )
+        by = notices.submitter_label(declarant.display_name, declarant.platform)
+
+        def build(reference: str, r: Recipient) -> Notice:
+            return notices.declaration_notice(reference, data, declarant=by, roles=r.roles)
+
+        row = {
+            "kind": "declaration",
+            "category": None,
+            "relationship": data["relationship"],
+            "urgent": 0,
+            "about_headteacher": 0,
+            "immediate_risk": 0,
+        }
+        return self._create(row, data, declarant, recipients, build)
+
+    def _refuse_if_unavailable(self) -> None:
+        reason = self.settings.reports_unavailable()
+        if reason is None and not self.store.has_key:
+            reason = "Reports are not set up yet: no encryption key is configured."
+        if reason:
+            raise SubmissionRefused(reason)
+
+    @staticmethod
+    def _check_submitter(actor: Actor) -> None:
+        if actor.platform not in PLATFORM_LABELS or not str(actor.user_id).strip():
+            raise SubmissionRefused("Reports can only be sent by a signed-in member of staff.")
+
+    def _create(
+        self,
+        row: dict[str, Any],
+        data: dict[str, Any],
+        submitter: Actor,
+        recipients: list[Recipient],
+        build: Callable[[str, Recipient], Notice],
+    ) -> Receipt:
+        kind = row["kind"]
+        now = self.clock()
+        body = self.store.encrypt_json(data)
+        name = self.store.encrypt(forms_display_name(submitter.display_name))
+        with self.store.transaction() as db:
+            reference = self._next_reference(db, kind, now.year)
+            report_id = (
+                db["reports"]
+                .insert(
+                    {
+                        **row,
+                        "reference": reference,
+                        "year": now.year,
+                        "status": "open",
+                        "created_at": iso(now),
+                        "submitter_platform": submitter.platform,
+                        "submitter_id": submitter.user_id,
+                        "submitter_name": name,
+                        "body": body,
+                    }
+                )
+                .last_pk
+            )
+            for r in recipients:
+                for role in r.roles:
+                    db["recipients"].insert(
+                        {
+                            "report_id": report_id,
+                            "role": role,
+                            "name": r.person.name,
+                            "slack_user": r.person.slack_user,
+                            "teams_user": r.person.teams_user,
+                        }
+                    )
+                self._enqueue(
+                    db, report_id, reference, r.role_key, r.address, build(reference, r), now
+                )
+            audit.append(
+                db,
+                at=iso(now),
+                action="create",
+                actor=actor_id(submitter),
+                reference=reference,
+                detail=f"{kind} to {', '.join(r.role_key for r in recipients)}",
+            )
+        log.info(
+            "%s %s recorded (urgent=%s) for %s",
+            kind,
+            reference,
+            bool(row["urgent"]),
+            ", ".join(r.role_key for r in recipients),
+        )
+        self.wake()
+        pending = self._await_first_attempt(reference)
+        labels = [label for r in recipients for label in r.role_labels]
+        return Receipt(
+            reference=reference,
+            kind=kind,
+            urgent=bool(row["urgent"]),
+            delivery_pending=pending,
+            recipients=labels,
+            message=self._receipt_message(kind, reference, labels, pending, bool(row["urgent"])),
+        )
+
+    @staticmethod
+    def _receipt_message(
+        kind: str, reference: str, labels: list[str], pending: bool, urgent: bool
+    ) -> str:
+        what = "concern" if kind == "concern" else "relationship declaration"
+        to = _join(labels)
+        if pending:
+            msg = (
+                f"Your {what} is safely recorded as {reference}. Delivery to the {to} is "
+                "pending: it will keep being retried automatically until it arrives."
+            )
+        else:
+            msg = f"Your {what} is recorded as {reference} and has been sent to the {to}."
+        if urgent:
+            msg += " It is marked URGENT. If a child is in immediate danger, call 999 now."
+        msg += " You will be told when it is acknowledged."
+        return msg
+
+    def _next_reference(self, db: Any, kind: str, year: int) -> str:
+        prefix = PREFIXES[kind]
+        (number,) = db.execute(
+            "INSERT INTO counters (kind, year, last) VALUES (?, ?, 1) "
+            "ON CONFLICT(kind, year) DO UPDATE SET last = last + 1 RETURNING last",
+            [kind, year],
+        ).fetchone()
+        return f"{prefix}-{year}-{number:04d}"
+
+    def _enqueue(
+        self,
+        db: Any,
+        report_id: int,
+        reference: str,
+        role: str,
+        address: Address,
+        notice: Notice,
+        now: datetime,
+    ) -> None:
+        seq = db.execute("SELECT COUNT(*) FROM outbox WHERE report_id = ?", [report_id]).fetchone()[
+            0
+        ]
+        db["outbox"].insert(
+            {
+                "report_id": report_id,
+                "reference": reference,
+                "notice_type": notice.notice_type,
+                "role": role,
+                "platform": address.platform,
+                "user_id": address.user_id,
+                "notice": self.store.encrypt_json(notices.to_json(notice)),
+                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}/{role}",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now.timestamp(),
+                "last_error": "",
+                "unreachable": 0,
+                "created_at": iso(now),
+            }
+        )
+
+    def _await_first_attempt(self, reference: str) -> bool:
+        """With a worker running, wait briefly for the first attempt so the receipt can say
+        "sent"; True when delivery is still pending."""
+        deadline = time.monotonic() + self.confirm_timeout
+        worker = self._worker
+        waiting = (
+            worker is not None
+            and worker.alive
+            and threading.current_thread() is not worker.thread
+            and self.confirm_timeout > 0
+        )
+        while True:
+            rows = self.store.query(
+                "SELECT status, attempts FROM outbox WHERE reference = ? AND role != 'submitter'",
+                [reference],
+            )
+            if all(r["status"] == "sent" for r in rows):
+                return False
+            settled = all(
+                r["status"] == "sent" or (r["attempts"] > 0 and r["status"] == "pending")
+                for r in rows
+            )
+            remaining = deadline - time.monotonic()
+            if not waiting or settled or remaining <= 0:
+                return True
+            with self._progress:
+                self._progress.wait(min(remaining, 0.25))
 
     # --- recipients' actions ----------------------------------------------------------
     def acknowledge(self, reference: str, actor: Actor) -> ActionResult:
-        raise NotImplementedError
-
-    def add_note(self, reference: str, actor: Actor, text: str) -> ActionResult:
-        raise NotImplementedError
+        return self._act(reference, actor, "acknowledge")
 
     def close(self, reference: str, actor: Actor) -> ActionResult:
-        raise NotImplementedError
+        return self._act(reference, actor, "close")
 
-    def get(self, reference: str, actor: Actor) -> ReportDetail | ActionResult:
-        raise NotImplementedError
+    def add_note(self, reference: str, actor: Actor, text: str) -> ActionResult:
+        errors: dict[str, str] = {}
+        clean = forms.check_text(errors, "note", text, required=True)
+        if errors:
+            return ActionResult(False, errors["note"])
+        return self._act(reference, actor, "note", clean)
+
+    def _act(self, reference: str, actor: Actor, action: str, text: str = "") -> ActionResult:
+        reference = _norm_ref(reference)
+        now = self.clock()
+        enc = self.store.encrypt(text) if action == "note" else ""
+        with self.store.transaction() as db:
+            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            me = self._matching_recipient(db, report, actor) if report else None
+            if report is None or me is None:
+                return ActionResult(False, _refusal(reference))
+            by = f"{me['name']} ({ROLE_LABELS[me['role']]})"
+            status = report["status"]
+            if action == "acknowledge":
+                if status != "open":
+                    who = report["acknowledged_by"] or report["closed_by"]
+                    return ActionResult(True, f"{reference} was already {status} by {who}.")
+                db.execute(
+                    "UPDATE reports SET status = 'acknowledged', acknowledged_by = ?, "
+                    "acknowledged_role = ?, acknowledged_at = ? WHERE id = ?",
+                    [by, me["role"], iso(now), report["id"]],
+                )
+                self._notify_submitter(db, report, "acknowledged", by, now)
+                message = f"You acknowledged {reference}. The person who sent it has been told."
+            elif action == "close":
+                if status == "closed":
+                    return ActionResult(
+                        True, f"{reference} was already closed by {report['closed_by']}."
+                    )
+                db.execute(
+                    "UPDATE reports SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
+                    [by, iso(now), report["id"]],
+                )
+                self._notify_submitter(db, report, "closed", by, now)
+                message = f"You closed {reference}."
+            else:
+                db["notes"].insert(
+                    {
+                        "report_id": report["id"],
+                        "at": iso(now),
+                        "author": by,
+                        "author_role": me["role"],
+                        "text": enc,
+                    }
+                )
+                self._notify_other_recipients(db, report, actor, by, text, now)
+                message = f"Your note was added to {reference}."
+            audit.append(
+                db,
+                at=iso(now),
+                action=action,
+                actor=actor_id(actor),
+                reference=reference,
+                detail=f"as {me['role']}",
+            )
+        log.info("%s %s by %s", action, reference, me["role"])
+        self.wake()
+        return ActionResult(True, message)
+
+    def _notify_submitter(
+        self, db: Any, report: dict[str, Any], notice_type: str, by: str, now: datetime
+    ) -> None:
+        if report["submitter_platform"] not in CHAT_PLATFORMS:
+            return
+        notice = notices.status_notice(
+            report["reference"], notice_type, report["kind"], by, urgent=bool(report["urgent"])
+        )
+        address = Address(report["submitter_platform"], report["submitter_id"])
+        self._enqueue(db, report["id"], report["reference"], "submitter", address, notice, now)
+
+    def _notify_other_recipients(
+        self, db: Any, report: dict[str, Any], author: Actor, by: str, text: str, now: datetime
+    ) -> None:
+        rows = db.execute(
+            "SELECT DISTINCT role, platform, user_id FROM outbox "
+            "WHERE report_id = ? AND role != 'submitter' AND notice_type IN ('concern', 'declaration')",
+            [report["id"]],
+        ).fetchall()
+        for role_key, platform, user_id in rows:
+            if platform == author.platform and user_id == author.user_id:
+                continue
+            roles = tuple(role_key.split("+"))
+            notice = notices.note_notice(
+                report["reference"], by, text, urgent=bool(report["urgent"]), roles=roles
+            )
+            self._enqueue(
+                db,
+                report["id"],
+                report["reference"],
+                role_key,
+                Address(platform, user_id),
+                notice,
+                now,
+            )
+
+    @staticmethod
+    def _matching_recipient(db: Any, report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
+        if actor.platform == "slack":
+            where, value = "slack_user = ?", actor.user_id
+        elif actor.platform == "teams":
+            where, value = "lower(teams_user) = lower(?)", actor.user_id
+        elif actor.platform == "cli":
+            where, value = "role = ?", actor.user_id
+        else:
+            return None
+        if not value:
+            return None
+        return _one(
+            db, f"SELECT * FROM recipients WHERE report_id = ? AND {where}", [report["id"], value]
+        )
 
     def is_recipient(self, reference: str, actor: Actor) -> bool:
-        raise NotImplementedError
+        with self.store.read() as db:
+            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [_norm_ref(reference)])
+            return bool(report and self._matching_recipient(db, report, actor))
+
+    def get(self, reference: str, actor: Actor) -> ReportDetail | ActionResult:
+        """The whole record for one of its recipients (with notes) or its own submitter
+        (without notes). Anyone else gets a refusal. Audited as "view"."""
+        reference = _norm_ref(reference)
+        with self.store.read() as db:
+            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            if report is None:
+                return ActionResult(False, _refusal(reference))
+            me = self._matching_recipient(db, report, actor)
+            own = (
+                report["submitter_platform"] == actor.platform
+                and report["submitter_id"] == actor.user_id
+            )
+            if me is None and not own:
+                return ActionResult(False, _refusal(reference))
+            summary = self._summaries(db, "r.id = ?", [report["id"]])[0]
+            note_rows = (
+                list(
+                    db.query("SELECT * FROM notes WHERE report_id = ? ORDER BY id", [report["id"]])
+                )
+                if me
+                else []
+            )
+        data = self.store.decrypt_json(report["body"])
+        detail = ReportDetail(
+            summary=summary,
+            submitted_by=notices.submitter_label(
+                self.store.decrypt(report["submitter_name"]), report["submitter_platform"]
+            ),
+            fields=_fields(report["kind"], data),
+            evidence=[Evidence(e["name"], e["ref"]) for e in data.get("evidence", [])],
+            notes=[Note(n["at"], n["author"], self.store.decrypt(n["text"])) for n in note_rows],
+            closed_by=report["closed_by"] or "",
+            closed_at=report["closed_at"] or "",
+        )
+        self._audit("view", actor, reference, "as " + (me["role"] if me else "submitter"))
+        return detail
 
     def list_for_submitter(self, actor: Actor) -> list[Summary]:
-        raise NotImplementedError
+        with self.store.read() as db:
+            return self._summaries(
+                db,
+                "r.submitter_platform = ? AND r.submitter_id = ?",
+                [actor.platform, actor.user_id],
+            )
 
     def list_for_recipient(self, actor: Actor) -> list[Summary]:
-        raise NotImplementedError
+        if actor.platform == "slack":
+            cond, value = "rc.slack_user = ?", actor.user_id
+        elif actor.platform == "teams":
+            cond, value = "lower(rc.teams_user) = lower(?)", actor.user_id
+        elif actor.platform == "cli":
+            cond, value = "rc.role = ?", actor.user_id
+        else:
+            return []
+        with self.store.read() as db:
+            return self._summaries(
+                db, f"r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})", [value]
+            )
+
+    def _summaries(self, db: Any, where: str, params: list[Any]) -> list[Summary]:
+        sql = (
+            "SELECT r.*, "
+            "(SELECT group_concat(role, ',') FROM recipients WHERE report_id = r.id) AS roles, "
+            "(SELECT COUNT(*) FROM outbox o WHERE o.report_id = r.id AND o.role != 'submitter' "
+            " AND o.status != 'sent') AS unsent "
+            f"FROM reports r WHERE {where} ORDER BY r.id DESC"
+        )
+        out = []
+        for r in db.query(sql, params):
+            label = (
+                CONCERN_CATEGORIES.get(r["category"] or "", "")
+                if r["kind"] == "concern"
+                else RELATIONSHIPS.get(r["relationship"] or "", "")
+            )
+            out.append(
+                Summary(
+                    reference=r["reference"],
+                    kind=r["kind"],
+                    status=r["status"],
+                    urgent=bool(r["urgent"]),
+                    created_at=r["created_at"],
+                    label=label,
+                    about_headteacher=bool(r["about_headteacher"]),
+                    acknowledged_by=r["acknowledged_by"] or "",
+                    acknowledged_at=r["acknowledged_at"] or "",
+                    recipients=tuple(ROLE_LABELS[x] for x in (r["roles"] or "").split(",") if x),
+                    delivery_pending=bool(r["unsent"]),
+                )
+            )
+        return out
+
+    def audit_event(self, action: str, actor: Actor, reference: str = "", detail: str = "") -> None:
+        """Record an event from outside the service (CLI list / export / verify)."""
+        self._audit(action, actor, reference, detail)
+
+    def _audit(self, action: str, actor: Actor, reference: str, detail: str) -> None:
+        with self.store.transaction() as db:
+            audit.append(
+                db, at=iso(self.clock()), action=action, actor=actor_id(actor),
+                reference=reference, detail=detail,
+            )  # fmt: skip
+
+    def export_relationships(self, actor: Actor) -> list[dict[str, str]]:
+        """The register of declared relationships the actor received (decrypted). Audited."""
+        rows = [s for s in self.list_for_recipient(actor) if s.kind == "declaration"]
+        out = []
+        for s in reversed(rows):
+            with self.store.read() as db:
+                report = _one(db, "SELECT * FROM reports WHERE reference = ?", [s.reference])
+            assert report is not None
+            data = self.store.decrypt_json(report["body"])
+            out.append(
+                {
+                    "reference": s.reference,
+                    "declared_at": s.created_at,
+                    "declared_by": self.store.decrypt(report["submitter_name"]),
+                    "declarant_platform": report["submitter_platform"],
+                    "pupil": data["student_name"],
+                    "year_group": data["year_group"],
+                    "relationship": RELATIONSHIPS[data["relationship"]],
+                    "social_media_contact": "; ".join(data["platforms"]),
+                    "notes": data["notes"],
+                    "status": s.status,
+                    "acknowledged_by": s.acknowledged_by,
+                    "acknowledged_at": s.acknowledged_at,
+                }
+            )
+        self._audit("export", actor, "", f"relationships register, {len(out)} rows")
+        return out
 
     # --- delivery ---------------------------------------------------------------------
     def register_notifier(self, notifier: Notifier) -> None:
-        raise NotImplementedError
-
-    def deliver_due(self, now: datetime | None = None) -> int:
-        raise NotImplementedError
-
-    def start_delivery_worker(self, interval: float = 5.0) -> DeliveryWorker:
-        raise NotImplementedError
+        self._notifiers[notifier.platform] = notifier
+        self.wake()
 
     def wake(self) -> None:
-        raise NotImplementedError
+        """Deliver promptly: makes notices waiting for an unreachable person due now (a
+        front end calls this when it learns a new conversation reference) and wakes the
+        worker."""
+        now = self.clock().timestamp()
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND unreachable = 1",
+                [now],
+            )
+        self._wake_event.set()
+
+    def start_delivery_worker(self, interval: float = 5.0) -> DeliveryWorker:
+        if self._worker is not None and self._worker.alive:
+            return self._worker
+        self._worker = DeliveryWorker(self, interval).start()
+        return self._worker
+
+    def deliver_due(self, now: datetime | None = None) -> int:
+        """One pass over the outbox: send every due notice whose platform has a notifier.
+        Returns how many were sent."""
+        platforms = tuple(self._notifiers)
+        if not platforms:
+            return 0
+        at = now or self.clock()
+        sent = 0
+        while True:
+            row = self._claim(at, platforms)
+            if row is None:
+                return sent
+            sent += self._attempt(row, at)
+            with self._progress:
+                self._progress.notify_all()
+
+    def _claim(self, at: datetime, platforms: tuple[str, ...]) -> dict[str, Any] | None:
+        ts = at.timestamp()
+        marks = ",".join("?" for _ in platforms)
+        with self.store.transaction() as db:
+            row = _one(
+                db,
+                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
+                f"AND next_attempt_at <= ? AND platform IN ({marks}) "
+                "ORDER BY next_attempt_at, id LIMIT 1",
+                [ts, *platforms],
+            )
+            if row is None:
+                return None
+            # The lease: if this process dies mid-send the row becomes due again later.
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, "
+                "next_attempt_at = ? WHERE id = ?",
+                [ts + self.lease_seconds, row["id"]],
+            )
+        row["attempts"] += 1
+        return row
+
+    def _attempt(self, row: dict[str, Any], at: datetime) -> int:
+        notifier = self._notifiers[row["platform"]]
+        who = f"{row['reference']} → {row['role']} on {row['platform']}"
+        try:
+            notice = notices.from_json(self.store.decrypt_json(row["notice"]))
+            notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
+        except RecipientUnreachable:
+            self._retry_later(
+                row, at, f"recipient not reachable on {PLATFORM_LABELS[row['platform']]}", True
+            )
+            log.info("delivery of %s waiting: recipient not reachable yet", who)
+            return 0
+        except Exception as exc:
+            self._retry_later(row, at, _describe(exc), False)
+            log.warning(
+                "delivery of %s failed (attempt %d): %s", who, row["attempts"], type(exc).__name__
+            )
+            return 0
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', unreachable = 0 "
+                "WHERE id = ?",
+                [iso(self.clock()), row["id"]],
+            )
+            audit.append(
+                db,
+                at=iso(self.clock()),
+                action="deliver",
+                actor="system",
+                reference=row["reference"],
+                detail=f"{row['notice_type']} to {row['role']} on {row['platform']}",
+            )
+        log.info("delivered %s", who)
+        return 1
+
+    def _retry_later(
+        self, row: dict[str, Any], at: datetime, error: str, unreachable: bool
+    ) -> None:
+        delay = min(self.backoff_cap, self.backoff_base * 2 ** max(row["attempts"] - 1, 0))
+        delay = delay * (0.5 + self._rng.random() / 2)  # jitter: spread retries out
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, "
+                "unreachable = ? WHERE id = ? AND status = 'sending'",
+                [at.timestamp() + delay, error, int(unreachable), row["id"]],
+            )
+
+    def _seconds_until_next_due(self) -> float:
+        platforms = tuple(self._notifiers)
+        if not platforms:
+            return 3600.0
+        marks = ",".join("?" for _ in platforms)
+        rows = self.store.query(
+            f"SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status != 'sent' AND platform IN ({marks})",
+            list(platforms),
+        )
+        t = rows[0]["t"]
+        return 3600.0 if t is None else t - self.clock().timestamp()
 
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
-        raise NotImplementedError
+        rows = self.store.query(
+            "SELECT role, platform, status, attempts, last_error, unreachable FROM outbox "
+            "WHERE reference = ? ORDER BY id",
+            [_norm_ref(reference)],
+        )
+        return [
+            DeliveryStatus(
+                role=r["role"],
+                platform=r["platform"],
+                status=(
+                    r["last_error"] if r["unreachable"] and r["status"] != "sent" else r["status"]
+                ),
+                attempts=r["attempts"],
+                last_error=r["last_error"] or "",
+            )
+            for r in rows
+        ]
 
 
-_ = threading
+def forms_display_name(name: str) -> str:
+    return clean(name or "", LIMITS["display_name"])
+
+
+def _norm_ref(reference: str) -> str:
+    return str(reference or "").strip().upper()[:40]
+
+
+def _refusal(reference: str) -> str:
+    return (
+        f"There is no report {reference} that you can act on. Only the people a report was "
+        "sent to can view, acknowledge, annotate or close it."
+    )
+
+
+def _one(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None
+
+
+def _join(labels: list[str]) -> str:
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and the " + labels[-1]
+
+
+def _describe(exc: BaseException) -> str:
+    """A short error for delivery_status; never report text (notifier messages are clipped)."""
+    from bot.reports.neutralise import strip_controls
+
+    text = strip_controls(str(exc)).replace("\n", " ")[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    if kind == "concern":
+        pairs = [
+            ("Category", CONCERN_CATEGORIES[data["category"]]),
+            ("A child may be at immediate risk", "Yes" if data["immediate_risk"] else "No"),
+            ("About the headteacher", "Yes" if data["about_headteacher"] else "No"),
+            ("When", data["occurred_on"]),
+            ("Where", data["where"]),
+            ("Link", data["link"]),
+            ("People involved", data["people_involved"]),
+            ("Description", data["description"]),
+        ]
+    else:
+        pairs = [
+            ("Pupil", data["student_name"]),
+            ("Class or year group", data["year_group"]),
+            ("Relationship", RELATIONSHIPS[data["relationship"]]),
+            ("Social media contact", ", ".join(data["platforms"]) or "None declared"),
+            ("Notes", data["notes"]),
+        ]
+    return [(label, clean(value)) for label, value in pairs if value]

@@ -1,0 +1,153 @@
+"""Build the plain-text :class:`Notice` each person is sent. Every value passes through
+``neutralise.clean`` (control characters stripped, links defanged, length capped)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from bot.reports.models import (
+    CONCERN_CATEGORIES,
+    LIMITS,
+    PLATFORM_LABELS,
+    RELATIONSHIPS,
+    ROLE_LABELS,
+    Notice,
+)
+from bot.reports.neutralise import clean
+
+VALUE_LIMIT = LIMITS["description"]
+
+
+def _lines(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    return [
+        (label, clean(str(value), VALUE_LIMIT)) for label, value in pairs if value not in ("", None)
+    ]
+
+
+def _text(title: str, lines: list[tuple[str, str]], footer: str = "") -> str:
+    body = "\n".join(f"{label}: {value}" for label, value in lines)
+    return "\n".join(part for part in (title, body, footer) if part)
+
+
+def submitter_label(display_name: str, platform: str) -> str:
+    name = clean(display_name, LIMITS["display_name"]) or "A member of staff"
+    return f"{name} (via {PLATFORM_LABELS.get(platform, platform)})"
+
+
+def concern_notice(
+    reference: str, data: dict[str, Any], *, urgent: bool, reporter: str, roles: tuple[str, ...]
+) -> Notice:
+    category = CONCERN_CATEGORIES[data["category"]]
+    if data["about_headteacher"]:
+        title = f"Concern about the headteacher {reference}: {category}"
+    else:
+        title = f"New concern {reference}: {category}"
+    if urgent:
+        title = "URGENT " + title[0].lower() + title[1:]
+    evidence = "\n".join(f"{e['name']} ({e['ref']})" for e in data["evidence"])
+    lines = _lines(
+        [
+            ("Reference", reference),
+            ("Category", category),
+            (
+                "Urgent",
+                "URGENT: a child may be at immediate risk"
+                if data["immediate_risk"]
+                else ("URGENT: this category is always urgent" if urgent else ""),
+            ),
+            ("About the headteacher", "Yes" if data["about_headteacher"] else ""),
+            ("Reported by", reporter),
+            ("When", data["occurred_on"]),
+            ("Where", data["where"]),
+            ("Link", data["link"]),
+            ("People involved", data["people_involved"]),
+            ("Description", data["description"]),
+            ("Evidence", evidence),
+        ]
+    )
+    footer = "You received this as " + " and ".join(ROLE_LABELS[r] for r in roles) + "."
+    return Notice(
+        reference=reference,
+        notice_type="concern",
+        urgent=urgent,
+        title=title,
+        lines=lines,
+        actions=("acknowledge", "note"),
+        text=_text(title, lines, footer),
+        recipient_role="+".join(roles),
+    )
+
+
+def declaration_notice(
+    reference: str, data: dict[str, Any], *, declarant: str, roles: tuple[str, ...]
+) -> Notice:
+    title = f"Relationship declaration {reference}"
+    lines = _lines(
+        [
+            ("Reference", reference),
+            ("Declared by", declarant),
+            ("Pupil", data["student_name"]),
+            ("Class or year group", data["year_group"]),
+            ("Relationship", RELATIONSHIPS[data["relationship"]]),
+            ("Social media contact", ", ".join(data["platforms"]) or "None declared"),
+            ("Notes", data["notes"]),
+        ]
+    )
+    return Notice(
+        reference=reference,
+        notice_type="declaration",
+        urgent=False,
+        title=title,
+        lines=lines,
+        actions=("acknowledge", "note"),
+        text=_text(title, lines, "Please acknowledge it so it is formally recorded (§6.ix)."),
+        recipient_role="+".join(roles),
+    )
+
+
+def status_notice(reference: str, notice_type: str, kind: str, by: str, *, urgent: bool) -> Notice:
+    """To the submitter: their report was acknowledged or closed."""
+    what = "report" if kind == "concern" else "declaration"
+    verb = {"acknowledged": "acknowledged", "closed": "closed"}[notice_type]
+    title = f"Your {what} {reference} was {verb} by {clean(by, 200)}"
+    lines = _lines([("Reference", reference), ("Status", verb.capitalize()), ("By", by)])
+    return Notice(
+        reference=reference,
+        notice_type=notice_type,
+        urgent=False,
+        title=title,
+        lines=lines,
+        actions=(),
+        text=title + ".",
+        recipient_role="",
+    )
+
+
+def note_notice(
+    reference: str, by: str, text: str, *, urgent: bool, roles: tuple[str, ...]
+) -> Notice:
+    """To the other recipients: a note was added to a record they received."""
+    title = f"Note added to {reference} by {clean(by, 200)}"
+    lines = _lines([("Reference", reference), ("By", by), ("Note", text)])
+    return Notice(
+        reference=reference,
+        notice_type="note",
+        urgent=urgent,
+        title=title,
+        lines=lines,
+        actions=("note",),
+        text=_text(title, lines),
+        recipient_role="+".join(roles),
+    )
+
+
+def to_json(notice: Notice) -> dict[str, Any]:
+    return asdict(notice)
+
+
+def from_json(data: dict[str, Any]) -> Notice:
+    data = dict(data)
+    data["lines"] = [tuple(pair) for pair in data["lines"]]
+    data["actions"] = tuple(data["actions"])
+    return Notice(**data)

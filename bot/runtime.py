@@ -1,0 +1,66 @@
+"""Composition root: settings, store, report service and assistant, built once per process.
+
+Front ends take a :class:`Runtime` and register their notifier with
+``runtime.reports.register_notifier(...)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from bot.config import Settings, load_settings
+from bot.reports.service import ReportService
+from bot.store import Store
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        reports: ReportService,
+        assistant: Any = None,
+        *,
+        embedder: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.reports = reports
+        self._assistant = assistant
+        self._embedder = embedder
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] = os.environ,
+        embedder: Any = None,
+        *,
+        load_assistant: bool = True,
+    ) -> Runtime:
+        """Raises ConfigError (bad config) or StoreError (database / key problems)."""
+        settings = load_settings(env)
+        store = Store(settings.db_path, settings.key, key_source=settings.key_source)
+        runtime = cls(settings, store, ReportService(store, settings), embedder=embedder)
+        if load_assistant:
+            runtime._assistant = runtime._load_assistant()
+        return runtime
+
+    @property
+    def assistant(self) -> Any:
+        """The policy Q&A assistant (loaded on first use if from_env did not load it)."""
+        if self._assistant is None:
+            self._assistant = self._load_assistant()
+        return self._assistant
+
+    def _load_assistant(self) -> Any:
+        from bot.assistant import Assistant  # the owner's module; imported lazily on purpose
+
+        s = self.settings
+        return Assistant.load(
+            s.corpus_dir, s.data_dir / "cache", model=s.model, embedder=self._embedder
+        )
+
+    def close(self) -> None:
+        self.store.close()

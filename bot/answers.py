@@ -5,7 +5,14 @@ Front ends render an :class:`Answer`; they never build policy text themselves.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+from bot.corpus.model import Clause, Document
+from bot.retrieval.index import Hit, Result, split_sentences
+from bot.retrieval.vocabulary import tokens
 
 
 @dataclass(frozen=True)
@@ -55,3 +62,161 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Composition: retrieved clauses → Answer. Only verbatim clause text ever becomes a quote.
+# ---------------------------------------------------------------------------------------------
+
+
+DECLARE = "/declare-relationship"
+REPORT = "/report-concern"
+
+# Stems that show the question is about something the policy says must be reported or declared.
+_FAMILY_STEMS = {"famili", "relat", "relationship"}
+_CONCERN_STEMS = {
+    "cyberbulli", "bulli", "troll", "indec", "radicalis", "extremist", "terror", "groom",
+    "harass", "abus", "pornographi", "exploit", "threaten", "intimid", "worri", "concern",
+    "report", "unsuit", "safeguard",
+}  # fmt: skip
+_DEFAULT_ASK = "your line manager or a member of the leadership team"
+QUOTE_WHOLE_CHARS = 450
+
+
+def _family_of(clause_id: str) -> str:
+    parts = clause_id.split(".")
+    return ".".join(parts[:2])
+
+
+def trim_quote(clause: Clause, question_terms: set[str]) -> tuple[str, bool, bool]:
+    """The sentences of the clause that matter: the whole clause when short, otherwise the best
+    sentence by question terms and the one after it. Always a contiguous verbatim span."""
+    text = clause.full_text
+    sentences = split_sentences(text)
+    if len(text) <= QUOTE_WHOLE_CHARS or len(sentences) <= 2:
+        return text, False, False
+    scores = [len(question_terms & set(tokens(s))) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    end = best + 1
+    if end < len(sentences) and (scores[end] > 0 or len(sentences[best]) < 120):
+        end += 1
+    start = best
+    if start > 0 and sentences[start - 1].endswith(":"):  # keep a list's lead-in
+        start -= 1
+    quote = _span(text, sentences[start], sentences[end - 1])
+    return quote, start > 0, end < len(sentences)
+
+
+def _span(text: str, first: str, last: str) -> str:
+    i = text.find(first)
+    j = text.find(last, i)
+    if i < 0 or j < 0:
+        return first
+    return text[i : j + len(last)]
+
+
+def _ask_instead(documents: Sequence[Document]) -> str:
+    for d in documents:
+        for c in d.contacts:
+            m = re.search(
+                r"member of staff,?\s+(?:please\s+)?(?:speak|talk)\s+(?:with|to)\s+(.*)", c, re.I
+            )
+            if m:
+                return m.group(1).rstrip(". ")
+    return _DEFAULT_ASK
+
+
+def suggest_command(question_terms: set[str], best: Clause | None) -> tuple[str | None, str | None]:
+    best_text = best.full_text.lower() if best else ""
+    if question_terms & _FAMILY_STEMS or "family relationship" in best_text:
+        return DECLARE, (
+            "Tell the headteacher about a family relationship with a pupil with "
+            f"{DECLARE}: it is sent privately and recorded."
+        )
+    if question_terms & _CONCERN_STEMS:
+        return REPORT, (f"To report a concern to the headteacher privately, use {REPORT}.")
+    return None, None
+
+
+def compose(
+    question: str,
+    result: Result,
+    documents: Sequence[Document],
+    *,
+    answered: bool,
+    today: dt.date | None = None,
+    see_also: int = 2,
+) -> Answer:
+    q_terms = set(result.query_terms)
+    if not answered or not result.hits:
+        who = _ask_instead(documents)
+        text = f"The school's policies don't cover this. Please ask {who}."
+        return Answer(question=question, answered=False, text=text, ask_instead=who)
+
+    best_hit = result.hits[0]
+    chosen: list[Hit] = [best_hit]
+    for h in result.hits[1:]:
+        if len(chosen) > see_also:
+            break
+        if any(
+            _family_of(h.unit.clause.id) == _family_of(c.unit.clause.id)
+            and h.unit.doc == c.unit.doc
+            for c in chosen
+        ):
+            continue
+        if h.score < best_hit.score - 1.5 or (h.bm25 <= 0 and h.dense < 0.3):
+            continue
+        chosen.append(h)
+
+    citations = []
+    for h in chosen:
+        quote, before, after = trim_quote(h.unit.clause, q_terms)
+        citations.append(
+            Citation(
+                document=documents[h.unit.doc].title,
+                clause=h.unit.clause.id,
+                quote=quote,
+                section=h.unit.clause.section_title,
+                trimmed_before=before,
+                trimmed_after=after,
+            )
+        )
+    command, suggestion = suggest_command(q_terms, best_hit.unit.clause)
+    overdue = [
+        d
+        for d in {documents[h.unit.doc].title: documents[h.unit.doc] for h in chosen}.values()
+        if d.overdue(today)
+    ]
+    warning = None
+    if overdue:
+        warning = " ".join(
+            f"The {d.title} was due for review in {d.next_review}; it may have changed, so check "
+            "with the headteacher if in doubt."
+            for d in overdue
+        )
+    answer = Answer(
+        question=question,
+        answered=True,
+        text="",
+        citations=citations,
+        suggested_command=command,
+        suggestion=suggestion,
+        review_warning=warning,
+    )
+    return replace(answer, text=render_text(answer))
+
+
+def render_text(answer: Answer) -> str:
+    """Readable plain text (console, and the fallback text of chat messages)."""
+    if not answer.answered or not answer.best:
+        return answer.text
+    best = answer.best
+    quote = ("…" if best.trimmed_before else "") + best.quote + ("…" if best.trimmed_after else "")
+    lines = [f"“{quote}”", f"— {best.label}" + (f" ({best.section})" if best.section else "")]
+    if answer.see_also:
+        lines.append("See also: " + "; ".join(c.label for c in answer.see_also))
+    if answer.suggestion:
+        lines.append(answer.suggestion)
+    if answer.review_warning:
+        lines.append(f"Note: {answer.review_warning}")
+    return "\n".join(lines)

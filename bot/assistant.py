@@ -1,0 +1,146 @@
+"""The ask use case: load the policies, retrieve, decide whether the policy covers the question,
+and compose a cited answer. Front ends (console, Slack, Teams) all call `Assistant.ask`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.answers import Answer, compose
+from bot.corpus import Document, load_corpus
+from bot.retrieval.embedders import Embedder, load_embedder
+from bot.retrieval.index import ClauseIndex, Result
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """When the policies are taken not to cover a question.
+
+    With the dense model: its best similarity plus a share of the lexical coverage must reach
+    `min_evidence`. Without it (BM25 only): enough of the question's weighted vocabulary must occur
+    in the policies and some clause must match.
+    """
+
+    min_evidence: float = 0.37
+    coverage_weight: float = 0.15
+    min_coverage_bm25_only: float = 0.5
+
+    def covered(self, r: Result) -> bool:
+        if not r.hits:
+            return False
+        if r.dense_used:
+            return r.top_dense + self.coverage_weight * r.coverage >= self.min_evidence
+        return r.coverage >= self.min_coverage_bm25_only and r.hits[0].bm25 > 0
+
+
+class Assistant:
+    def __init__(
+        self,
+        documents: list[Document],
+        *,
+        cache_dir: Path | None = None,
+        model: str | None = None,
+        embedder: Embedder | str | None = None,
+        abstention: Abstention | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.documents = documents
+        self.index = ClauseIndex(documents)
+        self.cache_dir = cache_dir
+        self.model = model
+        self.abstention = abstention or Abstention()
+        self.today = today
+        self._dense_wanted = embedder != "none"
+        self._warmup: threading.Thread | None = None
+        self._warm_lock = threading.Lock()
+        self.dense_error: str | None = None
+        if embedder is not None and not isinstance(embedder, str):
+            self.index.attach_embedder(embedder, cache_dir)
+
+    @classmethod
+    def load(
+        cls,
+        corpus_dir: Path,
+        cache_dir: Path | None = None,
+        model: str | None = None,
+        embedder: Embedder | str | None = None,
+        **kw: Any,
+    ) -> Assistant:
+        return cls(
+            load_corpus(Path(corpus_dir)), cache_dir=cache_dir, model=model, embedder=embedder, **kw
+        )
+
+    # ---- dense model lifecycle ----
+    @property
+    def dense_ready(self) -> bool:
+        return self.index.dense_ready
+
+    @property
+    def dense_available(self) -> bool:
+        """False once we know no model can be loaded (BM25 only for good)."""
+        return self._dense_wanted and self.dense_error is None
+
+    def warm_up(self, progress: Callable[[str], None] | None = None) -> bool:
+        """Load the model and embed the corpus (from the on-disk cache when possible).
+        Blocking; safe to call from several threads. Returns whether dense retrieval is on."""
+        if not self._dense_wanted or self.dense_ready:
+            return self.dense_ready
+        with self._warm_lock:
+            if self.dense_ready or self.dense_error:
+                return self.dense_ready
+            t0 = time.perf_counter()
+            if progress:
+                progress("loading the embedding model")
+            embedder = load_embedder(self.model)
+            if embedder is None:
+                self.dense_error = "no embedding model available"
+                return False
+            if progress:
+                progress("embedding the policies")
+            from_cache = self.index.attach_embedder(embedder, self.cache_dir)
+            log.info(
+                "dense retrieval ready in %.1fs (%s, embeddings %s)",
+                time.perf_counter() - t0,
+                embedder.name,
+                "from cache" if from_cache else "computed",
+            )
+            return True
+
+    def start_warmup(self) -> threading.Thread | None:
+        """Load the model in the background; `ask` answers with BM25 until it is ready."""
+        if not self._dense_wanted or self.dense_ready:
+            return None
+        if self._warmup is None:
+            self._warmup = threading.Thread(target=self.warm_up, name="dense-warmup", daemon=True)
+            self._warmup.start()
+        return self._warmup
+
+    # ---- asking ----
+    def search(self, question: str, k: int = 10) -> Result:
+        return self.index.search(question, k=k)
+
+    def ask(self, question: str) -> Answer:
+        question = " ".join((question or "").split())
+        if not question:
+            return Answer(
+                question="",
+                answered=False,
+                text="Ask me a question about the school's policies, for example: "
+                "“Can I accept a friend request from a parent?”",
+            )
+        result = self.index.search(question[:1000], k=10)
+        return compose(
+            question,
+            result,
+            self.documents,
+            answered=self.abstention.covered(result),
+            today=self.today(),
+        )

@@ -1,0 +1,49 @@
+"""What a parsed policy is: a document with metadata and clauses that keep the policy's own ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Clause:
+    id: str  # the policy's own id: "6.viii", "9.i.b", "6.xxv.a", "2.vi"
+    section: str  # section number, "6"
+    section_title: str  # "Responsibilities when using social media"
+    text: str  # verbatim text of this clause (markup removed), sub-items not included
+    heading: str = ""  # sub-section title for grouped items: "Cyberbullying" for 9.i.a
+    children: list[str] = field(default_factory=list)  # ids of lettered sub-items
+    parent: str | None = None  # "6.xxv" for "6.xxv.a"
+    full_text: str = ""  # text plus its sub-items, verbatim, one per line
+
+    def __post_init__(self) -> None:
+        if not self.full_text:
+            self.full_text = self.text
+
+
+@dataclass
+class Document:
+    title: str
+    source: str  # file name inside the corpus folder
+    clauses: list[Clause]
+    school: str = ""
+    approval_date: str = ""
+    review_frequency: str = ""
+    next_review: str = ""  # as written: "September 2026"
+    next_review_date: dt.date | None = None  # last day of that month, when it could be read
+    contacts: list[str] = field(default_factory=list)
+
+    def clause(self, clause_id: str) -> Clause:
+        for c in self.clauses:
+            if c.id == clause_id:
+                return c
+        raise KeyError(clause_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.clauses]
+
+    def overdue(self, today: dt.date | None = None) -> bool:
+        today = today or dt.date.today()
+        return self.next_review_date is not None and today > self.next_review_date

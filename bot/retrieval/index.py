@@ -1,0 +1,238 @@
+"""Hybrid clause retrieval: BM25 over normalised terms fused with dense sentence similarity.
+
+Why this shape:
+- Clauses are long and make several points, so the dense side scores each clause by its best
+  sentence as well as as a whole; questions usually ask about one point.
+- BM25 and cosine live on different scales. Each is turned into a per-query z-score before a
+  weighted sum, which keeps a strong lexical match from being drowned by a flat dense ranking and
+  vice versa (naive reciprocal-rank fusion throws the margins away).
+- rank-bm25's BM25Okapi floors the idf of terms in half the clauses or more (which on one small
+  policy includes words like "adults"); BM25Plus keeps every idf positive, so it is used here.
+- Abstention needs absolute evidence, not ranks: the best dense similarity and how much of the
+  question's (idf-weighted) vocabulary the policies use at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rank_bm25 import BM25Plus
+
+from bot.corpus.model import Clause, Document
+from bot.retrieval.embedders import Embedder
+from bot.retrieval.questions import questions_for
+from bot.retrieval.vocabulary import english_words, tokens
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = "4"
+_SENTENCE_SPLIT = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"'‘“])|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One retrievable clause."""
+
+    doc: int  # index into the corpus' documents
+    clause: Clause
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc}:{self.clause.id}"
+
+    def context(self) -> str:
+        c = self.clause
+        return ". ".join(p for p in (c.section_title, c.heading) if p)
+
+
+@dataclass(frozen=True)
+class Hit:
+    unit: Unit
+    score: float  # fused score (relative, for ranking)
+    bm25: float
+    dense: float  # cosine similarity of the best of clause/sentence, or 0 without a model
+
+
+@dataclass(frozen=True)
+class Result:
+    hits: list[Hit]  # best first
+    coverage: float  # share of the question's term weight the corpus knows (0..1)
+    top_dense: float  # best dense similarity (0 without a model)
+    dense_used: bool
+    query_terms: list[str]
+
+
+@dataclass
+class Weights:
+    dense: float = 0.7  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
+    sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
+    context_repeat: int = 1  # times the section/heading title is added to the BM25 text
+
+
+class ClauseIndex:
+    def __init__(self, documents: list[Document], weights: Weights | None = None) -> None:
+        self.documents = documents
+        self.weights = weights or Weights()
+        self.units = [
+            Unit(i, c) for i, d in enumerate(documents) for c in d.clauses if c.text.strip()
+        ]
+        if not self.units:
+            raise ValueError("no clauses to index")
+        docs_tokens = [self._bm25_tokens(u) for u in self.units]
+        self.bm25 = BM25Plus(docs_tokens)
+        self.df: Counter[str] = Counter()
+        for toks in docs_tokens:
+            self.df.update(set(toks))
+        self.vocab = sorted(self.df)
+        self._vocab_set = set(self.vocab)
+        n = len(self.units)
+        self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
+        # Dense side (filled by attach_embedder)
+        self.embedder: Embedder | None = None
+        self.unit_vecs: np.ndarray | None = None
+        self.sent_vecs: np.ndarray | None = None
+        self.sent_owner: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    # ---------- text for each side ----------
+    def _bm25_tokens(self, unit: Unit) -> list[str]:
+        c = unit.clause
+        return tokens(c.full_text) + tokens(unit.context()) * self.weights.context_repeat
+
+    def _dense_texts(self) -> tuple[list[str], list[str], list[int]]:
+        unit_texts: list[str] = []
+        sent_texts: list[str] = []
+        owners: list[int] = []
+        for i, u in enumerate(self.units):
+            ctx = u.context()
+            unit_texts.append(f"{ctx}. {u.clause.full_text}")
+            for s in split_sentences(u.clause.full_text):
+                views = [f"{u.clause.heading or u.clause.section_title}: {s}", *questions_for(s)]
+                sent_texts.extend(views)
+                owners.extend([i] * len(views))
+        return unit_texts, sent_texts, owners
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256(INDEX_VERSION.encode())
+        for u in self.units:
+            h.update(json.dumps([u.key, u.context(), u.clause.full_text]).encode())
+        return h.hexdigest()[:16]
+
+    # ---------- dense ----------
+    def attach_embedder(self, embedder: Embedder, cache_dir: Path | None = None) -> bool:
+        """Embed the corpus (or load the cached embeddings). Returns True when read from cache."""
+        unit_texts, sent_texts, owners = self._dense_texts()
+        cache_file = None
+        if cache_dir is not None:
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
+            cache_file = Path(cache_dir) / f"embeddings-{safe}-{self.fingerprint()}.npz"
+        vecs = None
+        if cache_file is not None and cache_file.exists():
+            try:
+                data = np.load(cache_file)
+                vecs = data["units"], data["sentences"]
+                if len(vecs[0]) != len(unit_texts) or len(vecs[1]) != len(sent_texts):
+                    vecs = None
+            except Exception as e:  # a truncated cache file is rebuilt, never trusted
+                log.warning("embedding cache unreadable, rebuilding: %s", type(e).__name__)
+                vecs = None
+        from_cache = vecs is not None
+        if vecs is None:
+            all_vecs = embedder.encode(unit_texts + sent_texts)
+            vecs = all_vecs[: len(unit_texts)], all_vecs[len(unit_texts) :]
+            if cache_file is not None:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache_file.with_suffix(".tmp.npz")
+                np.savez(tmp, units=vecs[0], sentences=vecs[1])
+                tmp.replace(cache_file)
+        with self._lock:
+            self.unit_vecs = np.asarray(vecs[0], dtype=np.float32)
+            self.sent_vecs = np.asarray(vecs[1], dtype=np.float32)
+            self.sent_owner = np.asarray(owners, dtype=np.int64)
+            self.embedder = embedder
+        return from_cache
+
+    @property
+    def dense_ready(self) -> bool:
+        return self.embedder is not None
+
+    # ---------- query side ----------
+    def query_terms(self, question: str) -> list[str]:
+        """Stemmed terms, with unknown words mapped to a close policy word (typos, prefixes)."""
+        out: list[str] = []
+        for t in tokens(question):
+            if t in self._vocab_set or t.isdigit():
+                out.append(t)
+                continue
+            fixed = self._correct(t)
+            if fixed:
+                out.append(fixed)
+            else:
+                out.append(t)  # unknown: counts against coverage
+        return out
+
+    def _correct(self, term: str) -> str | None:
+        if len(term) < 4 or term in english_words():
+            return None  # a real word the policies just don't use is not a typo
+        if len(term) >= 4:
+            longer = [v for v in self.vocab if v.startswith(term) and len(v) - len(term) <= 7]
+            if longer:
+                return max(longer, key=lambda v: self.df[v])
+        cutoff = 0.8 if len(term) < 7 else 0.75
+        close = difflib.get_close_matches(term, self.vocab, n=1, cutoff=cutoff)
+        return close[0] if close else None
+
+    def search(self, question: str, k: int = 10) -> Result:
+        terms = self.query_terms(question)
+        n = len(self.units)
+        known = [t for t in terms if t in self._vocab_set]
+        max_idf = math.log(1 + n)
+        total = sum(self.idf.get(t, max_idf) for t in terms)
+        coverage = (sum(self.idf[t] for t in known) / total) if total else 0.0
+
+        bm = np.asarray(self.bm25.get_scores(known), dtype=np.float64) if known else np.zeros(n)
+        # BM25Plus gives every clause a floor for each term (delta); subtract it so 0 = no match.
+        bm = bm - bm.min() if known else bm
+
+        with self._lock:
+            embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
+        dense = np.zeros(n)
+        if embedder is not None and uv is not None and sv is not None and owner is not None:
+            qv = embedder.encode([question])[0]
+            clause_sim = uv @ qv
+            sent_sim = np.full(n, -1.0)
+            np.maximum.at(sent_sim, owner, sv @ qv)
+            w = self.weights.sentence
+            dense = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
+            fused = self.weights.dense * _z(dense) + (1 - self.weights.dense) * _z(bm)
+        else:
+            fused = bm.copy()
+
+        order = np.argsort(-fused, kind="stable")[:k]
+        hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
+        return Result(
+            hits=hits,
+            coverage=coverage,
+            top_dense=float(dense.max()) if embedder is not None else 0.0,
+            dense_used=embedder is not None,
+            query_terms=terms,
+        )
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)

@@ -1,0 +1,55 @@
+"""Questions a clause answers, written from the clause's own wording.
+
+Staff ask questions ("Can I …?", "What should I do if …?", "What is …?"); policies state rules
+("Adults must not …", "If …, adults should …", "… can be defined as …"). A sentence embedding
+model matches a question to a question far better than to a rule, so each policy sentence with one
+of those general shapes also gets the question it answers, embedded beside it. This works on the
+grammar of any policy, not on particular phrasings of particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SUBJECT = (
+    r"(?:all\s+)?(?:adults|employees|teachers|staff|members of staff|governors|volunteers|"
+    r"adults working (?:in|within|at) (?:the )?school)"
+)
+_MODAL = re.compile(
+    rf"^(?:.*?,\s*)?{_SUBJECT}\s+(?:(?:particularly|especially)[^,]*,\s*)?"
+    r"(?:must|should|will|may|are|have|need to|can)\s+"
+    r"(?:not\s+|never\s+|also\s+|only\s+|always\s+|at all times\s+)*(?P<rest>.*)$",
+    re.I,
+)
+_CONDITION = re.compile(r"^(?:if|where|when|in cases where)\s+(?P<cond>.+?),\s+(?P<rest>.*)$", re.I)
+_DEFINITION = re.compile(
+    r"^(?P<term>.+?)\s+(?:can be defined as|is defined as|means|refers to)\b", re.I
+)
+_SWAPS = [
+    (re.compile(r"\btheir\b", re.I), "my"),
+    (re.compile(r"\bthemselves\b", re.I), "myself"),
+    (re.compile(r"\bthey\b", re.I), "I"),
+    (re.compile(r"\bthem\b", re.I), "me"),
+]
+
+
+def _first_person(text: str) -> str:
+    for rx, repl in _SWAPS:
+        text = rx.sub(repl, text)
+    return text
+
+
+def questions_for(sentence: str) -> list[str]:
+    s = sentence.strip().rstrip(".;:")
+    out: list[str] = []
+    d = _DEFINITION.match(s)
+    if d and len(d["term"].split()) <= 4:
+        out.append(f"What is {d['term'].lower()}?")
+    c = _CONDITION.match(s)
+    if c:
+        out.append(_first_person(f"What should I do if {c['cond']}?"))
+        s = c["rest"]
+    m = _MODAL.match(s)
+    if m and m["rest"]:
+        out.append(f"Can I {_first_person(m['rest'])}?")
+    return out

@@ -1,0 +1,274 @@
+"""Words as staff type them → words as policies write them.
+
+This is domain vocabulary of UK schools and social media, not phrases from any question set: it
+maps everyday synonyms, spellings and abbreviations onto the terms policies use, on both the
+policy side and the question side, so BM25 sees the same token for "mum", "dad" and "carer".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+# Multi-word expressions first (matched on lower-cased text, word boundaries).
+PHRASES: dict[str, str] = {
+    "head teacher": "headteacher",
+    "head master": "headteacher",
+    "head mistress": "headteacher",
+    "the head": "the headteacher",
+    "deputy head": "leadership team",
+    "senior leadership": "leadership",
+    "slt": "leadership team",
+    "social networking": "social network",
+    "social networks": "social network",
+    "social networking sites": "social network",
+    "friend request": "friend request",
+    "add as a friend": "friend",
+    "facebook friend": "friend facebook",
+    "whats app": "whatsapp",
+    "you tube": "youtube",
+    "e-mail": "email",
+    "e mail": "email",
+    "mobile phone": "telephone",
+    "mobile number": "telephone number",
+    "phone number": "telephone number",
+    "co-worker": "colleague",
+    "co worker": "colleague",
+    "fellow teacher": "colleague",
+    "teaching assistant": "teaching assistant",
+    "screen shot": "screen print",
+    "screenshot": "screen print",
+    "screenshots": "screen print",
+    "child abuse images": "indecent images of children",
+    "child abuse material": "indecent images of children",
+    "child sexual abuse material": "indecent images of children",
+    "csam": "indecent images of children",
+    "child porn": "indecent images of children",
+    "child pornography": "indecent images of children",
+    "kid porn": "indecent images of children",
+    "kiddie porn": "indecent images of children",
+    "underage images": "indecent images of children",
+    "set up": "create",
+    "setting up": "creating",
+    "sets up": "creates",
+    "leavers": "former student",
+    "left the school": "former student",
+    "left school": "former student",
+    "free speech": "freedom of expression",
+    "freedom of speech": "freedom of expression",
+    "ex pupil": "former student",
+    "ex-pupil": "former student",
+    "ex-pupils": "former student",
+    "ex pupils": "former student",
+    "ex-student": "former student",
+    "ex-students": "former student",
+    "past pupils": "former student",
+    "old pupils": "former student",
+    "alumni": "former student",
+    "data protection": "data protection confidential",
+    "gdpr": "data protection confidential",
+    "prevent duty": "prevent duty",
+    "safeguarding lead": "safeguarding lead",
+    "dsl": "designated safeguarding lead",
+}
+
+# Single words → canonical word (before stemming).
+WORDS: dict[str, str] = {
+    # people in school
+    "pupil": "student",
+    "pupils": "student",
+    "child": "student",
+    "children": "student",
+    "childs": "student",
+    "kid": "student",
+    "kids": "student",
+    "learner": "student",
+    "learners": "student",
+    "youngster": "student",
+    "youngsters": "student",
+    "students": "student",
+    "mum": "parent",
+    "mums": "parent",
+    "mom": "parent",
+    "mother": "parent",
+    "dad": "parent",
+    "dads": "parent",
+    "father": "parent",
+    "carer": "parent",
+    "carers": "parent",
+    "guardian": "parent",
+    "guardians": "parent",
+    "stepparent": "parent",
+    "headteacher": "headteacher",
+    "headteachers": "headteacher",
+    "headmaster": "headteacher",
+    "headmistress": "headteacher",
+    "principal": "headteacher",
+    "colleague": "colleague",
+    "colleagues": "colleague",
+    "coworker": "colleague",
+    "coworkers": "colleague",
+    "workmate": "colleague",
+    "workmates": "colleague",
+    "staff": "staff",
+    "governor": "governor",
+    "governors": "governor",
+    "son": "family",
+    "daughter": "family",
+    "nephew": "family",
+    "niece": "family",
+    "grandson": "family",
+    "granddaughter": "family",
+    "grandchild": "family",
+    "cousin": "family",
+    "sibling": "family",
+    "brother": "family",
+    "sister": "family",
+    "relative": "family",
+    "relatives": "family",
+    # platforms
+    "insta": "instagram",
+    "ig": "instagram",
+    "fb": "facebook",
+    "yt": "youtube",
+    "snap": "snapchat",
+    "tweet": "twitter",
+    "tweets": "twitter",
+    "tiktok": "tiktok",
+    "linkedin": "linkedin",
+    # employment
+    "sacked": "dismissal",
+    "sack": "dismissal",
+    "sacking": "dismissal",
+    "fired": "dismissal",
+    "fire": "dismissal",
+    "dismissed": "dismissal",
+    "dismiss": "dismissal",
+    # media
+    "photo": "photograph",
+    "photos": "photograph",
+    "pic": "photograph",
+    "pics": "photograph",
+    "picture": "photograph",
+    "pictures": "photograph",
+    "selfie": "photograph",
+    "selfies": "photograph",
+    "vid": "video",
+    "vids": "video",
+    "clip": "video",
+    "footage": "video",
+    "porn": "pornography",
+    "phone": "telephone",
+    "phones": "telephone",
+    "mobile": "telephone",
+    "ring": "telephone",
+    "texting": "text",
+    "texted": "text",
+    "dm": "message",
+    "dms": "message",
+    "pm": "message",
+    "chat": "conversation",
+    "chatting": "conversation",
+    "befriend": "friend",
+    "unfriend": "friend",
+    "slander": "defamation",
+    "libellous": "libel",
+    "defamatory": "defamation",
+    "extremism": "extremist",
+    "extreme": "extremist",
+    "radicalized": "radicalisation",
+    "radicalization": "radicalisation",
+    "radicalised": "radicalisation",
+    "radicalise": "radicalisation",
+    "radicalize": "radicalisation",
+    "terror": "terrorism",
+    "terrorist": "terrorism",
+    "bullied": "bullying",
+    "bully": "bullying",
+    "bullies": "bullying",
+    "cyberbully": "cyberbullying",
+    "cyberbullied": "cyberbullying",
+    "trolled": "trolling",
+    "troll": "trolling",
+    "trolls": "trolling",
+    "racist": "race",
+    "racism": "race",
+    "sexist": "sex",
+    "sexism": "sex",
+    "homophobic": "sexual orientation",
+    "transphobic": "gender reassignment",
+    "ableist": "disability",
+    "web": "internet",
+    "website": "website",
+    "browse": "internet",
+    "browsing": "internet",
+    "surf": "internet",
+    "surfing": "internet",
+}
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "let's", "me", "more", "most", "mustn't", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "which", "while", "who", "who's", "whom", "why", "why's", "with", "won't", "would", "wouldn't", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "ok", "okay", "allowed", "allow", "may", "might", "must", "shall", "will", "can", "i'm", "im", "ive", "id", "get", "got", "want", "wanna", "gonna", "need", "needs", "please", "tell", "know", "thing", "things", "something", "anything", "ever", "also", "just", "really", "still", "yes", "hi", "hello", "hey", "thanks", "thank", "wat", "wot", "u", "ur", "r", "pls", "plz", "is", "there", "any", "policy", "say", "says", "said"]
+)
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_PHRASE_RES = [
+    (re.compile(rf"\b{re.escape(k)}\b"), v)
+    for k, v in sorted(PHRASES.items(), key=lambda kv: -len(kv[0]))
+]
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    if word.endswith(("ize", "ized", "izes", "izing", "ization", "izations")):
+        word = word.replace("iz", "is")  # US spellings → UK: the policies are British
+    return _stemmer.stemWord(word)
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, apply multi-word vocabulary, unify apostrophes."""
+    t = text.lower().replace("’", "'").replace("‘", "'")
+    for rx, repl in _PHRASE_RES:
+        t = rx.sub(repl, t)
+    return t
+
+
+def words(text: str) -> list[str]:
+    """Canonical words (vocabulary applied, stop words dropped), not yet stemmed."""
+    out: list[str] = []
+    for tok in _TOKEN_RE.findall(normalise_text(text)):
+        tok = (
+            tok.split("'")[0]
+            if tok.endswith(("'s", "'t", "'re", "'ll", "'ve", "'d", "'m"))
+            else tok
+        )
+        if tok in STOPWORDS or len(tok) < 2:
+            continue
+        out.extend(WORDS.get(tok, tok).split())
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed index terms for BM25."""
+    return [stem(w) for w in words(text)]
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Stems of whole English words, read from the embedding model's WordPiece vocabulary when the
+    packaged model is installed. Typo correction leaves these alone ("present" is not a typo of
+    "prevent"). Without the package the set is empty and every unknown word may be corrected."""
+    from bot.retrieval.embedders import packaged_model_path
+
+    path = packaged_model_path()
+    vocab = path / "vocab.txt" if path else None
+    if vocab is None or not vocab.exists():
+        return frozenset()
+    out = set()
+    for line in vocab.read_text(encoding="utf-8").splitlines():
+        w = line.strip()
+        if len(w) >= 3 and w.isalpha() and w.isascii() and w.islower():
+            out.add(stem(w))
+    return frozenset(out)

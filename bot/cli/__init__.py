@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "bot.cli.policy",  # ask, chat, index, corpus, eval
     "bot.cli.serve",  # serve slack|teams
+    "bot.cli.teams",  # teams package
     "bot.cli.reports",  # reports list|show|ack|note|close|export, audit verify, key generate
 ]
 

@@ -1,0 +1,356 @@
+"""The Teams bot: translates Teams activities into core calls and core replies into cards.
+
+No business rule lives here. Routing, validation, who may acknowledge what, and delivery are the
+core's (``bot.reports``); answers are ``bot.assistant``'s. Blocking core calls (retrieval is
+CPU-bound, reports do SQLite and crypto) run in the default executor so the event loop keeps
+serving other turns.
+
+Where things are answered:
+
+* personal chat: everything;
+* channel / group chat: only when the bot is @mentioned (Teams only sends us those); questions are
+  answered in the thread, but report and declaration forms are never posted there — the user is
+  sent to the 1:1 chat, because a concern must not be typed where colleagues can read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from bot.reports.models import (
+    LIMITS,
+    Actor,
+    ConcernForm,
+    DeclarationForm,
+    FormError,
+    SubmissionRefused,
+)
+from handlers.teams import cards
+from handlers.teams.references import ReferenceStore
+
+if TYPE_CHECKING:
+    from bot.feedback import FeedbackLog
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+_AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_COMMANDS = {
+    "help": "help",
+    "?": "help",
+    "hi": "help",
+    "hello": "help",
+    "start": "help",
+    "report concern": "concern",
+    "report a concern": "concern",
+    "report-concern": "concern",
+    "concern": "concern",
+    "declare relationship": "declaration",
+    "declare a relationship": "declaration",
+    "declare-relationship": "declaration",
+}
+
+PRIVATE_ONLY = (
+    "Reports and declarations are private, so I only take them in our 1:1 chat. "
+    "Open a chat with me (Chat → New chat → my name) and type `{command}`."
+)
+ASK_PROMPT = (
+    "What would you like to ask? Type your question, e.g. *Can I friend a parent on Facebook?*"
+)
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+def strip_mentions(activity: Activity) -> str:
+    """The message text without the bot's @mention.
+
+    ``TurnContext.remove_recipient_mention`` feeds the mention's display name to ``re.sub`` as a
+    pattern (a bot named "Policy Bot (beta)" would not be stripped) and leaves other markup, so
+    we remove each mention entity's literal ``<at>…</at>`` text, then any leftover tags.
+    """
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for mention in TurnContext.get_mentions(activity):
+        props = getattr(mention, "additional_properties", None) or {}
+        mentioned = props.get("mentioned") or {}
+        if mentioned.get("id") == bot_id and props.get("text"):
+            text = text.replace(props["text"], " ")
+    text = _AT_TAG.sub(" ", text)
+    text = text.replace("&nbsp;", " ").replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
+def bot_was_mentioned(activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    for mention in TurnContext.get_mentions(activity):
+        props = getattr(mention, "additional_properties", None) or {}
+        if (props.get("mentioned") or {}).get("id") == bot_id:
+            return True
+    return False
+
+
+def parse_command(text: str) -> tuple[str, str]:
+    """("help"|"concern"|"declaration"|"ask", rest)."""
+    stripped = text.strip()
+    lowered = stripped.lower().lstrip("/").rstrip(".!")
+    if not lowered:
+        return "help", ""
+    if lowered in _COMMANDS:
+        return _COMMANDS[lowered], ""
+    if lowered == "ask":
+        return "ask", ""
+    if lowered.startswith("ask "):
+        return "ask", stripped.lstrip("/")[4:].strip()
+    return "ask", stripped
+
+
+def is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    if conversation is None:
+        return True
+    kind = conversation.conversation_type or ("groupChat" if conversation.is_group else "personal")
+    return kind == "personal"
+
+
+def actor_for(activity: Activity) -> Actor:
+    """The core's identity for a Teams user: the Azure AD object id (lower case, as config holds
+    it), falling back to the Teams user id when a client sends none (e.g. the Emulator)."""
+    user = activity.from_property or ChannelAccount(id="")
+    user_id = (user.aad_object_id or "").strip().lower() or (user.id or "")
+    return Actor(platform="teams", user_id=user_id, display_name=(user.name or "")[:200])
+
+
+def _str(value: Any, limit: int) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    # Keep one character over the limit so the core's own length check reports it.
+    return str(value)[: limit + 1]
+
+
+def concern_from(value: dict) -> ConcernForm:
+    return ConcernForm(
+        category=_str(value.get("category"), 100),
+        description=_str(value.get("description"), LIMITS["description"]),
+        occurred_on=_str(value.get("occurred_on"), LIMITS["occurred_on"]),
+        where=_str(value.get("where"), LIMITS["where"]),
+        link=_str(value.get("link"), LIMITS["link"]),
+        people_involved=_str(value.get("people_involved"), LIMITS["people_involved"]),
+        immediate_risk=cards.truthy(value.get("immediate_risk")),
+        about_headteacher=cards.truthy(value.get("about_headteacher")),
+    )
+
+
+def declaration_from(value: dict) -> DeclarationForm:
+    raw = _str(value.get("platforms"), 2000)
+    platforms = [p.strip() for p in re.split(r"[,;\n]", raw) if p.strip()]
+    return DeclarationForm(
+        student_name=_str(value.get("student_name"), LIMITS["student_name"]),
+        year_group=_str(value.get("year_group"), LIMITS["year_group"]),
+        relationship=_str(value.get("relationship"), 100),
+        platforms=platforms,
+        notes=_str(value.get("notes"), LIMITS["notes"]),
+    )
+
+
+def _form_values(value: dict, fields: tuple[str, ...]) -> dict:
+    return {f: value.get(f) for f in fields if isinstance(value.get(f), str | bool)}
+
+
+class PolicyTeamsBot(ActivityHandler):
+    def __init__(
+        self,
+        runtime: Runtime,
+        references: ReferenceStore,
+        *,
+        feedback: FeedbackLog | None = None,
+        on_new_personal_reference: Callable[[], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.references = references
+        self.feedback = feedback
+        self.on_new_personal_reference = on_new_personal_reference
+        # teams_id -> (conversation id, service url) last written: skip the write when unchanged.
+        self._known: dict[str, tuple[str, str, str]] = {}
+
+    async def _off_loop(self, fn: Callable, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
+
+    # --- every turn: remember how to reach this user ------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
+            self._remember(TurnContext.get_conversation_reference(activity))
+        await super().on_turn(turn_context)
+
+    def _remember(self, reference) -> None:
+        user = reference.user
+        if user is None or not user.id or not reference.service_url:
+            return
+        conversation_id = reference.conversation.id if reference.conversation else ""
+        signature = (conversation_id, reference.service_url, user.aad_object_id or "")
+        if self._known.get(user.id) == signature:
+            return
+        reference.activity_id = None  # proactive messages start a new post, never a reply
+        try:
+            _, new_personal = self.references.remember(reference)
+        except Exception as exc:  # never fail a user's turn over bookkeeping
+            log.error("could not store a Teams conversation reference: %s", type(exc).__name__)
+            return
+        self._known[user.id] = signature
+        if new_personal and self.on_new_personal_reference is not None:
+            self.on_new_personal_reference()
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        bot_added = any(m.id == bot_id for m in members_added)
+        for member in members_added:
+            if member.id == bot_id or not member.id:
+                continue
+            reference = TurnContext.get_conversation_reference(activity)
+            reference.user = member
+            self._remember(reference)
+        if bot_added and is_personal(activity):
+            await turn_context.send_activity(cards.help_message())
+
+    # --- messages -------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and activity.value.get("action"):
+            await self._on_submit(turn_context, activity.value)
+            return
+        if not is_personal(activity) and not bot_was_mentioned(activity):
+            return  # a channel message not addressed to us (resource-specific consent)
+        command, rest = parse_command(strip_mentions(activity))
+        if command == "help":
+            await turn_context.send_activity(cards.help_message())
+        elif command == "concern":
+            await self._send_form(turn_context, "concern")
+        elif command == "declaration":
+            await self._send_form(turn_context, "declaration")
+        elif not rest:
+            await turn_context.send_activity(ASK_PROMPT)
+        else:
+            answer = await self._off_loop(self.runtime.assistant.ask, rest)
+            await turn_context.send_activity(cards.answer_message(answer))
+
+    async def _send_form(self, turn_context: TurnContext, kind: str) -> None:
+        if not is_personal(turn_context.activity):
+            command = "report concern" if kind == "concern" else "declare relationship"
+            await turn_context.send_activity(PRIVATE_ONLY.format(command=command))
+            return
+        refused = self.runtime.settings.reports_unavailable()
+        if refused:
+            await turn_context.send_activity(refused)
+            return
+        form = cards.concern_form() if kind == "concern" else cards.declaration_form()
+        title = "Report a concern" if kind == "concern" else "Declare a relationship"
+        await turn_context.send_activity(cards.message(form, title))
+
+    # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
+
+    async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
+        action = value.get("action")
+        if action == cards.OPEN_CONCERN:
+            await self._send_form(turn_context, "concern")
+        elif action == cards.OPEN_DECLARATION:
+            await self._send_form(turn_context, "declaration")
+        elif action == cards.SUBMIT_CONCERN:
+            await self._submit(turn_context, value, "concern")
+        elif action == cards.SUBMIT_DECLARATION:
+            await self._submit(turn_context, value, "declaration")
+        elif action == cards.ACKNOWLEDGE:
+            await self._recipient_action(turn_context, value, note=False)
+        elif action == cards.ADD_NOTE:
+            await self._recipient_action(turn_context, value, note=True)
+        elif action == cards.FEEDBACK:
+            await self._feedback(turn_context, value)
+        elif action == cards.CANCEL:
+            await turn_context.send_activity("Cancelled. Nothing was sent.")
+        else:
+            await turn_context.send_activity(cards.help_message())
+
+    async def _submit(self, turn_context: TurnContext, value: dict, kind: str) -> None:
+        activity = turn_context.activity
+        if not is_personal(activity):
+            command = "report concern" if kind == "concern" else "declare relationship"
+            await turn_context.send_activity(PRIVATE_ONLY.format(command=command))
+            return
+        actor = actor_for(activity)
+        reports = self.runtime.reports
+        if kind == "concern":
+            form, fields, render = concern_from(value), cards.CONCERN_FIELDS, cards.concern_form
+            call = reports.submit_concern
+        else:
+            form, fields = declaration_from(value), cards.DECLARATION_FIELDS
+            render, call = cards.declaration_form, reports.declare_relationship
+        try:
+            receipt = await self._off_loop(call, form, actor)
+        except FormError as err:
+            values = _form_values(value, fields)
+            title = "Please check the form"
+            await turn_context.send_activity(cards.message(render(values, err.errors), title))
+            return
+        except SubmissionRefused as err:
+            await turn_context.send_activity(
+                cards.message(cards.notice_text_card("Not sent", err.message), err.message)
+            )
+            return
+        await turn_context.send_activity(cards.receipt_message(receipt))
+
+    async def _recipient_action(self, turn_context: TurnContext, value: dict, note: bool) -> None:
+        reference = _str(value.get("reference"), 50).strip()
+        actor = actor_for(turn_context.activity)
+        if not reference:
+            await turn_context.send_activity("That card has no report reference.")
+            return
+        if note:
+            text = _str(value.get("note"), LIMITS["note"]).strip()
+            result = await self._off_loop(self.runtime.reports.add_note, reference, actor, text)
+        else:
+            result = await self._off_loop(self.runtime.reports.acknowledge, reference, actor)
+        await turn_context.send_activity(result.message)
+
+    async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
+        question = _str(value.get("question"), 1000)
+        helpful = cards.truthy(value.get("helpful"))
+        if self.feedback is not None and question:
+            actor = actor_for(turn_context.activity)
+            await self._off_loop(
+                partial(
+                    self.feedback.record,
+                    question=question,
+                    helpful=helpful,
+                    platform="teams",
+                    user_id=actor.user_id,
+                )
+            )
+        reply = (
+            "Thanks, glad it helped."
+            if helpful
+            else "Thanks for saying. The headteacher sees which questions the policies answer badly."
+        )
+        await turn_context.send_activity(reply)
+
+
+async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """Log without the message text (it can quote what a user typed), then apologise."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("unhandled error in a Teams turn: %s\n%s", type(error).__name__, frames)
+    if turn_context.activity.type == ActivityTypes.message:
+        try:
+            await turn_context.send_activity(SORRY)
+        except Exception as exc:
+            log.error("could not send the apology either: %s", type(exc).__name__)

@@ -1,0 +1,151 @@
+"""Proactive delivery of the core's notices to Teams users (the reports outbox's Teams notifier).
+
+The core's delivery worker runs in its own thread and calls :meth:`TeamsNotifier.send`, which
+schedules the send on the server's event loop (where the adapter and its HTTP sessions live) and
+waits for the outcome. Success or failure comes from the send itself: botbuilder 4.17 hands an
+exception raised inside a ``continue_conversation`` callback to ``on_turn_error`` and swallows it,
+so the callback captures its own result and we re-raise here, where the outbox's retry sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.reports.models import Address, Notice, RecipientUnreachable
+from handlers.teams import cards
+from handlers.teams.references import ReferenceStore, StoredReference
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(Exception):
+    """The Bot Connector did not accept the notice (the outbox will retry)."""
+
+
+class TeamsNotifier:
+    platform = "teams"
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        app_id: str,
+        references: ReferenceStore,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        timeout: float = 60.0,
+    ) -> None:
+        self.adapter = adapter
+        self.app_id = app_id or ""
+        self.references = references
+        self.loop = loop
+        self.timeout = timeout
+
+    # --- the Notifier protocol (called from the delivery worker thread) -------------------
+
+    def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
+        stored = self.references.find(to.user_id)
+        if stored is None:
+            raise RecipientUnreachable("recipient not reachable on Teams")
+        if idempotency_key and self.references.was_sent(idempotency_key):
+            return  # Teams already has it: a retry after we lost the answer must not duplicate
+        if self._on_loop_thread():
+            raise RuntimeError("TeamsNotifier.send blocks; call it from a worker thread")
+        future = asyncio.run_coroutine_threadsafe(self.deliver(stored, notice), self.loop)
+        try:
+            activity_id = future.result(self.timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise DeliveryFailed(
+                f"no answer from the Bot Connector in {self.timeout:.0f}s"
+            ) from None
+        if idempotency_key:
+            self.references.mark_sent(idempotency_key, activity_id)
+
+    def is_reachable(self, user_key: str) -> bool:
+        return self.references.find(user_key) is not None
+
+    # --- on the event loop ------------------------------------------------------------------
+
+    async def deliver(self, stored: StoredReference, notice: Notice) -> str:
+        """Send one notice to the user's 1:1 chat; returns the new activity id or raises."""
+        reference = stored.personal
+        if reference is None:
+            reference = await self._create_personal_chat(stored)
+        outcome: dict[str, object] = {}
+
+        async def callback(turn_context: TurnContext) -> None:
+            try:
+                response = await turn_context.send_activity(cards.notice_message(notice))
+                outcome["id"] = (response.id if response else "") or ""
+            except BaseException as exc:  # captured: on_turn_error would swallow it
+                outcome["error"] = exc
+
+        await self.adapter.continue_conversation(reference, callback, self.app_id)
+        if "error" in outcome:
+            error = outcome["error"]
+            assert isinstance(error, BaseException)
+            raise DeliveryFailed(_describe(error)) from error
+        if "id" not in outcome:
+            raise DeliveryFailed("the send never ran")
+        return str(outcome["id"])
+
+    async def _create_personal_chat(self, stored: StoredReference) -> ConversationReference:
+        """We know this person only from a team or group chat: open the 1:1 chat with them
+        (Teams allows it once the app is installed where they are a member)."""
+        seen = stored.seen
+        params = ConversationParameters(
+            is_group=False,
+            bot=seen.bot,
+            members=[ChannelAccount(id=stored.teams_id, aad_object_id=stored.aad_object_id)],
+            tenant_id=stored.tenant_id,
+            channel_data={"tenant": {"id": stored.tenant_id}} if stored.tenant_id else None,
+        )
+        created: dict[str, ConversationReference] = {}
+
+        async def callback(turn_context: TurnContext) -> None:
+            created["ref"] = TurnContext.get_conversation_reference(turn_context.activity)
+
+        try:
+            await self.adapter.create_conversation(
+                self.app_id,
+                callback,
+                params,
+                channel_id=seen.channel_id or "msteams",
+                service_url=stored.service_url,
+            )
+        except Exception as exc:
+            raise DeliveryFailed("could not open a 1:1 chat: " + _describe(exc)) from exc
+        if "ref" not in created:
+            raise DeliveryFailed("could not open a 1:1 chat")
+        reference = created["ref"]
+        reference.activity_id = None
+        reference.user = ChannelAccount(
+            id=stored.teams_id, aad_object_id=stored.aad_object_id, name=stored.name
+        )
+        reference.conversation.conversation_type = "personal"
+        if stored.tenant_id:
+            reference.conversation.tenant_id = stored.tenant_id
+        self.references.set_personal(stored.teams_id, reference)
+        return reference
+
+    def _on_loop_thread(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
+
+
+def _describe(error: BaseException) -> str:
+    """Short, secret-free: the type and, for HTTP errors, the status code (never a body)."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")

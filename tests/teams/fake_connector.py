@@ -1,0 +1,187 @@
+"""A local stand-in for Teams' Bot Connector service (the ``serviceUrl`` in every Activity).
+
+It records every call the bot makes — replies and proactive messages
+(``POST /v3/conversations/{id}/activities[/{replyToId}]``) and new 1:1 chats
+(``POST /v3/conversations``) — and can answer 500 to the next N activity posts to play an
+outage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    conversation_id: str
+    reply_to_id: str | None
+    body: dict[str, Any]
+    authorization: str | None
+    status: int
+
+    @property
+    def text(self) -> str:
+        return self.body.get("text") or ""
+
+    @property
+    def cards(self) -> list[dict]:
+        return [
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    @property
+    def card(self) -> dict:
+        assert len(self.cards) == 1, self.body
+        return self.cards[0]
+
+    def card_text(self) -> str:
+        """Every string in the card, for loose 'is it in there' checks."""
+        out: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+            elif isinstance(node, str):
+                out.append(node)
+
+        walk(self.cards)
+        return "\n".join(out)
+
+    def inputs(self) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                    found[node["id"]] = node
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(self.cards)
+        return found
+
+    def submit_actions(self) -> list[dict]:
+        found: list[dict] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "Action.Submit":
+                    found.append(node)
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(self.cards)
+        return found
+
+
+@dataclass
+class FakeConnector:
+    calls: list[Call] = field(default_factory=list)
+    fail_next: int = 0  # answer 500 to this many activity posts
+    created: list[dict] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _changed: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._changed = threading.Condition(self._lock)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        return app
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        member = (body.get("members") or [{}])[0].get("id", "")
+        conversation_id = f"a:dm-{member}"
+        with self._changed:
+            self.created.append(body)
+            self.calls.append(
+                Call(
+                    "POST",
+                    request.path,
+                    conversation_id,
+                    None,
+                    body,
+                    request.headers.get("Authorization"),
+                    200,
+                )
+            )
+            self._changed.notify_all()
+        return web.json_response({"id": conversation_id, "serviceUrl": ""})
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._changed:
+            status = 200
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                status = 500
+            self.calls.append(
+                Call(
+                    request.method,
+                    request.path,
+                    unquote(request.match_info["cid"]),
+                    request.match_info.get("aid"),
+                    body,
+                    request.headers.get("Authorization"),
+                    status,
+                )
+            )
+            self._changed.notify_all()
+            activity_id = f"bot-activity-{next(self._ids)}"
+        if status != 200:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=status)
+        return web.json_response({"id": activity_id})
+
+    # --- for tests ------------------------------------------------------------------------
+
+    def sent(self, conversation_id: str | None = None) -> list[Call]:
+        """Activities Teams accepted (status 200), optionally to one conversation."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.status == 200
+                and c.path.endswith(("/activities", f"/activities/{c.reply_to_id}"))
+                and (conversation_id is None or c.conversation_id == conversation_id)
+            ]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> list[Call]:
+        """Block until ``predicate(accepted_calls)`` is truthy; returns those calls."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: predicate(self._sent_unlocked()), timeout)
+            calls = self._sent_unlocked()
+        assert ok, f"timed out; the connector saw {[(c.conversation_id, c.text) for c in calls]}"
+        return calls
+
+    def _sent_unlocked(self) -> list[Call]:
+        return [c for c in self.calls if c.status == 200 and "/activities" in c.path]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()

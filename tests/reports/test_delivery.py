@@ -48,7 +48,7 @@ def test_a_failed_delivery_waits_longer_each_time(service, clock):
         service.deliver_due(clock.now)
         (row,) = service.store.query("SELECT next_attempt_at FROM outbox")
         waits.append(row["next_attempt_at"] - clock.now.timestamp())
-        clock.now = clock.now.fromtimestamp(row["next_attempt_at"], clock.now.tzinfo)
+        clock.now = clock.now.fromtimestamp(row["next_attempt_at"] + 1, clock.now.tzinfo)
     assert waits[0] < waits[1] < waits[2]
     assert service.store.query("SELECT last_error FROM outbox")[0]["last_error"].startswith(
         "ConnectionError"

@@ -1,0 +1,101 @@
+"""Wire the bolt app: one client pointed at the Web API, the runtime in every listener's context,
+duplicate-event suppression, and each listener module's ``register(app)``."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.feedback import FeedbackLog
+from handlers.slack import acknowledge, asking, concerns, declarations, home
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("policybot.slack")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+LISTENER_MODULES = (asking, concerns, declarations, acknowledge, home)
+
+
+class RecentKeys:
+    """A bounded set of recently seen keys (event ids, message timestamps)."""
+
+    def __init__(self, size: int = 5000):
+        self.size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, *keys: str) -> bool:
+        """True when any key was seen before; records them all either way."""
+        hit = any(k in self._keys for k in keys)
+        for k in keys:
+            self._keys[k] = None
+            self._keys.move_to_end(k)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return hit
+
+
+def build_app(
+    runtime: Runtime, *, token: str, signing_secret: str, api_url: str | None = None
+) -> AsyncApp:
+    base_url = api_url or DEFAULT_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    app = AsyncApp(
+        client=AsyncWebClient(
+            token=token,
+            base_url=base_url,
+            # a brief 429 / 5xx should not lose an answer or a confirmation; notices are the
+            # outbox's job and use their own client (notifier.py)
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+            ],
+        ),
+        signing_secret=signing_secret,
+        logger=logging.getLogger("policybot.slack.bolt"),
+    )
+    recent = RecentKeys()
+    feedback_log = FeedbackLog.for_settings(runtime.settings)
+
+    async def inject_runtime(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+    ) -> BoltResponse | None:
+        req.context["runtime"] = runtime
+        req.context["feedback"] = feedback_log
+        return await next()
+
+    async def drop_duplicate_events(
+        body: dict, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+    ) -> BoltResponse | None:
+        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); a mention in a DM
+        can also arrive as two events. Either way the question is answered once."""
+        if body.get("type") == "event_callback":
+            event = body.get("event") or {}
+            keys = [f"event:{body.get('event_id', '')}"]
+            if event.get("channel") and event.get("ts"):
+                keys.append(f"msg:{event['channel']}:{event['ts']}")
+            if recent.seen(*keys):
+                log.info("dropped a duplicate event (%s)", body.get("event_id"))
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    app.use(inject_runtime)
+    app.use(drop_duplicate_events)
+    for module in LISTENER_MODULES:
+        module.register(app)
+    return app

@@ -1,0 +1,153 @@
+"""Asking the policy: DM the bot, @mention it (reply in the thread), or ``/policy QUESTION``
+(private reply with a "Share in channel" button). Helpful / not-helpful clicks are recorded by
+the core for the headteacher's view of what staff find unclear."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.slack import blocks as bk
+from handlers.slack.util import off_loop
+
+if TYPE_CHECKING:
+    from bot.answers import Answer
+    from bot.runtime import Runtime
+
+log = logging.getLogger("policybot.slack")
+
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+USAGE = (
+    "Ask me about school policy, e.g. `/policy Can I accept a parent's friend request?`. "
+    "To raise a concern privately use `/report-concern`; to declare a relationship with a "
+    "student use `/declare-relationship`."
+)
+
+
+async def ask(runtime: Runtime, question: str) -> Answer:
+    return await off_loop(runtime.assistant.ask, question)
+
+
+def register(app: AsyncApp) -> None:
+    app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+    app.command("/policy")(on_policy_command)
+    app.action(bk.SHARE)(on_share)
+    app.action(bk.HELPFUL)(on_feedback)
+    app.action(bk.NOT_HELPFUL)(on_feedback)
+
+
+async def on_message(event: dict, client: AsyncWebClient, context: dict) -> None:
+    """A direct message to the bot is a question (events are acked by bolt before this runs)."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return
+    question = MENTION.sub("", event.get("text") or "").strip()
+    if not question:
+        return
+    answer = await ask(context["runtime"], question)
+    await client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts"),
+        text=bk.answer_fallback(answer),
+        blocks=bk.answer_blocks(answer),
+        unfurl_links=False,
+    )
+
+
+async def on_mention(event: dict, client: AsyncWebClient, context: dict) -> None:
+    """@policybot in a channel: answer in the message's thread."""
+    if event.get("bot_id"):
+        return
+    question = MENTION.sub("", event.get("text") or "").strip()
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    if not question:
+        await client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=USAGE)
+        return
+    answer = await ask(context["runtime"], question)
+    await client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=thread_ts,
+        text=bk.answer_fallback(answer),
+        blocks=bk.answer_blocks(answer),
+        unfurl_links=False,
+    )
+
+
+async def on_policy_command(
+    ack: AsyncAck, command: dict, respond: AsyncRespond, context: dict
+) -> None:
+    """Ack at once; the answer follows privately through the command's response_url."""
+    await ack()
+    question = (command.get("text") or "").strip()
+    if not question:
+        await respond(response_type="ephemeral", text=USAGE)
+        return
+    answer = await ask(context["runtime"], question)
+    await respond(
+        response_type="ephemeral",
+        text=bk.answer_fallback(answer),
+        blocks=bk.answer_blocks(answer, shareable=True),
+    )
+
+
+async def on_share(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: dict):
+    """Post the answer (not the question) to the channel, then remove the private copy."""
+    await ack()
+    question = bk.question_from_value(action.get("value", ""))
+    if not question:
+        return
+    answer = await ask(context["runtime"], question)
+    if not bk.can_share(answer):
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="This one stays private: use /report-concern to raise it.",
+        )
+        return
+    user = (body.get("user") or {}).get("id", "")
+    await respond(
+        response_type="in_channel",
+        replace_original=False,
+        text=bk.answer_fallback(answer),
+        blocks=bk.answer_blocks(answer, feedback=False, shared_by=user),
+    )
+    await respond(delete_original=True)
+
+
+async def on_feedback(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict,
+) -> None:
+    await ack()
+    helpful = action.get("action_id") == bk.HELPFUL
+    question = bk.question_from_value(action.get("value", ""))
+    user = (body.get("user") or {}).get("id", "")
+    await off_loop(
+        context["feedback"].record,
+        question=question,
+        helpful=helpful,
+        platform="slack",
+        user_id=user,
+    )
+    note = "Thanks: marked helpful." if helpful else "Thanks: the headteacher will see this one."
+    message = body.get("message")
+    channel = (body.get("channel") or body.get("container") or {}).get("id") or (
+        body.get("container") or {}
+    ).get("channel_id")
+    if message and channel and not (body.get("container") or {}).get("is_ephemeral"):
+        await client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=message.get("text", ""),
+            blocks=bk.without_actions(message.get("blocks") or [], note),
+        )
+    else:
+        await respond(response_type="ephemeral", replace_original=False, text=note)

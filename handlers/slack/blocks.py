@@ -1,0 +1,212 @@
+"""Render the core's platform-neutral replies (Answer, Notice, Receipt, listings) as Block Kit.
+
+Nothing here decides anything: it only lays out what the core returned. Every string that came
+from a person (report fields, notes, questions) or from a policy document goes through
+``slack_escape`` so it can never become a mention, a link or markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.answers import Answer, Citation
+from bot.reports.models import Notice, Receipt, Summary
+from bot.reports.neutralise import slack_escape
+
+Block = dict[str, Any]
+
+SECTION_LIMIT = 3000  # Slack's limit for a section's text
+BUTTON_VALUE_LIMIT = 2000
+FALLBACK_LIMIT = 3000
+
+# action_ids the listeners register for
+SHARE = "share_answer"
+HELPFUL = "feedback_helpful"
+NOT_HELPFUL = "feedback_not_helpful"
+ACKNOWLEDGE = "acknowledge"
+NOTE = "note"
+
+
+def esc(text: str | None) -> str:
+    return slack_escape(text or "")
+
+
+def policy_text(text: str | None) -> str:
+    """Policy wording is trusted and quoted verbatim: only Slack's control characters are
+    escaped, so the quote stays copyable word for word."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cap(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cap(text)}}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(t)} for t in texts]}
+
+
+def plain(text: str, limit: int = 75) -> dict:
+    return {"type": "plain_text", "text": _cap(text, limit), "emoji": True}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    b: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+
+def question_value(question: str) -> str:
+    """The button value that lets a later click re-ask or record the same question."""
+    return json.dumps({"q": question[: BUTTON_VALUE_LIMIT - 20]})
+
+
+def question_from_value(value: str) -> str:
+    try:
+        return str(json.loads(value).get("q", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _quote(citation: Citation) -> str:
+    text = policy_text(citation.quote)
+    if citation.trimmed_before:
+        text = "… " + text
+    if citation.trimmed_after:
+        text = text + " …"
+    quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
+    return _cap(quoted, SECTION_LIMIT - 200)
+
+
+def _label(citation: Citation) -> str:
+    label = f"*{policy_text(citation.label)}*"
+    if citation.section:
+        label += f" · {policy_text(citation.section)}"
+    return label
+
+
+def answer_blocks(
+    answer: Answer, *, shareable: bool = False, feedback: bool = True, shared_by: str = ""
+) -> list[Block]:
+    """An answer: the verbatim quote and its citation, see-also, the suggested command and the
+    review warning; then the helpful / not-helpful (and, for /policy, share) buttons."""
+    blocks: list[Block] = []
+    if shared_by:
+        blocks.append(context(f"Shared by <@{shared_by}> from policybot"))
+    best = answer.best
+    if answer.answered and best is not None:
+        blocks.append(mrkdwn(_quote(best)))
+        blocks.append(context(_label(best)))
+        if answer.see_also:
+            blocks.append(context("See also: " + "; ".join(_label(c) for c in answer.see_also)))
+    else:
+        blocks.append(mrkdwn(esc(answer.text)))
+        if answer.ask_instead:
+            blocks.append(context(f"Ask instead: {esc(answer.ask_instead)}"))
+    if answer.suggested_command:
+        why = esc(answer.suggestion) if answer.suggestion else ""
+        blocks.append(
+            mrkdwn(
+                f"{why}\nUse `{esc(answer.suggested_command)}` — only the right people see it.".strip()
+            )
+        )
+    if answer.review_warning:
+        blocks.append(context(f":warning: {esc(answer.review_warning)}"))
+    buttons: list[Block] = []
+    if shareable and can_share(answer):
+        buttons.append(button("Share in channel", SHARE, question_value(answer.question)))
+    if feedback:
+        value = question_value(answer.question)
+        buttons.append(button("Helpful", HELPFUL, value))
+        buttons.append(button("Not helpful", NOT_HELPFUL, value))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
+    return blocks
+
+
+def can_share(answer: Answer) -> bool:
+    """A question that looks like a concern is never offered for sharing in a channel."""
+    return answer.suggested_command != "/report-concern"
+
+
+def answer_fallback(answer: Answer) -> str:
+    return _cap(esc(answer.text), FALLBACK_LIMIT)
+
+
+def without_actions(blocks: Sequence[Block], note: str) -> list[Block]:
+    """The same message with its buttons replaced by a one-line note (after a click)."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept, context(note)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------------------------
+
+
+def notice_blocks(notice: Notice) -> list[Block]:
+    """A notice for one recipient (or the submitter): title, labelled lines, and its buttons."""
+    blocks: list[Block] = []
+    title = esc(notice.title)
+    if notice.urgent:
+        title = f":rotating_light: *Urgent* · {title}"
+    blocks.append(mrkdwn(f"*{title}*" if not notice.urgent else title))
+    for label, value in notice.lines:
+        blocks.append(mrkdwn(f"*{esc(label)}*\n{esc(value) or '—'}"))
+    blocks.append(context(f"Reference `{esc(notice.reference)}` · private to you"))
+    buttons = notice_buttons(notice.reference, notice.actions)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "notice_actions", "elements": buttons})
+    return blocks[:50]
+
+
+def notice_buttons(reference: str, actions: Iterable[str]) -> list[Block]:
+    buttons = []
+    for action in actions:
+        if action == "acknowledge":
+            buttons.append(button("Acknowledge", ACKNOWLEDGE, reference, style="primary"))
+        elif action == "note":
+            buttons.append(button("Add note", NOTE, reference))
+    return buttons
+
+
+def notice_fallback(notice: Notice) -> str:
+    return _cap(esc(notice.text or notice.title), FALLBACK_LIMIT)
+
+
+def receipt_blocks(receipt: Receipt) -> list[Block]:
+    blocks = [mrkdwn(f":white_check_mark: {esc(receipt.message)}")]
+    facts = [f"Reference `{esc(receipt.reference)}`"]
+    if receipt.recipients:
+        facts.append("Sent to: " + ", ".join(esc(r) for r in receipt.recipients))
+    if receipt.delivery_pending:
+        facts.append("Delivery in progress")
+    blocks.append(context(" · ".join(facts)))
+    return blocks
+
+
+def refused_blocks(message: str) -> list[Block]:
+    return [mrkdwn(f":no_entry: {esc(message)}")]
+
+
+def summary_line(summary: Summary) -> str:
+    bits = [f"`{esc(summary.reference)}`", esc(summary.label), f"_{esc(summary.status)}_"]
+    if summary.urgent:
+        bits.insert(0, ":rotating_light:")
+    if summary.acknowledged_by:
+        bits.append(f"acknowledged by {esc(summary.acknowledged_by)}")
+    elif summary.delivery_pending:
+        bits.append("delivery in progress")
+    bits.append(esc(summary.created_at[:10]))
+    return " · ".join(bits)

@@ -1,0 +1,102 @@
+"""App Home: everyone sees how to use the bot and the status of what they submitted; the people
+reports go to (headteacher, chair, DSL) also see open items with their buttons, the relationship
+register, and the questions staff marked not helpful."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.reports.models import Actor, Summary
+from handlers.slack import blocks as bk
+from handlers.slack.util import off_loop
+
+HOW_TO = (
+    "*Ask about school policy*: message me here, @mention me in a channel, or use "
+    "`/policy your question` (only you see the answer).\n"
+    "*Raise a concern privately*: `/report-concern` — it goes only to the people the policy "
+    "names, never to a channel.\n"
+    "*Declare a relationship with a student*: `/declare-relationship`."
+)
+MAX_ITEMS = 15
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(on_home_opened)
+
+
+async def on_home_opened(event: dict, client: AsyncWebClient, context: dict) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    await publish(client, context, Actor(platform="slack", user_id=event["user"]))
+
+
+def is_recipient_person(runtime: Any, user_id: str) -> bool:
+    return any(p.slack_user == user_id for p in runtime.settings.people.values())
+
+
+async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
+    runtime = context["runtime"]
+    mine = await off_loop(runtime.reports.list_for_submitter, actor)
+    received: list[Summary] | None = None
+    unclear: list[Any] = []
+    if is_recipient_person(runtime, actor.user_id):
+        received = await off_loop(runtime.reports.list_for_recipient, actor)
+        unclear = await off_loop(context["feedback"].unclear)
+    view = home_view(mine, received, unclear)
+    await client.views_publish(user_id=actor.user_id, view=view)
+
+
+def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list[Any]) -> dict:
+    blocks: list[dict] = [
+        {"type": "header", "text": bk.plain("policybot", 150)},
+        bk.mrkdwn(HOW_TO),
+    ]
+    if received is not None:
+        open_items = [s for s in received if s.status == "open"]
+        register = [s for s in received if s.kind == "declaration"]
+        blocks += [{"type": "divider"}, {"type": "header", "text": bk.plain("Open items", 150)}]
+        if not open_items:
+            blocks.append(bk.context("Nothing waiting for you."))
+        for s in open_items[:MAX_ITEMS]:
+            blocks += _item(s)
+        blocks += [
+            {"type": "divider"},
+            {"type": "header", "text": bk.plain("Relationship register", 150)},
+        ]
+        if not register:
+            blocks.append(bk.context("No relationships declared."))
+        for s in register[:MAX_ITEMS]:
+            blocks.append(bk.mrkdwn(bk.summary_line(s)))
+        blocks += [
+            {"type": "divider"},
+            {"type": "header", "text": bk.plain("What staff find unclear", 150)},
+        ]
+        if not unclear:
+            blocks.append(bk.context("No answers marked not helpful."))
+        for u in unclear[:10]:
+            blocks.append(
+                bk.mrkdwn(
+                    f"“{bk.esc(u.question)}” · {u.not_helpful} not helpful, {u.helpful} helpful"
+                )
+            )
+    blocks += [{"type": "divider"}, {"type": "header", "text": bk.plain("Your submissions", 150)}]
+    if not mine:
+        blocks.append(bk.context("You haven't sent anything."))
+    for s in mine[:MAX_ITEMS]:
+        blocks.append(bk.mrkdwn(bk.summary_line(s)))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _item(summary: Summary) -> list[dict]:
+    actions = ("acknowledge", "note") if summary.status == "open" else ("note",)
+    return [
+        bk.mrkdwn(bk.summary_line(summary)),
+        {
+            "type": "actions",
+            "block_id": f"item_{summary.reference}",
+            "elements": bk.notice_buttons(summary.reference, actions),
+        },
+    ]

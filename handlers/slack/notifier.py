@@ -1,0 +1,60 @@
+"""The core's :class:`~bot.reports.models.Notifier` for Slack: one notice, one DM.
+
+The delivery worker runs in a thread, so this uses the synchronous ``WebClient``. Every message
+carries the delivery's idempotency key in Slack message ``metadata``; before posting, the DM's
+recent history is read for that key, so a retry after a lost response (Slack posted, we never
+heard back) or after a restart never sends the notice twice. Any error (429, 5xx, network)
+propagates: the core's outbox retries with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.reports.models import Address, Notice
+from handlers.slack import blocks as bk
+
+log = logging.getLogger("policybot.slack.notifier")
+
+EVENT_TYPE = "policybot_notice"
+HISTORY_LIMIT = 100
+
+
+class SlackNotifier:
+    platform = "slack"
+
+    def __init__(self, token: str, api_url: str | None = None, *, timeout: int = 10) -> None:
+        kwargs = {"base_url": api_url} if api_url else {}
+        # no built-in retry handlers beyond connection errors: the outbox owns retries
+        self.client = WebClient(token=token, timeout=timeout, **kwargs)
+
+    def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
+        opened = self.client.conversations_open(users=to.user_id)
+        channel = opened["channel"]["id"]
+        if self.already_sent(channel, idempotency_key):
+            log.info("notice %s already in the DM; not sending it again", notice.reference)
+            return
+        self.client.chat_postMessage(
+            channel=channel,
+            text=bk.notice_fallback(notice),
+            blocks=bk.notice_blocks(notice),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": idempotency_key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        log.info("sent %s notice for %s", notice.notice_type, notice.reference)
+
+    def already_sent(self, channel: str, key: str) -> bool:
+        history = self.client.conversations_history(
+            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
+        for message in history.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == EVENT_TYPE
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return True
+        return False

@@ -1,0 +1,104 @@
+"""What concerns and declarations share: submit a modal's form to the core, answer the modal
+(field errors, a refusal, or close) within Slack's 3 seconds, then confirm privately by DM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.reports.models import Actor, FormError, Receipt, SubmissionRefused
+from handlers.slack import blocks as bk
+from handlers.slack import modals
+from handlers.slack.modals import field_errors
+from handlers.slack.util import actor_from, dm, off_loop
+
+log = logging.getLogger("policybot.slack")
+
+ACK_BUDGET = 2.0  # seconds of Slack's 3 we let the core use before closing the modal
+
+
+async def submit(
+    *,
+    ack: AsyncAck,
+    body: dict,
+    client: AsyncWebClient,
+    context: dict,
+    submit_fn: Callable[..., Receipt],
+    form: Any,
+    fields: tuple[str, ...],
+    fallback_field: str,
+) -> Receipt | None:
+    actor = actor_from(body)
+    name = modals.metadata(body.get("view") or {}).get("name")
+    if name:
+        actor = Actor(actor.platform, actor.user_id, name)
+    # The core validates, stores, then may wait briefly for the first delivery so the receipt
+    # can say "sent". Field errors must go back in the ack itself, but Slack allows 3 seconds:
+    # if the core is still busy after ACK_BUDGET the form was valid, so close the modal now.
+    task = asyncio.ensure_future(off_loop(submit_fn, form, actor))
+    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+    acked = not done
+    if acked:
+        await ack()
+    try:
+        receipt = await task
+    except FormError as exc:
+        if acked:
+            await dm(client, actor.user_id, text=f"Not sent: {bk.esc(str(exc))}")
+        else:
+            await ack(
+                response_action="errors", errors=field_errors(exc.errors, fields, fallback_field)
+            )
+        return None
+    except SubmissionRefused as exc:
+        if acked:
+            await dm(client, actor.user_id, blocks=bk.refused_blocks(exc.message), text="Not sent")
+        else:
+            await ack(response_action="update", view=refusal_view(exc.message))
+        return None
+    if not acked:
+        # the confirmation travels in the HTTP response itself, so it survives a Web API outage
+        await ack(response_action="update", view=receipt_view(receipt))
+    wake = getattr(context["runtime"].reports, "wake", None)
+    if callable(wake):
+        wake()
+    log.info("%s %s submitted on Slack", receipt.kind, receipt.reference)
+    await dm(
+        client,
+        actor.user_id,
+        text=bk.esc(receipt.message),
+        blocks=bk.receipt_blocks(receipt),
+    )
+    return receipt
+
+
+def receipt_view(receipt: Receipt) -> dict:
+    return {
+        "type": "modal",
+        "title": bk.plain("Sent privately", 24),
+        "close": bk.plain("Done", 24),
+        "blocks": bk.receipt_blocks(receipt),
+    }
+
+
+def refusal_view(message: str) -> dict:
+    return {
+        "type": "modal",
+        "title": bk.plain("Not sent", 24),
+        "close": bk.plain("Close", 24),
+        "blocks": bk.refused_blocks(message),
+    }
+
+
+async def refuse_if_unavailable(runtime: Any, respond: Any) -> bool:
+    """Reports are not set up (no config or key): say so before the user types anything."""
+    why = runtime.settings.reports_unavailable()
+    if why:
+        await respond(response_type="ephemeral", text=why)
+        return True
+    return False

@@ -1,0 +1,177 @@
+"""`policybot serve slack`: the bolt app over HTTP (``POST /slack/events``) or Socket Mode, with
+``GET /healthz`` for the school's monitoring. The HTTP adapter is the thin conversion bolt's own
+aiohttp adapter provides: request in, ``async_dispatch``, response out.
+
+The port opens at once; until the runtime (policy index, store) is loaded ``/healthz`` says
+503 "starting" and Slack requests get 503 (Slack retries them). The dense model keeps loading
+in the background after that: the app answers with BM25 meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from handlers.slack.app import build_app
+from handlers.slack.notifier import SlackNotifier
+
+log = logging.getLogger("policybot.slack")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+ENV_HELP = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from the app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for --socket",
+}
+
+
+@dataclass
+class SlackServer:
+    """The runtime and bolt app once they are ready, shared by the HTTP routes."""
+
+    token: str
+    signing_secret: str
+    api_url: str | None = None
+    deliver: bool = True
+    runtime: Any = None
+    app: AsyncApp | None = None
+    error: str | None = None
+    _worker: Any = field(default=None, repr=False)
+
+    def attach(self, runtime: Any) -> AsyncApp:
+        self.app = build_app(
+            runtime, token=self.token, signing_secret=self.signing_secret, api_url=self.api_url
+        )
+        runtime.reports.register_notifier(SlackNotifier(self.token, self.api_url))
+        if self.deliver:
+            self._worker = runtime.reports.start_delivery_worker()
+        self.runtime = runtime
+        return self.app
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    # ---- routes ----------------------------------------------------------------------------
+    async def events(self, request: web.Request) -> web.Response:
+        if self.app is None:
+            return web.json_response({"error": "starting"}, status=503)
+        bolt_req = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_req))
+
+    async def health(self, request: web.Request) -> web.Response:
+        if self.error:
+            return web.json_response({"status": "error", "error": self.error}, status=503)
+        if self.runtime is None:
+            return web.json_response({"status": "starting"}, status=503)
+        assistant = self.runtime.assistant
+        dense = bool(getattr(assistant, "dense_ready", False))
+        return web.json_response(
+            {
+                "status": "ok",
+                "platform": "slack",
+                "answering": True,
+                "retrieval": "bm25+dense" if dense else "bm25 (dense model not loaded)",
+                "dense_ready": dense,
+                "deliveries": "running" if self._worker is not None else "stopped",
+            }
+        )
+
+    def web_app(self) -> web.Application:
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self.events)
+        web_app.router.add_get(HEALTH_PATH, self.health)
+        web_app.on_cleanup.append(self._cleanup)
+        return web_app
+
+    async def _cleanup(self, _: web.Application) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.stop)
+
+
+def missing_env(env: Mapping[str, str], socket: bool) -> list[str]:
+    needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket else "SLACK_SIGNING_SECRET"]
+    return [name for name in needed if not env.get(name, "").strip()]
+
+
+def load_runtime(env: Mapping[str, str]) -> Any:
+    from bot.runtime import Runtime
+
+    runtime = Runtime.from_env(env)
+    runtime.assistant.start_warmup()
+    return runtime
+
+
+def serve(
+    args: argparse.Namespace,
+    env: Mapping[str, str] | None = None,
+    runtime_loader: Callable[[Mapping[str, str]], Any] = load_runtime,
+) -> int:
+    env = os.environ if env is None else env
+    socket = bool(getattr(args, "socket", False))
+    missing = missing_env(env, socket)
+    if missing:
+        for name in missing:
+            print(f"policybot serve slack: {name} is not set: {ENV_HELP[name]}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    server = SlackServer(
+        token=env["SLACK_BOT_TOKEN"].strip(),
+        signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+        api_url=env.get("SLACK_API_URL", "").strip() or None,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(server, args, env, runtime_loader, socket))
+    if server.error:
+        print(f"policybot serve slack: {server.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(
+    server: SlackServer,
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    runtime_loader: Callable[[Mapping[str, str]], Any],
+    socket: bool,
+) -> None:
+    runner = web.AppRunner(server.web_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    mode = "Socket Mode" if socket else f"http://{args.host}:{args.port}{EVENTS_PATH}"
+    log.info("policybot for Slack starting (%s); health at %s", mode, HEALTH_PATH)
+    try:
+        runtime = await asyncio.get_running_loop().run_in_executor(None, runtime_loader, env)
+    except Exception as exc:  # config errors name the file and key; no secrets in them
+        server.error = str(exc)
+        log.error("could not start: %s", exc)
+        await runner.cleanup()
+        return
+    app = server.attach(runtime)
+    log.info("ready: answering questions")
+    handler = None
+    if socket:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(app, env["SLACK_APP_TOKEN"].strip())
+        await handler.connect_async()
+        log.info("connected to Slack over Socket Mode")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()

@@ -1,0 +1,217 @@
+"""A local stand-in for Slack's Web API: records every call and can fail on demand.
+
+It plays the part of ``https://slack.com/api/`` (the app's clients get its ``base_url``) and of
+the ``response_url`` Slack hands out with commands and interactions (``/response/<id>``).
+Messages posted with ``chat.postMessage`` are kept per channel so ``conversations.history`` can
+return them (with their ``metadata``), which is what the notifier's duplicate check reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T0SCHOOL"
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", ... or "response_url"
+    args: dict[str, Any]
+    path: str = ""
+    status: int = 200
+
+    def text_blob(self) -> str:
+        """Everything a human could read in this call, for leak scans."""
+        return json.dumps(self.args, ensure_ascii=False)
+
+
+@dataclass
+class _Failure:
+    status: int
+    after_effect: bool  # do the work, then answer with the error (a lost response)
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    channels: dict[str, list[dict]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[_Failure]] = {}
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                status, body, headers = fake._handle(self.path, self.headers, raw)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def root(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def base_url(self) -> str:
+        return self.root + "api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.root}response/{name}"
+
+    # ---- test controls -------------------------------------------------------------------
+    def fail(self, method: str, times: int, status: int = 500, *, after_effect: bool = False):
+        """The next ``times`` calls to ``method`` answer ``status`` (429 with Retry-After)."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend(
+                _Failure(status, after_effect) for _ in range(times)
+            )
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posts_to(self, channel: str) -> list[Call]:
+        return [c for c in self.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+        """Poll until ``predicate()`` is truthy; returns its value (fails the test on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met; calls so far: {self.summary()}")
+            time.sleep(0.02)
+
+    def summary(self) -> list[str]:
+        with self._lock:
+            return [f"{c.method}:{c.status}" for c in self.calls]
+
+    # ---- the API -------------------------------------------------------------------------
+    def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict, dict]:
+        url = urlparse(path)
+        args = _parse_args(headers.get("Content-Type", ""), raw, url.query)
+        if url.path.startswith("/response/"):
+            with self._lock:
+                self.calls.append(Call("response_url", args, path=url.path))
+            return 200, {"ok": True}, {}
+        method = url.path.removeprefix("/api/")
+        with self._lock:
+            queue = self._failures.get(method) or []
+            failure = queue.pop(0) if queue else None
+            status = failure.status if failure else 200
+            self.calls.append(Call(method, args, path=url.path, status=status))
+            if failure and not failure.after_effect:
+                return _error(failure.status)
+            body = self._ok(method, args)
+        if failure:
+            return _error(failure.status)
+        return 200, body, {}
+
+    def _ok(self, method: str, args: dict[str, Any]) -> dict:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://school.slack.com/",
+                "team": "School",
+                "user": "policybot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
+        if method == "conversations.open":
+            user = str(args.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user}}
+        if method == "chat.postMessage":
+            ts = f"{1_700_000_000 + next(self._ts)}.000100"
+            message = {"type": "message", "ts": ts, "user": BOT_USER_ID, "bot_id": BOT_ID, **args}
+            self.channels.setdefault(args["channel"], []).append(message)
+            return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+        if method == "chat.update":
+            for m in self.channels.get(args.get("channel", ""), []):
+                if m["ts"] == args.get("ts"):
+                    m.update({k: v for k, v in args.items() if k != "ts"})
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ts)}.000200"}
+        if method == "conversations.history":
+            history = list(reversed(self.channels.get(args.get("channel", ""), [])))
+            if not _truthy(args.get("include_all_metadata")):
+                history = [{k: v for k, v in m.items() if k != "metadata"} for m in history]
+            limit = int(args.get("limit") or 100)
+            return {"ok": True, "messages": history[:limit], "has_more": False}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            view = dict(args.get("view") or {})
+            view.setdefault("id", f"V{next(self._views)}")
+            return {"ok": True, "view": view}
+        if method == "users.info":
+            user = args.get("user", "")
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}}
+        return {"ok": True}
+
+
+def _error(status: int) -> tuple[int, dict, dict]:
+    if status == 429:
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
+    return status, {"ok": False, "error": "internal_error"}, {}
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _parse_args(content_type: str, raw: str, query: str) -> dict[str, Any]:
+    args: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+    if "json" in content_type and raw:
+        args.update(json.loads(raw))
+    elif raw:
+        args.update({k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()})
+    for key in JSON_FIELDS:
+        if isinstance(args.get(key), str):
+            with contextlib.suppress(ValueError):
+                args[key] = json.loads(args[key])
+    return args

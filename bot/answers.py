@@ -164,7 +164,7 @@ def compose(
             for c in chosen
         ):
             continue
-        if h.score < best_hit.score - 1.5 or (h.bm25 <= 0 and h.dense < 0.3):
+        if h.bm25 <= 0 and h.dense < 0.3:  # matches nothing the question asked
             continue
         chosen.append(h)
 

@@ -1,0 +1,258 @@
+"""`policybot ask | chat | index | corpus | eval`: the Q&A core from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from bot.answers import Answer
+from bot.assistant import Assistant
+from bot.config import ConfigError, load_settings
+from bot.corpus import CorpusError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="answer one question (or a JSON Lines batch) from the policies")
+    p.add_argument("question", nargs="?", help="the question, in quotes")
+    p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
+    p.add_argument(
+        "--batch", metavar="FILE", help='JSON Lines, one {"q": ...} per line ("-": stdin)'
+    )
+    p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="talk to the assistant in this terminal")
+    p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("index", help="build or refresh the retrieval index (embeddings cache)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("corpus", help="list the policies, clause counts and review dates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("eval", help="hit@1, hit@3, MRR and abstention on a question file")
+    p.add_argument("file", help='JSON Lines: {"q": question, "gold": [clause ids]}')
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--misses", action="store_true", help="list the questions it got wrong")
+    p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
+    p.set_defaults(func=cmd_eval)
+
+
+def _fail(message: str) -> int:
+    print(f"policybot: {message}", file=sys.stderr)
+    return 2
+
+
+def load_assistant(no_model: bool = False, progress: bool = False) -> Assistant:
+    settings = load_settings()
+    assistant = Assistant.load(
+        settings.corpus_dir,
+        settings.data_dir / "cache",
+        model=settings.model,
+        embedder="none" if no_model else None,
+    )
+    if not no_model:
+        say = (lambda m: print(f"… {m}", file=sys.stderr)) if progress else None
+        assistant.warm_up(progress=say)
+    return assistant
+
+
+def _guarded(fn):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except (ConfigError, CorpusError) as e:
+            return _fail(str(e))
+
+    return run
+
+
+@_guarded
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.batch and args.question:
+        return _fail("give either a QUESTION or --batch FILE, not both")
+    if args.batch:
+        if not args.json:
+            return _fail("--batch writes JSON Lines: add --json")
+        return _batch(args)
+    if not args.question:
+        return _fail('ask needs a question, e.g. policybot ask "Can I friend a parent?"')
+    answer = load_assistant(args.no_model).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(answer.text)
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    source = sys.stdin if args.batch == "-" else None
+    try:
+        lines = (source or open(args.batch, encoding="utf-8")).read().splitlines()
+    except OSError as e:
+        return _fail(f"{args.batch}: {e.strerror}")
+    assistant = load_assistant(args.no_model)
+    bad = 0
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            question = obj["q"] if isinstance(obj, dict) else None
+            if not isinstance(question, str):
+                raise ValueError
+        except (ValueError, KeyError):
+            bad += 1
+            print(f'policybot: {args.batch}:{n}: expected {{"q": "question"}}', file=sys.stderr)
+            out = {
+                "question": None,
+                "answered": False,
+                "text": f'line {n}: expected {{"q": "..."}}',
+                "citations": [],
+                "error": "bad input line",
+            }
+            print(json.dumps(out), flush=True)
+            continue
+        print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
+    return 1 if bad else 0
+
+
+BANNER = """policybot — ask about the school's policies (type 'help' for tips, 'quit' to leave)."""
+HELP = """Ask in your own words, for example:
+  • A parent sent me a friend request on Facebook, can I accept?
+  • What should I do if I am being trolled?
+  • Can I post photos of the school play?
+Every answer quotes the policy word for word and cites the clause.
+To report a concern or declare a family relationship with a pupil, use /report-concern or
+/declare-relationship in Slack or Teams (they go privately to the headteacher)."""
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+        assistant = Assistant.load(
+            settings.corpus_dir,
+            settings.data_dir / "cache",
+            model=settings.model,
+            embedder="none" if args.no_model else None,
+        )
+    except (ConfigError, CorpusError) as e:
+        return _fail(str(e))
+    assistant.start_warmup()  # answers with BM25 until the model has loaded
+    interactive = sys.stdin.isatty()
+    docs = ", ".join(d.title for d in assistant.documents)
+    print(BANNER)
+    print(f"Policies: {docs}.")
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            print()
+            return 0
+        q = line.strip()
+        if not q:
+            continue
+        if q.lower() in {"quit", "exit", "bye", ":q"}:
+            return 0
+        if q.lower() in {"help", "?"}:
+            print(HELP)
+            continue
+        answer: Answer = assistant.ask(q)
+        print("bot> " + answer.text.replace("\n", "\n     "))
+        print()
+
+
+@_guarded
+def cmd_index(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    t0 = time.perf_counter()
+    assistant = Assistant.load(
+        settings.corpus_dir, settings.data_dir / "cache", model=settings.model, embedder="none"
+    )
+    n = len(assistant.index.units)
+    print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
+    _progress(0, 3, "BM25 index built")
+    _progress(1, 3, "loading the embedding model")
+    assistant._dense_wanted = True
+    ok = assistant.warm_up()
+    if not ok:
+        _progress(3, 3, "done (no embedding model available: BM25 only)")
+        print()
+        return 0
+    _progress(3, 3, "embeddings cached")
+    print(f"\nIndex ready in {time.perf_counter() - t0:.1f}s; cache: {settings.data_dir / 'cache'}")
+    return 0
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<45}")
+    sys.stdout.flush()
+
+
+@_guarded
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from bot.corpus import load_corpus
+
+    settings = load_settings()
+    docs = load_corpus(settings.corpus_dir)
+    rows = [
+        {
+            "title": d.title,
+            "file": d.source,
+            "clauses": len([c for c in d.clauses if c.text]),
+            "school": d.school,
+            "approved": d.approval_date,
+            "review_frequency": d.review_frequency,
+            "next_review": d.next_review,
+            "overdue": d.overdue(),
+        }
+        for d in docs
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"Policies in {settings.corpus_dir}:")
+    for r in rows:
+        status = "OVERDUE for review" if r["overdue"] else "current"
+        print(
+            f"  {r['title']} ({r['file']}): {r['clauses']} clauses; "
+            f"approved {r['approved'] or '?'}; next review {r['next_review'] or '?'} — {status}"
+        )
+    return 0
+
+
+@_guarded
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import EvalFileError, evaluate, read_questions
+
+    try:
+        questions = read_questions(Path(args.file))
+    except (OSError, EvalFileError) as e:
+        return _fail(str(e))
+    assistant = load_assistant(args.no_model)
+    t0 = time.perf_counter()
+    report = evaluate(questions, assistant.ask)
+    metrics = report.metrics()
+    metrics["ms_per_question"] = round(
+        1000 * (time.perf_counter() - t0) / max(len(questions), 1), 1
+    )
+    metrics["dense"] = assistant.dense_ready
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for k, v in metrics.items():
+            print(f"{k:>24}: {v}")
+    if args.misses:
+        for m in report.misses:
+            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}")
+    return 0

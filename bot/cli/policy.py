@@ -94,34 +94,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    source = sys.stdin if args.batch == "-" else None
     try:
-        lines = (source or open(args.batch, encoding="utf-8")).read().splitlines()
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
     except OSError as e:
         return _fail(f"{args.batch}: {e.strerror}")
     assistant = load_assistant(args.no_model)
     bad = 0
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            question = obj["q"] if isinstance(obj, dict) else None
+    with stream:
+        for n, line in enumerate(stream, 1):  # streamed: each answer is flushed as it is ready
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                question = obj.get("q") if isinstance(obj, dict) else None
+            except ValueError:
+                question = None
             if not isinstance(question, str):
-                raise ValueError
-        except (ValueError, KeyError):
-            bad += 1
-            print(f'policybot: {args.batch}:{n}: expected {{"q": "question"}}', file=sys.stderr)
-            out = {
-                "question": None,
-                "answered": False,
-                "text": f'line {n}: expected {{"q": "..."}}',
-                "citations": [],
-                "error": "bad input line",
-            }
-            print(json.dumps(out), flush=True)
-            continue
-        print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
+                bad += 1
+                message = f'line {n}: expected a JSON object like {{"q": "question"}}'
+                print(f"policybot: {args.batch}: {message}", file=sys.stderr)
+                out = {
+                    "question": None,
+                    "answered": False,
+                    "text": message,
+                    "citations": [],
+                    "error": message,
+                }
+                print(json.dumps(out), flush=True)
+                continue
+            print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
     return 1 if bad else 0
 
 

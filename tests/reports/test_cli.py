@@ -1,0 +1,146 @@
+"""The headteacher's command line, driven through `bot.cli.main` like a person would."""
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from bot.cli import main
+from bot.reports.models import ConcernForm, DeclarationForm
+
+from .conftest import STAFF
+
+
+@pytest.fixture
+def reports(service, slack):
+    """Two concerns (one about the head) and a declaration, already delivered."""
+    refs = [
+        service.submit_concern(
+            ConcernForm("trolling", "Trolling on the PTA page."), STAFF
+        ).reference,
+        service.submit_concern(
+            ConcernForm("other", "Concern about the head.", about_headteacher=True), STAFF
+        ).reference,
+        service.declare_relationship(
+            DeclarationForm('=HYPERLINK("x")', "Year 2", "child", ["Facebook", "Instagram"]),
+            STAFF,
+        ).reference,
+    ]
+    service.deliver_due()
+    return refs
+
+
+def audit_actions(settings):
+    with sqlite3.connect(settings.db_path) as db:
+        return [r[0] for r in db.execute("SELECT action FROM audit ORDER BY id")]
+
+
+def test_list_shows_the_heads_reports_but_not_the_one_about_them(reports, capsys, settings):
+    assert main(["reports", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "C-2026-0001" in out and "R-2026-0001" in out
+    assert "C-2026-0002" not in out
+    assert audit_actions(settings)[-1] == "list"
+
+
+def test_list_json_as_the_chair(reports, capsys):
+    assert main(["reports", "--as", "chair_of_governors", "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["reference"] == "C-2026-0002"
+    assert row["about_headteacher"] is True
+
+
+def test_show_ack_note_close(reports, capsys, settings):
+    assert main(["reports", "show", "c-2026-0001"]) == 0
+    out = capsys.readouterr().out
+    assert "Description: Trolling on the PTA page." in out
+    assert "Delivery: headteacher on slack: sent" in out
+
+    assert main(["reports", "ack", "C-2026-0001"]) == 0
+    assert "You acknowledged C-2026-0001" in capsys.readouterr().out
+    assert main(["reports", "note", "C-2026-0001", "Phoned the parent."]) == 0
+    assert main(["reports", "close", "C-2026-0001"]) == 0
+    capsys.readouterr()
+    main(["reports", "show", "C-2026-0001"])
+    out = capsys.readouterr().out
+    assert "Phoned the parent." in out and "Closed:" in out
+    assert audit_actions(settings)[-5:] == ["view", "acknowledge", "note", "close", "view"]
+
+
+def test_the_head_cannot_open_a_concern_about_themselves(reports, capsys):
+    assert main(["reports", "show", "C-2026-0002"]) == 1
+    assert "no report C-2026-0002 that you can act on" in capsys.readouterr().err
+    assert main(["reports", "ack", "C-2026-0002"]) == 1
+
+
+def test_export_relationships_csv(reports, capsys, settings, tmp_path):
+    assert main(["reports", "export", "relationships", "--csv"]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row["reference"] == "R-2026-0001"
+    assert row["pupil"] == '\'=HYPERLINK("x")'  # no formula injection into spreadsheets
+    assert row["relationship"] == "Child"
+    assert row["social_media_contact"] == "Facebook; Instagram"
+    assert row["declared_by"] == "Sam Teacher"
+    assert audit_actions(settings)[-1] == "export"
+
+    out = tmp_path / "register.csv"
+    assert main(["reports", "export", "relationships", "--csv", "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_audit_verify_passes_then_names_an_edited_row(reports, capsys, settings):
+    assert main(["audit", "verify"]) == 0
+    assert "Audit log intact" in capsys.readouterr().out
+
+    with sqlite3.connect(settings.db_path) as db:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE audit SET actor = 'slack:U0NOBODY' WHERE id = 2")
+        db.execute("DROP TRIGGER audit_no_update")  # someone with the file goes further
+        db.execute("UPDATE audit SET actor = 'slack:U0NOBODY' WHERE id = 2")
+
+    assert main(["audit", "verify"]) == 1
+    assert "audit row 2 was changed" in capsys.readouterr().err
+
+
+def test_audit_verify_names_a_deleted_row(reports, capsys, settings):
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("DROP TRIGGER audit_no_delete")
+        db.execute("DELETE FROM audit WHERE id = 3")
+    assert main(["audit", "verify"]) == 1
+    assert "audit row 3 deleted" in capsys.readouterr().err
+
+
+def test_audit_verify_notices_the_last_row_cut_off(reports, capsys, settings):
+    with sqlite3.connect(settings.db_path) as db:
+        (last,) = db.execute("SELECT MAX(id) FROM audit").fetchone()
+        db.execute("DROP TRIGGER audit_no_delete")
+        db.execute("DELETE FROM audit WHERE id = ?", [last])
+    assert main(["audit", "verify"]) == 1
+    assert f"audit row {last} deleted" in capsys.readouterr().err
+
+
+def test_a_wrong_key_is_reported_plainly(reports, capsys, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    monkeypatch.delenv("POLICYBOT_KEY_FILE")
+    monkeypatch.setenv("POLICYBOT_KEY", Fernet.generate_key().decode())
+    assert main(["reports", "list"]) == 2
+    assert "does not match the key" in capsys.readouterr().err
+
+
+def test_a_missing_key_is_reported_plainly(reports, capsys, monkeypatch):
+    monkeypatch.delenv("POLICYBOT_KEY_FILE")
+    assert main(["reports", "show", "C-2026-0001"]) == 2
+    assert "No encryption key is configured" in capsys.readouterr().err
+
+
+def test_key_generate_writes_a_private_key_file(school, tmp_path, capsys):
+    path = tmp_path / "new.key"
+    assert main(["key", "generate", "--file", str(path)]) == 0
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(path.read_text().strip()) == 44
+    assert main(["key", "generate", "--file", str(path)]) == 1  # never overwrites a key
+    assert main(["key", "generate"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()[-1]) == 44

@@ -1,0 +1,114 @@
+"""The school's config is validated once at start; errors name the file and the key."""
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+import bot
+from bot.config import ConfigError, load_settings
+
+GOOD = """
+[school]
+name = "Hill Top Primary"
+[people.headteacher]
+name = "Kate Baskeyfield"
+slack_user = "U0123ABCD"
+teams_user = "3F2B7C1E-8A4D-4C61-9A7E-2B1F0C9D8E77"
+email = "head@hilltop.sch.uk"
+[retrieval]
+model = "/opt/models/minilm"
+"""
+
+
+@pytest.fixture
+def env(tmp_path):
+    def make(toml: str | None = GOOD, **extra):
+        e = {"POLICYBOT_DATA_DIR": str(tmp_path / "data")}
+        if toml is not None:
+            path = tmp_path / "policybot.toml"
+            path.write_text(toml)
+            e["POLICYBOT_CONFIG"] = str(path)
+        e.update(extra)
+        return e
+
+    return make
+
+
+def test_a_good_config(env, tmp_path):
+    key = Fernet.generate_key().decode()
+    s = load_settings(env(POLICYBOT_KEY=key))
+    head = s.people["headteacher"]
+    assert s.school_name == "Hill Top Primary"
+    assert head.name == "Kate Baskeyfield"
+    assert head.address("slack") == "U0123ABCD"
+    assert head.address("teams") == "3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77"
+    assert s.model == "/opt/models/minilm"
+    assert s.corpus_dir == Path(bot.__file__).resolve().parents[1] / "policy_corpus"
+    assert s.db_path == tmp_path / "data" / "policybot.db"
+    assert s.data_dir.stat().st_mode & 0o777 == 0o700
+    assert s.reports_unavailable() is None
+    assert key not in repr(s)
+
+
+def test_without_a_config_chat_works_but_reports_say_why_not(env):
+    s = load_settings(env(None))
+    assert s.people == {}
+    assert "POLICYBOT_CONFIG" in s.reports_unavailable()
+
+
+def test_without_a_key_reports_say_why_not(env):
+    assert "encryption key" in load_settings(env()).reports_unavailable()
+
+
+def test_env_wins_over_the_file(env, tmp_path):
+    s = load_settings(env(POLICYBOT_MODEL="tiny"))
+    assert s.model == "tiny"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('slack_user = "U0123ABCD"', 'slack_user = "kate"'),
+         "people.headteacher.slack_user: must be a Slack user id like U0123ABCD"),
+        (('teams_user = "3F2B7C1E-8A4D-4C61-9A7E-2B1F0C9D8E77"', 'teams_user = "kate@school"'),
+         "people.headteacher.teams_user: must be the person's Azure AD object id"),
+        (("[people.headteacher]", "[people.deputy]"), "people.deputy: unknown role"),
+        (('email = "head@hilltop.sch.uk"', 'phone = "0123"'), "people.headteacher.phone: unknown key"),
+        (('name = "Kate Baskeyfield"', ""), "people.headteacher.name: required"),
+        (("[retrieval]", "[retreival]"), "retreival: unknown section"),
+        (('name = "Hill Top Primary"', "name = 3"), "school.name: must be a string"),
+        (("[school]", "[school"), "not valid TOML"),
+    ],
+)  # fmt: skip
+def test_bad_configs_name_the_file_and_the_key(env, tmp_path, change, message):
+    e = env(GOOD.replace(*change))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(e)
+    assert str(caught.value).startswith(str(tmp_path / "policybot.toml"))
+    assert message in str(caught.value)
+
+
+def test_a_person_needs_a_way_to_be_reached(env):
+    toml = '[people.safeguarding_lead]\nname = "Dee"\n'
+    with pytest.raises(
+        ConfigError, match="people.safeguarding_lead: needs slack_user or teams_user"
+    ):
+        load_settings(env(toml))
+
+
+def test_missing_config_file(env, tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(env(None, POLICYBOT_CONFIG=str(tmp_path / "nope.toml")))
+
+
+def test_key_file_problems(env, tmp_path):
+    with pytest.raises(ConfigError, match="POLICYBOT_KEY_FILE: .*file not found"):
+        load_settings(env(POLICYBOT_KEY_FILE=str(tmp_path / "missing.key")))
+    bad = tmp_path / "bad.key"
+    bad.write_text("not-a-key")
+    with pytest.raises(ConfigError, match="not a valid Fernet key"):
+        load_settings(env(POLICYBOT_KEY_FILE=str(bad)))
+    good = tmp_path / "good.key"
+    good.write_text(Fernet.generate_key().decode() + "\n")
+    assert load_settings(env(POLICYBOT_KEY_FILE=str(good))).key_source == str(good)

@@ -1,0 +1,37 @@
+"""The store: a private SQLite file, WAL, recorded migrations, encrypted fields."""
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.store import KeyMissing, Store, WrongKey
+
+
+def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
+    store = Store(tmp_path / "data" / "policybot.db", Fernet.generate_key())
+    assert (tmp_path / "data" / "policybot.db").stat().st_mode & 0o777 == 0o600
+    assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+    assert store.applied_migrations() == ["m001_reports"]
+    store.close()
+    again = Store(tmp_path / "data" / "policybot.db", None)
+    assert again.applied_migrations() == ["m001_reports"]  # not applied twice
+
+
+def test_round_trip_and_key_errors(tmp_path):
+    key = Fernet.generate_key()
+    store = Store(tmp_path / "p.db", key)
+    token = store.encrypt_json({"pupil": "Amy"})
+    assert "Amy" not in token
+    assert store.decrypt_json(token) == {"pupil": "Amy"}
+    store.close()
+    with pytest.raises(WrongKey):
+        Store(tmp_path / "p.db", Fernet.generate_key())
+    with pytest.raises(KeyMissing):
+        Store(tmp_path / "p.db", None).decrypt(token)
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    store = Store(tmp_path / "p.db", Fernet.generate_key())
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db["counters"].insert({"kind": "concern", "year": 2026, "last": 1})
+        raise RuntimeError("boom")
+    assert store.query("SELECT COUNT(*) AS n FROM counters")[0]["n"] == 0

@@ -1,0 +1,35 @@
+"""Runtime builds settings, store, report service and assistant once, from the environment."""
+
+import sys
+import types
+
+from bot.runtime import Runtime
+
+
+def test_from_env_wires_the_core_and_hands_the_assistant_its_paths(school, monkeypatch):
+    calls = []
+
+    class Assistant:
+        @classmethod
+        def load(cls, corpus_dir, cache_dir, model=None, embedder=None):
+            calls.append((corpus_dir, cache_dir, model, embedder))
+            return "assistant"
+
+    monkeypatch.setitem(sys.modules, "bot.assistant", types.SimpleNamespace(Assistant=Assistant))
+    runtime = Runtime.from_env(school, embedder="none")
+    try:
+        assert runtime.assistant == "assistant"
+        (corpus_dir, cache_dir, model, embedder) = calls[0]
+        assert cache_dir == runtime.settings.data_dir / "cache"
+        assert corpus_dir.name == "policy_corpus"
+        assert (model, embedder) == (None, "none")
+        assert runtime.reports.store is runtime.store
+        assert runtime.settings.people["headteacher"].name == "Kate Baskeyfield"
+    finally:
+        runtime.close()
+
+
+def test_the_assistant_can_be_left_until_first_use(school):
+    runtime = Runtime.from_env(school, load_assistant=False)
+    assert runtime._assistant is None
+    runtime.close()

@@ -23,6 +23,7 @@ class Citation:
     section: str = ""  # section title, e.g. "Responsibilities when using social media"
     trimmed_before: bool = False  # the quote starts after the clause's first sentence
     trimmed_after: bool = False  # the quote stops before the clause's last sentence
+    items: tuple[str, ...] = ()  # list items the quote introduces, each verbatim ("a) Expose …")
 
     @property
     def label(self) -> str:
@@ -88,23 +89,42 @@ def _family_of(clause_id: str) -> str:
     return ".".join(parts[:2])
 
 
-def trim_quote(clause: Clause, question_terms: set[str]) -> tuple[str, bool, bool]:
-    """The sentences of the clause that matter: the whole clause when short, otherwise the best
-    sentence by question terms and the one after it. Always a contiguous verbatim span."""
-    text = clause.full_text
-    sentences = split_sentences(text)
-    if len(text) <= QUOTE_WHOLE_CHARS or len(sentences) <= 2:
-        return text, False, False
-    scores = [len(question_terms & set(tokens(s))) for s in sentences]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    end = best + 1
-    if end < len(sentences) and (scores[end] > 0 or len(sentences[best]) < 120):
-        end += 1
-    start = best
-    if start > 0 and sentences[start - 1].endswith(":"):  # keep a list's lead-in
-        start -= 1
-    quote = _span(text, sentences[start], sentences[end - 1])
-    return quote, start > 0, end < len(sentences)
+def trim_quote(clause: Clause, question_terms: set[str]) -> tuple[str, bool, bool, tuple[str, ...]]:
+    """The sentences of the clause that matter, as (quote, trimmed_before, trimmed_after, items).
+
+    The quote is always a contiguous span of one paragraph of the clause, so it is verbatim
+    policy text however the policy was laid out. A paragraph under the length limit is quoted
+    whole; a longer one is cut to its best sentence (by question terms) and the next. When the
+    quote introduces a list ("… statements which:"), the list items follow as `items`.
+    """
+    paragraphs = [p for p in clause.full_text.split("\n") if p.strip()]
+    candidates = [
+        (pi, si, s, len(question_terms & set(tokens(s))))
+        for pi, p in enumerate(paragraphs)
+        for si, s in enumerate(split_sentences(p))
+    ]
+    if not candidates:
+        return clause.full_text, False, False, ()
+    pi, si, _, _ = max(candidates, key=lambda c: (c[3], -c[0], -c[1]))
+    para = paragraphs[pi]
+    sentences = split_sentences(para)
+    if len(para) <= QUOTE_WHOLE_CHARS or len(sentences) <= 2:
+        quote, before, after = para, pi > 0, pi < len(paragraphs) - 1
+    else:
+        scores = [len(question_terms & set(tokens(s))) for s in sentences]
+        start, end = si, si + 1
+        if end < len(sentences) and (scores[end] > 0 or len(sentences[si]) < 120):
+            end += 1
+        if start > 0 and sentences[start - 1].endswith(":"):  # keep a list's lead-in
+            start -= 1
+        quote = _span(para, sentences[start], sentences[end - 1])
+        before = pi > 0 or start > 0
+        after = pi < len(paragraphs) - 1 or end < len(sentences)
+    items: tuple[str, ...] = ()
+    if quote.rstrip().endswith(":"):
+        items = tuple(paragraphs[pi + 1 : pi + 13])
+        after = pi + 1 + len(items) < len(paragraphs)
+    return quote, before, after, items
 
 
 def _span(text: str, first: str, last: str) -> str:
@@ -170,7 +190,7 @@ def compose(
 
     citations = []
     for h in chosen:
-        quote, before, after = trim_quote(h.unit.clause, q_terms)
+        quote, before, after, items = trim_quote(h.unit.clause, q_terms)
         citations.append(
             Citation(
                 document=documents[h.unit.doc].title,
@@ -179,6 +199,7 @@ def compose(
                 section=h.unit.clause.section_title,
                 trimmed_before=before,
                 trimmed_after=after,
+                items=items,
             )
         )
     command, suggestion = suggest_command(q_terms, best_hit.unit.clause)
@@ -212,7 +233,11 @@ def render_text(answer: Answer) -> str:
         return answer.text
     best = answer.best
     quote = ("…" if best.trimmed_before else "") + best.quote + ("…" if best.trimmed_after else "")
-    lines = [f"“{quote}”", f"— {best.label}" + (f" ({best.section})" if best.section else "")]
+    lines = [
+        f"“{quote}”",
+        *(f"   {item}" for item in best.items),
+        f"— {best.label}" + (f" ({best.section})" if best.section else ""),
+    ]
     if answer.see_also:
         lines.append("See also: " + "; ".join(c.label for c in answer.see_also))
     if answer.suggestion:

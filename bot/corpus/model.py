@@ -16,6 +16,7 @@ class Clause:
     children: list[str] = field(default_factory=list)  # ids of lettered sub-items
     parent: str | None = None  # "6.xxv" for "6.xxv.a"
     full_text: str = ""  # text plus its sub-items, verbatim, one per line
+    marker: str = ""  # a sub-item's label as printed: "a)" or "b."
 
     def __post_init__(self) -> None:
         if not self.full_text:

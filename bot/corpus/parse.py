@@ -27,7 +27,7 @@ SECTION_RE = re.compile(r"^(?P<num>\d{1,2})\.?\s+(?P<title>[A-Z][^\t]{0,100})$")
 DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
 NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
 ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")
-LETTER_RE = re.compile(r"^(?:\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
+LETTER_RE = re.compile(r"^(?P<marker>\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
 BULLET_RE = re.compile(r"^(?:[-*•●▪◦–]\s+)")
 BOLD_RE = re.compile(r"(\*\*|__)(?P<t>.+?)\1")
 PAGE_FOOTER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
@@ -169,7 +169,7 @@ class _Builder:
             c.text = c.text.strip()
         for c in self.clauses:
             parts = [c.text] if c.text else []
-            parts += [self.by_id[k].text for k in c.children]
+            parts += [f"{self.by_id[k].marker} {self.by_id[k].text}".strip() for k in c.children]
             c.full_text = "\n".join(parts)
         return self.clauses
 
@@ -240,7 +240,10 @@ def parse_lines(lines: Iterable[str], source: str, *, wrapped: bool = False) -> 
                 b.add(f"{b.section}.{letter['letter']}", letter["rest"])
             else:
                 b.parent = holder
-                b.add(f"{holder.id}.{letter['letter']}", letter["rest"], holder.heading, holder)
+                item = b.add(
+                    f"{holder.id}.{letter['letter']}", letter["rest"], holder.heading, holder
+                )
+                item.marker = letter["marker"]
             b.last_letter = letter["letter"]
         elif roman:
             rest = roman["rest"]

@@ -204,9 +204,12 @@ class ClauseIndex:
         total = sum(self.idf.get(t, max_idf) for t in terms)
         coverage = (sum(self.idf[t] for t in known) / total) if total else 0.0
 
-        bm = np.asarray(self.bm25.get_scores(known), dtype=np.float64) if known else np.zeros(n)
-        # BM25Plus gives every clause a floor for each term (delta); subtract it so 0 = no match.
-        bm = bm - bm.min() if known else bm
+        bm = np.zeros(n)
+        if known:
+            # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
+            # 0 means "no question term in this clause".
+            floor = sum(self.bm25.idf.get(t, 0.0) * self.bm25.delta for t in known)
+            bm = np.maximum(np.asarray(self.bm25.get_scores(known), dtype=np.float64) - floor, 0.0)
 
         with self._lock:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner

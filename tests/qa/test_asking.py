@@ -1,0 +1,189 @@
+"""Conversations with the Q&A core (BM25 only, no model): quotes are verbatim and cited."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from tests.qa.conftest import CORPUS
+
+POLICY = " ".join((CORPUS / "social-media-policy.txt").read_text().replace("**", "").split())
+
+
+def verbatim(quote: str) -> bool:
+    return " ".join(quote.split()) in POLICY
+
+
+def test_a_parent_friend_request(bm25_bot):
+    answer = bm25_bot.ask("A parent sent me a friend request on Facebook, can I accept?")
+    assert answer.answered
+    assert answer.best.label == "Social Media Policy §6.xi"
+    assert answer.best.quote.startswith(
+        "Adults must be cautious about following or being followed by parents/carers"
+    )
+    assert verbatim(answer.best.quote)
+    assert "§6.xi" in answer.text and answer.best.quote[:40] in answer.text
+
+
+def test_every_quote_is_verbatim_policy_text(bm25_bot):
+    for q in [
+        "Can I post photos of the school trip on Instagram?",
+        "What should I do if I'm being trolled?",
+        "What are the four things that make a statement defamatory?",
+        "Who is responsible for the day to day management of this policy?",
+        "Does the school filter the internet?",
+    ]:
+        answer = bm25_bot.ask(q)
+        assert answer.answered, q
+        for c in answer.citations:
+            assert verbatim(c.quote), (q, c.clause)
+
+
+def test_long_clause_is_trimmed_to_the_sentences_that_matter(bm25_bot):
+    answer = bm25_bot.ask("Is internet safety part of the ICT curriculum?")
+    assert answer.best.clause == "10.iv"
+    assert answer.best.quote.startswith("Internet safety is integral")
+    assert answer.best.trimmed_before
+    assert answer.text.startswith("“…Internet safety is integral")
+
+
+def test_see_also_cites_other_clauses(bm25_bot):
+    answer = bm25_bot.ask("Can I be friends with a pupil on social media?")
+    assert len(answer.citations) >= 2
+    assert len({c.clause for c in answer.citations}) == len(answer.citations)
+    assert "See also:" in answer.text
+
+
+def test_not_covered_says_so_and_who_to_ask(bm25_bot):
+    answer = bm25_bot.ask("How do I book annual leave?")
+    assert not answer.answered
+    assert answer.citations == []
+    assert "don't cover" in answer.text
+    assert "line manager or a member of the leadership team" in answer.text
+
+
+def test_empty_question_gets_guidance(bm25_bot):
+    answer = bm25_bot.ask("   ")
+    assert not answer.answered and "Ask me a question" in answer.text
+
+
+def test_family_relationship_points_to_declare(bm25_bot):
+    answer = bm25_bot.ask("My niece is in Year 4. Can I follow her on Instagram?")
+    assert answer.best.clause in {"6.viii", "6.ix"}
+    assert answer.suggested_command == "/declare-relationship"
+    assert "/declare-relationship" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm being cyberbullied by a parent, what do I do?",
+        "I found indecent images of children on a colleague's laptop",
+        "I think a pupil is being radicalised online",
+    ],
+)
+def test_concerns_point_to_report(bm25_bot, question):
+    answer = bm25_bot.ask(question)
+    assert answer.answered
+    assert answer.suggested_command == "/report-concern"
+
+
+def test_review_date_warning(bm25_bot):
+    answer = bm25_bot.ask("Can I post photos of pupils on Facebook?")
+    assert "due for review in September 2026" in answer.review_warning
+    fresh = Assistant.load(CORPUS, embedder="none", today=lambda: dt.date(2026, 6, 1))
+    assert fresh.ask("Can I post photos of pupils on Facebook?").review_warning is None
+
+
+def test_school_vocabulary_and_typos(bm25_bot):
+    # mum/carer, pupil/student, insta/Instagram, sacked/dismissal, a typo
+    assert bm25_bot.ask("can my pupils mum follow me on insta").best.clause == "6.xi"
+    assert bm25_bot.ask("Could I get sacked for a breach?").best.clause in {"11.i", "3.iv", "6.vii"}
+    assert bm25_bot.ask("what is cyberbullyng").best.clause.startswith("9.i")
+
+
+def test_json_shape(bm25_bot):
+    data = bm25_bot.ask("Can I upload a video of the school play to YouTube?").to_json()
+    assert set(data) == {"question", "answered", "text", "citations"}
+    assert data["answered"] is True
+    assert data["citations"][0] == {
+        "document": "Social Media Policy",
+        "clause": "6.xviii",
+        "quote": data["citations"][0]["quote"],
+    }
+    assert verbatim(data["citations"][0]["quote"])
+
+
+def test_dense_path_with_cached_embeddings(tmp_path):
+    from tests.fakes import HashingEmbedder
+
+    first = HashingEmbedder()
+    Assistant.load(CORPUS, tmp_path, embedder=first)
+    assert first.texts_encoded > 70  # clauses + sentences + question views
+    again = HashingEmbedder()
+    bot = Assistant.load(CORPUS, tmp_path, embedder=again)
+    assert again.texts_encoded == 0  # the restart read the cache
+    assert bot.dense_ready
+    answer = bot.ask("Can I accept a friend request from a parent on Facebook?")
+    assert answer.best.clause == "6.xi"
+    assert again.texts_encoded == 1  # only the question
+
+
+def test_cache_is_rebuilt_when_the_policy_changes(tmp_path):
+    from tests.fakes import HashingEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (CORPUS / "social-media-policy.txt").read_text()
+    (corpus / "p.txt").write_text(text)
+    Assistant.load(corpus, tmp_path / "cache", embedder=HashingEmbedder())
+    (corpus / "p.txt").write_text(text.replace("Photographs, videos", "Photographs, films, videos"))
+    e = HashingEmbedder()
+    Assistant.load(corpus, tmp_path / "cache", embedder=e)
+    assert e.texts_encoded > 70
+
+
+def test_no_model_anywhere_falls_back_to_bm25(monkeypatch, caplog, tmp_path):
+    import bot.retrieval.embedders as emb
+
+    monkeypatch.setattr(emb, "packaged_model_path", lambda: None)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    bot = Assistant.load(CORPUS, tmp_path, model=str(tmp_path / "no-such-model"))
+    monkeypatch.setattr(emb, "HUB_NAME", str(tmp_path / "no-hub-here"))
+    assert bot.warm_up() is False
+    assert "BM25 only" in caplog.text
+    assert not bot.dense_ready and not bot.dense_available
+    answer = bot.ask("A parent sent me a friend request on Facebook, can I accept?")
+    assert answer.best.clause == "6.xi"
+
+
+def test_bm25_answers_while_the_model_is_still_loading(tmp_path, monkeypatch):
+    import threading
+
+    import bot.retrieval.embedders as emb
+    from tests.fakes import HashingEmbedder
+
+    release = threading.Event()
+
+    def slow_loader(model):
+        release.wait(10)
+        return HashingEmbedder()
+
+    monkeypatch.setattr("bot.assistant.load_embedder", slow_loader)
+    assert emb  # the real loader is not touched
+    bot = Assistant.load(CORPUS, tmp_path)
+    thread = bot.start_warmup()
+    assert not bot.dense_ready
+    assert bot.ask("Can I be friends with a pupil on Facebook?").answered
+    release.set()
+    thread.join(10)
+    assert bot.dense_ready
+
+
+def test_corpus_path_is_configurable(tmp_path):
+    (tmp_path / "dress.md").write_text(
+        "# Dress Code\n\n## Shoes\n\nTrainers may be worn on sports day.\n"
+    )
+    bot = Assistant.load(Path(tmp_path), embedder="none")
+    assert bot.ask("Can I wear trainers on sports day?").best.label == "Dress Code §1.1"

@@ -72,7 +72,7 @@ async def on_mention(event: dict, client: AsyncWebClient, context: dict) -> None
         channel=event["channel"],
         thread_ts=thread_ts,
         text=bk.answer_fallback(answer),
-        blocks=bk.answer_blocks(answer),
+        blocks=bk.answer_blocks(answer, in_channel=True),
         unfurl_links=False,
     )
 

@@ -97,7 +97,12 @@ def _label(citation: Citation) -> str:
 
 
 def answer_blocks(
-    answer: Answer, *, shareable: bool = False, feedback: bool = True, shared_by: str = ""
+    answer: Answer,
+    *,
+    shareable: bool = False,
+    feedback: bool = True,
+    shared_by: str = "",
+    in_channel: bool = False,
 ) -> list[Block]:
     """An answer: the verbatim quote and its citation, see-also, the suggested command and the
     review warning; then the helpful / not-helpful (and, for /policy, share) buttons."""
@@ -120,6 +125,10 @@ def answer_blocks(
             mrkdwn(
                 f"{why}\nUse `{esc(answer.suggested_command)}` — only the right people see it.".strip()
             )
+        )
+    if in_channel and answer.suggested_command == "/report-concern":
+        blocks.append(
+            context(":lock: If this is about a real incident, please don't discuss it here.")
         )
     if answer.review_warning:
         blocks.append(context(f":warning: {esc(answer.review_warning)}"))

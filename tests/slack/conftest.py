@@ -54,7 +54,7 @@ def env(tmp_path):
 def runtime(env):
     from bot.runtime import Runtime
 
-    runtime = Runtime.from_env(env, embedder="none", load_assistant=False)
+    runtime = Runtime.from_env(env, embedder="none")
     # retries in tests come after milliseconds, not Slack-friendly seconds
     runtime.reports.backoff_base = 0.05
     runtime.reports.backoff_cap = 0.2

@@ -358,11 +358,14 @@ class ReportService:
         )
         while True:
             rows = self.store.query(
-                "SELECT status, attempts FROM outbox WHERE reference = ? AND role != 'submitter'",
+                "SELECT status, attempts, platform FROM outbox "
+                "WHERE reference = ? AND role != 'submitter'",
                 [reference],
             )
             if all(r["status"] == "sent" for r in rows):
                 return False
+            if any(r["platform"] not in self._notifiers for r in rows):
+                return True  # no notifier here for that platform: it waits for one
             settled = all(
                 r["status"] == "sent" or (r["attempts"] > 0 and r["status"] == "pending")
                 for r in rows

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "bot.cli.serve",  # serve slack|teams
     "bot.cli.teams",  # teams package
     "bot.cli.reports",  # reports list|show|ack|note|close|export, audit verify, key generate
+    "bot.cli.ops",  # check, backup, restore
 ]
 
 

@@ -1,0 +1,108 @@
+"""`policybot check`, `policybot backup DEST`, `policybot restore SRC`: for the school's IT
+admin. Nothing here prints a secret."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+from bot.store import StoreError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check", help="check config, secrets, permissions, key, model and the chat APIs"
+    )
+    p.add_argument(
+        "--platform",
+        choices=["slack", "teams", "all"],
+        default="all",
+        help="which chat platform's secrets and API to check (default all)",
+    )
+    p.add_argument("--deep", action="store_true", help="also load the embedding model (slow)")
+    p.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for each chat API (default 5)"
+    )
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("backup", help="copy the database to DEST (safe while running)")
+    p.add_argument("dest", type=Path, help="a file to create (0600), or a folder")
+    p.add_argument("--force", action="store_true", help="overwrite DEST if it exists")
+    p.set_defaults(func=_backup)
+
+    p = sub.add_parser("restore", help="put a backup in place as the database")
+    p.add_argument("src", type=Path, help="a file made by `policybot backup`")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing database (it is kept as policybot.db.pre-restore-TIME)",
+    )
+    p.set_defaults(func=_restore)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bot.ops import run_checks
+
+    checks = run_checks(os.environ, args.platform, deep=args.deep, timeout=args.timeout)
+    for c in checks:
+        for line in c.lines():
+            print(line)
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        print(f"\n{len(failed)} problem(s) found.")
+        return 1
+    print("\nAll checks passed.")
+    return 0
+
+
+def _settings():
+    try:
+        return load_settings(os.environ)
+    except ConfigError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return None
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.ops import KEY_WARNING, OpsError, backup
+
+    settings = _settings()
+    if settings is None:
+        return 2
+    try:
+        info = backup(settings, args.dest, force=args.force)
+    except (OpsError, OSError, StoreError) as exc:
+        print(f"policybot: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Backed up {info.reports} reports and {info.audit_rows} audit entries to {info.path} "
+        f"({info.bytes} bytes, mode 0600)."
+    )
+    print(f"WARNING: {KEY_WARNING}", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from bot.ops import OpsError, restore
+
+    settings = _settings()
+    if settings is None:
+        return 2
+    try:
+        info = restore(settings, args.src, force=args.force)
+    except (OpsError, OSError, StoreError) as exc:
+        print(f"policybot: restore refused: {exc}", file=sys.stderr)
+        return 1
+    if info.previous is not None:
+        print(f"The previous database was kept as {info.previous}.")
+    print(
+        f"Restored {info.reports} reports and {info.audit_rows} audit entries to {settings.db_path}."
+    )
+    if not info.audit_ok:
+        print(f"Audit log FAILED verification: {info.audit_message}", file=sys.stderr)
+        return 1
+    print(f"Audit log verified: {info.audit_message}")
+    return 0

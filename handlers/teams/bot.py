@@ -120,6 +120,12 @@ def is_personal(activity: Activity) -> bool:
     return kind == "personal"
 
 
+def tenant_of(activity: Activity) -> str | None:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    return tenant.get("id") or None
+
+
 def actor_for(activity: Activity) -> Actor:
     """The core's identity for a Teams user: the Azure AD object id (lower case, as config holds
     it), falling back to the Teams user id when a client sends none (e.g. the Emulator)."""
@@ -188,13 +194,18 @@ class PolicyTeamsBot(ActivityHandler):
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
-            self._remember(TurnContext.get_conversation_reference(activity))
+            self._remember(activity, activity.from_property)
         await super().on_turn(turn_context)
 
-    def _remember(self, reference) -> None:
-        user = reference.user
-        if user is None or not user.id or not reference.service_url:
+    def _remember(self, activity: Activity, user: ChannelAccount | None) -> None:
+        if user is None or not user.id or not activity.service_url:
             return
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.user = user
+        if reference.conversation is not None and not reference.conversation.tenant_id:
+            # Teams sends conversation.tenantId, which botbuilder's schema maps as "tenantID"
+            # and so drops; the tenant also comes in channelData.tenant.id.
+            reference.conversation.tenant_id = tenant_of(activity)
         conversation_id = reference.conversation.id if reference.conversation else ""
         signature = (conversation_id, reference.service_url, user.aad_object_id or "")
         if self._known.get(user.id) == signature:
@@ -216,11 +227,8 @@ class PolicyTeamsBot(ActivityHandler):
         bot_id = activity.recipient.id if activity.recipient else None
         bot_added = any(m.id == bot_id for m in members_added)
         for member in members_added:
-            if member.id == bot_id or not member.id:
-                continue
-            reference = TurnContext.get_conversation_reference(activity)
-            reference.user = member
-            self._remember(reference)
+            if member.id != bot_id:
+                self._remember(activity, member)
         if bot_added and is_personal(activity):
             await turn_context.send_activity(cards.help_message())
 

@@ -272,6 +272,16 @@ class BotServer:
     client: TeamsClient
     connector: FakeConnector
     runner: web.AppRunner
+    loop_thread: LoopThread
+    stopped: bool = False
+
+    def stop(self) -> None:
+        """Shut the app down (delivery worker stopped, files closed), as on a restart."""
+        if not self.stopped:
+            self.stopped = True
+            self.loop_thread.run(self.runner.cleanup())
+            self.client.session.close()
+            self.runtime.close()
 
 
 @pytest.fixture
@@ -287,15 +297,14 @@ def start_bot(loop_thread: LoopThread, connector: FakeConnector, teams_env: dict
             return app, runner, url
 
         app, runner, url = loop_thread.run(go())
-        server = BotServer(runtime, TeamsClient(url, connector.url, app), connector, runner)
+        client = TeamsClient(url, connector.url, app)
+        server = BotServer(runtime, client, connector, runner, loop_thread)
         started.append(server)
         return server
 
     yield start
     for server in started:
-        loop_thread.run(server.runner.cleanup())
-        server.client.session.close()
-        server.runtime.close()
+        server.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -60,6 +61,25 @@ class Call:
 
         walk(self.cards)
         return "\n".join(out)
+
+    def text_blocks(self) -> list[str]:
+        """The text of every TextBlock and FactSet value: what Teams renders as markdown."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "TextBlock":
+                    found.append(node.get("text", ""))
+                if node.get("type") == "FactSet":
+                    found.extend(f.get("value", "") for f in node.get("facts", []))
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(self.cards)
+        return found
 
     def inputs(self) -> dict[str, dict]:
         found: dict[str, dict] = {}
@@ -173,11 +193,19 @@ class FakeConnector:
 
     def wait_for(self, predicate, timeout: float = 20.0) -> list[Call]:
         """Block until ``predicate(accepted_calls)`` is truthy; returns those calls."""
-        with self._changed:
-            ok = self._changed.wait_for(lambda: predicate(self._sent_unlocked()), timeout)
-            calls = self._sent_unlocked()
-        assert ok, f"timed out; the connector saw {[(c.conversation_id, c.text) for c in calls]}"
-        return calls
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._changed:
+                calls = self._sent_unlocked()
+            # outside the lock: predicates may ask the core (its state changes after our calls)
+            if predicate(calls):
+                return calls
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, (
+                f"timed out; connector saw {[(c.conversation_id, c.text) for c in calls]}"
+            )
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
 
     def _sent_unlocked(self) -> list[Call]:
         return [c for c in self.calls if c.status == 200 and "/activities" in c.path]

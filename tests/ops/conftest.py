@@ -1,0 +1,105 @@
+"""Ops tests reuse the reports tests' school (config, key file, data dir, fake clock and
+notifiers) and add a local HTTP server playing Slack's Web API and Microsoft's login."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from tests.reports.conftest import (  # noqa: F401 - fixtures re-exported for this package
+    clock,
+    open_service,
+    school,
+    service,
+    settings,
+    slack,
+)
+
+GOOD_SLACK_TOKEN = "xoxb-1111-2222-goodtokenvalue"
+GOOD_APP_ID = "11111111-2222-3333-4444-555555555555"
+GOOD_APP_SECRET = "s3cret~teams~password~value"
+
+
+class FakeChatApis(BaseHTTPRequestHandler):
+    """POST /api/auth.test (Slack) and /<tenant>/oauth2/v2.0/token (Microsoft login)."""
+
+    calls: list[str]
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        self.server.calls.append(self.path)  # type: ignore[attr-defined]
+        if self.path == "/api/auth.test":
+            good = self.headers.get("Authorization") == f"Bearer {GOOD_SLACK_TOKEN}"
+            reply = (
+                {"ok": True, "team": "Hill Top"} if good else {"ok": False, "error": "invalid_auth"}
+            )
+            self._json(200, reply)
+        elif self.path.endswith("/oauth2/v2.0/token"):
+            form = {k: v[0] for k, v in parse_qs(body).items()}
+            if (
+                form.get("client_id") == GOOD_APP_ID
+                and form.get("client_secret") == GOOD_APP_SECRET
+            ):
+                self._json(200, {"access_token": "eyJ-fake", "token_type": "Bearer"})
+            else:
+                self._json(401, {"error": "invalid_client", "error_description": "AADSTS7000215"})
+        else:
+            self._json(404, {"error": "not_found"})
+
+    def _json(self, status: int, obj: object) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def chat_apis():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeChatApis)
+    server.calls = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def deployed(school, chat_apis, monkeypatch):  # noqa: F811 - the imported fixture
+    """A school set up for both platforms, with the chat APIs pointed at the fake server."""
+    base = f"http://127.0.0.1:{chat_apis.server_address[1]}"
+    # Everyone reachable on both platforms, so `check --platform all` can pass.
+    config = Path(school["POLICYBOT_CONFIG"])
+    text = config.read_text()
+    for role, guid in (("chair_of_governors", "c"), ("safeguarding_lead", "d")):
+        text = text.replace(
+            f"[people.{role}]\n",
+            f'[people.{role}]\nteams_user = "{guid * 8}-1111-2222-3333-444444444444"\n',
+        )
+    config.write_text(text)
+    env = {
+        **school,
+        "SLACK_BOT_TOKEN": GOOD_SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": "signing-secret-value",
+        "SLACK_API_URL": f"{base}/api/",
+        "MicrosoftAppId": GOOD_APP_ID,
+        "MicrosoftAppPassword": GOOD_APP_SECRET,
+        "MicrosoftAppType": "MultiTenant",
+        "POLICYBOT_TEAMS_LOGIN_URL": base,
+    }
+    for name in ("SLACK_APP_TOKEN", "MicrosoftAppTenantId"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

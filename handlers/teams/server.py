@@ -216,6 +216,24 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """bot.health's readiness (index loaded, database writable, outbox not stuck) plus the
+    recipients this front end knows it cannot reach yet: 200 when ready, else 503."""
+    from bot.health import readiness
+
+    app = request.app
+    runtime: Runtime = app[RUNTIME_KEY]
+    references: ReferenceStore = app[REFERENCES_KEY]
+
+    def check() -> tuple[bool, dict]:
+        recipients = recipients_status(runtime, references)
+        unreachable = [r for r, s in recipients.items() if s == UNREACHABLE]
+        return readiness(runtime, platforms=["teams"], unreachable_recipients=unreachable)
+
+    ok, details = await asyncio.get_running_loop().run_in_executor(None, check)
+    return web.json_response(details, status=200 if ok else 503)
+
+
 # --- the app ------------------------------------------------------------------------------
 
 
@@ -250,6 +268,7 @@ def create_app(
     app[FEEDBACK_KEY] = feedback
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
 
     async def startup(app: web.Application) -> None:
         notifier = TeamsNotifier(adapter, auth.app_id, references, asyncio.get_running_loop())
@@ -272,9 +291,9 @@ def create_app(
 
 
 def serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from bot.logs import configure_logging
+
+    configure_logging()  # the core's redacting handler: secrets never reach the log
     try:
         auth = TeamsAuth.from_env(os.environ)
     except TeamsConfigError as exc:

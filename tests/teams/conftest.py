@@ -128,6 +128,7 @@ def make_runtime(env: dict[str, str]):
     store = Store(settings.db_path, settings.key, key_source=settings.key_source)
     reports = ReportService(store, settings, backoff_base=0.05, backoff_cap=0.5)
     runtime = Runtime(settings, store, reports, embedder="none")
+    runtime.assistant  # noqa: B018 - load the index now, as Runtime.from_env does for serve
     return runtime
 
 

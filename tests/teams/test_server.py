@@ -148,3 +148,11 @@ def test_auth_settings_from_env():
     assert auth.enabled and auth.app_type == "SingleTenant"
     assert "s3cret" not in repr(auth)
     assert not TeamsAuth.from_env({}).enabled
+
+
+def test_readyz_uses_the_core_readiness_and_lists_unreachable_recipients(teams):
+    response = teams.client.session.get(f"{teams.client.url}/readyz", timeout=30)
+    assert response.status_code == 200, response.text
+    details = response.json()
+    assert details["status"] == "ready"
+    assert "headteacher" in details["unreachable_recipients"]

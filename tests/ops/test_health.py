@@ -8,7 +8,7 @@ from bot.assistant import Assistant
 from bot.health import liveness, readiness
 from bot.reports.models import ConcernForm
 from bot.runtime import Runtime
-from tests.reports.conftest import FakeNotifier, STAFF
+from tests.reports.conftest import STAFF, FakeNotifier
 
 
 @pytest.fixture

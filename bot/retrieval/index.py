@@ -36,6 +36,17 @@ from bot.retrieval.vocabulary import english_words, tokens
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = "4"
+# "Who …?" questions want the clause that names the person to go to, not one that merely
+# describes the topic: a general question-type prior, applied as a small bonus to the fused score.
+_WHO_QUESTION = re.compile(r"^\s*who\b|\bwho (?:do|should|must|can|will|would) (?:i|we)\b", re.I)
+_NAMES_WHO_TO_TELL = re.compile(
+    r"\b(?:contact|inform|informed|report|reported|raise|raised|notify|tell|speak|discuss|"
+    r"discussing|approved?|authorised|agreed)\b[^.]{0,80}?\b(?:headteacher|governing body|"
+    r"safeguarding lead|line manager|leadership team|police)\b|\b(?:headteacher|governing body|"
+    r"safeguarding lead|line manager)\b[^.]{0,40}?\b(?:must|should) be (?:informed|told|notified|"
+    r"contacted)\b",
+    re.I,
+)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"'‘“])|\n+")
 
 
@@ -81,6 +92,7 @@ class Weights:
     dense: float = 0.7  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
     sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
+    who_bonus: float = 0.8  # added to clauses naming whom to tell, for "who …?" questions
 
 
 class ClauseIndex:
@@ -100,6 +112,9 @@ class ClauseIndex:
         self.vocab = sorted(self.df)
         self._vocab_set = set(self.vocab)
         n = len(self.units)
+        self.names_whom = np.array(
+            [bool(_NAMES_WHO_TO_TELL.search(u.clause.full_text)) for u in self.units], dtype=float
+        )
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
         # Dense side (filled by attach_embedder)
         self.embedder: Embedder | None = None
@@ -225,6 +240,8 @@ class ClauseIndex:
         else:
             fused = bm.copy()
 
+        if _WHO_QUESTION.search(question):
+            fused = fused + self.weights.who_bonus * self.names_whom
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
         return Result(

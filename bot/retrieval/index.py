@@ -92,7 +92,7 @@ class Weights:
     dense: float = 0.7  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
     sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
-    who_bonus: float = 0.8  # added to clauses naming whom to tell, for "who …?" questions
+    who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
 
 
 class ClauseIndex:

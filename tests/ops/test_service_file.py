@@ -130,6 +130,12 @@ def test_server_started_as_the_service_file_would_answers_healthz_and_is_ready(s
         assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((state_dir / "policybot.db").stat().st_mode) == 0o600
 
+        status, ready = get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 200, ready
+        assert ready["status"] == "ready"
+        assert ready["database"]["writable"] and ready["index"]["clauses"] > 0
+        assert ready["outbox"]["stuck"] == 0
+
         # Readiness as /readyz computes it, against the running service's environment and
         # data directory (while the server holds its own connection).
         runtime = Runtime.from_env(env, embedder="none")

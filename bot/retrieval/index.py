@@ -110,6 +110,7 @@ class ClauseIndex:
         for toks in docs_tokens:
             self.df.update(set(toks))
         self.vocab = sorted(self.df)
+        english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
         n = len(self.units)
         self.names_whom = np.array(

@@ -8,6 +8,7 @@ policy side and the question side, so BM25 sees the same token for "mum", "dad" 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -446,14 +447,17 @@ _PHRASE_RES = [
     (re.compile(rf"\b{re.escape(k)}\b"), v)
     for k, v in sorted(PHRASES.items(), key=lambda kv: -len(kv[0]))
 ]
-_stemmer = snowballstemmer.stemmer("english")
+_local = threading.local()  # snowball stemmers keep state: one per thread
 
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     if word.endswith(("ize", "ized", "izes", "izing", "ization", "izations")):
         word = word.replace("iz", "is")  # US spellings → UK: the policies are British
-    return _stemmer.stemWord(word)
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def normalise_text(text: str) -> str:
@@ -484,8 +488,16 @@ def tokens(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
-@lru_cache(maxsize=1)
+_words_lock = threading.Lock()
+
+
 def english_words() -> frozenset[str]:
+    with _words_lock:  # built once, by whichever thread asks first
+        return _english_words()
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
     """Stems of whole English words, read from the embedding model's WordPiece vocabulary when the
     packaged model is installed. Typo correction leaves these alone ("present" is not a typo of
     "prevent"). Without the package the set is empty and every unknown word may be corrected."""

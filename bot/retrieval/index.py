@@ -31,7 +31,7 @@ from rank_bm25 import BM25Plus
 from bot.corpus.model import Clause, Document
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.questions import questions_for
-from bot.retrieval.vocabulary import english_words, tokens
+from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class Weights:
     dense: float = 0.7  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
     sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
+    platform_term: float = 0.5  # BM25 weight of platform names: the rules apply on any platform
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
 
 
@@ -224,8 +225,10 @@ class ClauseIndex:
         if known:
             # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
             # 0 means "no question term in this clause".
-            floor = sum(self.bm25.idf.get(t, 0.0) * self.bm25.delta for t in known)
-            bm = np.maximum(np.asarray(self.bm25.get_scores(known), dtype=np.float64) - floor, 0.0)
+            for t in known:
+                floor = self.bm25.idf.get(t, 0.0) * self.bm25.delta
+                term = np.asarray(self.bm25.get_scores([t]), dtype=np.float64) - floor
+                bm += self.weights.platform_term * term if t in PLATFORM_TERMS else term
 
         with self._lock:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner

@@ -52,6 +52,10 @@ PHRASES: dict[str, str] = {
     "kiddie porn": "indecent images of children",
     "underage images": "indecent images of children",
     "set up": "create",
+    "school day": "working hours",
+    "class time": "working hours",
+    "teaching time": "working hours",
+    "slag off": "criticise",
     "setting up": "creating",
     "sets up": "creates",
     "leavers": "former student",
@@ -203,11 +207,47 @@ WORDS: dict[str, str] = {
     "ableist": "disability",
     "web": "internet",
     "website": "website",
+    "opinion": "opinion view",
+    "opinions": "opinion view",
+    "negative": "negative criticise",
+    "badmouth": "criticise",
+    "unlocked": "unattended logged",
+    "laptop": "device",
+    "laptops": "device",
+    "tablet": "device",
+    "ipad": "device",
+    "lesson": "working hours",
+    "lessons": "working hours",
     "browse": "internet",
     "browsing": "internet",
     "surf": "internet",
     "surfing": "internet",
 }
+
+# Platform names: policies name them as examples, and their rules apply "irrespective of the
+# social media platform", so a platform in a question is weaker evidence than its other words.
+PLATFORM_NAMES = [
+    "facebook",
+    "instagram",
+    "snapchat",
+    "tiktok",
+    "twitter",
+    "whatsapp",
+    "youtube",
+    "linkedin",
+    "reddit",
+    "flickr",
+    "tumblr",
+    "pinterest",
+    "threads",
+    "bluesky",
+    "mastodon",
+    "telegram",
+    "signal",
+    "discord",
+    "twitch",
+    "messenger",
+]
 
 STOPWORDS = frozenset(
     [
@@ -487,6 +527,8 @@ def tokens(text: str) -> list[str]:
     """Stemmed index terms for BM25."""
     return [stem(w) for w in words(text)]
 
+
+PLATFORM_TERMS = frozenset(stem(p) for p in PLATFORM_NAMES)
 
 _words_lock = threading.Lock()
 

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import FeedbackLog
 from handlers.slack import acknowledge, asking, concerns, declarations, home
+from handlers.slack.util import SharedSession
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -49,8 +50,15 @@ class RecentKeys:
 
 
 def build_app(
-    runtime: Runtime, *, token: str, signing_secret: str, api_url: str | None = None
+    runtime: Runtime,
+    *,
+    token: str,
+    signing_secret: str,
+    api_url: str | None = None,
+    http: SharedSession | None = None,
 ) -> AsyncApp:
+    """The bolt app. ``http`` is the session for response_url posts; its owner closes it
+    (server.py does, on shutdown)."""
     base_url = api_url or DEFAULT_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -71,12 +79,14 @@ def build_app(
     )
     recent = RecentKeys()
     feedback_log = FeedbackLog.for_settings(runtime.settings)
+    http = http or SharedSession()
 
     async def inject_runtime(
         req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
     ) -> BoltResponse | None:
         req.context["runtime"] = runtime
         req.context["feedback"] = feedback_log
+        req.context["http"] = http
         return await next()
 
     async def drop_duplicate_events(

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.slack import blocks as bk
-from handlers.slack.util import off_loop
+from handlers.slack.util import off_loop, post_response, retrieve
 
 if TYPE_CHECKING:
     from bot.answers import Answer
@@ -29,7 +29,7 @@ USAGE = (
 
 
 async def ask(runtime: Runtime, question: str) -> Answer:
-    return await off_loop(runtime.assistant.ask, question)
+    return await retrieve(runtime.assistant.ask, question)
 
 
 def register(app: AsyncApp) -> None:
@@ -77,17 +77,18 @@ async def on_mention(event: dict, client: AsyncWebClient, context: dict) -> None
     )
 
 
-async def on_policy_command(
-    ack: AsyncAck, command: dict, respond: AsyncRespond, context: dict
-) -> None:
+async def on_policy_command(ack: AsyncAck, command: dict, context: dict) -> None:
     """Ack at once; the answer follows privately through the command's response_url."""
     await ack()
     question = (command.get("text") or "").strip()
+    url = command["response_url"]
     if not question:
-        await respond(response_type="ephemeral", text=USAGE)
+        await post_response(context, url, response_type="ephemeral", text=USAGE)
         return
     answer = await ask(context["runtime"], question)
-    await respond(
+    await post_response(
+        context,
+        url,
         response_type="ephemeral",
         text=bk.answer_fallback(answer),
         blocks=bk.answer_blocks(answer, shareable=True),

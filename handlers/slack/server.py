@@ -25,6 +25,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.slack.app import build_app
 from handlers.slack.notifier import SlackNotifier
+from handlers.slack.util import SharedSession
 
 log = logging.getLogger("policybot.slack")
 
@@ -49,10 +50,15 @@ class SlackServer:
     app: AsyncApp | None = None
     error: str | None = None
     _worker: Any = field(default=None, repr=False)
+    _http: SharedSession = field(default_factory=SharedSession, repr=False)
 
     def attach(self, runtime: Any) -> AsyncApp:
         self.app = build_app(
-            runtime, token=self.token, signing_secret=self.signing_secret, api_url=self.api_url
+            runtime,
+            token=self.token,
+            signing_secret=self.signing_secret,
+            api_url=self.api_url,
+            http=self._http,
         )
         runtime.reports.register_notifier(SlackNotifier(self.token, self.api_url))
         if self.deliver:
@@ -98,6 +104,7 @@ class SlackServer:
         return web_app
 
     async def _cleanup(self, _: web.Application) -> None:
+        await self._http.close()
         await asyncio.get_running_loop().run_in_executor(None, self.stop)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reports.models import Actor
@@ -14,11 +17,24 @@ from bot.reports.models import Actor
 T = TypeVar("T")
 
 
+# Retrieval is CPU-bound Python: more threads than cores only fight the event loop for the GIL
+# and slow down acks. A small pool of its own keeps answers flowing and acks quick.
+_RETRIEVAL = ThreadPoolExecutor(
+    max_workers=max(1, min(4, (os.cpu_count() or 2) - 1)), thread_name_prefix="policybot-ask"
+)
+
+
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking core call (retrieval is CPU-bound, the store is SQLite) in a thread so
-    the event loop keeps acknowledging other requests."""
+    """Run a blocking core call (the store is SQLite, with crypto) in a thread so the event
+    loop keeps acknowledging other requests."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+
+async def retrieve(fn: Callable[..., T], *args: Any) -> T:
+    """Run a question through retrieval on the retrieval pool."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_RETRIEVAL, functools.partial(fn, *args))
 
 
 def actor_from(body: dict) -> Actor:
@@ -53,3 +69,33 @@ async def display_name(client: AsyncWebClient, user_id: str, timeout: float = 1.
     return (
         profile.get("real_name") or user.get("real_name") or profile.get("display_name") or ""
     ).strip()
+
+
+class SharedSession:
+    """One keep-alive HTTP session for posting to response_urls. Bolt's ``respond`` opens a new
+    session and connection per call, which was most of the CPU per /policy answer under load
+    (benchmarks/bench_slack.py)."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+
+async def post_response(context: dict, response_url: str, **message: Any) -> None:
+    """Send a message to a command's response_url (what bolt's ``respond`` does), reusing the
+    app's HTTP session."""
+    session: aiohttp.ClientSession = context["http"].get()
+    async with session.post(response_url, json=message) as resp:
+        if resp.status >= 400:
+            raise RuntimeError(f"response_url answered HTTP {resp.status}")
+        await resp.read()

@@ -110,6 +110,7 @@ class ClauseIndex:
         self.df: Counter[str] = Counter()
         for toks in docs_tokens:
             self.df.update(set(toks))
+        self._postings = self._build_postings()
         self.vocab = sorted(self.df)
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
@@ -123,7 +124,29 @@ class ClauseIndex:
         self.unit_vecs: np.ndarray | None = None
         self.sent_vecs: np.ndarray | None = None
         self.sent_owner: np.ndarray | None = None
+        self._sent_starts = np.zeros(0, dtype=np.int64)
         self._lock = threading.Lock()
+
+    def _build_postings(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per term: the clauses containing it and their BM25Plus contribution above the
+        per-term floor (idf * delta), precomputed from rank-bm25's own statistics. Scoring then
+        touches only matching clauses, which keeps a 10,000-clause corpus fast; the scores are
+        exactly BM25Plus's."""
+        b25 = self.bm25
+        doc_len = np.asarray(b25.doc_len, dtype=np.float64)
+        norm = b25.k1 * (1 - b25.b + b25.b * doc_len / b25.avgdl)
+        rows: dict[str, tuple[list[int], list[float]]] = {}
+        for i, freqs in enumerate(b25.doc_freqs):
+            for term, tf in freqs.items():
+                ids, tfs = rows.setdefault(term, ([], []))
+                ids.append(i)
+                tfs.append(tf)
+        out = {}
+        for term, (ids, tfs) in rows.items():
+            d = np.asarray(ids, dtype=np.int64)
+            tf = np.asarray(tfs, dtype=np.float64)
+            out[term] = (d, b25.idf[term] * tf * (b25.k1 + 1) / (norm[d] + tf))
+        return out
 
     # ---------- text for each side ----------
     def _bm25_tokens(self, unit: Unit) -> list[str]:
@@ -180,6 +203,7 @@ class ClauseIndex:
             self.unit_vecs = np.asarray(vecs[0], dtype=np.float32)
             self.sent_vecs = np.asarray(vecs[1], dtype=np.float32)
             self.sent_owner = np.asarray(owners, dtype=np.int64)
+            self._sent_starts = np.flatnonzero(np.r_[True, np.diff(self.sent_owner) != 0])
             self.embedder = embedder
         return from_cache
 
@@ -226,9 +250,9 @@ class ClauseIndex:
             # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
             # 0 means "no question term in this clause".
             for t in known:
-                floor = self.bm25.idf.get(t, 0.0) * self.bm25.delta
-                term = np.asarray(self.bm25.get_scores([t]), dtype=np.float64) - floor
-                bm += self.weights.platform_term * term if t in PLATFORM_TERMS else term
+                docs, part = self._postings[t]
+                w = self.weights.platform_term if t in PLATFORM_TERMS else 1.0
+                bm[docs] += w * part
 
         with self._lock:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
@@ -237,7 +261,9 @@ class ClauseIndex:
             qv = embedder.encode([question])[0]
             clause_sim = uv @ qv
             sent_sim = np.full(n, -1.0)
-            np.maximum.at(sent_sim, owner, sv @ qv)
+            # owners are ascending, so each clause's best sentence is one reduceat away
+            starts = self._sent_starts
+            sent_sim[owner[starts]] = np.maximum.reduceat(sv @ qv, starts)
             w = self.weights.sentence
             dense = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
             fused = self.weights.dense * _z(dense) + (1 - self.weights.dense) * _z(bm)

@@ -187,3 +187,20 @@ def test_corpus_path_is_configurable(tmp_path):
     )
     bot = Assistant.load(Path(tmp_path), embedder="none")
     assert bot.ask("Can I wear trainers on sports day?").best.label == "Dress Code §1.1"
+
+
+def test_bm25_scores_are_rank_bm25s_bm25plus(bm25_bot):
+    """The inverted-index scoring is a speed-up of rank-bm25's BM25Plus, not a different model."""
+    import numpy as np
+
+    index = bm25_bot.index
+    for question in ["friend request from a parent", "cyberbullying records", "radicalisation"]:
+        terms = [t for t in index.query_terms(question) if t in index.df]
+        expected = sum(
+            np.asarray(index.bm25.get_scores([t])) - index.bm25.idf[t] * index.bm25.delta
+            for t in terms
+        )
+        got = index.search(question, k=len(index.units))
+        by_unit = {h.unit.key: h.bm25 for h in got.hits}
+        for i, unit in enumerate(index.units):
+            assert abs(by_unit[unit.key] - expected[i]) < 1e-9

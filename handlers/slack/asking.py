@@ -140,10 +140,9 @@ async def on_feedback(
     )
     note = "Thanks: marked helpful." if helpful else "Thanks: the headteacher will see this one."
     message = body.get("message")
-    channel = (body.get("channel") or body.get("container") or {}).get("id") or (
-        body.get("container") or {}
-    ).get("channel_id")
-    if message and channel and not (body.get("container") or {}).get("is_ephemeral"):
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    if message and channel and not container.get("is_ephemeral"):
         await client.chat_update(
             channel=channel,
             ts=message["ts"],

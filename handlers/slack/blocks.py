@@ -166,18 +166,23 @@ def without_actions(blocks: Sequence[Block], note: str) -> list[Block]:
 
 def notice_blocks(notice: Notice) -> list[Block]:
     """A notice for one recipient (or the submitter): title, labelled lines, and its buttons."""
-    blocks: list[Block] = []
-    title = esc(notice.title)
-    if notice.urgent:
-        title = f":rotating_light: *Urgent* · {title}"
-    blocks.append(mrkdwn(f"*{title}*" if not notice.urgent else title))
+    title = f"*{esc(notice.title)}*"
+    blocks: list[Block] = [mrkdwn(f":rotating_light: {title}" if notice.urgent else title)]
     for label, value in notice.lines:
-        blocks.append(mrkdwn(f"*{esc(label)}*\n{esc(value) or '—'}"))
+        pieces = _pieces(value) or ["—"]
+        blocks.append(mrkdwn(f"*{esc(label)}*\n{pieces[0]}"))
+        blocks.extend(mrkdwn(piece) for piece in pieces[1:])
     blocks.append(context(f"Reference `{esc(notice.reference)}` · private to you"))
     buttons = notice_buttons(notice.reference, notice.actions)
     if buttons:
         blocks.append({"type": "actions", "block_id": "notice_actions", "elements": buttons})
-    return blocks[:50]
+    return blocks if len(blocks) <= 50 else [*blocks[:48], blocks[-2], blocks[-1]]
+
+
+def _pieces(value: str, size: int = 2000) -> list[str]:
+    """A long value (a description can be 4,000 characters) split over several sections, since
+    one section holds 3,000; split before escaping so an entity is never cut in half."""
+    return [esc(value[i : i + size]) for i in range(0, len(value), size) if value[i : i + size]]
 
 
 def notice_buttons(reference: str, actions: Iterable[str]) -> list[Block]:

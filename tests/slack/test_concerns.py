@@ -109,7 +109,7 @@ def test_immediate_risk_goes_to_the_dsl_too_marked_urgent(slack):
     to_dsl = slack.fake.wait_for(lambda: notices_for(slack, DSL))[0]
     to_head = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
     for notice in (to_dsl, to_head):
-        assert "Urgent" in notice["blocks"][0]["text"]["text"]
+        assert notice["blocks"][0]["text"]["text"].startswith(":rotating_light: *URGENT")
     assert notices_for(slack, CHAIR) == []
 
 
@@ -187,3 +187,17 @@ def test_report_text_never_reaches_a_channel(slack):
             assert "Jamie" not in call.text_blob(), call
         else:
             assert channel.startswith("D") or call.method == "response_url", call
+
+
+def test_report_text_is_inert_and_whole_in_the_heads_dm(slack):
+    hostile = "<!channel> *look* at <https://evil.example.com|this> @here " + "x" * 3900
+    submit_concern(slack, description=hostile)
+    notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
+    texts = [b["text"]["text"] for b in notice["blocks"] if b.get("text")]
+    blob = "".join(texts)
+    assert "<!channel>" not in blob and "<https" not in blob and "*look*" not in blob
+    assert "&lt;!channel&gt;" in blob
+    assert "@here" not in blob  # broken with a word joiner
+    assert blob.count("x") >= 3900  # a long description is split, not cut
+    assert all(len(t) <= 3000 for t in texts)
+    assert "<!channel>" not in notice["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,21 @@ from bot.retrieval.embedders import Embedder, load_embedder
 from bot.retrieval.index import ClauseIndex, Result
 
 log = logging.getLogger(__name__)
+
+EXAMPLE = "“A parent sent me a friend request on Facebook, can I accept?”"
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
+)
+_THANKS = re.compile(r"^(?:thanks|thank you|thx|cheers|ta)\b.{0,20}$", re.I)
+
+
+def small_talk(text: str) -> str | None:
+    """A friendly word for greetings and thanks instead of 'the policies don't cover this'."""
+    if _GREETING.match(text):
+        return f"Hello! Ask me anything about the school's policies, for example {EXAMPLE}"
+    if _THANKS.match(text):
+        return "You're welcome. Ask again any time."
+    return None
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,9 @@ class Assistant:
                 text="Ask me a question about the school's policies, for example: "
                 "“Can I accept a friend request from a parent?”",
             )
+        reply = small_talk(question)
+        if reply is not None:
+            return Answer(question=question, answered=False, text=reply)
         result = self.index.search(question[:1000], k=10)
         return compose(
             question,

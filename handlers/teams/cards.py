@@ -121,7 +121,10 @@ def answer_card(answer: Answer) -> Card:
             {
                 "type": "Container",
                 "style": "emphasis",
-                "items": [_text(esc(_quote(best)))],
+                "items": [
+                    _text(esc(_quote(best))),
+                    *(_text(esc(item), spacing="Small") for item in best.items),
+                ],
             }
         )
         if answer.see_also:

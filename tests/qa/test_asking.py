@@ -204,3 +204,10 @@ def test_bm25_scores_are_rank_bm25s_bm25plus(bm25_bot):
         by_unit = {h.unit.key: h.bm25 for h in got.hits}
         for i, unit in enumerate(index.units):
             assert abs(by_unit[unit.key] - expected[i]) < 1e-9
+
+
+def test_greetings_and_thanks_get_a_friendly_word_not_a_refusal(bm25_bot):
+    hello = bm25_bot.ask("Hi!")
+    assert "Hello!" in hello.text and "don't cover" not in hello.text
+    assert bm25_bot.ask("thanks a lot").text.startswith("You're welcome")
+    assert not bm25_bot.ask("Hi, can I friend a parent on Facebook?").text.startswith("Hello")

@@ -50,7 +50,6 @@ async def on_acknowledge(
         log.info("refused an acknowledge of %s", reference)
         await tell_privately(body, client, respond, f":no_entry: {bk.esc(result.message)}")
         return
-    _wake(runtime)
     await _mark_done(body, client, context, f":white_check_mark: {bk.esc(result.message)}")
 
 
@@ -115,10 +114,3 @@ async def on_note_submitted(ack: AsyncAck, body: dict, view: dict, context: dict
         await ack(response_action="errors", errors={"note": result.message[:150]})
         return
     await ack()
-    _wake(context["runtime"])
-
-
-def _wake(runtime: Any) -> None:
-    wake = getattr(runtime.reports, "wake", None)
-    if callable(wake):
-        wake()

@@ -31,6 +31,14 @@ DEFAULT_API_URL = "https://slack.com/api/"
 LISTENER_MODULES = (asking, concerns, declarations, acknowledge, home)
 
 
+class _TokenFromEnvNotice(logging.Filter):
+    """AsyncApp also reads SLACK_BOT_TOKEN itself and then warns that the client's token wins;
+    it is the same token, so the warning is noise in the school's logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 class RecentKeys:
     """A bounded set of recently seen keys (event ids, message timestamps)."""
 
@@ -59,6 +67,9 @@ def build_app(
 ) -> AsyncApp:
     """The bolt app. ``http`` is the session for response_url posts; its owner closes it
     (server.py does, on shutdown)."""
+    bolt_log = logging.getLogger("policybot.slack.bolt")
+    if not any(isinstance(f, _TokenFromEnvNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenFromEnvNotice())
     base_url = api_url or DEFAULT_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -75,7 +86,7 @@ def build_app(
             ],
         ),
         signing_secret=signing_secret,
-        logger=logging.getLogger("policybot.slack.bolt"),
+        logger=bolt_log,
     )
     recent = RecentKeys()
     feedback_log = FeedbackLog.for_settings(runtime.settings)

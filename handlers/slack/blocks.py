@@ -83,8 +83,10 @@ def _quote(citation: Citation) -> str:
     text = policy_text(citation.quote)
     if citation.trimmed_before:
         text = "… " + text
-    if citation.trimmed_after:
+    if citation.trimmed_after and not citation.items:
         text = text + " …"
+    for item in citation.items:  # the list the quote introduces ("… statements which:")
+        text += "\n" + policy_text(item)
     quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
     return _cap(quoted, SECTION_LIMIT - 200)
 

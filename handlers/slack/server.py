@@ -31,6 +31,7 @@ log = logging.getLogger("policybot.slack")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 ENV_HELP = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "the Signing Secret from the app's Basic Information page",
@@ -96,10 +97,23 @@ class SlackServer:
             }
         )
 
+    async def ready(self, request: web.Request) -> web.Response:
+        if self.error:
+            return web.json_response({"status": "error", "error": self.error}, status=503)
+        if self.runtime is None:
+            return web.json_response({"status": "starting"}, status=503)
+        from bot.health import readiness
+
+        ok, details = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: readiness(self.runtime, platforms=["slack"])
+        )
+        return web.json_response(details, status=200 if ok else 503)
+
     def web_app(self) -> web.Application:
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self.events)
         web_app.router.add_get(HEALTH_PATH, self.health)
+        web_app.router.add_get(READY_PATH, self.ready)
         web_app.on_cleanup.append(self._cleanup)
         return web_app
 
@@ -133,7 +147,9 @@ def serve(
         for name in missing:
             print(f"policybot serve slack: {name} is not set: {ENV_HELP[name]}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot.logs import configure_logging
+
+    configure_logging(env=env)  # JSON lines off a terminal; secrets redacted
     server = SlackServer(
         token=env["SLACK_BOT_TOKEN"].strip(),
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),

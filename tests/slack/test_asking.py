@@ -128,3 +128,16 @@ def test_the_bots_own_messages_and_edits_are_ignored(slack):
     slack.event(dm_event(FRIEND, ts="1700000202.0001"))
     slack.fake.wait_for(lambda: slack.fake.posts_to("D0STAFF"))
     assert len(slack.fake.posts_to("D0STAFF")) == 1
+
+
+def test_a_quote_that_introduces_a_list_shows_the_list(slack):
+    slack.event(
+        dm_event(
+            "What are the four things that make a statement defamatory?", ts="1700000009.000100"
+        )
+    )
+    answer = slack.fake.wait_for(lambda: slack.fake.posts_to("D0STAFF"))[0].args
+    quote = answer["blocks"][0]["text"]["text"]
+    assert "statements which:" in quote
+    assert ">a) Expose (an individual) to hatred, ridicule or contempt;" in quote
+    assert ">d) Disparage (an individual in their) business, trade, office or profession." in quote

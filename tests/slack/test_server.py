@@ -67,6 +67,16 @@ def test_healthz_reports_ready_with_details(slack):
     assert BOT_TOKEN not in resp.text and SIGNING_SECRET not in resp.text
 
 
+def test_readyz_reports_index_database_and_outbox(slack):
+    resp = slack.get("/readyz")
+    assert resp.status == 200, resp.text
+    body = resp.json()
+    assert body["status"] == "ready"
+    assert body["index"]["clauses"] > 70 and body["database"]["writable"] is True
+    assert body["outbox"]["stuck"] == 0 and body["outbox"]["platforms"] == ["slack"]
+    assert BOT_TOKEN not in resp.text
+
+
 def test_before_the_runtime_is_loaded_health_and_events_say_503():
     fake = FakeSlack()
     fake.start()
@@ -75,6 +85,7 @@ def test_before_the_runtime_is_loaded_health_and_events_say_503():
     try:
         assert app.get("/healthz").status == 503
         assert app.get("/healthz").json() == {"status": "starting"}
+        assert app.get("/readyz").status == 503
         assert app.post(command(app), FORM).status == 503
     finally:
         app.stop()

@@ -130,3 +130,12 @@ def test_feedback_buttons_record_a_vote(teams):
     finally:
         db.close()
     assert rows == [(0, "teams")]
+
+
+def test_a_quote_that_introduces_a_list_shows_the_list(teams):
+    teams.client.send(
+        teams.client.personal(TEACHER, "What are the four things that make a statement defamatory?")
+    )
+    texts = _one_reply(teams).card_text()
+    assert "statements which:" in texts
+    assert "a) Expose (an individual) to hatred, ridicule or contempt;" in texts

@@ -130,7 +130,7 @@ class ReportService:
         lease_seconds: float = 120.0,
         backoff_base: float = 5.0,
         backoff_cap: float = 1800.0,
-        confirm_timeout: float = 3.0,
+        confirm_timeout: float = 1.5,  # chat front ends must answer within 3 s
         rng: random.Random | None = None,
     ) -> None:
         self.store = store

@@ -41,19 +41,26 @@ class Abstention:
     """When the policies are taken not to cover a question.
 
     With the dense model: its best similarity plus a share of the lexical coverage must reach
-    `min_evidence`. Without it (BM25 only): enough of the question's weighted vocabulary must occur
-    in the policies and some clause must match.
+    `min_evidence`, or the best clause must match the question's words strongly (a BM25 score of
+    `strong_match` takes two or three of its specific words: a paraphrase the model misses, such
+    as "phone unlocked" for "devices left unattended while logged in"). Without the model (BM25
+    only): enough of the question's weighted vocabulary must occur in the policies and some
+    clause must match.
     """
 
     min_evidence: float = 0.37
     coverage_weight: float = 0.15
+    strong_match: float = 8.0
     min_coverage_bm25_only: float = 0.5
 
     def covered(self, r: Result) -> bool:
         if not r.hits:
             return False
         if r.dense_used:
-            return r.top_dense + self.coverage_weight * r.coverage >= self.min_evidence
+            evidence = r.top_dense + self.coverage_weight * r.coverage
+            return evidence >= self.min_evidence or (
+                r.hits[0].bm25 >= self.strong_match and r.coverage >= 0.5
+            )
         return r.coverage >= self.min_coverage_bm25_only and r.hits[0].bm25 > 0
 
 

@@ -211,3 +211,20 @@ def test_greetings_and_thanks_get_a_friendly_word_not_a_refusal(bm25_bot):
     assert "Hello!" in hello.text and "don't cover" not in hello.text
     assert bm25_bot.ask("thanks a lot").text.startswith("You're welcome")
     assert not bm25_bot.ask("Hi, can I friend a parent on Facebook?").text.startswith("Hello")
+
+
+def test_abstention_weighs_meaning_coverage_and_strong_wording():
+    from bot.assistant import Abstention
+    from bot.corpus.model import Clause
+    from bot.retrieval.index import Hit, Result, Unit
+
+    unit = Unit(0, Clause(id="6.ii", section="6", section_title="t", text="x"))
+
+    def result(dense: float, coverage: float, bm25: float) -> Result:
+        return Result([Hit(unit, 1.0, bm25, dense)], coverage, dense, True, ["t"])
+
+    rule = Abstention()
+    assert rule.covered(result(dense=0.55, coverage=0.4, bm25=0.0))  # the model is sure
+    assert not rule.covered(result(dense=0.20, coverage=0.6, bm25=5.0))  # weak on every count
+    assert rule.covered(result(dense=0.20, coverage=0.6, bm25=11.0))  # the policy's own words
+    assert not rule.covered(result(dense=0.20, coverage=0.3, bm25=11.0))  # most words unknown

@@ -93,6 +93,7 @@ class Weights:
     sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
     platform_term: float = 0.5  # BM25 weight of platform names: the rules apply on any platform
+    bigram: float = 0.25  # BM25 weight of adjacent question-term pairs found in a clause
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
 
 
@@ -111,7 +112,7 @@ class ClauseIndex:
         for toks in docs_tokens:
             self.df.update(set(toks))
         self._postings = self._build_postings()
-        self.vocab = sorted(self.df)
+        self.vocab = sorted(t for t in self.df if "_" not in t)  # words, not phrase pairs
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
         n = len(self.units)
@@ -151,7 +152,8 @@ class ClauseIndex:
     # ---------- text for each side ----------
     def _bm25_tokens(self, unit: Unit) -> list[str]:
         c = unit.clause
-        return tokens(c.full_text) + tokens(unit.context()) * self.weights.context_repeat
+        body = tokens(c.full_text)
+        return body + _bigrams(body) + tokens(unit.context()) * self.weights.context_repeat
 
     def _dense_texts(self) -> tuple[list[str], list[str], list[int]]:
         unit_texts: list[str] = []
@@ -249,6 +251,10 @@ class ClauseIndex:
         if known:
             # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
             # 0 means "no question term in this clause".
+            for t in _bigrams(terms):
+                if t in self._postings:
+                    docs, part = self._postings[t]
+                    bm[docs] += self.weights.bigram * part
             for t in known:
                 docs, part = self._postings[t]
                 w = self.weights.platform_term if t in PLATFORM_TERMS else 1.0
@@ -281,6 +287,12 @@ class ClauseIndex:
             dense_used=embedder is not None,
             query_terms=terms,
         )
+
+
+def _bigrams(terms: list[str]) -> list[str]:
+    """Adjacent term pairs ("social contact", "working hours"): a phrase is stronger evidence
+    than the same words scattered."""
+    return [f"{a}_{b}" for a, b in zip(terms, terms[1:], strict=False)]
 
 
 def _z(x: np.ndarray) -> np.ndarray:

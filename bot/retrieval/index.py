@@ -169,9 +169,10 @@ class ClauseIndex:
         return unit_texts, sent_texts, owners
 
     def fingerprint(self) -> str:
+        """Hash of exactly the texts that get embedded (and their owners): the cache key, so a
+        change to the policies or to how clauses are presented to the model re-embeds."""
         h = hashlib.sha256(INDEX_VERSION.encode())
-        for u in self.units:
-            h.update(json.dumps([u.key, u.context(), u.clause.full_text]).encode())
+        h.update(json.dumps(self._dense_texts()).encode())
         return h.hexdigest()[:16]
 
     # ---------- dense ----------

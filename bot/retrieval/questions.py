@@ -25,6 +25,16 @@ _CONDITION = re.compile(r"^(?:if|where|when|in cases where)\s+(?P<cond>.+?),\s+(
 _DEFINITION = re.compile(
     r"^(?P<term>.+?)\s+(?:can be defined as|is defined as|means|refers to)\b", re.I
 )
+_PASSIVE = re.compile(
+    r"^(?P<subj>[A-Z][^;]{3,200}?)\s+(?:must|should|will|may)\s+(?:not\s+|never\s+|only\s+)?be\s+"
+    r"(?P<verb>\w+(?:ed|en|wn))\b(?P<rest>.*)$"
+)
+_TELL = re.compile(
+    r"\b(?:must|should)\s+(?:be\s+)?(?:raised with|reported (?:immediately )?to|informed|"
+    r"report(?:ed)?|contact|notify|inform)\b",
+    re.I,
+)
+_SUBJECT_ONLY = re.compile(rf"{_SUBJECT}", re.I)
 _SWAPS = [
     (re.compile(r"\btheir\b", re.I), "my"),
     (re.compile(r"\bthemselves\b", re.I), "myself"),
@@ -52,4 +62,14 @@ def questions_for(sentence: str) -> list[str]:
     m = _MODAL.match(s)
     if m and m["rest"]:
         out.append(f"Can I {_first_person(m['rest'])}?")
+    elif p := _PASSIVE.match(s):  # "Photographs … must not be published …"
+        out.append(f"Can {p['subj'][0].lower()}{p['subj'][1:]} be {p['verb']}{p['rest']}?")
+    tell = _TELL.search(s)
+    if tell:  # "All concerns about … must be raised with the Headteacher immediately"
+        before, after = s[: tell.start()].strip(), s[tell.end() :].strip()
+        topic = after if _SUBJECT_ONLY.fullmatch(before) or not before else before
+        if c:  # "Where X is found, the Headteacher must be informed": the topic is X
+            topic = c["cond"]
+        if len(topic.split()) > 3:
+            out.append(_first_person(f"Who should I tell about {topic[0].lower()}{topic[1:]}?"))
     return out

@@ -57,9 +57,8 @@ class SentenceTransformerEmbedder:
         if Path(model).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer  # ~10 s import: only here
-
         import torch
+        from sentence_transformers import SentenceTransformer  # ~10 s import: only here
 
         self._torch = torch
         self._max_threads = max(1, torch.get_num_threads())

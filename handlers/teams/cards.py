@@ -74,12 +74,13 @@ def card(body: list[dict], actions: Sequence[dict] = (), fallback: str = "") -> 
 
 
 def message(content: Card, text: str) -> Activity:
-    """An Activity carrying one card, with ``text`` as the plain-text fallback."""
+    """An Activity carrying one card. ``text`` becomes the card's ``fallbackText`` (clients that
+    cannot render cards) and the notification ``summary``, not the activity's text: Teams shows
+    an activity's text above its card, so every answer would appear twice."""
+    content = {**content, "fallbackText": content.get("fallbackText") or text}
     return Activity(
         type=ActivityTypes.message,
-        text=text,
         summary=text[:200],
-        text_format="plain",
         attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=content)],
     )
 

@@ -30,7 +30,10 @@ class Call:
 
     @property
     def text(self) -> str:
-        return self.body.get("text") or ""
+        """What a reader gets in plain text: the message text, else the card's fallback."""
+        if self.body.get("text"):
+            return self.body["text"]
+        return next((c.get("fallbackText", "") for c in self.cards), "")
 
     @property
     def cards(self) -> list[dict]:

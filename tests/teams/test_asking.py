@@ -32,6 +32,7 @@ def test_question_in_personal_chat_gets_a_cited_answer_card(teams):
     assert "accepting parents of students as friends on Facebook" in text  # verbatim quote
     assert "See also" in text
     assert card["fallbackText"] == reply.text
+    assert not reply.body.get("text")  # Teams shows an activity's text above its card: no echo
     feedback = [a["data"] for a in reply.submit_actions() if a["data"]["action"] == "feedback"]
     assert [f["helpful"] for f in feedback] == [True, False]
     assert feedback[0]["question"] == FRIEND_A_PARENT

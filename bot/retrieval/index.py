@@ -47,6 +47,25 @@ _NAMES_WHO_TO_TELL = re.compile(
     r"contacted)\b",
     re.I,
 )
+# "What should I do …?" wants a clause that tells staff what to do, not one that defines the
+# problem; "What does … mean?" wants the definition. General question-type priors.
+_ACTION_QUESTION = re.compile(
+    r"\bwhat (?:should|must|do|can|shall) (?:i|we) do\b|\bwhat do i do\b|"
+    r"\bhow (?:should|do|can|must) (?:i|we) (?:respond|deal|handle|react|report)\b|"
+    r"\bwhat (?:action|steps) (?:should|must|do) (?:i|we)\b",
+    re.I,
+)
+_DEFINITION_QUESTION = re.compile(
+    r"\bwhat (?:does|do) .{1,40}? mean\b|\bwhat counts as\b|\bdefin(?:e|ition)\b|"
+    r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$",
+    re.I,
+)
+_DIRECTS_ACTION = re.compile(
+    r"\b(?:should|must|are advised to|need to)\b[^.]{0,60}?\b(?:keep|report|take|record|contact|"
+    r"inform|raise|follow|notify|discuss|seek|tell)\b|\bmust be (?:informed|reported|raised)\b",
+    re.I,
+)
+_DEFINES = re.compile(r"\b(?:can be defined as|is defined as|definitions apply)\b", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"'‘“])|\n+")
 
 
@@ -94,6 +113,7 @@ class Weights:
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
     platform_term: float = 0.5  # BM25 weight of platform names: the rules apply on any platform
     bigram: float = 0.25  # BM25 weight of adjacent question-term pairs found in a clause
+    intent_bonus: float = 0.5  # for action/definition questions, to clauses of that kind
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
 
 
@@ -116,6 +136,12 @@ class ClauseIndex:
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
         n = len(self.units)
+        self.directs_action = np.array(
+            [bool(_DIRECTS_ACTION.search(u.clause.full_text)) for u in self.units], dtype=float
+        )
+        self.defines = np.array(
+            [bool(_DEFINES.search(u.clause.full_text)) for u in self.units], dtype=float
+        )
         self.names_whom = np.array(
             [bool(_NAMES_WHO_TO_TELL.search(u.clause.full_text)) for u in self.units], dtype=float
         )
@@ -275,10 +301,14 @@ class ClauseIndex:
             dense = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
             fused = self.weights.dense * _z(dense) + (1 - self.weights.dense) * _z(bm)
         else:
-            fused = bm.copy()
+            fused = _z(bm)  # same scale as the fused score, so the priors weigh alike
 
         if _WHO_QUESTION.search(question):
             fused = fused + self.weights.who_bonus * self.names_whom
+        if _ACTION_QUESTION.search(question):
+            fused = fused + self.weights.intent_bonus * (self.directs_action - self.defines)
+        elif _DEFINITION_QUESTION.search(question):
+            fused = fused + self.weights.intent_bonus * self.defines
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
         return Result(

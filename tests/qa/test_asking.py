@@ -232,3 +232,17 @@ def test_abstention_weighs_meaning_coverage_and_strong_wording():
     assert not rule.covered(result(dense=0.20, coverage=0.6, bm25=5.0))  # weak on every count
     assert rule.covered(result(dense=0.20, coverage=0.6, bm25=11.0))  # the policy's own words
     assert not rule.covered(result(dense=0.20, coverage=0.3, bm25=11.0))  # most words unknown
+
+
+def test_what_to_do_questions_get_the_rule_and_what_is_questions_the_definition(bm25_bot):
+    assert bm25_bot.ask("I'm being trolled on Twitter. What should I do?").best.clause == "9.ii.b"
+    assert bm25_bot.ask("What counts as cyberbullying?").best.clause == "9.i.a"
+
+
+def test_everyday_words_for_criticising_and_former_pupils(bm25_bot):
+    assert (
+        bm25_bot.ask("Is it OK to moan about my headteacher on Facebook?").best.clause == "6.xiii"
+    )
+    assert (
+        bm25_bot.ask("A pupil who left last year wants to add me on Snapchat").best.clause == "6.x"
+    )

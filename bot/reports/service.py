@@ -485,16 +485,10 @@ class ReportService:
 
     @staticmethod
     def _matching_recipient(db: Any, report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
-        if actor.platform == "slack":
-            where, value = "slack_user = ?", actor.user_id
-        elif actor.platform == "teams":
-            where, value = "lower(teams_user) = lower(?)", actor.user_id
-        elif actor.platform == "cli":
-            where, value = "role = ?", actor.user_id
-        else:
+        match = _recipient_condition(actor)
+        if match is None or not actor.user_id:
             return None
-        if not value:
-            return None
+        where, value = match
         return _one(
             db, f"SELECT * FROM recipients WHERE report_id = ? AND {where}", [report["id"], value]
         )
@@ -551,14 +545,10 @@ class ReportService:
             )
 
     def list_for_recipient(self, actor: Actor) -> list[Summary]:
-        if actor.platform == "slack":
-            cond, value = "rc.slack_user = ?", actor.user_id
-        elif actor.platform == "teams":
-            cond, value = "lower(rc.teams_user) = lower(?)", actor.user_id
-        elif actor.platform == "cli":
-            cond, value = "rc.role = ?", actor.user_id
-        else:
+        match = _recipient_condition(actor, "rc.")
+        if match is None:
             return []
+        cond, value = match
         with self.store.read() as db:
             return self._summaries(
                 db, f"r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})", [value]
@@ -830,3 +820,13 @@ def _fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
             ("Notes", data["notes"]),
         ]
     return [(label, clean(value)) for label, value in pairs if value]
+
+
+def _recipient_condition(actor: Actor, prefix: str = "") -> tuple[str, str] | None:
+    """SQL condition on the recipients table that identifies this actor, or None."""
+    column = {
+        "slack": f"{prefix}slack_user = ?",
+        "teams": f"lower({prefix}teams_user) = lower(?)",
+        "cli": f"{prefix}role = ?",
+    }.get(actor.platform)
+    return (column, actor.user_id) if column else None

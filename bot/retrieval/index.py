@@ -194,21 +194,22 @@ class ClauseIndex:
                 owners.extend([i] * len(views))
         return unit_texts, sent_texts, owners
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, dense_texts: object = None) -> str:
         """Hash of exactly the texts that get embedded (and their owners): the cache key, so a
         change to the policies or to how clauses are presented to the model re-embeds."""
         h = hashlib.sha256(INDEX_VERSION.encode())
-        h.update(json.dumps(self._dense_texts()).encode())
+        h.update(json.dumps(dense_texts or self._dense_texts()).encode())
         return h.hexdigest()[:16]
 
     # ---------- dense ----------
     def attach_embedder(self, embedder: Embedder, cache_dir: Path | None = None) -> bool:
         """Embed the corpus (or load the cached embeddings). Returns True when read from cache."""
-        unit_texts, sent_texts, owners = self._dense_texts()
+        texts = self._dense_texts()
+        unit_texts, sent_texts, owners = texts
         cache_file = None
         if cache_dir is not None:
             safe = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
-            cache_file = Path(cache_dir) / f"embeddings-{safe}-{self.fingerprint()}.npz"
+            cache_file = Path(cache_dir) / f"embeddings-{safe}-{self.fingerprint(texts)}.npz"
         vecs = None
         if cache_file is not None and cache_file.exists():
             try:

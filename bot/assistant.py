@@ -40,28 +40,39 @@ def small_talk(text: str) -> str | None:
 class Abstention:
     """When the policies are taken not to cover a question.
 
-    With the dense model: its best similarity plus a share of the lexical coverage must reach
-    `min_evidence`, or the best clause must match the question's words strongly (a BM25 score of
-    `strong_match` takes two or three of its specific words: a paraphrase the model misses, such
-    as "phone unlocked" for "devices left unattended while logged in"). Without the model (BM25
-    only): enough of the question's weighted vocabulary must occur in the policies and some
-    clause must match.
+    With the dense model the evidence is the clause that would be quoted: its similarity to the
+    question, plus a share of the question's (idf-weighted) vocabulary the policies use at all,
+    must reach `min_evidence`. Judging the cited clause rather than the best similarity anywhere
+    matters: an off-topic question ("the photocopier code") is often faintly like some clause,
+    but not like the one its words pull to the top. A clause that matches the question's words
+    strongly (a BM25 score of `strong_match` takes two or three of its specific words) also
+    counts: a paraphrase the model misses, such as "phone unlocked" for "devices left unattended
+    while logged in". Logistics questions ("how do I …", "when …", "where …") need
+    `logistics_margin` more and no lexical shortcut: policies set rules, they rarely say where
+    things are kept or how to get them done.
+
+    Without the model (BM25 only): enough of the question's weighted vocabulary must occur in the
+    policies and some clause must match.
     """
 
-    min_evidence: float = 0.37
-    coverage_weight: float = 0.15
+    min_evidence: float = 0.38
+    coverage_weight: float = 0.2
     strong_match: float = 8.0
+    logistics_margin: float = 0.1
     min_coverage_bm25_only: float = 0.5
 
     def covered(self, r: Result) -> bool:
         if not r.hits:
             return False
+        best = r.hits[0]
         if r.dense_used:
-            evidence = r.top_dense + self.coverage_weight * r.coverage
+            evidence = best.dense + self.coverage_weight * r.coverage
+            if r.asks_logistics:
+                return evidence >= self.min_evidence + self.logistics_margin
             return evidence >= self.min_evidence or (
-                r.hits[0].bm25 >= self.strong_match and r.coverage >= 0.5
+                best.bm25 >= self.strong_match and r.coverage >= 0.5
             )
-        return r.coverage >= self.min_coverage_bm25_only and r.hits[0].bm25 > 0
+        return r.coverage >= self.min_coverage_bm25_only and best.bm25 > 0
 
 
 class Assistant:

@@ -60,6 +60,17 @@ _DEFINITION_QUESTION = re.compile(
     r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$",
     re.I,
 )
+# A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
+# as". Questions about logistics (how do I get something done, how many, when, where, what is the
+# procedure) are usually about school life the policies do not cover, so they need stronger
+# evidence before a clause is quoted as their answer. Normative forms ("when do I need to",
+# "how should I") are not logistics.
+_LOGISTICS_QUESTION = re.compile(
+    r"^\s*(?:how (?:do|can|would) (?:i|we|you)\b(?! (?:need|have) to)|how (?:many|much|long|often)\b|"
+    r"what time\b|when (?:is|are|does|do|will)\b(?! (?:i|we) (?:need|have|must|should))|"
+    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b)",
+    re.I,
+)
 _DIRECTS_ACTION = re.compile(
     r"\b(?:should|must|are advised to|need to)\b[^.]{0,60}?\b(?:keep|report|take|record|contact|"
     r"inform|raise|follow|notify|discuss|seek|tell)\b|\bmust be (?:informed|reported|raised)\b",
@@ -104,6 +115,7 @@ class Result:
     top_dense: float  # best dense similarity (0 without a model)
     dense_used: bool
     query_terms: list[str]
+    asks_logistics: bool = False  # "how do I …", "when …", "where …": see _LOGISTICS_QUESTION
 
 
 @dataclass
@@ -318,6 +330,7 @@ class ClauseIndex:
             top_dense=float(dense.max()) if embedder is not None else 0.0,
             dense_used=embedder is not None,
             query_terms=terms,
+            asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
         )
 
 

@@ -222,16 +222,59 @@ def test_abstention_weighs_meaning_coverage_and_strong_wording():
     from bot.corpus.model import Clause
     from bot.retrieval.index import Hit, Result, Unit
 
-    unit = Unit(0, Clause(id="6.ii", section="6", section_title="t", text="x"))
+    cited = Unit(0, Clause(id="6.ii", section="6", section_title="t", text="x"))
+    other = Unit(0, Clause(id="7.iii", section="7", section_title="t", text="y"))
 
-    def result(dense: float, coverage: float, bm25: float) -> Result:
-        return Result([Hit(unit, 1.0, bm25, dense)], coverage, dense, True, ["t"])
+    def result(
+        dense: float, coverage: float, bm25: float, *, elsewhere: float = 0.0, logistics=False
+    ) -> Result:
+        hits = [Hit(cited, 2.0, bm25, dense), Hit(other, 1.0, 0.0, elsewhere)]
+        return Result(hits, coverage, max(dense, elsewhere), True, ["t"], logistics)
 
     rule = Abstention()
     assert rule.covered(result(dense=0.55, coverage=0.4, bm25=0.0))  # the model is sure
     assert not rule.covered(result(dense=0.20, coverage=0.6, bm25=5.0))  # weak on every count
     assert rule.covered(result(dense=0.20, coverage=0.6, bm25=11.0))  # the policy's own words
     assert not rule.covered(result(dense=0.20, coverage=0.3, bm25=11.0))  # most words unknown
+    # The evidence is the clause that would be quoted, not a faint likeness to some other clause.
+    assert not rule.covered(result(dense=0.24, coverage=0.5, bm25=5.0, elsewhere=0.45))
+
+
+def test_logistics_questions_need_more_evidence_and_no_word_match_shortcut():
+    from bot.assistant import Abstention
+    from bot.corpus.model import Clause
+    from bot.retrieval.index import Hit, Result, Unit
+
+    unit = Unit(0, Clause(id="6.i", section="6", section_title="t", text="x"))
+
+    def result(dense: float, bm25: float, logistics: bool) -> Result:
+        return Result([Hit(unit, 1.0, bm25, dense)], 0.6, dense, True, ["t"], logistics)
+
+    rule = Abstention()
+    assert rule.covered(result(0.30, 0.0, logistics=False))
+    assert not rule.covered(result(0.30, 0.0, logistics=True))
+    assert rule.covered(result(0.20, 9.0, logistics=False))  # "phone unlocked" → 6.ii
+    assert not rule.covered(result(0.20, 9.0, logistics=True))  # "reset my email password"
+    assert rule.covered(result(0.45, 0.0, logistics=True))  # "how do I report cyberbullying"
+
+
+@pytest.mark.parametrize(
+    ("question", "logistics"),
+    [
+        ("How do I book annual leave?", True),
+        ("How many sick days do I get?", True),
+        ("What time does the staffroom close?", True),
+        ("When is the next training day?", True),
+        ("Where are the spare laptops kept?", True),
+        ("What is the procedure for claiming mileage?", True),
+        ("When do I need to tell the headteacher about my niece?", False),
+        ("How should I respond to a parent on Facebook?", False),
+        ("Can I follow a parent on Instagram?", False),
+        ("Who do I tell about a worrying post?", False),
+    ],
+)
+def test_question_forms_that_ask_about_logistics(bm25_bot, question, logistics):
+    assert bm25_bot.search(question).asks_logistics is logistics
 
 
 def test_what_to_do_questions_get_the_rule_and_what_is_questions_the_definition(bm25_bot):

@@ -28,3 +28,7 @@ def test_real_model_loads_offline_and_answers(tmp_path, monkeypatch):
     assert bot.ask("What should I do if I'm trolled?").best.clause == "9.ii.b"
     assert not bot.ask("How do I book annual leave?").answered
     assert not bot.ask("Tell me a joke").answered
+    # Logistics are not policy; a "how do I report" question still is.
+    assert not bot.ask("Where is the staff car park?").answered
+    assert not bot.ask("How many days' holiday do I get?").answered
+    assert bot.ask("How do I report cyberbullying?").best.clause == "9.iii"

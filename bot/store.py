@@ -149,6 +149,18 @@ def m001_reports(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_submission_keys(db: sqlite_utils.Database) -> None:
+    # A form a front end sends twice (a double click, a retry after a slow answer) carries the
+    # same key; it must file one report, not two.
+    db["reports"].add_column("submission_key", str)
+    db["reports"].create_index(
+        ["submitter_platform", "submitter_id", "submission_key"],
+        unique=True,
+        index_name="reports_submission_key",
+    )
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 

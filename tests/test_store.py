@@ -10,10 +10,10 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
     store = Store(tmp_path / "data" / "policybot.db", Fernet.generate_key())
     assert (tmp_path / "data" / "policybot.db").stat().st_mode & 0o777 == 0o600
     assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
-    assert store.applied_migrations() == ["m001_reports"]
+    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
-    assert again.applied_migrations() == ["m001_reports"]  # not applied twice
+    assert again.applied_migrations() == ["m001_reports", "m002_submission_keys"]  # once each
 
 
 def test_round_trip_and_key_errors(tmp_path):
@@ -35,3 +35,29 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
         db["counters"].insert({"kind": "concern", "year": 2026, "last": 1})
         raise RuntimeError("boom")
     assert store.query("SELECT COUNT(*) AS n FROM counters")[0]["n"] == 0
+
+
+def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
+    import sqlite_utils
+
+    from bot.store import migrations
+
+    path = tmp_path / "policybot.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m002_submission_keys")  # as the first release left it
+    old["reports"].insert(
+        {
+            "reference": "C-2026-0001",
+            "kind": "concern",
+            "status": "open",
+            "created_at": "x",
+            "body": "…",
+        }
+    )
+    old.close()
+
+    store = Store(path, Fernet.generate_key())
+    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
+    assert store.query("SELECT reference, submission_key FROM reports") == [
+        {"reference": "C-2026-0001", "submission_key": None}
+    ]

@@ -8,7 +8,9 @@ Contract for front ends:
   :class:`~bot.reports.models.SubmissionRefused` (not configured / nobody to route to);
   in both cases nothing is stored. Otherwise the record, its audit entry and one outbox row
   per recipient are committed in ONE transaction before any delivery is attempted, and the
-  receipt carries the reference.
+  receipt carries the reference. Pass the form's id as ``submission_key`` (Slack's modal id,
+  the Teams card's ``form_id``): the same sender sending the same form again gets the first
+  receipt back ("already sent") and nothing is stored or sent twice.
 - ``acknowledge`` / ``add_note`` / ``close`` return ``ActionResult``; only the record's
   recipients may act (anyone else gets ``ok=False`` and nothing changes).
 - Register a notifier per platform with ``register_notifier``; the delivery worker
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -71,6 +74,17 @@ CHAT_PLATFORMS = ("slack", "teams")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def clean_submission_key(key: str | None) -> str | None:
+    """A front end's form id, or None when absent or not a plain token (then no de-duplication,
+    never a refusal: a report is never lost over its key)."""
+    if not isinstance(key, str) or not _SUBMISSION_KEY.fullmatch(key):
+        return None
+    return key
 
 
 def iso(dt: datetime) -> str:
@@ -147,7 +161,12 @@ class ReportService:
         self._worker: DeliveryWorker | None = None
 
     # --- submitting -------------------------------------------------------------------
-    def submit_concern(self, form: ConcernForm, reporter: Actor) -> Receipt:
+    def submit_concern(
+        self, form: ConcernForm, reporter: Actor, submission_key: str | None = None
+    ) -> Receipt:
+        """File a concern. `submission_key` identifies one filled-in form (a front end's form or
+        modal id): sending the same form again returns the first receipt instead of a second
+        report."""
         self._refuse_if_unavailable()
         data = forms.clean_concern(form)
         self._check_submitter(reporter)
@@ -174,9 +193,11 @@ class ReportService:
             "about_headteacher": int(data["about_headteacher"]),
             "immediate_risk": int(data["immediate_risk"]),
         }
-        return self._create(row, data, reporter, recipients, build)
+        return self._create(row, data, reporter, recipients, build, submission_key)
 
-    def declare_relationship(self, form: DeclarationForm, declarant: Actor) -> Receipt:
+    def declare_relationship(
+        self, form: DeclarationForm, declarant: Actor, submission_key: str | None = None
+    ) -> Receipt:
         self._refuse_if_unavailable()
         data = forms.clean_declaration(form)
         self._check_submitter(declarant)
@@ -200,7 +221,7 @@ class ReportService:
             "about_headteacher": 0,
             "immediate_risk": 0,
         }
-        return self._create(row, data, declarant, recipients, build)
+        return self._create(row, data, declarant, recipients, build, submission_key)
 
     def _refuse_if_unavailable(self) -> None:
         reason = self.settings.reports_unavailable()
@@ -221,52 +242,25 @@ class ReportService:
         submitter: Actor,
         recipients: list[Recipient],
         build: Callable[[str, Recipient], Notice],
+        submission_key: str | None = None,
     ) -> Receipt:
         kind = row["kind"]
         now = self.clock()
+        key = clean_submission_key(submission_key)
         body = self.store.encrypt_json(data)
         name = self.store.encrypt(forms_display_name(submitter.display_name))
+        reference = ""
         with self.store.transaction() as db:
-            reference = self._next_reference(db, kind, now.year)
-            report_id = (
-                db["reports"]
-                .insert(
-                    {
-                        **row,
-                        "reference": reference,
-                        "year": now.year,
-                        "status": "open",
-                        "created_at": iso(now),
-                        "submitter_platform": submitter.platform,
-                        "submitter_id": submitter.user_id,
-                        "submitter_name": name,
-                        "body": body,
-                    }
+            earlier = self._earlier_submission(db, submitter, key)
+            if earlier is None:
+                reference = self._insert(
+                    db, row, submitter, recipients, build, now, key, body, name
                 )
-                .last_pk
+        if earlier is not None:
+            log.info(
+                "%s %s was sent again: no second report", earlier["kind"], earlier["reference"]
             )
-            for r in recipients:
-                for role in r.roles:
-                    db["recipients"].insert(
-                        {
-                            "report_id": report_id,
-                            "role": role,
-                            "name": r.person.name,
-                            "slack_user": r.person.slack_user,
-                            "teams_user": r.person.teams_user,
-                        }
-                    )
-                self._enqueue(
-                    db, report_id, reference, r.role_key, r.address, build(reference, r), now
-                )
-            audit.append(
-                db,
-                at=iso(now),
-                action="create",
-                actor=actor_id(submitter),
-                reference=reference,
-                detail=f"{kind} to {', '.join(r.role_key for r in recipients)}",
-            )
+            return self._repeat_receipt(earlier)
         log.info(
             "%s %s recorded (urgent=%s) for %s",
             kind,
@@ -285,6 +279,91 @@ class ReportService:
             recipients=labels,
             message=self._receipt_message(kind, reference, labels, pending, bool(row["urgent"])),
         )
+
+    def _insert(
+        self,
+        db: Any,
+        row: dict[str, Any],
+        submitter: Actor,
+        recipients: list[Recipient],
+        build: Callable[[str, Recipient], Notice],
+        now: datetime,
+        key: str | None,
+        body: str,
+        name: str,
+    ) -> str:
+        kind = row["kind"]
+        # called inside one transaction: the report, its recipients, outbox rows and audit row
+        reference = self._next_reference(db, kind, now.year)
+        report_id = (
+            db["reports"]
+            .insert(
+                {
+                    **row,
+                    "reference": reference,
+                    "year": now.year,
+                    "status": "open",
+                    "created_at": iso(now),
+                    "submitter_platform": submitter.platform,
+                    "submitter_id": submitter.user_id,
+                    "submitter_name": name,
+                    "body": body,
+                    "submission_key": key,
+                }
+            )
+            .last_pk
+        )
+        for r in recipients:
+            for role in r.roles:
+                db["recipients"].insert(
+                    {
+                        "report_id": report_id,
+                        "role": role,
+                        "name": r.person.name,
+                        "slack_user": r.person.slack_user,
+                        "teams_user": r.person.teams_user,
+                    }
+                )
+            self._enqueue(db, report_id, reference, r.role_key, r.address, build(reference, r), now)
+        audit.append(
+            db,
+            at=iso(now),
+            action="create",
+            actor=actor_id(submitter),
+            reference=reference,
+            detail=f"{kind} to {', '.join(r.role_key for r in recipients)}",
+        )
+        return reference
+
+    @staticmethod
+    def _earlier_submission(db: Any, submitter: Actor, key: str | None) -> dict[str, Any] | None:
+        if key is None:
+            return None
+        rows = list(
+            db.query(
+                "SELECT id, reference, kind, urgent FROM reports WHERE submitter_platform = ? "
+                "AND submitter_id = ? AND submission_key = ?",
+                [submitter.platform, submitter.user_id, key],
+            )
+        )
+        return rows[0] if rows else None
+
+    def _repeat_receipt(self, earlier: dict[str, Any]) -> Receipt:
+        reference, kind, urgent = earlier["reference"], earlier["kind"], bool(earlier["urgent"])
+        roles = self.store.query(
+            "SELECT role FROM recipients WHERE report_id = ? ORDER BY id", [earlier["id"]]
+        )
+        labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in roles))
+        pending = any(
+            r["status"] != "sent"
+            for r in self.store.query(
+                "SELECT status FROM outbox WHERE reference = ? AND role != 'submitter'", [reference]
+            )
+        )
+        message = "This form was already sent, so nothing was filed twice. " + (
+            self._receipt_message(kind, reference, labels, pending, urgent)
+        )
+        return Receipt(reference, kind, urgent, pending, labels, message)
 
     @staticmethod
     def _receipt_message(

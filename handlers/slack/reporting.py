@@ -40,7 +40,10 @@ async def submit(
     # The core validates, stores, then may wait briefly for the first delivery so the receipt
     # can say "sent". Field errors must go back in the ack itself, but Slack allows 3 seconds:
     # if the core is still busy after ACK_BUDGET the form was valid, so close the modal now.
-    task = asyncio.ensure_future(off_loop(submit_fn, form, actor))
+    # The modal's id names this one filled-in form: if Slack shows "trouble connecting" after
+    # a slow answer and the user presses Submit again, the core files it once, not twice.
+    view_id = (body.get("view") or {}).get("id")
+    task = asyncio.ensure_future(off_loop(submit_fn, form, actor, view_id))
     done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
     acked = not done
     if acked:

@@ -304,12 +304,14 @@ class PolicyTeamsBot(ActivityHandler):
         else:
             form, fields = declaration_from(value), cards.DECLARATION_FIELDS
             render, call = cards.declaration_form, reports.declare_relationship
+        form_id = _str(value.get("form_id"), 100).strip() or None
         try:
-            receipt = await self._off_loop(call, form, actor)
+            receipt = await self._off_loop(call, form, actor, form_id)
         except FormError as err:
             values = _form_values(value, fields)
             title = "Please check the form"
-            await turn_context.send_activity(cards.message(render(values, err.errors), title))
+            card = render(values, err.errors, form_id)
+            await turn_context.send_activity(cards.message(card, title))
             return
         except SubmissionRefused as err:
             await turn_context.send_activity(

@@ -10,6 +10,7 @@ in a TextBlock (TextBlocks render markdown). Input ``value``s are not markdown a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -284,9 +285,18 @@ def _banner(errors: Mapping[str, str]) -> list[dict]:
     return [_text(esc(text), color="Attention", weight="Bolder")]
 
 
+def new_form_id() -> str:
+    return uuid.uuid4().hex
+
+
 def concern_form(
-    values: Mapping[str, Any] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    form_id: str | None = None,
 ) -> Card:
+    """`form_id` names this one form (kept when it comes back with errors), so a second press
+    of Send, or Teams re-sending the submit, files it once."""
+    form_id = form_id or new_form_id()
     values = values or {}
     errors = errors or {}
     body = [
@@ -317,15 +327,20 @@ def concern_form(
         *_toggle("about_headteacher", "This concern is about the headteacher", values, errors),
     ]
     actions = [
-        _submit("Send report", {"action": SUBMIT_CONCERN}, style="positive"),
+        _submit("Send report", {"action": SUBMIT_CONCERN, "form_id": form_id}, style="positive"),
         _submit("Cancel", {"action": CANCEL}, associatedInputs="none"),
     ]
     return card(body, actions, fallback="Report a concern: this needs a client that shows cards.")
 
 
 def declaration_form(
-    values: Mapping[str, Any] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    form_id: str | None = None,
 ) -> Card:
+    """`form_id` names this one form (kept when it comes back with errors), so a second press
+    of Send, or Teams re-sending the submit, files it once."""
+    form_id = form_id or new_form_id()
     values = dict(values or {})
     if isinstance(values.get("platforms"), list):
         values["platforms"] = ", ".join(values["platforms"])
@@ -360,7 +375,11 @@ def declaration_form(
         *_input_text("notes", "Anything else", values, errors, multiline=True),
     ]
     actions = [
-        _submit("Send declaration", {"action": SUBMIT_DECLARATION}, style="positive"),
+        _submit(
+            "Send declaration",
+            {"action": SUBMIT_DECLARATION, "form_id": form_id},
+            style="positive",
+        ),
         _submit("Cancel", {"action": CANCEL}, associatedInputs="none"),
     ]
     return card(

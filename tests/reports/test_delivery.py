@@ -180,3 +180,58 @@ def test_a_second_process_on_the_same_database_waits_instead_of_failing(service,
     timer.join()
     other.close()
     assert receipt.reference == "C-2026-0001"
+
+
+def test_the_same_form_sent_twice_files_one_report_and_says_so(service, clock):
+    slack = FakeNotifier("slack")
+    service.register_notifier(slack)
+    first = service.submit_concern(concern(), STAFF, submission_key="V0MODAL123")
+    service.deliver_due(later(clock))
+    again = service.submit_concern(concern(), STAFF, submission_key="V0MODAL123")
+    service.deliver_due(later(clock, 2))
+
+    assert again.reference == first.reference == "C-2026-0001"
+    assert again.message.startswith("This form was already sent, so nothing was filed twice.")
+    assert "has been sent to the Headteacher" in again.message
+    assert again.recipients == ["Headteacher"] and not again.delivery_pending
+    assert len(service.store.query("SELECT id FROM reports")) == 1
+    assert len(slack.inbox(HEAD.user_id)) == 1
+    created = service.store.query("SELECT action FROM audit WHERE action = 'create'")
+    assert len(created) == 1
+
+
+def test_form_keys_belong_to_their_sender_and_a_new_form_is_a_new_report(service):
+    a = service.submit_concern(concern(), STAFF, submission_key="form-1")
+    b = service.submit_concern(concern(), STAFF_TEAMS, submission_key="form-1")  # someone else
+    c = service.submit_concern(concern(), STAFF, submission_key="form-2")  # a new form
+    d = service.submit_concern(concern(), STAFF)  # a front end that sends no key
+
+    assert len({a.reference, b.reference, c.reference, d.reference}) == 4
+
+
+def test_a_malformed_form_key_never_costs_a_report(service):
+    odd = "x" * 500 + "; DROP TABLE reports"
+    first = service.submit_concern(concern(), STAFF, submission_key=odd)
+    second = service.submit_concern(concern(), STAFF, submission_key=odd)
+
+    assert first.reference != second.reference  # filed both times: no key, no de-duplication
+    assert service.store.query("SELECT submission_key FROM reports") == [
+        {"submission_key": None},
+        {"submission_key": None},
+    ]
+
+
+def test_the_same_form_from_many_threads_at_once_is_filed_once(service):
+    receipts = []
+
+    def send():
+        receipts.append(service.submit_concern(concern(), STAFF, submission_key="double-click"))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert {r.reference for r in receipts} == {"C-2026-0001"}
+    assert len(service.store.query("SELECT id FROM reports")) == 1

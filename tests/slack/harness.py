@@ -208,9 +208,13 @@ class SlackApp:
         resp.response_url = payload.get("response_url")  # type: ignore[attr-defined]
         return resp
 
-    def submit(self, user: str, view: dict, answers: dict[str, Any]) -> Response:
-        """Submit a modal the app opened, filled in with ``answers`` (block_id → value)."""
-        submitted = {**view, "id": "VMODAL", "state": {"values": fill(view, answers)}}
+    def submit(
+        self, user: str, view: dict, answers: dict[str, Any], view_id: str | None = None
+    ) -> Response:
+        """Submit a modal the app opened, filled in with ``answers`` (block_id → value). Slack
+        gives every opened modal its own id; pass ``view_id`` to submit the same modal again."""
+        view_id = view_id or f"VMODAL{next(_ids)}"
+        submitted = {**view, "id": view_id, "state": {"values": fill(view, answers)}}
         return self.interact(
             {
                 "type": "view_submission",

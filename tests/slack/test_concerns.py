@@ -167,6 +167,21 @@ def test_a_failing_web_api_still_delivers_exactly_once(slack, runtime):
     assert [c.status for c in slack.fake.calls_to("chat.postMessage")].count(500) == 3
 
 
+def test_pressing_submit_again_on_the_same_modal_files_one_report(slack, runtime):
+    opened = open_modal(slack)
+    answers = {"category": "cyberbullying", "description": SECRET_DETAIL}
+    first = slack.submit(STAFF, opened["view"], answers, view_id="V0SAMEMODAL")
+    again = slack.submit(STAFF, opened["view"], answers, view_id="V0SAMEMODAL")
+
+    assert first.status == again.status == 200
+    (report,) = runtime.reports.list_for_submitter(Actor("slack", STAFF))
+    assert report.reference in str(again.json()["view"]["blocks"])
+    assert "already sent, so nothing was filed twice" in str(again.json()["view"]["blocks"])
+    slack.fake.wait_for(lambda: len(slack.fake.posts_to(dm(STAFF))) >= 2)  # both receipts
+    slack.fake.wait_for(lambda: notices_for(slack, HEAD))
+    assert len(notices_for(slack, HEAD)) == 1
+
+
 def test_report_text_never_reaches_a_channel(slack):
     submit_concern(slack, immediate_risk=True, people_involved="Jamie Fox")
     notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]

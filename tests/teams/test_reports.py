@@ -90,7 +90,9 @@ def test_report_concern_command_sends_the_form(teams):
     assert inputs["about_headteacher"]["type"] == "Input.Toggle"
     assert inputs["immediate_risk"]["type"] == "Input.Toggle"
     assert inputs["description"]["isMultiline"] is True
-    assert {"action": "submit_concern"} in [a["data"] for a in reply.submit_actions()]
+    (send,) = [a["data"] for a in reply.submit_actions() if a["data"]["action"] != "cancel"]
+    assert send["action"] == "submit_concern"
+    assert re.fullmatch(r"[0-9a-f]{32}", send["form_id"])  # names this one form
 
 
 def test_declare_relationship_command_sends_the_form(teams):
@@ -99,7 +101,8 @@ def test_declare_relationship_command_sends_the_form(teams):
     inputs = reply.inputs()
     assert {"student_name", "year_group", "relationship"} <= set(inputs)
     assert {c["value"] for c in inputs["relationship"]["choices"]} == set(RELATIONSHIPS)
-    assert {"action": "submit_declaration"} in [a["data"] for a in reply.submit_actions()]
+    actions = [a["data"]["action"] for a in reply.submit_actions()]
+    assert actions == ["submit_declaration", "cancel"]
 
 
 def test_suggested_report_button_opens_the_form(teams):
@@ -126,7 +129,7 @@ def test_a_submit_from_a_channel_is_refused_and_nothing_is_stored(teams):
 
 
 def test_concern_validation_errors_come_back_on_the_form(teams):
-    value = concern(category="", description="", where="Facebook group")
+    value = concern(category="", description="", where="Facebook group", form_id="f0a1")
     teams.client.send(teams.client.personal(TEACHER, value=value))
     (reply,) = teams.connector.wait_for(lambda calls: len(calls) == 1)
     inputs = reply.inputs()
@@ -141,6 +144,9 @@ def test_concern_validation_errors_come_back_on_the_form(teams):
         assert error["type"] == "TextBlock" and error["color"] == "Attention"
     assert any("check" in b.lower() for b in blocks)
     assert teams.runtime.reports.list_for_submitter(Actor("teams", TEACHER.aad)) == []
+    # the corrected form is still the same form
+    (send,) = [a["data"] for a in reply.submit_actions() if a["data"]["action"] != "cancel"]
+    assert send["form_id"] == "f0a1"
 
 
 def test_declaration_validation_errors_come_back_on_the_form(teams):
@@ -179,6 +185,22 @@ def test_concern_goes_to_the_head_who_installed_the_bot(teams):
         for c in teams.connector.sent()
         if c.conversation_id not in {HEAD.personal_conversation, TEACHER.personal_conversation}
     ]
+
+
+def test_pressing_send_twice_files_one_concern(teams):
+    teams.client.send(teams.client.install(HEAD))
+    teams.connector.wait_for(to(HEAD))
+    first = submit(teams, TEACHER, concern(form_id="5e1f0a"))
+    again = submit(teams, TEACHER, concern(form_id="5e1f0a"))
+
+    assert again == first
+    receipt = to(TEACHER)(teams.connector.sent())[-1]
+    assert "already sent, so nothing was filed twice" in receipt.card_text()
+    assert len(teams.runtime.reports.list_for_submitter(Actor("teams", TEACHER.aad))) == 1
+    wait_sent(teams, first, {"headteacher"})
+    assert len([c for c in to(HEAD)(teams.connector.sent()) if first in c.text]) == 1
+    # a new form is a new report
+    assert submit(teams, TEACHER, concern(form_id="77aa")) != first
 
 
 def test_concern_about_the_head_goes_to_the_chair_and_never_the_head(teams):

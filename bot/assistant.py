@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.answers import Answer, compose
 from bot.corpus import Document, load_corpus
+from bot.document_facts import facts_answer
 from bot.retrieval.embedders import Embedder, load_embedder
 from bot.retrieval.index import ClauseIndex, Result
 
@@ -173,6 +174,9 @@ class Assistant:
         reply = small_talk(question)
         if reply is not None:
             return Answer(question=question, answered=False, text=reply)
+        facts = facts_answer(question, self.documents, self.today())
+        if facts is not None:
+            return facts
         result = self.index.search(question[:1000], k=10)
         return compose(
             question,

@@ -34,6 +34,9 @@ class Document:
     next_review: str = ""  # as written: "September 2026"
     next_review_date: dt.date | None = None  # last day of that month, when it could be read
     contacts: list[str] = field(default_factory=list)
+    # The document-control table as written ("Approved by" → "Elizabeth Dunstan (Chair of
+    # Governors)"), in order: what staff are told when they ask about the policy itself.
+    control: dict[str, str] = field(default_factory=dict)
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:

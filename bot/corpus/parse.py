@@ -184,6 +184,7 @@ def _next_content(lines: list[str], i: int) -> str:
 def parse_lines(lines: Iterable[str], source: str, *, wrapped: bool = False) -> Document:
     raw = [ln.replace("\r", "") for ln in lines]
     meta: dict[str, str] = {}
+    control: dict[str, str] = {}
     contacts: list[str] = []
     first_line = ""
     b = _Builder(wrapped)
@@ -215,6 +216,8 @@ def parse_lines(lines: Iterable[str], source: str, *, wrapped: bool = False) -> 
                 value = value.split("\t")[0].strip()
                 if field and value and field not in meta:
                     meta[field] = value
+                if value and not in_contents and _clean(key):
+                    control.setdefault(_clean(key), _clean(value))
                 continue
             if "questions about" in low:
                 in_questions = True
@@ -285,4 +288,5 @@ def parse_lines(lines: Iterable[str], source: str, *, wrapped: bool = False) -> 
         next_review=next_review,
         next_review_date=parse_review_date(next_review) if next_review else None,
         contacts=contacts,
+        control=control,
     )

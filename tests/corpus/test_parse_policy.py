@@ -38,6 +38,14 @@ def test_metadata(policy):
     assert any("line manager" in c and "leadership team" in c for c in policy.contacts)
 
 
+def test_document_control_table_is_kept_as_written(policy):
+    assert policy.control["Approved by"] == "Elizabeth Dunstan (Chair of Governors)"
+    assert policy.control["Written by"] == "Kate Baskeyfield"
+    assert policy.control["Date of next review"] == "September 2026"
+    assert policy.control["Signed by Headteacher"] == "Kate Baskeyfield"  # not the signature
+    assert "Paragraph" not in policy.control and "1. Introduction" not in policy.control
+
+
 def test_clause_ids_follow_the_policy(policy):
     ids = policy.ids
     for expected in [

@@ -50,7 +50,9 @@ class Abstention:
     counts: a paraphrase the model misses, such as "phone unlocked" for "devices left unattended
     while logged in". Logistics questions ("how do I …", "when …", "where …") need
     `logistics_margin` more and no lexical shortcut: policies set rules, they rarely say where
-    things are kept or how to get them done.
+    things are kept or how to get them done. So do unanchored questions, whose only words the
+    policies know are the ones found all over them ("school", "pupil") beside words they never
+    use ("What is the policy on school dinners?").
 
     Without the model (BM25 only): enough of the question's weighted vocabulary must occur in the
     policies and some clause must match.
@@ -68,7 +70,7 @@ class Abstention:
         best = r.hits[0]
         if r.dense_used:
             evidence = best.dense + self.coverage_weight * r.coverage
-            if r.asks_logistics:
+            if r.asks_logistics or r.unanchored:
                 return evidence >= self.min_evidence + self.logistics_margin
             return evidence >= self.min_evidence or (
                 best.bm25 >= self.strong_match and r.coverage >= 0.5

@@ -30,7 +30,7 @@ from rank_bm25 import BM25Plus
 
 from bot.corpus.model import Clause, Document
 from bot.retrieval.embedders import Embedder
-from bot.retrieval.questions import questions_for
+from bot.retrieval.questions import dense_query, questions_for
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ _ACTION_QUESTION = re.compile(
 )
 _DEFINITION_QUESTION = re.compile(
     r"\bwhat (?:does|do) .{1,40}? mean\b|\bwhat counts as\b|\bdefin(?:e|ition)\b|"
-    r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$",
+    r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$|"
+    r"\b(?:considered|consider|classed|regarded|treated) (?:to be|as)\b|\bwhat is meant by\b",
     re.I,
 )
 # A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
@@ -116,6 +117,7 @@ class Result:
     dense_used: bool
     query_terms: list[str]
     asks_logistics: bool = False  # "how do I …", "when …", "where …": see _LOGISTICS_QUESTION
+    unanchored: bool = False  # unknown words, and no known word that is specific to a topic
 
 
 @dataclass
@@ -158,6 +160,9 @@ class ClauseIndex:
             [bool(_NAMES_WHO_TO_TELL.search(u.clause.full_text)) for u in self.units], dtype=float
         )
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
+        # Words found in a quarter of all clauses or more ("school", "student", "social media"):
+        # knowing them says nothing about which topic a question is on.
+        self._everywhere = {t for t, df in self.df.items() if df >= 0.25 * n}
         # Dense side (filled by attach_embedder)
         self.embedder: Embedder | None = None
         self.unit_vecs: np.ndarray | None = None
@@ -286,6 +291,9 @@ class ClauseIndex:
         max_idf = math.log(1 + n)
         total = sum(self.idf.get(t, max_idf) for t in terms)
         coverage = (sum(self.idf[t] for t in known) / total) if total else 0.0
+        # Unanchored: words the policies never use, and none they use on a particular topic
+        # ("What is the policy on school dinners?").
+        unanchored = len(known) < len(terms) and all(t in self._everywhere for t in known)
 
         bm = np.zeros(n)
         if known:
@@ -304,7 +312,7 @@ class ClauseIndex:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
         dense = np.zeros(n)
         if embedder is not None and uv is not None and sv is not None and owner is not None:
-            qv = embedder.encode([question])[0]
+            qv = embedder.encode([dense_query(question)])[0]
             clause_sim = uv @ qv
             sent_sim = np.full(n, -1.0)
             # owners are ascending, so each clause's best sentence is one reduceat away
@@ -331,6 +339,7 @@ class ClauseIndex:
             dense_used=embedder is not None,
             query_terms=terms,
             asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+            unanchored=unanchored,
         )
 
 

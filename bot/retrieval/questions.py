@@ -73,3 +73,25 @@ def questions_for(sentence: str) -> list[str]:
         if len(topic.split()) > 3:
             out.append(_first_person(f"Who should I tell about {topic[0].lower()}{topic[1:]}?"))
     return out
+
+
+# "What is the school's policy on X?" — the frame names no topic, yet "policy" pulls a sentence
+# model towards every clause that says "this policy …". The dense side is asked about the topic.
+_POLICY_FRAME = re.compile(
+    r"^\s*(?:what(?: is|'s| are)|is there|are there|do we have|does the school have)\s+"
+    r"(?:the\s+|a\s+|an\s+|any\s+|our\s+)?(?:school'?s\s+)?(?:\w+\s+)?"
+    r"(?:polic(?:y|ies)|rules?|guidance|position|procedures?)\s+"
+    r"(?:on|about|for|regarding|around)\s+(?P<topic>.+?)\s*\??\s*$"
+    r"|^\s*what does (?:the|this|our) (?:\w+\s+)?(?:policy|guidance) say (?:about|on)\s+"
+    r"(?P<topic2>.+?)\s*\??\s*$",
+    re.I,
+)
+
+
+def dense_query(question: str) -> str:
+    """The text the sentence model embeds for a question: the topic of a "what is the policy on
+    …" question, asked plainly; any other question as it is."""
+    m = _POLICY_FRAME.match(question)
+    if not m:
+        return question
+    return f"What about {m['topic'] or m['topic2']}?"

@@ -258,6 +258,20 @@ def test_logistics_questions_need_more_evidence_and_no_word_match_shortcut():
     assert rule.covered(result(0.45, 0.0, logistics=True))  # "how do I report cyberbullying"
 
 
+def test_unanchored_questions_need_more_evidence(bm25_bot):
+    from bot.assistant import Abstention
+    from bot.corpus.model import Clause
+    from bot.retrieval.index import Hit, Result, Unit
+
+    unit = Unit(0, Clause(id="11.ii", section="11", section_title="t", text="x"))
+    rule = Abstention()
+    weak = Result([Hit(unit, 1.0, 9.0, 0.30)], 0.6, 0.30, True, ["t"], False, True)
+    assert not rule.covered(weak)
+    # only words found all over the policy ("school", "pupil") beside ones it never uses
+    assert bm25_bot.search("What is the school policy on dinners?").unanchored
+    assert bm25_bot.search("Can a pupil follow me on a dinner-party app?").unanchored is False
+
+
 @pytest.mark.parametrize(
     ("question", "logistics"),
     [

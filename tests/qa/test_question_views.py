@@ -28,3 +28,22 @@ def test_a_passive_rule_and_whom_to_tell():
 
 def test_plain_statements_get_no_question():
     assert questions_for("The internet is a fast moving technology.") == []
+
+
+def test_a_what_is_the_policy_on_question_is_embedded_as_its_topic():
+    from bot.retrieval.questions import dense_query
+
+    assert dense_query("What is the school's policy on homework?") == "What about homework?"
+    assert (
+        dense_query("What are the rules about photos of pupils") == "What about photos of pupils?"
+    )
+    assert dense_query("What does the policy say about trolling?") == "What about trolling?"
+    assert dense_query("Is there a policy on mobile phones?") == "What about mobile phones?"
+    # any other question goes to the model as the member of staff wrote it
+    assert (
+        dense_query("Can I follow a parent on Instagram?") == "Can I follow a parent on Instagram?"
+    )
+    assert (
+        dense_query("Does this policy apply to governors?")
+        == "Does this policy apply to governors?"
+    )

@@ -32,3 +32,6 @@ def test_real_model_loads_offline_and_answers(tmp_path, monkeypatch):
     assert not bot.ask("Where is the staff car park?").answered
     assert not bot.ask("How many days' holiday do I get?").answered
     assert bot.ask("How do I report cyberbullying?").best.clause == "9.iii"
+    # "policy" in the question pulls towards every "this policy …" clause; the topic decides
+    assert not bot.ask("What is the policy on school trips?").answered
+    assert bot.ask("What is the policy on trolling?").best.clause.startswith("9.ii")

@@ -58,7 +58,7 @@ class Abstention:
     policies and some clause must match.
     """
 
-    min_evidence: float = 0.38
+    min_evidence: float = 0.40
     coverage_weight: float = 0.2
     strong_match: float = 8.0
     logistics_margin: float = 0.1

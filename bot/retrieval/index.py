@@ -122,8 +122,8 @@ class Result:
 
 @dataclass
 class Weights:
-    dense: float = 0.7  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
-    sentence: float = 0.25  # share of best-sentence vs whole-clause similarity in the dense score
+    dense: float = 0.75  # weight of the dense z-score in the fused score (BM25 gets 1 - this)
+    sentence: float = 0.5  # share of best-sentence vs whole-clause similarity in the dense score
     context_repeat: int = 1  # times the section/heading title is added to the BM25 text
     platform_term: float = 0.5  # BM25 weight of platform names: the rules apply on any platform
     bigram: float = 0.25  # BM25 weight of adjacent question-term pairs found in a clause

@@ -55,7 +55,7 @@ class Abstention:
     use ("What is the policy on school dinners?").
 
     Without the model (BM25 only): enough of the question's weighted vocabulary must occur in the
-    policies and some clause must match.
+    policies (more of it for logistics and unanchored questions) and some clause must match.
     """
 
     min_evidence: float = 0.40
@@ -63,6 +63,7 @@ class Abstention:
     strong_match: float = 8.0
     logistics_margin: float = 0.1
     min_coverage_bm25_only: float = 0.5
+    min_coverage_bm25_only_guarded: float = 0.8  # logistics and unanchored questions
 
     def covered(self, r: Result) -> bool:
         if not r.hits:
@@ -74,6 +75,10 @@ class Abstention:
                 return evidence >= self.min_evidence + self.logistics_margin
             return evidence >= self.min_evidence or (
                 best.bm25 >= self.strong_match and r.coverage >= 0.5
+            )
+        if r.asks_logistics or r.unanchored:  # most of their words known, or a strong match
+            return (r.coverage >= self.min_coverage_bm25_only_guarded and best.bm25 > 0) or (
+                r.coverage >= 0.7 and best.bm25 >= self.strong_match
             )
         return r.coverage >= self.min_coverage_bm25_only and best.bm25 > 0
 

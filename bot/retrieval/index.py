@@ -161,8 +161,9 @@ class ClauseIndex:
         )
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
         # Words found in a quarter of all clauses or more ("school", "student", "social media"):
-        # knowing them says nothing about which topic a question is on.
-        self._everywhere = {t for t, df in self.df.items() if df >= 0.25 * n}
+        # knowing them says nothing about which topic a question is on. (A handful of clauses
+        # is too few to tell: every word of a one-clause policy is in all of it.)
+        self._everywhere = {t for t, df in self.df.items() if df >= 0.25 * n} if n >= 20 else set()
         # Dense side (filled by attach_embedder)
         self.embedder: Embedder | None = None
         self.unit_vecs: np.ndarray | None = None

@@ -303,3 +303,15 @@ def test_everyday_words_for_criticising_and_former_pupils(bm25_bot):
     assert (
         bm25_bot.ask("A pupil who left last year wants to add me on Snapchat").best.clause == "6.x"
     )
+
+
+def test_without_the_model_logistics_and_unanchored_questions_need_more_of_their_words_known(
+    bm25_bot,
+):
+    for question in [
+        "Where is the staff first aid kit kept?",
+        "How many sick days can staff take?",
+        "What is the school policy on dinners?",
+    ]:
+        assert not bm25_bot.ask(question).answered, question
+    assert bm25_bot.ask("How do I report cyberbullying?").best.clause == "9.iii"

@@ -78,6 +78,26 @@ _DIRECTS_ACTION = re.compile(
     re.I,
 )
 _DEFINES = re.compile(r"\b(?:can be defined as|is defined as|definitions apply)\b", re.I)
+# "Is YouTube covered by the policy?", "Do volunteers have to follow this policy?" want the
+# clause that states the policy's scope and names the thing asked about, not every clause that
+# happens to mention it: a general question-type prior like the ones above.
+_SCOPE_QUESTION = re.compile(
+    r"\b(?:covered|included|bound) (?:by|in|under) (?:this|the|our)\b[^?]{0,30}?\b(?:policy|rules)\b"
+    r"|\b(?:does|do|will) (?:this|the|our|it)\b(?:[^?]{0,30}?\bpolicy)? (?:apply|cover|include)\b"
+    r"|\b(?:have|need) to (?:follow|comply with|obey|stick to) (?:this|the|our)\b[^?]{0,30}?"
+    r"\b(?:policy|rules)\b|^\s*(?:is|are) (?:[\w'-]+ ){1,4}(?:covered|included)\b",
+    re.I,
+)
+_STATES_SCOPE = re.compile(
+    r"\bthis policy (?:also )?(?:applies|covers)\b|\bincludes,? but is not limited to\b|"
+    r"\bthe following definitions apply\b",
+    re.I,
+)
+_SCOPE_WORDS = frozenset(
+    tokens(
+        "policy policies cover covered covers apply applies include included follow comply rules"
+    )
+)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"'‘“])|\n+")
 
 
@@ -129,6 +149,7 @@ class Weights:
     bigram: float = 0.25  # BM25 weight of adjacent question-term pairs found in a clause
     intent_bonus: float = 0.5  # for action/definition questions, to clauses of that kind
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
+    scope_bonus: float = 1.0  # "is X covered?": to scope clauses that name X
 
 
 class ClauseIndex:
@@ -155,6 +176,9 @@ class ClauseIndex:
         )
         self.defines = np.array(
             [bool(_DEFINES.search(u.clause.full_text)) for u in self.units], dtype=float
+        )
+        self.states_scope = np.array(
+            [bool(_STATES_SCOPE.search(u.clause.full_text)) for u in self.units], dtype=float
         )
         self.names_whom = np.array(
             [bool(_NAMES_WHO_TO_TELL.search(u.clause.full_text)) for u in self.units], dtype=float
@@ -285,6 +309,15 @@ class ClauseIndex:
         close = difflib.get_close_matches(term, self.vocab, n=1, cutoff=cutoff)
         return close[0] if close else None
 
+    def _naming(self, known: list[str]) -> np.ndarray:
+        """1 for clauses that contain one of the question's topic words (not the words of the
+        scope question itself, nor ones found all over the policies)."""
+        out = np.zeros(len(self.units))
+        for t in known:
+            if t not in _SCOPE_WORDS and t not in self._everywhere and t in self._postings:
+                out[self._postings[t][0]] = 1.0
+        return out
+
     def search(self, question: str, k: int = 10) -> Result:
         terms = self.query_terms(question)
         n = len(self.units)
@@ -331,6 +364,8 @@ class ClauseIndex:
             fused = fused + self.weights.intent_bonus * (self.directs_action - self.defines)
         elif _DEFINITION_QUESTION.search(question):
             fused = fused + self.weights.intent_bonus * self.defines
+        if _SCOPE_QUESTION.search(question):
+            fused = fused + self.weights.scope_bonus * self.states_scope * self._naming(known)
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
         return Result(

@@ -315,3 +315,14 @@ def test_without_the_model_logistics_and_unanchored_questions_need_more_of_their
     ]:
         assert not bm25_bot.ask(question).answered, question
     assert bm25_bot.ask("How do I report cyberbullying?").best.clause == "9.iii"
+
+
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        ("Are podcasts covered by the policy?", "2.vi"),  # named in the definition of social media
+        ("Do agency staff have to follow this policy?", "2.i"),  # named in whom it applies to
+    ],
+)
+def test_is_x_covered_finds_the_scope_clause_that_names_x(bm25_bot, question, clause):
+    assert bm25_bot.ask(question).best.clause == clause

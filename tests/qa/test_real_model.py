@@ -35,3 +35,4 @@ def test_real_model_loads_offline_and_answers(tmp_path, monkeypatch):
     # "policy" in the question pulls towards every "this policy …" clause; the topic decides
     assert not bot.ask("What is the policy on school trips?").answered
     assert bot.ask("What is the policy on trolling?").best.clause.startswith("9.ii")
+    assert bot.ask("Is Tumblr covered by this policy?").best.clause == "2.vi"

@@ -93,7 +93,7 @@ class Settings:
     corpus_dir: Path
     model: str | None
     people: dict[str, Person] = field(default_factory=dict)
-    key: bytes | None = field(default=None, repr=False)  # Fernet key; never printed
+    key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
 
     @property
@@ -255,7 +255,7 @@ def _make_private_dir(path: Path) -> None:
 
 
 def _load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:
-    from cryptography.fernet import Fernet
+    from bot.keys import BadKey, parse_keys
 
     raw = env.get("POLICYBOT_KEY", "").strip()
     source = "POLICYBOT_KEY"
@@ -275,10 +275,7 @@ def _load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:
         except OSError as exc:
             raise ConfigError(f"POLICYBOT_KEY_FILE: {path}: cannot read: {exc.strerror}") from None
     try:
-        Fernet(raw.encode())
-    except (ValueError, TypeError):
-        raise ConfigError(
-            f"{source}: not a valid Fernet key (32 url-safe base64-encoded bytes; "
-            "create one with `policybot key generate`)"
-        ) from None
+        parse_keys(raw)
+    except BadKey as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return raw.encode(), source

@@ -57,9 +57,9 @@ class FeedbackLog:
         self.path = Path(path)
         self._fernet = None
         if key:
-            from cryptography.fernet import Fernet
+            from bot.keys import fernet_for
 
-            self._fernet = Fernet(key)
+            self._fernet = fernet_for(key)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         with self._lock, self._db:
@@ -117,6 +117,29 @@ class FeedbackLog:
             return self._fernet.decrypt(enc).decode()
         except Exception:  # a rotated key: the vote still counts, the text is gone
             return NOT_KEPT
+
+    def reencrypt(self) -> int:
+        """Re-encrypt stored question texts under the first key. A text no key can read (its
+        key was dropped) is forgotten, as `_decrypt` already treats it; the vote stays."""
+        if self._fernet is None:
+            return 0
+        from cryptography.fernet import InvalidToken
+
+        count = 0
+        with self._lock, self._db:
+            rows = self._db.execute(
+                "SELECT id, question_enc FROM feedback WHERE question_enc IS NOT NULL"
+            ).fetchall()
+            for row_id, enc in rows:
+                try:
+                    token: bytes | None = self._fernet.rotate(enc)
+                except InvalidToken:
+                    token = None
+                self._db.execute(
+                    "UPDATE feedback SET question_enc = ? WHERE id = ?", (token, row_id)
+                )
+                count += 1
+        return count
 
     def close(self) -> None:
         with self._lock:

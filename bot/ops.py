@@ -491,8 +491,9 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     ``force`` (which keeps it beside the new one as ``policybot.db.pre-restore-<time>``).
     Checks SQLite's integrity and that the configured key decrypts the backup BEFORE touching
     the data directory, then verifies the audit log's hash chain (and records that check)."""
-    from cryptography.fernet import Fernet, InvalidToken
+    from cryptography.fernet import InvalidToken
 
+    from bot.keys import fernet_for
     from bot.reports import audit
     from bot.reports.models import Actor
     from bot.reports.service import ReportService
@@ -517,7 +518,7 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
             raise OpsError(f"{src}: failed SQLite's integrity check: {ok}")
         if rows:
             try:
-                plain = Fernet(settings.key).decrypt(rows[0][0].encode())
+                plain = fernet_for(settings.key).decrypt(rows[0][0].encode())
             except InvalidToken:
                 plain = b""
             if plain != KEY_CHECK_PLAINTEXT.encode():

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlite_utils.migrations import Migrations
+
+from bot.keys import fernet_for
 
 KEY_CHECK_PLAINTEXT = "policybot key check v1"
 BUSY_TIMEOUT_MS = 30_000
@@ -167,7 +169,7 @@ class Store:
     def __init__(self, path: Path | str, key: bytes | None, *, key_source: str = "") -> None:
         self.path = Path(path)
         self.key_source = key_source or "POLICYBOT_KEY"
-        self._fernet = Fernet(key) if key else None
+        self._fernet = fernet_for(key) if key else None
         self._lock = threading.RLock()
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _touch_private(self.path)  # SQLite gives its -wal/-shm files the db file's mode
@@ -241,7 +243,7 @@ class Store:
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
 
-    def _require_key(self) -> Fernet:
+    def _require_key(self) -> MultiFernet:
         if self._fernet is None:
             raise KeyMissing(
                 "No encryption key is configured, so report text cannot be read or written. "
@@ -271,6 +273,46 @@ class Store:
         if not ok:
             self.close()
             raise WrongKey(self._wrong_key_message())
+
+
+# Every column holding ciphertext (table, primary key, column). A new encrypted column must be
+# listed here, or key rotation would leave it under the old key (a test checks the list against
+# what the service writes).
+ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("meta", "key", "value"),  # only the key_check row is ciphertext
+    ("reports", "id", "submitter_name"),
+    ("reports", "id", "body"),
+    ("notes", "id", "text"),
+    ("outbox", "id", "notice"),
+)
+
+
+def reencrypt(store: Store) -> int:
+    """Re-encrypt every stored ciphertext under the store's first key (decrypting with any of
+    its keys), in one transaction: all or nothing. Returns how many values were rewritten."""
+    fernet = store._require_key()
+    count = 0
+    with store.transaction() as db:
+        for table, pk, column in ENCRYPTED_COLUMNS:
+            where = (
+                "key = 'key_check'"
+                if table == "meta"
+                else f"{column} IS NOT NULL AND {column} != ''"
+            )
+            rows = list(
+                db.query(f"SELECT {pk} AS pk, {column} AS token FROM {table} WHERE {where}")
+            )
+            for row in rows:
+                try:
+                    token = fernet.rotate(row["token"].encode()).decode("ascii")
+                except InvalidToken:
+                    raise WrongKey(
+                        f"{table}.{column} of row {row['pk']} cannot be decrypted with any "
+                        f"configured key ({store.key_source}); nothing was changed."
+                    ) from None
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
+                count += 1
+    return count
 
 
 def _touch_private(path: Path) -> None:

@@ -65,6 +65,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = ksub.add_parser("generate", help="print a new key, or write it to --file (0600)")
     q.add_argument("--file", type=Path, help="write the key here instead of printing it")
     q.set_defaults(func=_generate_key)
+    q = ksub.add_parser(
+        "rotate",
+        help="move to a new key: write it (with the current one after it) to --new-key-file "
+        "and re-encrypt every stored record under it",
+    )
+    q.add_argument(
+        "--new-key-file", type=Path, required=True, help="created 0600; never overwritten"
+    )
+    q.set_defaults(func=_rotate_key)
+    q = ksub.add_parser(
+        "reencrypt", help="re-encrypt every stored record under the first configured key"
+    )
+    q.set_defaults(func=_reencrypt)
 
 
 def _runtime():
@@ -240,4 +253,125 @@ def _generate_key(args: argparse.Namespace) -> int:
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")
     print(f"Wrote a new key to {args.file} (mode 0600). Set POLICYBOT_KEY_FILE={args.file}")
+    return 0
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # pragma: no cover
+        return "cli:unknown"
+
+
+def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
+    """Re-encrypt the reports database and the feedback log under the first of `keys`; the
+    reports part is one transaction with its audit entry."""
+    from datetime import UTC, datetime
+
+    from bot.feedback import FeedbackLog
+    from bot.store import Store, reencrypt
+
+    store = Store(settings.db_path, keys, key_source=settings.key_source)
+    try:
+        count = reencrypt(store)
+        with store.transaction() as db:
+            audit.append(
+                db,
+                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                action=action,
+                actor=_cli_actor(),
+                detail=f"{count} values {detail}",
+            )
+    finally:
+        store.close()
+    feedback_db = settings.data_dir / "feedback.db"
+    if feedback_db.exists():
+        log = FeedbackLog(feedback_db, keys)
+        try:
+            count += log.reencrypt()
+        finally:
+            log.close()
+    return count
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+
+    from bot.config import load_settings
+    from bot.keys import key_file_text, parse_keys
+    from bot.store import Store
+
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    if settings.key is None:
+        print(
+            "policybot: no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE), "
+            "so there is nothing to rotate. `policybot key generate` makes a first one.",
+            file=sys.stderr,
+        )
+        return 2
+    path: Path = args.new_key_file
+    if path.exists():
+        print(f"policybot: {path} already exists; not overwriting a key.", file=sys.stderr)
+        return 1
+    try:  # the current key must open the database before anything is written
+        Store(settings.db_path, settings.key, key_source=settings.key_source).close()
+    except StoreError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    old = parse_keys(settings.key)
+    keys = [Fernet.generate_key(), *old]
+    # The new key file is written (and flushed to disk) before any record is re-encrypted, so
+    # no record is ever under a key that exists nowhere.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key_file_text(keys))
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        count = _reencrypt_all(settings, b"\n".join(keys), "key_rotate", "re-encrypted")
+    except StoreError as exc:
+        print(
+            f"policybot: {exc}\nThe database is unchanged and still uses the current key; "
+            f"{path} was not put to use and can be deleted.",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"Re-encrypted {count} stored values under a new key, written to {path} (mode 0600).\n"
+        f"Next: set POLICYBOT_KEY_FILE={path} (and unset POLICYBOT_KEY) and restart policybot.\n"
+        "The file also holds the previous key, so anything written before the restart and "
+        "backups made before today stay readable. After the restart, run "
+        "`policybot key reencrypt`; delete the older line(s) once no backup you keep needs them."
+    )
+    return 0
+
+
+def _reencrypt(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.keys import parse_keys
+
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    if settings.key is None:
+        print("policybot: no encryption key is configured.", file=sys.stderr)
+        return 2
+    try:
+        count = _reencrypt_all(settings, settings.key, "key_reencrypt", "under the first key")
+    except StoreError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    older = len(parse_keys(settings.key)) - 1
+    print(f"Re-encrypted {count} stored values under the first key in {settings.key_source}.")
+    if older:
+        print(
+            f"The {older} older key(s) there now only open backups made before the rotation: "
+            "delete their lines when no backup you keep needs them."
+        )
     return 0

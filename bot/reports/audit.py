@@ -15,7 +15,19 @@ import sqlite_utils
 
 GENESIS = "0" * 64
 ACTIONS = frozenset(
-    {"create", "deliver", "view", "list", "acknowledge", "note", "close", "export", "verify"}
+    {
+        "create",
+        "deliver",
+        "view",
+        "list",
+        "acknowledge",
+        "note",
+        "close",
+        "export",
+        "verify",
+        "key_rotate",
+        "key_reencrypt",
+    }
 )
 
 

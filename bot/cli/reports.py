@@ -294,24 +294,33 @@ def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
     return count
 
 
-def _rotate_key(args: argparse.Namespace) -> int:
-    from cryptography.fernet import Fernet
-
+def _settings_with_key():
+    """The settings, or None (having said why) when they are invalid or hold no key."""
     from bot.config import load_settings
-    from bot.keys import key_file_text, parse_keys
-    from bot.store import Store
 
     try:
         settings = load_settings(os.environ)
     except ConfigError as exc:
         print(f"policybot: {exc}", file=sys.stderr)
-        return 2
+        return None
     if settings.key is None:
         print(
-            "policybot: no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE), "
-            "so there is nothing to rotate. `policybot key generate` makes a first one.",
+            "policybot: no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE). "
+            "`policybot key generate` makes a first one.",
             file=sys.stderr,
         )
+        return None
+    return settings
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+
+    from bot.keys import key_file_text, parse_keys
+    from bot.store import Store
+
+    settings = _settings_with_key()
+    if settings is None:
         return 2
     path: Path = args.new_key_file
     if path.exists():
@@ -351,16 +360,10 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
 
 def _reencrypt(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
     from bot.keys import parse_keys
 
-    try:
-        settings = load_settings(os.environ)
-    except ConfigError as exc:
-        print(f"policybot: {exc}", file=sys.stderr)
-        return 2
-    if settings.key is None:
-        print("policybot: no encryption key is configured.", file=sys.stderr)
+    settings = _settings_with_key()
+    if settings is None:
         return 2
     try:
         count = _reencrypt_all(settings, settings.key, "key_reencrypt", "under the first key")

@@ -21,16 +21,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import percentile  # noqa: E402
+
 DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
 def questions() -> list[str]:
@@ -117,8 +115,8 @@ def main() -> None:
                 bot.ask(q)
                 times.append((time.perf_counter() - s) * 1000)
         out["warm_ms_per_question_mean"] = round(statistics.mean(times), 1)
-        out["warm_ms_p50"] = round(pct(times, 50), 1)
-        out["warm_ms_p95"] = round(pct(times, 95), 1)
+        out["warm_ms_p50"] = round(percentile(times, 50), 1)
+        out["warm_ms_p95"] = round(percentile(times, 95), 1)
         out["peak_mb_one_policy"] = round(peak_mb())
 
         big = Path(tmp) / "big"
@@ -136,8 +134,8 @@ def main() -> None:
             s = time.perf_counter()
             large.ask(q)
             times.append((time.perf_counter() - s) * 1000)
-        out["synthetic_ms_p50"] = round(pct(times, 50), 1)
-        out["synthetic_ms_p95"] = round(pct(times, 95), 1)
+        out["synthetic_ms_p50"] = round(percentile(times, 50), 1)
+        out["synthetic_ms_p95"] = round(percentile(times, 95), 1)
         out["peak_mb_total"] = round(peak_mb())
     print(json.dumps(out, indent=2))
 

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.fernet import Fernet  # noqa: E402
 
+from benchmarks.common import percentile  # noqa: E402
 from bot.config import Person, Settings  # noqa: E402
 from bot.reports.models import Actor, ConcernForm  # noqa: E402
 from bot.reports.service import ReportService  # noqa: E402
@@ -55,11 +56,6 @@ def make_service(root: Path) -> ReportService:
 
 def form(i: int) -> ConcernForm:
     return ConcernForm("cyberbullying", f"Benchmark report {i}: " + "lorem ipsum " * 40)
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main() -> None:
@@ -117,7 +113,7 @@ def main() -> None:
         ]
         print(
             f"delivery latency submit→send (worker):  p50 {statistics.median(lat):.1f} ms, "
-            f"p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms over {len(lat)} reports"
+            f"p95 {percentile(lat, 95):.1f} ms, max {max(lat):.1f} ms over {len(lat)} reports"
         )
 
 

@@ -29,26 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiohttp import web  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
+from benchmarks.common import CHAT_QUESTIONS, percentile  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from handlers.slack.server import SlackServer  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp  # noqa: E402
-
-QUESTIONS = [
-    "Can I accept a friend request from a parent on Facebook?",
-    "What should I do if a pupil is being cyberbullied?",
-    "Can I post photos of pupils on my own Instagram?",
-    "What is trolling?",
-    "Can I message a student on WhatsApp?",
-    "What does the Prevent duty mean for social media?",
-    "Who approves posts on the school's social media accounts?",
-    "What happens if I breach the social media policy?",
-]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def serve_app(api_url: str, dense: bool, ready: Any, stop: Any) -> None:
@@ -99,14 +84,14 @@ def main() -> int:
     try:
         app = SlackApp(server=None, fake=fake)  # type: ignore[arg-type]  # only its client side
         app.url = ready.get(timeout=600)
-        app.command("/policy", QUESTIONS[0])  # warm up: auth.test, first BM25 query
+        app.command("/policy", CHAT_QUESTIONS[0])  # warm up: auth.test, first BM25 query
         fake.wait_for(lambda: fake.calls_to("response_url"), timeout=120)
         warm = len(fake.calls_to("response_url"))
 
         def client(i: int) -> list[float]:
             latencies = []
             for j in range(args.per_client):
-                question = QUESTIONS[(i + j) % len(QUESTIONS)]
+                question = CHAT_QUESTIONS[(i + j) % len(CHAT_QUESTIONS)]
                 t0 = time.perf_counter()
                 resp = app.command("/policy", question, user=f"U0STAFF{i:02d}")
                 latencies.append(time.perf_counter() - t0)

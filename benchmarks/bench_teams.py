@@ -25,25 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.fernet import Fernet  # noqa: E402
 
+from benchmarks.common import CHAT_QUESTIONS, percentile  # noqa: E402
 from handlers.teams.server import TeamsAuth, create_app  # noqa: E402
 from tests.teams.conftest import LoopThread, TeamsClient, User, _start  # noqa: E402
 from tests.teams.fake_connector import FakeConnector  # noqa: E402
-
-QUESTIONS = [
-    "Can I accept a friend request from a parent on Facebook?",
-    "What should I do if a pupil is being cyberbullied?",
-    "Can I post photos of pupils on my own Instagram?",
-    "What is trolling?",
-    "Can I message a student on WhatsApp?",
-    "What does the Prevent duty mean for social media?",
-    "Who approves posts on the school's social media accounts?",
-    "What happens if I breach the social media policy?",
-]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -86,14 +71,14 @@ def main() -> int:
         ]
         clients = [TeamsClient(bot_url, connector_url, app) for _ in users]
         for user, client in zip(users, clients, strict=True):  # warm-up, one each
-            client.send(client.personal(user, QUESTIONS[0]))
+            client.send(client.personal(user, CHAT_QUESTIONS[0]))
         connector.clear()
 
         def run(i: int) -> list[float]:
             user, client = users[i], clients[i]
             latencies = []
             for n in range(args.per_client):
-                activity = client.personal(user, QUESTIONS[(i + n) % len(QUESTIONS)])
+                activity = client.personal(user, CHAT_QUESTIONS[(i + n) % len(CHAT_QUESTIONS)])
                 start = time.perf_counter()
                 client.send(activity)
                 latencies.append(time.perf_counter() - start)

@@ -15,7 +15,7 @@ COMMAND_MODULES = [
     "bot.cli.policy",  # ask, chat, index, corpus, eval
     "bot.cli.serve",  # serve slack|teams
     "bot.cli.teams",  # teams package
-    "bot.cli.reports",  # reports list|show|ack|note|close|export, audit verify, key generate
+    "bot.cli.reports",  # reports …, audit verify, key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
 ]
 

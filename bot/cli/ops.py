@@ -58,7 +58,8 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings():
+def settings_or_none():
+    """The settings, or None having said what is wrong with them (exit code 2)."""
     try:
         return load_settings(os.environ)
     except ConfigError as exc:
@@ -69,7 +70,7 @@ def _settings():
 def _backup(args: argparse.Namespace) -> int:
     from bot.ops import KEY_WARNING, OpsError, backup
 
-    settings = _settings()
+    settings = settings_or_none()
     if settings is None:
         return 2
     try:
@@ -88,7 +89,7 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from bot.ops import OpsError, restore
 
-    settings = _settings()
+    settings = settings_or_none()
     if settings is None:
         return 2
     try:

@@ -296,14 +296,10 @@ def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
 
 def _settings_with_key():
     """The settings, or None (having said why) when they are invalid or hold no key."""
-    from bot.config import load_settings
+    from bot.cli.ops import settings_or_none
 
-    try:
-        settings = load_settings(os.environ)
-    except ConfigError as exc:
-        print(f"policybot: {exc}", file=sys.stderr)
-        return None
-    if settings.key is None:
+    settings = settings_or_none()
+    if settings is not None and settings.key is None:
         print(
             "policybot: no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE). "
             "`policybot key generate` makes a first one.",

@@ -289,14 +289,21 @@ def new_form_id() -> str:
     return uuid.uuid4().hex
 
 
+def _send_and_cancel(title: str, action: str, form_id: str | None) -> list[dict]:
+    """A form's buttons. Send carries the form's id (kept when the form comes back with
+    errors), so a second press of Send, or Teams re-sending the submit, files it once."""
+    data = {"action": action, "form_id": form_id or new_form_id()}
+    return [
+        _submit(title, data, style="positive"),
+        _submit("Cancel", {"action": CANCEL}, associatedInputs="none"),
+    ]
+
+
 def concern_form(
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     form_id: str | None = None,
 ) -> Card:
-    """`form_id` names this one form (kept when it comes back with errors), so a second press
-    of Send, or Teams re-sending the submit, files it once."""
-    form_id = form_id or new_form_id()
     values = values or {}
     errors = errors or {}
     body = [
@@ -326,10 +333,7 @@ def concern_form(
         *_toggle("immediate_risk", "A child may be at immediate risk", values, errors),
         *_toggle("about_headteacher", "This concern is about the headteacher", values, errors),
     ]
-    actions = [
-        _submit("Send report", {"action": SUBMIT_CONCERN, "form_id": form_id}, style="positive"),
-        _submit("Cancel", {"action": CANCEL}, associatedInputs="none"),
-    ]
+    actions = _send_and_cancel("Send report", SUBMIT_CONCERN, form_id)
     return card(body, actions, fallback="Report a concern: this needs a client that shows cards.")
 
 
@@ -338,9 +342,6 @@ def declaration_form(
     errors: Mapping[str, str] | None = None,
     form_id: str | None = None,
 ) -> Card:
-    """`form_id` names this one form (kept when it comes back with errors), so a second press
-    of Send, or Teams re-sending the submit, files it once."""
-    form_id = form_id or new_form_id()
     values = dict(values or {})
     if isinstance(values.get("platforms"), list):
         values["platforms"] = ", ".join(values["platforms"])
@@ -374,14 +375,7 @@ def declaration_form(
         ),
         *_input_text("notes", "Anything else", values, errors, multiline=True),
     ]
-    actions = [
-        _submit(
-            "Send declaration",
-            {"action": SUBMIT_DECLARATION, "form_id": form_id},
-            style="positive",
-        ),
-        _submit("Cancel", {"action": CANCEL}, associatedInputs="none"),
-    ]
+    actions = _send_and_cancel("Send declaration", SUBMIT_DECLARATION, form_id)
     return card(
         body, actions, fallback="Declare a relationship: this needs a client that shows cards."
     )

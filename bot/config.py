@@ -23,6 +23,10 @@ Example ``/etc/policybot.toml``::
     [storage]
     data_dir = "/var/lib/policybot"
 
+    [delivery]
+    undelivered_alert_minutes = 60         # /readyz 503 and `reports undelivered` after this
+    escalate_urgent_after_minutes = 15     # an urgent concern also goes to the next role
+
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
 database). Environment values win over the file.
@@ -44,9 +48,11 @@ ROLES = ("headteacher", "chair_of_governors", "safeguarding_lead")
 PERSON_KEYS = ("name", "slack_user", "teams_user", "email")
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 TEAMS_USER_RE = re.compile(
-    r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|29:[A-Za-z0-9_\-]{4,})$"
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+# A bot-scoped Teams id ("29:…"): refused, because people acting in Teams are matched by their
+# Azure AD object id, and a 29: id is per bot and cannot be checked against the directory.
+TEAMS_BOT_SCOPED_PREFIX = "29:"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_DATA_DIR = "~/.local/share/policybot"
 ALLOWED = {
@@ -54,7 +60,12 @@ ALLOWED = {
     "people": set(ROLES),
     "retrieval": {"model"},
     "storage": {"data_dir"},
+    "delivery": {"undelivered_alert_minutes", "escalate_urgent_after_minutes"},
 }
+# How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
+DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
+DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
+MAX_DELIVERY_MINUTES = 7 * 24 * 60
 
 
 class ConfigError(Exception):
@@ -95,6 +106,10 @@ class Settings:
     people: dict[str, Person] = field(default_factory=dict)
     key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
+    # a notice still undelivered after this long makes /readyz 503 and is listed for the admin
+    undelivered_alert_minutes: float = DEFAULT_UNDELIVERED_ALERT_MINUTES
+    # an urgent concern that has not reached a recipient by then also goes to the next role
+    escalate_urgent_after_minutes: float = DEFAULT_ESCALATE_URGENT_AFTER_MINUTES
 
     @property
     def db_path(self) -> Path:
@@ -155,6 +170,16 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     if corpus_raw and not corpus_dir.is_dir():
         raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
 
+    delivery = data.get("delivery", {})
+    alert = _minutes(
+        where, "delivery.undelivered_alert_minutes",
+        delivery.get("undelivered_alert_minutes"), DEFAULT_UNDELIVERED_ALERT_MINUTES,
+    )  # fmt: skip
+    escalate = _minutes(
+        where, "delivery.escalate_urgent_after_minutes",
+        delivery.get("escalate_urgent_after_minutes"), DEFAULT_ESCALATE_URGENT_AFTER_MINUTES,
+    )  # fmt: skip
+
     key, key_source = _load_key(env)
     return Settings(
         config_path=config_path,
@@ -165,6 +190,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         people=people,
         key=key,
         key_source=key_source,
+        undelivered_alert_minutes=alert,
+        escalate_urgent_after_minutes=escalate,
     )
 
 
@@ -206,6 +233,19 @@ def _opt_str(where: str, key: str, value: Any) -> str | None:
     return value.strip() or None
 
 
+def _minutes(where: str, key: str, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: {key}: must be a number of minutes, e.g. {default:g}")
+    if not 1 <= value <= MAX_DELIVERY_MINUTES:
+        raise ConfigError(
+            f"{where}: {key}: must be between 1 and {MAX_DELIVERY_MINUTES} minutes (a week), "
+            f"got {value:g}"
+        )
+    return float(value)
+
+
 def _person(where: str, role: str, table: Any) -> Person:
     prefix = f"people.{role}"
     if not isinstance(table, dict):
@@ -225,12 +265,19 @@ def _person(where: str, role: str, table: Any) -> Person:
             f"(Profile → ⋮ → Copy member ID), got {slack_user!r}"
         )
     teams_user = _opt_str(where, f"{prefix}.teams_user", table.get("teams_user"))
+    if teams_user and teams_user.startswith(TEAMS_BOT_SCOPED_PREFIX):
+        raise ConfigError(
+            f"{where}: {prefix}.teams_user: {teams_user!r} is a Teams chat id (29:…), which "
+            "only this bot sees and which cannot identify the person when they act on a report. "
+            "Use their Azure AD (Entra ID) object id instead: Entra admin centre → Users → "
+            f"{name or 'the person'} → Object ID (a GUID like 3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77)"
+        )
     if teams_user and not TEAMS_USER_RE.match(teams_user):
         raise ConfigError(
             f"{where}: {prefix}.teams_user: must be the person's Azure AD object id, a GUID "
             f"like 3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77, got {teams_user!r}"
         )
-    if teams_user and not teams_user.startswith("29:"):
+    if teams_user:
         teams_user = teams_user.lower()
     email = _opt_str(where, f"{prefix}.email", table.get("email"))
     if email and not EMAIL_RE.match(email):

@@ -112,3 +112,41 @@ def test_key_file_problems(env, tmp_path):
     good = tmp_path / "good.key"
     good.write_text(Fernet.generate_key().decode() + "\n")
     assert load_settings(env(POLICYBOT_KEY_FILE=str(good))).key_source == str(good)
+
+
+def test_a_teams_chat_id_is_refused_with_where_to_find_the_object_id(env):
+    """A 29: id reaches the person but cannot identify them when they press Acknowledge: refuse it
+    at start rather than let the head discover it on their first report."""
+    toml = GOOD.replace(
+        'teams_user = "3F2B7C1E-8A4D-4C61-9A7E-2B1F0C9D8E77"', 'teams_user = "29:1head-AbCdEf"'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(toml))
+    message = str(caught.value)
+    assert "people.headteacher.teams_user" in message
+    assert "29:1head-AbCdEf" in message
+    assert "Entra admin centre → Users → Kate Baskeyfield → Object ID" in message
+
+
+def test_delivery_limits_have_defaults_and_can_be_set(env):
+    s = load_settings(env())
+    assert (s.undelivered_alert_minutes, s.escalate_urgent_after_minutes) == (60, 15)
+    toml = GOOD + "[delivery]\nundelivered_alert_minutes = 30\nescalate_urgent_after_minutes = 5\n"
+    s = load_settings(env(toml))
+    assert (s.undelivered_alert_minutes, s.escalate_urgent_after_minutes) == (30, 5)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('undelivered_alert_minutes = "an hour"', "must be a number of minutes, e.g. 60"),
+        ("escalate_urgent_after_minutes = 0", "must be between 1 and 10080 minutes"),
+        ("undelivered_alert_minutes = 20000", "must be between 1 and 10080 minutes"),
+        ("retry_forever = true", "delivery.retry_forever: unknown key"),
+    ],
+)
+def test_bad_delivery_limits_say_what_to_write(env, tmp_path, line, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(GOOD + f"[delivery]\n{line}\n"))
+    assert str(caught.value).startswith(str(tmp_path / "policybot.toml"))
+    assert message in str(caught.value)

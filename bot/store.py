@@ -163,6 +163,16 @@ def m002_submission_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
+    # A notice the platform refuses for good is marked status 'failed' (no more retries). These
+    # flags record, once per notice, that its submitter was told and that an urgent concern was
+    # escalated, so two delivery workers (Slack's and Teams' processes) never do either twice.
+    # Flags only: who the notice is for stays in the (protected) role/user_id columns.
+    db["outbox"].add_column("submitter_told", int, not_null_default=0)
+    db["outbox"].add_column("escalated", int, not_null_default=0)
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 

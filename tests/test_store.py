@@ -10,10 +10,18 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
     store = Store(tmp_path / "data" / "policybot.db", Fernet.generate_key())
     assert (tmp_path / "data" / "policybot.db").stat().st_mode & 0o777 == 0o600
     assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
-    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
+    assert store.applied_migrations() == [
+        "m001_reports",
+        "m002_submission_keys",
+        "m004_undeliverable_notices",
+    ]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
-    assert again.applied_migrations() == ["m001_reports", "m002_submission_keys"]  # once each
+    assert again.applied_migrations() == [
+        "m001_reports",
+        "m002_submission_keys",
+        "m004_undeliverable_notices",
+    ]  # once each
 
 
 def test_round_trip_and_key_errors(tmp_path):
@@ -57,7 +65,11 @@ def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
     old.close()
 
     store = Store(path, Fernet.generate_key())
-    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
+    assert store.applied_migrations() == [
+        "m001_reports",
+        "m002_submission_keys",
+        "m004_undeliverable_notices",
+    ]
     assert store.query("SELECT reference, submission_key FROM reports") == [
         {"reference": "C-2026-0001", "submission_key": None}
     ]

@@ -47,6 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = rsub.add_parser("close", help="close a report")
     q.add_argument("reference")
     q.set_defaults(func=_close)
+    q = rsub.add_parser(
+        "undelivered",
+        help="notices that could not be delivered (refused for good, or overdue), oldest first",
+    )
+    q.add_argument(
+        "--all", action="store_true", help="also those still being retried within the limit"
+    )
+    q.set_defaults(func=_undelivered)
     q = rsub.add_parser("export", help="export a register")
     q.add_argument("register", choices=["relationships"])
     q.add_argument("--csv", action="store_true", help="CSV (the only format; the default)")
@@ -175,6 +183,28 @@ def _show(args, runtime, actor) -> int:
     for d in runtime.reports.delivery_status(s.reference):
         print(f"Delivery: {d.role} on {d.platform}: {d.status} (attempts {d.attempts})")
     return 0
+
+
+@_acting
+def _undelivered(args, runtime, actor) -> int:
+    rows = runtime.reports.undelivered(actor, everything=args.all)
+    limit = runtime.settings.undelivered_alert_minutes
+    if not rows:
+        print(f"Every notice on reports sent to the {ROLE_LABELS[args.role]} was delivered.")
+    for r in rows:
+        to = "the person who sent it" if r.role == "submitter" else r.role.replace("+", " and ")
+        error = f"  ({r.last_error})" if r.last_error else ""
+        print(
+            f"{r.reference}  to {to} on {r.platform}: {r.state}, {r.age_minutes} min old, "
+            f"{r.attempts} attempts{error}"
+        )
+    print(
+        f"Listed: notices refused for good or undelivered for over {limit:g} minutes, on reports "
+        f"sent to the {ROLE_LABELS[args.role]} (other roles: --as ROLE). Fix the person's id in "
+        "the config or ask them to open the bot; closing a report clears its entries.",
+        file=sys.stderr,
+    )
+    return 1 if any(r.overdue for r in rows) else 0
 
 
 @_acting

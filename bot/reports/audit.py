@@ -27,6 +27,9 @@ ACTIONS = frozenset(
         "verify",
         "key_rotate",
         "key_reencrypt",
+        "undeliverable",  # a platform refused a notice for good
+        "escalate",  # an undelivered urgent concern also sent to the next role
+        "reassign",  # a role's open reports moved to the person now configured
     }
 )
 

@@ -132,6 +132,18 @@ class RecipientUnreachable(Exception):  # noqa: N818 - reads as a state, not an 
     queued; ``ReportService.wake()`` retries at once when the notifier learns the address."""
 
 
+class PermanentDeliveryError(Exception):
+    """Raised by a notifier when the platform says this notice can NEVER reach this person at
+    this address (Slack: user_not_found, account_inactive, cannot_dm_bot, invalid_auth; Teams:
+    403/404 on the conversation). The outbox stops retrying it, tells the submitter to speak to
+    the person directly, and escalates an urgent concern (bot/reports/escalation.py).
+    ``reason`` is a short platform code for the admin, never report text."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Receipt:
     reference: str  # e.g. "C-2026-0007"
@@ -148,7 +160,7 @@ class Notice:
     lengths capped, links defanged. Front ends escape them for their own markup."""
 
     reference: str
-    notice_type: str  # "concern" | "declaration" | "acknowledged" | "note" | "closed"
+    notice_type: str  # concern | declaration | acknowledged | note | closed | undeliverable
     urgent: bool
     title: str
     lines: list[tuple[str, str]]  # (label, value)
@@ -168,7 +180,8 @@ class Notifier(Protocol):
     """Sends one notice to one person by direct message (never to a channel).
 
     Raise on any failure (the outbox retries later with backoff); raise
-    :class:`RecipientUnreachable` when the person cannot be reached yet. The same
+    :class:`RecipientUnreachable` when the person cannot be reached yet, and
+    :class:`PermanentDeliveryError` when they never can be at this address. The same
     ``idempotency_key`` is passed on every retry of the same notice: use it to avoid
     sending a duplicate when the platform allows (e.g. remember keys already sent)."""
 
@@ -227,6 +240,6 @@ class ReportDetail:
 class DeliveryStatus(NamedTuple):
     role: str  # "headteacher" ... or "submitter"
     platform: str
-    status: str  # "pending" | "sending" | "sent" | "recipient not reachable on Teams"
+    status: str  # "pending" | "sending" | "sent" | "failed" | "recipient not reachable on Teams"
     attempts: int
     last_error: str

@@ -36,7 +36,13 @@ def submitter_label(display_name: str, platform: str) -> str:
 
 
 def concern_notice(
-    reference: str, data: dict[str, Any], *, urgent: bool, reporter: str, roles: tuple[str, ...]
+    reference: str,
+    data: dict[str, Any],
+    *,
+    urgent: bool,
+    reporter: str,
+    roles: tuple[str, ...],
+    escalated_from: tuple[str, ...] = (),
 ) -> Notice:
     category = CONCERN_CATEGORIES[data["category"]]
     if data["about_headteacher"]:
@@ -67,6 +73,11 @@ def concern_notice(
         ]
     )
     footer = "You received this as " + " and ".join(ROLE_LABELS[r] for r in roles) + "."
+    if escalated_from:
+        missed = " and the ".join(ROLE_LABELS[r] for r in escalated_from)
+        lines.append(
+            ("Escalated", f"It could not be delivered to the {missed} in time, so it comes to you.")
+        )
     return Notice(
         reference=reference,
         notice_type="concern",
@@ -120,6 +131,35 @@ def status_notice(reference: str, notice_type: str, kind: str, by: str, *, urgen
         lines=lines,
         actions=(),
         text=title + ".",
+        recipient_role="",
+    )
+
+
+def undeliverable_notice(reference: str, kind: str, roles: tuple[str, ...]) -> Notice:
+    """To the submitter: their report could not reach these roles. Says only what they already
+    knew from their receipt (the reference and who it was for) and what to do now."""
+    what = "concern" if kind == "concern" else "relationship declaration"
+    labels = [ROLE_LABELS[r] for r in roles]
+    who = " and the ".join(labels)
+    title = f"Your {what} {reference} could not be delivered to the {who}"
+    advice = f"Please speak to the {who} directly as soon as you can"
+    if kind == "concern" and "safeguarding_lead" not in roles:
+        advice += ", or to the Designated Safeguarding Lead"
+    advice += "."
+    if kind == "concern":
+        advice += " If a child is in immediate danger, call 999."
+    body = (
+        f"It is safely recorded as {reference}, but policybot could not reach the {who}. {advice}"
+    )
+    lines = _lines([("Reference", reference), ("What to do", body)])
+    return Notice(
+        reference=reference,
+        notice_type="undeliverable",
+        urgent=False,
+        title=title,
+        lines=lines,
+        actions=(),
+        text=f"{title}. {body}",
         recipient_role="",
     )
 

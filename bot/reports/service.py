@@ -17,10 +17,14 @@ Contract for front ends:
   (``start_delivery_worker``) sends notices by direct message with retries, exponential
   backoff and jitter, across restarts, until each is sent. Notifiers raise
   ``RecipientUnreachable`` while a person cannot be reached yet; call ``wake()`` when you
-  learn a new conversation reference.
+  learn a new conversation reference. Notifiers raise ``PermanentDeliveryError`` when the
+  platform refuses a person for good: the notice is marked ``failed`` and never retried, its
+  submitter is told to speak to the person directly, and an urgent concern goes to the next
+  role (bot/reports/escalation.py). ``undelivered()`` lists what has not arrived.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
 
-Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``.
+Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``,
+or → ``failed`` (refused for good; final).
 A row left ``sending`` by a crash becomes due again when its lease expires and is re-sent
 with the SAME idempotency key, so a notifier that remembers keys never sends twice.
 """
@@ -34,10 +38,10 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.config import Settings
-from bot.reports import audit, forms, notices
+from bot.reports import audit, escalation, forms, notices
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
@@ -55,6 +59,7 @@ from bot.reports.models import (
     Note,
     Notice,
     Notifier,
+    PermanentDeliveryError,
     Receipt,
     RecipientUnreachable,
     ReportDetail,
@@ -74,6 +79,19 @@ CHAT_PLATFORMS = ("slack", "teams")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Undelivered(NamedTuple):
+    """A notice that has not reached its person: for ``policybot reports undelivered``."""
+
+    reference: str
+    role: str  # recipient role(s) joined by "+", or "submitter"
+    platform: str
+    state: str  # "failed" (refused for good) | "unreachable" | "retrying"
+    attempts: int
+    age_minutes: int
+    last_error: str
+    overdue: bool  # failed, or undelivered longer than undelivered_alert_minutes
 
 
 _SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
@@ -730,10 +748,11 @@ class ReportService:
     def deliver_due(self, now: datetime | None = None) -> int:
         """One pass over the outbox: send every due notice whose platform has a notifier.
         Returns how many were sent."""
+        at = now or self.clock()
+        self.check_overdue(at)
         platforms = tuple(self._notifiers)
         if not platforms:
             return 0
-        at = now or self.clock()
         sent = 0
         while True:
             row = self._claim(at, platforms)
@@ -771,6 +790,10 @@ class ReportService:
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
+        except PermanentDeliveryError as exc:
+            self._fail(row, exc.reason)
+            log.warning("delivery of %s failed for good: %s", who, exc.reason)
+            return 0
         except RecipientUnreachable:
             self._retry_later(
                 row, at, f"recipient not reachable on {PLATFORM_LABELS[row['platform']]}", True
@@ -812,13 +835,201 @@ class ReportService:
                 [at.timestamp() + delay, error, int(unreachable), row["id"]],
             )
 
+    # --- notices that cannot be delivered ----------------------------------------------
+    def _fail(self, row: dict[str, Any], reason: str) -> None:
+        """Refused for good: stop retrying, and (in the same transaction) tell the submitter
+        and escalate an urgent concern."""
+        now = self.clock()
+        error = "refused for good: " + _describe(PermanentDeliveryError(reason))
+        with self.store.transaction() as db:
+            changed = db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, unreachable = 0 "
+                "WHERE id = ? AND status = 'sending'",
+                [error[:200], row["id"]],
+            ).rowcount
+            if not changed:
+                return
+            audit.append(
+                db,
+                at=iso(now),
+                action="undeliverable",
+                actor="system",
+                reference=row["reference"],
+                detail=f"{row['notice_type']} to {row['role']} on {row['platform']}",
+            )
+            report = _report_for(db, row["report_id"])
+            if report is None or row["role"] == "submitter":
+                return
+            if row["notice_type"] in ORIGINAL_NOTICES:
+                self._tell_submitter(db, report, row, now)
+                if _is_urgent_concern(report):
+                    self._escalate(db, report, row, now)
+        self._wake_event.set()
+
+    def check_overdue(self, now: datetime | None = None) -> None:
+        """The time-based half of the rule: an urgent concern not delivered within
+        escalate_urgent_after_minutes goes to the next role; a recipient still unreachable
+        after undelivered_alert_minutes gets the submitter told. Each happens once per notice."""
+        at = now or self.clock()
+        escalate_before = at.timestamp() - self.settings.escalate_urgent_after_minutes * 60
+        alert_before = at.timestamp() - self.settings.undelivered_alert_minutes * 60
+        marks = ",".join("?" for _ in ORIGINAL_NOTICES)
+        candidates = self.store.query(
+            "SELECT o.id, o.created_at, o.unreachable, o.escalated, o.submitter_told, "
+            "r.kind, r.urgent FROM outbox o JOIN reports r ON r.id = o.report_id "
+            "WHERE o.status IN ('pending', 'sending') AND o.role != 'submitter' "
+            f"AND o.notice_type IN ({marks}) AND (o.escalated = 0 OR o.submitter_told = 0)",
+            list(ORIGINAL_NOTICES),
+        )
+        due = []
+        for c in candidates:
+            created = _timestamp(c["created_at"])
+            escalate = not c["escalated"] and _is_urgent_concern(c) and created <= escalate_before
+            tell = not c["submitter_told"] and c["unreachable"] and created <= alert_before
+            if escalate or tell:
+                due.append((c["id"], escalate, tell))
+        if not due:
+            return
+        with self.store.transaction() as db:
+            for outbox_id, escalate, tell in due:
+                row = _one(db, "SELECT * FROM outbox WHERE id = ?", [outbox_id])
+                if row is None or row["status"] not in ("pending", "sending"):
+                    continue
+                report = _report_for(db, row["report_id"])
+                if report is None:
+                    continue
+                if escalate and not row["escalated"]:
+                    self._escalate(db, report, row, at)
+                if tell and not row["submitter_told"]:
+                    self._tell_submitter(db, report, row, at)
+        self._wake_event.set()
+
+    def _tell_submitter(
+        self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
+    ) -> None:
+        db.execute("UPDATE outbox SET submitter_told = 1 WHERE id = ?", [row["id"]])
+        if report["submitter_platform"] not in CHAT_PLATFORMS:
+            return
+        notice = notices.undeliverable_notice(
+            report["reference"], report["kind"], tuple(row["role"].split("+"))
+        )
+        address = Address(report["submitter_platform"], report["submitter_id"])
+        self._enqueue(db, report["id"], report["reference"], "submitter", address, notice, now)
+        log.info("%s: submitter told it could not be delivered", report["reference"])
+
+    def _escalate(
+        self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
+    ) -> None:
+        db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row["id"]])
+        if report["status"] != "open":
+            return  # someone has already acted on it
+        roles = [r["role"] for r in db.query(
+            "SELECT role FROM recipients WHERE report_id = ?", [report["id"]]
+        )]  # fmt: skip
+        addresses = [
+            Address(o["platform"], o["user_id"])
+            for o in db.query(
+                "SELECT platform, user_id FROM outbox WHERE report_id = ? AND role != 'submitter'",
+                [report["id"]],
+            )
+        ]
+        target = escalation.next_recipient(
+            about_headteacher=bool(report["about_headteacher"]),
+            already_roles=roles,
+            already_addresses=addresses,
+            people=self.settings.people,
+            submitter_platform=report["submitter_platform"],
+        )
+        missed = tuple(row["role"].split("+"))
+        if target is None:
+            log.warning("%s: not delivered and nobody left to escalate to", report["reference"])
+            return
+        data = self.store.decrypt_json(report["body"])
+        by = notices.submitter_label(
+            self.store.decrypt(report["submitter_name"]), report["submitter_platform"]
+        )
+        notice = notices.concern_notice(
+            report["reference"], data, urgent=True, reporter=by, roles=target.roles,
+            escalated_from=missed,
+        )  # fmt: skip
+        for role in target.roles:
+            db["recipients"].insert(
+                {
+                    "report_id": report["id"],
+                    "role": role,
+                    "name": target.person.name,
+                    "slack_user": target.person.slack_user,
+                    "teams_user": target.person.teams_user,
+                }
+            )
+        self._enqueue(
+            db, report["id"], report["reference"], target.role_key, target.address, notice, now
+        )
+        audit.append(
+            db,
+            at=iso(now),
+            action="escalate",
+            actor="system",
+            reference=report["reference"],
+            detail=f"to {target.role_key}: not delivered to {row['role']}",
+        )
+        log.warning("%s escalated to %s", report["reference"], target.role_key)
+
+    def undelivered(
+        self, actor: Actor, now: datetime | None = None, *, everything: bool = False
+    ) -> list[Undelivered]:
+        """Notices on reports the actor received that have not arrived, oldest first: by default
+        those someone must act on (refused for good, or undelivered for longer than
+        undelivered_alert_minutes) on reports not yet closed; ``everything`` adds the ones still
+        within the limit. Only the actor's own reports: a listing must not reveal that a report
+        sent to someone else (e.g. a concern about the headteacher) exists. Audited."""
+        match = _recipient_condition(actor, "rc.")
+        if match is None:
+            return []
+        cond, value = match
+        at = (now or self.clock()).timestamp()
+        limit = self.settings.undelivered_alert_minutes * 60
+        rows = self.store.query(
+            "SELECT o.reference, o.role, o.platform, o.status, o.attempts, o.created_at, "
+            "o.last_error, o.unreachable FROM outbox o JOIN reports r ON r.id = o.report_id "
+            "WHERE o.status != 'sent' AND r.status != 'closed' "
+            f"AND r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond}) ORDER BY o.id",
+            [value],
+        )
+        out = []
+        for r in rows:
+            age = at - _timestamp(r["created_at"])
+            overdue = r["status"] == "failed" or age > limit
+            if not (overdue or everything):
+                continue
+            state = (
+                "failed"
+                if r["status"] == "failed"
+                else ("unreachable" if r["unreachable"] else "retrying")
+            )
+            out.append(
+                Undelivered(
+                    r["reference"],
+                    r["role"],
+                    r["platform"],
+                    state,
+                    r["attempts"],
+                    int(age // 60),
+                    r["last_error"] or "",
+                    overdue,
+                )  # fmt: skip
+            )
+        self._audit("list", actor, "", f"{len(out)} undelivered notices")
+        return out
+
     def _seconds_until_next_due(self) -> float:
         platforms = tuple(self._notifiers)
         if not platforms:
             return 3600.0
         marks = ",".join("?" for _ in platforms)
         rows = self.store.query(
-            f"SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status != 'sent' AND platform IN ({marks})",
+            "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status IN ('pending', 'sending') "
+            f"AND platform IN ({marks})",
             list(platforms),
         )
         t = rows[0]["t"]
@@ -842,6 +1053,21 @@ class ReportService:
             )
             for r in rows
         ]
+
+
+ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
+
+
+def _report_for(db: Any, report_id: int) -> dict[str, Any] | None:
+    return _one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
+
+
+def _is_urgent_concern(report: dict[str, Any]) -> bool:
+    return report["kind"] == "concern" and bool(report["urgent"])
+
+
+def _timestamp(iso_text: str) -> float:
+    return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 def forms_display_name(name: str) -> str:

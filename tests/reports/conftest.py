@@ -13,7 +13,13 @@ from cryptography.fernet import Fernet
 
 import bot.cli
 from bot.config import load_settings
-from bot.reports.models import Actor, Address, Notice, RecipientUnreachable
+from bot.reports.models import (
+    Actor,
+    Address,
+    Notice,
+    PermanentDeliveryError,
+    RecipientUnreachable,
+)
 from bot.reports.service import ReportService
 from bot.store import Store
 
@@ -65,15 +71,17 @@ class FakeNotifier:
 
     fail_first: raise this many times before working; error: what to raise;
     deliver_then: raise this *after* the message reached the person (a timeout after
-    success, or a crash before the service could mark it sent)."""
+    success, or a crash before the service could mark it sent); unreachable: user ids not
+    reachable yet; refused: user id -> the platform's reason it can never reach them."""
 
     def __init__(self, platform: str = "slack", *, fail_first: int = 0, error=ConnectionError,
-                 deliver_then=None, unreachable=()):  # fmt: skip
+                 deliver_then=None, unreachable=(), refused=None):  # fmt: skip
         self.platform = platform
         self.fail_first = fail_first
         self.error = error
         self.deliver_then = deliver_then
         self.unreachable = set(unreachable)
+        self.refused: dict[str, str] = dict(refused or {})
         self.calls: list[str] = []  # idempotency keys, one per send() call
         self.delivered: dict[str, tuple[Address, Notice]] = {}  # what people actually got
         self._lock = threading.Lock()
@@ -83,6 +91,8 @@ class FakeNotifier:
             self.calls.append(idempotency_key)
             if to.user_id in self.unreachable:
                 raise RecipientUnreachable(to.user_id)
+            if to.user_id in self.refused:
+                raise PermanentDeliveryError(self.refused[to.user_id])
             if self.fail_first > 0:
                 self.fail_first -= 1
                 raise self.error("platform unavailable")

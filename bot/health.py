@@ -39,8 +39,10 @@ def readiness(
     now: datetime | None = None,
 ) -> tuple[bool, dict[str, Any]]:
     """(ok, details). Not ready when the policy index is not loaded, the database cannot be
-    written, or a delivery has been due for more than ``stuck_after_minutes`` without being
-    attempted (the delivery worker is dead or wedged). The dense model loading or being
+    written, a delivery has been due for more than ``stuck_after_minutes`` without being
+    attempted (the delivery worker is dead or wedged), or a notice on a report not yet closed
+    was refused for good or is still undelivered after the configured
+    ``undelivered_alert_minutes`` (someone must act: ``policybot reports undelivered``). The dense model loading or being
     unavailable is reported, never a failure (answers fall back to BM25). Unreachable
     recipients (roles) are reported, not a failure: the outbox keeps their notices.
 
@@ -121,20 +123,40 @@ def _outbox(
     marks = ",".join("?" for _ in platforms)
     try:
         rows = runtime.store.query(
-            "SELECT reference, role, platform, status, attempts, next_attempt_at, unreachable "
-            f"FROM outbox WHERE status != 'sent' AND platform IN ({marks}) ORDER BY id",
+            "SELECT o.reference, o.role, o.platform, o.status, o.attempts, o.next_attempt_at, "
+            "o.unreachable, o.created_at, r.status AS report_status FROM outbox o "
+            "JOIN reports r ON r.id = o.report_id "
+            f"WHERE o.status != 'sent' AND o.platform IN ({marks}) ORDER BY o.id",
             list(platforms),
         )
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__ + ": " + str(exc)}
-    stuck = [r for r in rows if r["next_attempt_at"] is not None and r["next_attempt_at"] < limit]
+    waiting = [r for r in rows if r["status"] != "failed"]
+    stuck = [
+        r for r in waiting if r["next_attempt_at"] is not None and r["next_attempt_at"] < limit
+    ]
+    alert_minutes = float(getattr(runtime.settings, "undelivered_alert_minutes", 60.0))
+    alert_before = ts - alert_minutes * 60
+    undelivered = [
+        r
+        for r in rows
+        if r["report_status"] != "closed"
+        and (r["status"] == "failed" or _timestamp(r["created_at"]) < alert_before)
+    ]
     out: dict[str, Any] = {
-        "ok": not stuck,
+        "ok": not stuck and not undelivered,
         "platforms": list(platforms),
-        "pending": len(rows),
+        "pending": len(waiting),
         "stuck": len(stuck),
-        "_unreachable": sorted({r["role"] for r in rows if r["unreachable"]}),
+        "undelivered": len(undelivered),
+        "_unreachable": sorted({r["role"] for r in waiting if r["unreachable"]}),
     }
+    if undelivered:
+        out["error"] = (
+            f"{len(undelivered)} notice(s) refused for good or undelivered for more than "
+            f"{alert_minutes:g} minutes: run `policybot reports undelivered` as each recipient"
+        )
+        out["undelivered_references"] = sorted({r["reference"] for r in undelivered})
     if stuck:
         oldest = stuck[0]
         minutes = int((ts - oldest["next_attempt_at"]) // 60)
@@ -145,3 +167,7 @@ def _outbox(
         )
         out["stuck_references"] = sorted({r["reference"] for r in stuck})
     return out
+
+
+def _timestamp(iso_text: str) -> float:
+    return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()

@@ -3,8 +3,10 @@
 The delivery worker runs in a thread, so this uses the synchronous ``WebClient``. Every message
 carries the delivery's idempotency key in Slack message ``metadata``; before posting, the DM's
 recent history is read for that key, so a retry after a lost response (Slack posted, we never
-heard back) or after a restart never sends the notice twice. Any error (429, 5xx, network)
-propagates: the core's outbox retries with backoff.
+heard back) or after a restart never sends the notice twice. Slack's answers that mean "never"
+(:data:`PERMANENT_ERRORS`: the user is gone or deactivated, the id is a bot's, the token is
+revoked) become the core's ``PermanentDeliveryError``; any other error (429, 5xx, network)
+propagates and the core's outbox retries with backoff.
 """
 
 from __future__ import annotations
@@ -12,14 +14,31 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.reports.models import Address, Notice
+from bot.reports.models import Address, Notice, PermanentDeliveryError
 from handlers.slack import blocks as bk
 
 log = logging.getLogger("policybot.slack.notifier")
 
 EVENT_TYPE = "policybot_notice"
 HISTORY_LIMIT = 100
+# Web API error codes after which retrying the same notice to the same person can never work.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+    }
+)
 
 
 class SlackNotifier:
@@ -31,6 +50,15 @@ class SlackNotifier:
         self.client = WebClient(token=token, timeout=timeout, **kwargs)
 
     def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
+        try:
+            self._send(to, notice, idempotency_key)
+        except SlackApiError as exc:
+            code = str((exc.response.data or {}).get("error", "")) if exc.response else ""
+            if code in PERMANENT_ERRORS:
+                raise PermanentDeliveryError(f"Slack: {code}") from None
+            raise
+
+    def _send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
         opened = self.client.conversations_open(users=to.user_id)
         channel = opened["channel"]["id"]
         if self.already_sent(channel, idempotency_key):

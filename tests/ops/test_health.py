@@ -6,7 +6,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.health import liveness, readiness
-from bot.reports.models import ConcernForm
+from bot.reports.models import Actor, ConcernForm
 from bot.runtime import Runtime
 from tests.reports.conftest import STAFF, FakeNotifier
 
@@ -79,3 +79,41 @@ def test_unreachable_recipients_are_reported_not_failed(runtime, clock):
 def test_liveness_is_a_small_dict():
     live = liveness()
     assert live["status"] == "ok" and live["pid"] > 0
+
+
+def test_a_notice_undelivered_past_the_configured_limit_is_not_ready(runtime, clock):
+    import dataclasses
+
+    from tests.reports.conftest import HEAD
+
+    runtime.settings = dataclasses.replace(runtime.settings, undelivered_alert_minutes=45)
+    runtime.reports.register_notifier(FakeNotifier("slack", unreachable={HEAD.user_id}))
+    receipt = runtime.reports.submit_concern(ConcernForm("trolling", "Nasty posts"), STAFF)
+    runtime.reports.deliver_due()
+    # retried with backoff, so never "stuck" - but never delivered either
+    clock.advance(minutes=44)
+    runtime.reports.deliver_due()
+    assert readiness(runtime)[0]
+
+    clock.advance(minutes=2)
+    runtime.reports.deliver_due()
+    ok, details = readiness(runtime)
+    assert not ok
+    assert details["outbox"]["undelivered"] == 1 and details["outbox"]["stuck"] == 0
+    assert "policybot reports undelivered" in details["outbox"]["error"]
+    assert details["outbox"]["undelivered_references"] == [receipt.reference]
+
+
+def test_a_notice_refused_for_good_is_not_ready_until_its_report_is_closed(runtime, clock):
+    from tests.reports.conftest import HEAD
+
+    runtime.reports.register_notifier(FakeNotifier("slack", refused={HEAD.user_id: "x"}))
+    receipt = runtime.reports.submit_concern(ConcernForm("trolling", "Nasty posts"), STAFF)
+    runtime.reports.deliver_due()
+    ok, details = readiness(runtime)
+    assert not ok and details["outbox"]["undelivered"] == 1  # at once: it will never arrive
+
+    head_cli = Actor("cli", "headteacher", "Kate (command line)")
+    assert runtime.reports.close(receipt.reference, head_cli).ok
+    runtime.reports.deliver_due()
+    assert readiness(runtime)[0]

@@ -54,6 +54,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._refused: dict[str, str] = {}  # user id -> Slack error code, on every DM call
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> str:
@@ -114,6 +115,12 @@ class FakeSlack:
                 _Failure(status, after_effect) for _ in range(times)
             )
 
+    def refuse(self, user: str, error: str) -> None:
+        """Every attempt to DM ``user`` fails with Slack's ``error`` code (HTTP 200, ok=false),
+        as Slack answers for a deleted or deactivated user, a bot's id or a revoked token."""
+        with self._lock:
+            self._refused[user] = error
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -152,10 +159,20 @@ class FakeSlack:
             self.calls.append(Call(method, args, path=url.path, status=status))
             if failure and not failure.after_effect:
                 return _error(failure.status)
+            refusal = self._refusal(method, args)
+            if refusal:
+                return 200, {"ok": False, "error": refusal}, {}
             body = self._ok(method, args)
         if failure:
             return _error(failure.status)
         return 200, body, {}
+
+    def _refusal(self, method: str, args: dict[str, Any]) -> str:
+        if method == "conversations.open":
+            return self._refused.get(str(args.get("users", "")).split(",")[0], "")
+        if method in ("chat.postMessage", "conversations.history"):
+            return self._refused.get(str(args.get("channel", "")).removeprefix("D"), "")
+        return ""
 
     def _ok(self, method: str, args: dict[str, Any]) -> dict:
         if method == "auth.test":

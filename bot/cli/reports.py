@@ -190,7 +190,9 @@ def _undelivered(args, runtime, actor) -> int:
     rows = runtime.reports.undelivered(actor, everything=args.all)
     limit = runtime.settings.undelivered_alert_minutes
     if not rows:
-        print(f"Every notice on reports sent to the {ROLE_LABELS[args.role]} was delivered.")
+        print(
+            f"No undelivered notice needs attention on reports sent to the {ROLE_LABELS[args.role]}."
+        )
     for r in rows:
         to = "the person who sent it" if r.role == "submitter" else r.role.replace("+", " and ")
         error = f"  ({r.last_error})" if r.last_error else ""

@@ -878,7 +878,8 @@ class ReportService:
             "SELECT o.id, o.created_at, o.unreachable, o.escalated, o.submitter_told, "
             "r.kind, r.urgent FROM outbox o JOIN reports r ON r.id = o.report_id "
             "WHERE o.status IN ('pending', 'sending') AND o.role != 'submitter' "
-            f"AND o.notice_type IN ({marks}) AND (o.escalated = 0 OR o.submitter_told = 0)",
+            f"AND o.notice_type IN ({marks}) AND (o.escalated = 0 OR o.submitter_told = 0) "
+            "ORDER BY o.id",
             list(ORIGINAL_NOTICES),
         )
         due = []
@@ -920,7 +921,22 @@ class ReportService:
     def _escalate(
         self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
     ) -> None:
+        # One escalation covers every first notice of this report that has failed or is late.
+        late = now.timestamp() - self.settings.escalate_urgent_after_minutes * 60
+        marks = ",".join("?" for _ in ORIGINAL_NOTICES)
+        missing = [
+            r
+            for r in db.query(
+                "SELECT id, role, status, created_at FROM outbox WHERE report_id = ? "
+                "AND role != 'submitter' AND status != 'sent' AND escalated = 0 AND id != ? "
+                f"AND notice_type IN ({marks})",
+                [report["id"], row["id"], *ORIGINAL_NOTICES],
+            )
+            if r["status"] == "failed" or _timestamp(r["created_at"]) <= late
+        ]
         db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row["id"]])
+        for other in missing:
+            db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [other["id"]])
         if report["status"] != "open":
             return  # someone has already acted on it
         roles = [r["role"] for r in db.query(
@@ -940,7 +956,9 @@ class ReportService:
             people=self.settings.people,
             submitter_platform=report["submitter_platform"],
         )
-        missed = tuple(row["role"].split("+"))
+        missed = tuple(
+            dict.fromkeys(role for r in [row, *missing] for role in r["role"].split("+"))
+        )
         if target is None:
             log.warning("%s: not delivered and nobody left to escalate to", report["reference"])
             return
@@ -971,7 +989,7 @@ class ReportService:
             action="escalate",
             actor="system",
             reference=report["reference"],
-            detail=f"to {target.role_key}: not delivered to {row['role']}",
+            detail=f"to {target.role_key}: not delivered to {'+'.join(missed)}",
         )
         log.warning("%s escalated to %s", report["reference"], target.role_key)
 

@@ -5,6 +5,10 @@ schedules the send on the server's event loop (where the adapter and its HTTP se
 waits for the outcome. Success or failure comes from the send itself: botbuilder 4.17 hands an
 exception raised inside a ``continue_conversation`` callback to ``on_turn_error`` and swallows it,
 so the callback captures its own result and we re-raise here, where the outbox's retry sees it.
+
+The Bot Connector answering 403 or 404 for the person's conversation (the bot was removed or
+blocked, the user or chat no longer exists) means "never": that becomes the core's
+``PermanentDeliveryError`` and the outbox stops retrying. Anything else is retried.
 """
 
 from __future__ import annotations
@@ -21,15 +25,26 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.reports.models import Address, Notice, RecipientUnreachable
+from bot.reports.models import Address, Notice, PermanentDeliveryError, RecipientUnreachable
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore, StoredReference
 
 log = logging.getLogger(__name__)
 
 
+PERMANENT_STATUSES = frozenset({403, 404})
+
+
 class DeliveryFailed(Exception):
     """The Bot Connector did not accept the notice (the outbox will retry)."""
+
+
+def _failure(what: str, error: BaseException) -> Exception:
+    """The core's view of a connector error: permanent for 403/404, else retryable."""
+    status = _status(error)
+    if status in PERMANENT_STATUSES:
+        return PermanentDeliveryError(f"Teams: HTTP {status} {what}")
+    return DeliveryFailed(what + ": " + _describe(error))
 
 
 class TeamsNotifier:
@@ -94,7 +109,7 @@ class TeamsNotifier:
         if "error" in outcome:
             error = outcome["error"]
             assert isinstance(error, BaseException)
-            raise DeliveryFailed(_describe(error)) from error
+            raise _failure("sending to the 1:1 chat", error) from error
         if "id" not in outcome:
             raise DeliveryFailed("the send never ran")
         return str(outcome["id"])
@@ -124,7 +139,7 @@ class TeamsNotifier:
                 service_url=stored.service_url,
             )
         except Exception as exc:
-            raise DeliveryFailed("could not open a 1:1 chat: " + _describe(exc)) from exc
+            raise _failure("opening a 1:1 chat", exc) from exc
         if "ref" not in created:
             raise DeliveryFailed("could not open a 1:1 chat")
         reference = created["ref"]
@@ -145,7 +160,12 @@ class TeamsNotifier:
             return False
 
 
+def _status(error: BaseException) -> int | None:
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
 def _describe(error: BaseException) -> str:
     """Short, secret-free: the type and, for HTTP errors, the status code (never a body)."""
-    status = getattr(getattr(error, "response", None), "status_code", None)
+    status = _status(error)
     return f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")

@@ -144,3 +144,46 @@ def test_key_generate_writes_a_private_key_file(school, tmp_path, capsys):
     assert main(["key", "generate", "--file", str(path)]) == 1  # never overwrites a key
     assert main(["key", "generate"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()[-1]) == 44
+
+
+def test_undelivered_lists_refused_and_overdue_notices_for_each_recipient(
+    service, clock, capsys, settings
+):
+    from datetime import UTC, datetime, timedelta
+
+    from .conftest import CHAIR, HEAD, FakeNotifier
+
+    slack = FakeNotifier("slack", refused={CHAIR.user_id: "user_not_found"})
+    slack.unreachable.add(HEAD.user_id)
+    service.register_notifier(slack)
+    now = datetime.now(UTC)  # the command line runs on the real clock
+    clock.now = now - timedelta(minutes=61)  # past undelivered_alert_minutes (60)
+    overdue = service.submit_concern(ConcernForm("trolling", "Trolling."), STAFF).reference
+    clock.now = now
+    recent = service.submit_concern(ConcernForm("trolling", "More trolling."), STAFF).reference
+    about_head = service.submit_concern(
+        ConcernForm("other", "About the head.", about_headteacher=True), STAFF
+    ).reference
+    service.deliver_due()
+
+    assert main(["reports", "undelivered"]) == 1
+    out = capsys.readouterr().out
+    assert f"{overdue}  to headteacher on slack: unreachable, 61 min old" in out
+    assert recent not in out  # still within the limit
+    assert about_head not in out  # the head never learns a report about them exists
+    assert main(["reports", "undelivered", "--all"]) == 1
+    assert f"{recent}  to headteacher on slack: unreachable, 0 min old" in capsys.readouterr().out
+
+    assert main(["reports", "--as", "chair_of_governors", "undelivered"]) == 1
+    captured = capsys.readouterr()
+    assert f"{about_head}  to chair_of_governors on slack: failed, 0 min old, 1 attempts" in (
+        captured.out
+    )
+    assert "user_not_found" in captured.out
+    assert "--as ROLE" in captured.err
+    assert audit_actions(settings)[-1] == "list"
+
+    assert main(["reports", "--as", "chair_of_governors", "close", about_head]) == 0
+    capsys.readouterr()
+    assert main(["reports", "--as", "chair_of_governors", "undelivered"]) == 0
+    assert "No undelivered notice needs attention" in capsys.readouterr().out

@@ -79,7 +79,10 @@ def test_an_urgent_concern_not_delivered_in_the_configured_time_escalates_then(
     service.deliver_due(clock.advance(minutes=2))
     service.deliver_due(clock.advance(hours=1))
     (escalated,) = slack.inbox(CHAIR.user_id)
-    assert "could not be delivered to the Headteacher in time" in escalated.text
+    assert (
+        "could not be delivered to the Headteacher and the Designated Safeguarding Lead in time"
+        in escalated.text
+    )
     service.deliver_due(clock.advance(hours=1))
     assert len(slack.inbox(CHAIR.user_id)) == 1  # once, not once per pass
     assert texts(slack, STAFF.user_id) == []  # retrying is not "could not be delivered"

@@ -3,7 +3,8 @@
 It records every call the bot makes — replies and proactive messages
 (``POST /v3/conversations/{id}/activities[/{replyToId}]``) and new 1:1 chats
 (``POST /v3/conversations``) — and can answer 500 to the next N activity posts to play an
-outage.
+outage, or 403/404 for good for one conversation or member (the bot blocked or removed, the user
+gone), as Teams does.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     fail_next: int = 0  # answer 500 to this many activity posts
     created: list[dict] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _changed: threading.Condition = field(init=False)
@@ -141,6 +143,12 @@ class FakeConnector:
         body = await request.json()
         member = (body.get("members") or [{}])[0].get("id", "")
         conversation_id = f"a:dm-{member}"
+        refused = self.refused.get(member)
+        if refused:
+            with self._changed:
+                self.calls.append(Call("POST", request.path, "", None, body, None, refused))
+                self._changed.notify_all()
+            return web.json_response({"error": {"code": "Forbidden"}}, status=refused)
         with self._changed:
             self.created.append(body)
             self.calls.append(
@@ -161,7 +169,10 @@ class FakeConnector:
         body = await request.json()
         with self._changed:
             status = 200
-            if self.fail_next > 0:
+            refused = self.refused.get(unquote(request.match_info["cid"]))
+            if refused:
+                status = refused
+            elif self.fail_next > 0:
                 self.fail_next -= 1
                 status = 500
             self.calls.append(
@@ -178,7 +189,10 @@ class FakeConnector:
             self._changed.notify_all()
             activity_id = f"bot-activity-{next(self._ids)}"
         if status != 200:
-            return web.json_response({"error": {"code": "ServiceError"}}, status=status)
+            code = {403: "BotDisabledByAdmin", 404: "ConversationNotFound"}.get(
+                status, "ServiceError"
+            )
+            return web.json_response({"error": {"code": code}}, status=status)
         return web.json_response({"id": activity_id})
 
     # --- for tests ------------------------------------------------------------------------

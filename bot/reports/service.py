@@ -392,7 +392,8 @@ class ReportService:
         if pending:
             msg = (
                 f"Your {what} is safely recorded as {reference}. Delivery to the {to} is "
-                "pending: it will keep being retried automatically until it arrives."
+                "pending: it will keep being retried automatically, and you will be told if it "
+                "cannot be delivered."
             )
         else:
             msg = f"Your {what} is recorded as {reference} and has been sent to the {to}."

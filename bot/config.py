@@ -29,7 +29,8 @@ Example ``/etc/policybot.toml``::
 
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
-database). Environment values win over the file.
+database), POLICYBOT_HEALTH_TOKEN (lets a monitor read /readyz's details). Environment values win
+over the file.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ ALLOWED = {
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
 DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
+MIN_HEALTH_TOKEN = 24
 
 
 class ConfigError(Exception):
@@ -110,6 +112,8 @@ class Settings:
     undelivered_alert_minutes: float = DEFAULT_UNDELIVERED_ALERT_MINUTES
     # an urgent concern that has not reached a recipient by then also goes to the next role
     escalate_urgent_after_minutes: float = DEFAULT_ESCALATE_URGENT_AFTER_MINUTES
+    # bearer token that lets a monitor read /readyz's details from off the machine; never printed
+    health_token: str | None = field(default=None, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -180,6 +184,14 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         delivery.get("escalate_urgent_after_minutes"), DEFAULT_ESCALATE_URGENT_AFTER_MINUTES,
     )  # fmt: skip
 
+    health_token = env.get("POLICYBOT_HEALTH_TOKEN", "").strip() or None
+    if health_token is not None and len(health_token) < MIN_HEALTH_TOKEN:
+        raise ConfigError(
+            f"POLICYBOT_HEALTH_TOKEN: must be at least {MIN_HEALTH_TOKEN} characters "
+            '(e.g. python3 -c "import secrets; print(secrets.token_urlsafe(32))"), or leave it '
+            "empty to show /readyz details only on the machine itself"
+        )
+
     key, key_source = _load_key(env)
     return Settings(
         config_path=config_path,
@@ -192,6 +204,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         key_source=key_source,
         undelivered_alert_minutes=alert,
         escalate_urgent_after_minutes=escalate,
+        health_token=health_token,
     )
 
 

@@ -1,18 +1,26 @@
 """Health for the servers' ``/healthz`` (alive) and ``/readyz`` (able to do its job).
 
-Framework-free on purpose: a front end's route is three lines —
-``ok, details = await loop.run_in_executor(None, readiness, runtime)`` then
+Framework-free on purpose: a front end's route is a few lines —
+``ok, details = await loop.run_in_executor(None, readiness, runtime)``, then
+``if not may_see_details(settings, peer, headers): details = public_view(details)`` and
 ``web.json_response(details, status=200 if ok else 503)``.
 
-Details hold counts, roles, references and states only: never report text or names.
+Details hold counts, roles, references and states only: never report text or names. Even so, a
+reference or role waiting for delivery says something (a pending notice to the chair means a
+concern about the headteacher exists), so ``/readyz`` is public with **counts only**; the details
+go to a request made on the machine itself (loopback, not relayed by a proxy) or carrying the
+``POLICYBOT_HEALTH_TOKEN`` bearer token. A probe never writes to the database: monitors poll
+often, and the audit chain and backups should not churn with heartbeats.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,16 +104,14 @@ def _index(runtime: Any) -> dict[str, Any]:
 
 
 def _database(runtime: Any) -> dict[str, Any]:
-    """A real committed write (a heartbeat in the meta table): proves the file, its directory
-    (for the WAL) and the lock are all usable."""
+    """Takes SQLite's write lock (BEGIN IMMEDIATE) and lets go without writing anything: proves
+    the file and its WAL are writable and the lock is free, with no write per probe."""
     store = runtime.store
     try:
         with store.transaction() as db:
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('heartbeat', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")],
-            )
+            db.execute("SELECT COUNT(*) FROM meta").fetchone()
+        if not os.access(store.path, os.W_OK) or not os.access(store.path.parent, os.W_OK):
+            raise PermissionError(f"{store.path} or its directory is not writable")
     except Exception as exc:
         return {"ok": False, "writable": False, "error": type(exc).__name__ + ": " + str(exc)}
     return {"ok": True, "writable": True}
@@ -171,3 +177,40 @@ def _outbox(
 
 def _timestamp(iso_text: str) -> float:
     return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+# --- who may see the details ------------------------------------------------------------------
+
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+PUBLIC_COUNTS = ("ok", "pending", "stuck", "undelivered", "documents", "clauses", "writable")
+
+
+def may_see_details(settings: Any, peer: str | None, headers: Mapping[str, str]) -> bool:
+    """True for a request made on this machine (a loopback peer, not relayed by a proxy: a
+    reverse proxy on the same host must add X-Forwarded-For / Forwarded, as nginx's usual
+    ``proxy_set_header X-Forwarded-For`` and Caddy do) or one carrying the health token."""
+    token = getattr(settings, "health_token", None)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if token:
+        given = lowered.get("authorization", "")
+        if given.startswith("Bearer ") and hmac.compare_digest(
+            given[len("Bearer ") :].strip().encode(), token.encode()
+        ):
+            return True
+    if any(h in lowered for h in FORWARDING_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address((peer or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def public_view(details: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see: the status and, per check, ok and counts. No references, roles,
+    error texts or dense-model state."""
+    out: dict[str, Any] = {"status": details.get("status")}
+    for name, check in details.items():
+        if isinstance(check, dict):
+            out[name] = {k: v for k, v in check.items() if k in PUBLIC_COUNTS}
+    out["unreachable_recipients"] = len(details.get("unreachable_recipients") or ())
+    return out

@@ -150,3 +150,11 @@ def test_bad_delivery_limits_say_what_to_write(env, tmp_path, line, message):
         load_settings(env(GOOD + f"[delivery]\n{line}\n"))
     assert str(caught.value).startswith(str(tmp_path / "policybot.toml"))
     assert message in str(caught.value)
+
+
+def test_a_short_health_token_is_refused_and_a_good_one_is_never_printed(env):
+    with pytest.raises(ConfigError, match="POLICYBOT_HEALTH_TOKEN: must be at least 24 characters"):
+        load_settings(env(POLICYBOT_HEALTH_TOKEN="short"))
+    token = "h" * 32
+    s = load_settings(env(POLICYBOT_HEALTH_TOKEN=token))
+    assert s.health_token == token and token not in repr(s)

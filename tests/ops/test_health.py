@@ -25,7 +25,14 @@ def test_a_fresh_runtime_is_ready_with_details(runtime):
     assert details["index"]["dense_model"].startswith("unavailable")  # reported, not a failure
     assert details["database"] == {"ok": True, "writable": True}
     assert details["outbox"]["pending"] == 0 and details["outbox"]["stuck"] == 0
-    assert runtime.store.query("SELECT value FROM meta WHERE key = 'heartbeat'")
+
+
+def test_a_probe_never_writes_to_the_database(runtime):
+    changes = runtime.store.db.conn.total_changes
+    for _ in range(3):
+        assert readiness(runtime)[0]
+    assert runtime.store.db.conn.total_changes == changes
+    assert not runtime.store.query("SELECT value FROM meta WHERE key = 'heartbeat'")
 
 
 def test_not_ready_before_the_index_is_loaded(service, settings):

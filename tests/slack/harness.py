@@ -119,6 +119,9 @@ class SlackApp:
     def get(self, path: str) -> Response:
         return _open(urllib.request.Request(self.url + path))
 
+    def get_with(self, path: str, headers: dict[str, str]) -> Response:
+        return _open(urllib.request.Request(self.url + path, headers=headers))
+
     # ---- what Slack sends -------------------------------------------------------------------
     def command(self, command: str, text: str = "", user: str = "U0STAFF", channel="C0STAFFROOM"):
         n = next(_ids)

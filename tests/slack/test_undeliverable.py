@@ -67,3 +67,32 @@ def test_a_concern_about_the_head_is_never_escalated_to_the_head(slack, runtime)
     runtime.reports.deliver_due()
     assert notices_for(slack, HEAD) == []
     assert slack.fake.posts_to(dm(HEAD)) == []
+
+
+def test_readyz_from_outside_shows_counts_only_and_the_token_shows_details(slack, runtime):
+    import dataclasses
+
+    token = "t" * 32
+    runtime.settings = dataclasses.replace(runtime.settings, health_token=token)
+    slack.fake.refuse(CHAIR, "account_inactive")
+    submit_concern(slack, about_headteacher=True)
+    slack.fake.wait_for(lambda: told_undeliverable(slack))
+    reference = runtime.reports.list_for_submitter(Actor("slack", STAFF))[0].reference
+
+    via_proxy = slack.get_with("/readyz", {"X-Forwarded-For": "203.0.113.9"})
+    assert via_proxy.status == 503
+    assert via_proxy.json()["outbox"] == {"ok": False, "pending": 0, "stuck": 0, "undelivered": 1}
+    # nothing says which report, or that it waits for the chair (a concern about the head)
+    assert reference not in via_proxy.text and "chair" not in via_proxy.text
+    assert "error" not in via_proxy.text
+
+    wrong = slack.get_with(
+        "/readyz", {"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer " + "x" * 32}
+    )
+    assert reference not in wrong.text
+    monitor = slack.get_with(
+        "/readyz", {"X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {token}"}
+    )
+    assert monitor.status == 503 and reference in monitor.text
+    on_the_machine = slack.get("/readyz")  # loopback, no proxy in between
+    assert reference in on_the_machine.json()["outbox"]["undelivered_references"]

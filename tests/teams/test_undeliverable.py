@@ -90,3 +90,19 @@ def test_an_urgent_concern_for_people_who_never_opened_the_bot_escalates_on_time
     teams.connector.wait_for(lambda calls: [c for c in to(HEAD)(calls) if reference in c.text])
     teams.client.send(teams.client.personal(DSL, "hello"))
     teams.connector.wait_for(lambda calls: [c for c in to(DSL)(calls) if reference in c.text])
+
+
+def test_readyz_through_a_proxy_names_no_role_or_reference(teams):
+    reference = submit(teams, TEACHER, concern(about_headteacher="true"))
+    teams.runtime.reports.clock = FakeClock()
+    teams.runtime.reports.clock.now = teams.runtime.reports.clock.now.replace(year=2099)
+    public = requests.get(
+        f"{teams.client.url}/readyz", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=30
+    )
+    assert public.status_code == 503  # the chair's notice is long overdue
+    body = public.json()
+    assert body["outbox"]["undelivered"] == 1 and body["unreachable_recipients"] == 3
+    assert reference not in public.text and "chair" not in public.text
+    local = requests.get(f"{teams.client.url}/readyz", timeout=30).json()
+    assert "chair_of_governors" in local["unreachable_recipients"]
+    assert local["outbox"]["undelivered_references"] == [reference]

@@ -55,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--all", action="store_true", help="also those still being retried within the limit"
     )
     q.set_defaults(func=_undelivered)
+    q = rsub.add_parser(
+        "reassign",
+        help="after a role changes hands (config edited, service restarted): move every record "
+        "the role received to the person now configured for it (audited)",
+    )
+    q.add_argument("--role", dest="target_role", choices=ROLES, required=True)
+    q.set_defaults(func=_reassign)
     q = rsub.add_parser("export", help="export a register")
     q.add_argument("register", choices=["relationships"])
     q.add_argument("--csv", action="store_true", help="CSV (the only format; the default)")
@@ -207,6 +214,11 @@ def _undelivered(args, runtime, actor) -> int:
         file=sys.stderr,
     )
     return 1 if any(r.overdue for r in rows) else 0
+
+
+@_acting
+def _reassign(args, runtime, actor) -> int:
+    return _result(runtime.reports.reassign(args.target_role, actor))
 
 
 @_acting

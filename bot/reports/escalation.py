@@ -40,7 +40,7 @@ def next_recipient(
         person = people.get(role)
         if role in roles or person is None:
             continue
-        if about_headteacher and head is not None and _shares_an_id(person, head):
+        if about_headteacher and head is not None and shares_an_id(person, head):
             continue  # the headteacher also holds this role: it is about them
         mine = {Address(p, uid) for p in ("slack", "teams") if (uid := person.address(p))}
         if mine & addresses:
@@ -51,7 +51,7 @@ def next_recipient(
     return None
 
 
-def _shares_an_id(a: Person, b: Person) -> bool:
+def shares_an_id(a: Person, b: Person) -> bool:
     return bool(
         (a.slack_user and a.slack_user == b.slack_user)
         or (a.teams_user and a.teams_user == b.teams_user)

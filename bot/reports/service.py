@@ -31,6 +31,7 @@ with the SAME idempotency key, so a notifier that remembers keys never sends twi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import re
@@ -40,7 +41,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from bot.config import Settings
+from bot.config import Person, Settings
 from bot.reports import audit, escalation, forms, notices
 from bot.reports.models import (
     CONCERN_CATEGORIES,
@@ -67,7 +68,7 @@ from bot.reports.models import (
     Summary,
 )
 from bot.reports.neutralise import clean
-from bot.reports.routing import Recipient, route
+from bot.reports.routing import Recipient, choose_address, route
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -559,27 +560,121 @@ class ReportService:
     def _notify_other_recipients(
         self, db: Any, report: dict[str, Any], author: Actor, by: str, text: str, now: datetime
     ) -> None:
-        rows = db.execute(
-            "SELECT DISTINCT role, platform, user_id FROM outbox "
-            "WHERE report_id = ? AND role != 'submitter' AND notice_type IN ('concern', 'declaration')",
-            [report["id"]],
-        ).fetchall()
-        for role_key, platform, user_id in rows:
-            if platform == author.platform and user_id == author.user_id:
+        # The record's recipients as they are now (reassign moves a role to its new holder),
+        # one notice per person however many roles they hold.
+        for person, roles in _recipient_people(db, report["id"]):
+            address = choose_address(person, report["submitter_platform"])
+            mine = (author.platform == "cli" and author.user_id in roles) or (
+                person.address(author.platform) == author.user_id
+            )
+            if address is None or mine:
                 continue
-            roles = tuple(role_key.split("+"))
             notice = notices.note_notice(
                 report["reference"], by, text, urgent=bool(report["urgent"]), roles=roles
             )
             self._enqueue(
-                db,
-                report["id"],
-                report["reference"],
-                role_key,
-                Address(platform, user_id),
-                notice,
-                now,
+                db, report["id"], report["reference"], "+".join(roles), address, notice, now
             )
+
+    # --- a role changes hands -----------------------------------------------------------
+    def reassign(self, role: str, actor: Actor) -> ActionResult:
+        """Move every record a role received to the person the config names for it NOW: they can
+        view and act on them, the former holder no longer can, undelivered notices are
+        re-addressed, and each record not yet closed is sent to the new holder. Never to anyone
+        a record is about: a concern about the headteacher is skipped when the new holder is the
+        headteacher. One transaction; one audit entry per record."""
+        person = self.settings.people.get(role)
+        if role not in ROLE_LABELS or person is None:
+            where = self.settings.config_path or "POLICYBOT_CONFIG"
+            return ActionResult(
+                False,
+                f"No {ROLE_LABELS.get(role, role)} is configured ({where}: people.{role}), "
+                "so there is nobody to move their reports to. Add them and restart first.",
+            )
+        head = self.settings.people.get("headteacher")
+        now = self.clock()
+        moved: list[str] = []
+        skipped = 0
+        with self.store.transaction() as db:
+            rows = list(
+                db.query(
+                    "SELECT rc.id, rc.report_id, rc.slack_user, rc.teams_user FROM recipients rc "
+                    "WHERE rc.role = ? ORDER BY rc.report_id",
+                    [role],
+                )
+            )
+            for rc in rows:
+                if _same_ids(rc, person):
+                    continue
+                report = _report_for(db, rc["report_id"])
+                assert report is not None
+                if (
+                    report["about_headteacher"]
+                    and head is not None
+                    and escalation.shares_an_id(person, head)
+                ):
+                    skipped += 1
+                    continue
+                db.execute(
+                    "UPDATE recipients SET name = ?, slack_user = ?, teams_user = ? WHERE id = ?",
+                    [person.name, person.slack_user, person.teams_user, rc["id"]],
+                )
+                self._readdress(db, report, role, person, now)
+                audit.append(
+                    db,
+                    at=iso(now),
+                    action="reassign",
+                    actor=actor_id(actor),
+                    reference=report["reference"],
+                    detail=f"{role} to the person now configured",
+                )
+                moved.append(report["reference"])
+        log.info("reassigned %d records of %s", len(moved), role)
+        self.wake()
+        label = ROLE_LABELS[role]
+        message = (
+            f"{len(moved)} record(s) of the {label} now belong to {person.name}"
+            + (": " + ", ".join(moved) if moved else "")
+            + "."
+        )
+        if skipped:
+            message += f" {skipped} record(s) about the headteacher were left as they are."
+        return ActionResult(True, message)
+
+    def _readdress(
+        self, db: Any, report: dict[str, Any], role: str, person: Person, now: datetime
+    ) -> None:
+        """The role's undelivered notices go to its new holder; an open record's first notice
+        is sent to them again so they have its buttons."""
+        address = choose_address(person, report["submitter_platform"])
+        if address is None:
+            return
+        rows = list(
+            db.query(
+                "SELECT * FROM outbox WHERE report_id = ? AND role != 'submitter' ORDER BY id",
+                [report["id"]],
+            )
+        )
+        first_readdressed = False
+        resend: dict[str, Any] | None = None
+        for row in rows:
+            roles = row["role"].split("+")
+            if role not in roles:
+                continue
+            if row["status"] != "sent" and roles == [role]:
+                db.execute(
+                    "UPDATE outbox SET platform = ?, user_id = ?, status = 'pending', "
+                    "next_attempt_at = ?, unreachable = 0, last_error = '' WHERE id = ?",
+                    [address.platform, address.user_id, now.timestamp(), row["id"]],
+                )
+                first_readdressed |= row["notice_type"] in ORIGINAL_NOTICES
+            elif row["notice_type"] in ORIGINAL_NOTICES and resend is None:
+                resend = row  # delivered to the former holder, or shared with another role
+        if first_readdressed or resend is None or report["status"] == "closed":
+            return
+        notice = notices.from_json(self.store.decrypt_json(resend["notice"]))
+        notice = dataclasses.replace(notice, recipient_role=role)
+        self._enqueue(db, report["id"], report["reference"], role, address, notice, now)
 
     @staticmethod
     def _matching_recipient(db: Any, report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
@@ -1075,6 +1170,24 @@ class ReportService:
 
 
 ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
+
+
+def _recipient_people(db: Any, report_id: int) -> list[tuple[Person, tuple[str, ...]]]:
+    """The record's recipients now, as (person, roles) with one entry per person."""
+    people: dict[tuple[str, str], tuple[Person, list[str]]] = {}
+    for r in db.query("SELECT * FROM recipients WHERE report_id = ? ORDER BY id", [report_id]):
+        key = (r["slack_user"] or "", (r["teams_user"] or "").lower())
+        if key not in people:
+            person = Person(r["role"], r["name"], r["slack_user"], r["teams_user"])
+            people[key] = (person, [])
+        people[key][1].append(r["role"])
+    return [(person, tuple(roles)) for person, roles in people.values()]
+
+
+def _same_ids(row: dict[str, Any], person: Person) -> bool:
+    return (row["slack_user"] or None) == person.slack_user and (
+        (row["teams_user"] or "").lower() or None
+    ) == person.teams_user
 
 
 def _report_for(db: Any, report_id: int) -> dict[str, Any] | None:

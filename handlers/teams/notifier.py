@@ -6,6 +6,12 @@ waits for the outcome. Success or failure comes from the send itself: botbuilder
 exception raised inside a ``continue_conversation`` callback to ``on_turn_error`` and swallows it,
 so the callback captures its own result and we re-raise here, where the outbox's retry sees it.
 
+A send that outlives ``timeout`` is NOT cancelled (cancelling a future does not stop an HTTP
+request already on its way, so the notice may still land): it is remembered under the notice's
+idempotency key and the outbox is told to retry later. The retry sends nothing new while that
+send is still in flight, marks the notice sent if it landed, and sends again only if it failed.
+So a slow Bot Connector can delay a notice but never make it arrive twice.
+
 The Bot Connector answering 403 or 404 for the person's conversation (the bot was removed or
 blocked, the user or chat no longer exists) means "never": that becomes the core's
 ``PermanentDeliveryError`` and the outbox stops retrying. Anything else is retried.
@@ -15,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from botbuilder.core import TurnContext
@@ -64,6 +72,8 @@ class TeamsNotifier:
         self.references = references
         self.loop = loop
         self.timeout = timeout
+        self._in_flight: dict[str, Future[str]] = {}  # idempotency key -> a send that timed out
+        self._lock = threading.Lock()
 
     # --- the Notifier protocol (called from the delivery worker thread) -------------------
 
@@ -75,16 +85,38 @@ class TeamsNotifier:
             return  # Teams already has it: a retry after we lost the answer must not duplicate
         if self._on_loop_thread():
             raise RuntimeError("TeamsNotifier.send blocks; call it from a worker thread")
+        if self._earlier_send_landed(idempotency_key):
+            return
         future = asyncio.run_coroutine_threadsafe(self.deliver(stored, notice), self.loop)
         try:
             activity_id = future.result(self.timeout)
         except FutureTimeout:
-            future.cancel()
+            if idempotency_key:  # still running: the retry will ask it how it ended
+                with self._lock:
+                    self._in_flight[idempotency_key] = future
             raise DeliveryFailed(
-                f"no answer from the Bot Connector in {self.timeout:.0f}s"
+                f"no answer from the Bot Connector in {self.timeout:g}s (still waiting for it)"
             ) from None
         if idempotency_key:
             self.references.mark_sent(idempotency_key, activity_id)
+
+    def _earlier_send_landed(self, key: str) -> bool:
+        """For a retry after a timeout: True if the earlier send has since landed (recorded as
+        sent), DeliveryFailed while it is still in flight, False if it failed (send again)."""
+        with self._lock:
+            earlier = self._in_flight.get(key) if key else None
+            if earlier is None:
+                return False
+            if not earlier.done():
+                raise DeliveryFailed("the previous send is still in flight; not sending twice")
+            del self._in_flight[key]
+        try:
+            activity_id = earlier.result(0)
+        except BaseException:
+            return False
+        self.references.mark_sent(key, activity_id)
+        log.info("a notice that timed out had landed after all; not sending it again")
+        return True
 
     def is_reachable(self, user_key: str) -> bool:
         return self.references.find(user_key) is not None

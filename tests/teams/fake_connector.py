@@ -9,6 +9,7 @@ gone), as Teams does.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
@@ -124,6 +125,8 @@ class FakeConnector:
     fail_next: int = 0  # answer 500 to this many activity posts
     created: list[dict] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
+    # conversation id -> seconds: the next post there is accepted at once but answered this late
+    slow_once: dict[str, float] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _changed: threading.Condition = field(init=False)
@@ -188,6 +191,9 @@ class FakeConnector:
             )
             self._changed.notify_all()
             activity_id = f"bot-activity-{next(self._ids)}"
+            delay = self.slow_once.pop(unquote(request.match_info["cid"]), 0.0)
+        if delay:
+            await asyncio.sleep(delay)  # the activity has landed; only the answer is late
         if status != 200:
             code = {403: "BotDisabledByAdmin", 404: "ConversationNotFound"}.get(
                 status, "ServiceError"

@@ -54,6 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument(
         "--all", action="store_true", help="also those still being retried within the limit"
     )
+    q.add_argument(
+        "--retry",
+        action="store_true",
+        help="try the notices refused for good again (after fixing the cause, e.g. a new token)",
+    )
     q.set_defaults(func=_undelivered)
     q = rsub.add_parser(
         "reassign",
@@ -194,6 +199,8 @@ def _show(args, runtime, actor) -> int:
 
 @_acting
 def _undelivered(args, runtime, actor) -> int:
+    if args.retry:
+        return _result(runtime.reports.retry_failed(actor))
     rows = runtime.reports.undelivered(actor, everything=args.all)
     limit = runtime.settings.undelivered_alert_minutes
     if not rows:
@@ -209,8 +216,10 @@ def _undelivered(args, runtime, actor) -> int:
         )
     print(
         f"Listed: notices refused for good or undelivered for over {limit:g} minutes, on reports "
-        f"sent to the {ROLE_LABELS[args.role]} (other roles: --as ROLE). Fix the person's id in "
-        "the config or ask them to open the bot; closing a report clears its entries.",
+        f"sent to the {ROLE_LABELS[args.role]} (other roles: --as ROLE). A person who left or "
+        "changed: fix the config, restart, then `reports reassign --role ROLE`. A fixed token "
+        "or app: `reports undelivered --retry`. Not yet opened the bot in Teams: ask them to. "
+        "Closing a report clears its entries.",
         file=sys.stderr,
     )
     return 1 if any(r.overdue for r in rows) else 0

@@ -29,7 +29,8 @@ ACTIONS = frozenset(
         "key_reencrypt",
         "undeliverable",  # a platform refused a notice for good
         "escalate",  # an undelivered urgent concern also sent to the next role
-        "reassign",  # a role's open reports moved to the person now configured
+        "reassign",  # a role's records moved to the person now configured
+        "retry",  # notices refused for good tried again after the cause was fixed
     }
 )
 

@@ -1136,6 +1136,38 @@ class ReportService:
         self._audit("list", actor, "", f"{len(out)} undelivered notices")
         return out
 
+    def retry_failed(self, actor: Actor) -> ActionResult:
+        """Try again the notices refused for good on records the actor received (after the cause
+        was fixed: a new Slack token, the app re-installed, the person's account restored).
+        A person who has changed belongs to ``reassign``. Audited per record."""
+        match = _recipient_condition(actor, "rc.")
+        if match is None:
+            return ActionResult(False, "Only a configured recipient can retry notices.")
+        cond, value = match
+        now = self.clock()
+        with self.store.transaction() as db:
+            rows = list(
+                db.query(
+                    "SELECT o.id, o.reference FROM outbox o JOIN reports r ON r.id = o.report_id "
+                    "WHERE o.status = 'failed' AND r.status != 'closed' "
+                    f"AND r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})",
+                    [value],
+                )
+            )
+            for row in rows:
+                db.execute(
+                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' "
+                    "WHERE id = ?",
+                    [now.timestamp(), row["id"]],
+                )
+            for reference in sorted({r["reference"] for r in rows}):
+                audit.append(
+                    db, at=iso(now), action="retry", actor=actor_id(actor), reference=reference,
+                    detail="notices refused for good, tried again",
+                )  # fmt: skip
+        self.wake()
+        return ActionResult(True, f"{len(rows)} notice(s) will be tried again now.")
+
     def _seconds_until_next_due(self) -> float:
         platforms = tuple(self._notifiers)
         if not platforms:

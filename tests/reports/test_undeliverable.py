@@ -173,3 +173,20 @@ def test_a_person_removed_from_the_config_is_not_escalated_to(open_service, sett
     assert slack.inbox(CHAIR.user_id) == []
     assert len(slack.inbox(DSL.user_id)) == 1
     assert len(texts(slack, STAFF.user_id)) == 1
+
+
+def test_refused_notices_can_be_retried_once_the_cause_is_fixed(service, clock):
+    slack = FakeNotifier("slack", refused={HEAD.user_id: "invalid_auth"})
+    service.register_notifier(slack)
+    receipt = service.submit_concern(concern(), STAFF)
+    service.deliver_due()
+    assert service.delivery_status(receipt.reference)[0].status == "failed"
+
+    slack.refused.clear()  # the admin put a new token in place
+    assert not service.retry_failed(CHAIR).message.startswith("1")  # not the chair's to retry
+    result = service.retry_failed(HEAD)
+    assert result.ok and result.message.startswith("1 notice(s)")
+    service.deliver_due()
+    assert service.delivery_status(receipt.reference)[0].status == "sent"
+    assert len(slack.inbox(HEAD.user_id)) == 1
+    assert len(texts(slack, STAFF.user_id)) == 1  # told once, not again

@@ -38,7 +38,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from bot.config import Person, Settings
@@ -967,39 +967,36 @@ class ReportService:
         escalate_urgent_after_minutes goes to the next role; a recipient still unreachable
         after undelivered_alert_minutes gets the submitter told. Each happens once per notice."""
         at = now or self.clock()
-        escalate_before = at.timestamp() - self.settings.escalate_urgent_after_minutes * 60
-        alert_before = at.timestamp() - self.settings.undelivered_alert_minutes * 60
+        escalate_before = iso(at - timedelta(minutes=self.settings.escalate_urgent_after_minutes))
+        alert_before = iso(at - timedelta(minutes=self.settings.undelivered_alert_minutes))
         marks = ",".join("?" for _ in ORIGINAL_NOTICES)
-        candidates = self.store.query(
-            "SELECT o.id, o.created_at, o.unreachable, o.escalated, o.submitter_told, "
-            "r.kind, r.urgent FROM outbox o JOIN reports r ON r.id = o.report_id "
+        # created_at is ISO 8601 UTC in one format, so it compares as text; only due rows come back
+        due = self.store.query(
+            "SELECT o.id, (r.kind = 'concern' AND r.urgent = 1 AND o.escalated = 0 "
+            "  AND o.created_at <= ?) AS escalate, "
+            "(o.unreachable = 1 AND o.submitter_told = 0 AND o.created_at <= ?) AS tell "
+            "FROM outbox o JOIN reports r ON r.id = o.report_id "
             "WHERE o.status IN ('pending', 'sending') AND o.role != 'submitter' "
-            f"AND o.notice_type IN ({marks}) AND (o.escalated = 0 OR o.submitter_told = 0) "
+            f"AND o.notice_type IN ({marks}) AND ("
+            "  (r.kind = 'concern' AND r.urgent = 1 AND o.escalated = 0 AND o.created_at <= ?) "
+            "  OR (o.unreachable = 1 AND o.submitter_told = 0 AND o.created_at <= ?)) "
             "ORDER BY o.id",
-            list(ORIGINAL_NOTICES),
+            [escalate_before, alert_before, *ORIGINAL_NOTICES, escalate_before, alert_before],
         )
-        due = []
-        for c in candidates:
-            created = _timestamp(c["created_at"])
-            escalate = not c["escalated"] and _is_urgent_concern(c) and created <= escalate_before
-            tell = not c["submitter_told"] and c["unreachable"] and created <= alert_before
-            if escalate or tell:
-                due.append((c["id"], escalate, tell))
-        if not due:
-            return
-        with self.store.transaction() as db:
-            for outbox_id, escalate, tell in due:
-                row = _one(db, "SELECT * FROM outbox WHERE id = ?", [outbox_id])
+        for d in due:  # one short transaction each: submissions are never held up for long
+            with self.store.transaction() as db:
+                row = _one(db, "SELECT * FROM outbox WHERE id = ?", [d["id"]])
                 if row is None or row["status"] not in ("pending", "sending"):
                     continue
                 report = _report_for(db, row["report_id"])
                 if report is None:
                     continue
-                if escalate and not row["escalated"]:
+                if d["escalate"] and not row["escalated"]:
                     self._escalate(db, report, row, at)
-                if tell and not row["submitter_told"]:
+                if d["tell"] and not row["submitter_told"]:
                     self._tell_submitter(db, report, row, at)
-        self._wake_event.set()
+        if due:
+            self._wake_event.set()
 
     def _tell_submitter(
         self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime

@@ -53,7 +53,8 @@ class SlackNotifier:
         try:
             self._send(to, notice, idempotency_key)
         except SlackApiError as exc:
-            code = str((exc.response.data or {}).get("error", "")) if exc.response else ""
+            data = exc.response.data if exc.response is not None else None
+            code = str(data.get("error", "")) if isinstance(data, dict) else ""
             if code in PERMANENT_ERRORS:
                 raise PermanentDeliveryError(f"Slack: {code}") from None
             raise

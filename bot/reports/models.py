@@ -17,7 +17,8 @@ Errors a front end must handle when submitting:
 
 Identity: ``Actor.user_id`` is the Slack user id (``U0123ABCD``) on Slack, the Azure AD object
 id (``from.aadObjectId``, a GUID) on Teams, and the acting role (``"headteacher"``) for the CLI.
-Recipients are matched against the ``slack_user`` / ``teams_user`` in the school's config.
+Recipients are matched against the ``slack_user`` / ``teams_user`` in the school's config (which
+refuses a bot-scoped ``29:`` Teams id for that reason: it could never match an acting user).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ import dataclasses
 import logging
 import random
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -662,10 +663,18 @@ class ReportService:
             if role not in roles:
                 continue
             if row["status"] != "sent" and roles == [role]:
+                # a new idempotency key: the old one may already be spent on the former holder
                 db.execute(
                     "UPDATE outbox SET platform = ?, user_id = ?, status = 'pending', "
-                    "next_attempt_at = ?, unreachable = 0, last_error = '' WHERE id = ?",
-                    [address.platform, address.user_id, now.timestamp(), row["id"]],
+                    "next_attempt_at = ?, unreachable = 0, last_error = '', "
+                    "idempotency_key = ? WHERE id = ?",
+                    [
+                        address.platform,
+                        address.user_id,
+                        now.timestamp(),
+                        f"{row['idempotency_key']}/r{secrets.token_hex(4)}",  # names nobody
+                        row["id"],
+                    ],
                 )
                 first_readdressed |= row["notice_type"] in ORIGINAL_NOTICES
             elif row["notice_type"] in ORIGINAL_NOTICES and resend is None:
@@ -903,10 +912,12 @@ class ReportService:
             )
             return 0
         with self.store.transaction() as db:
+            # still addressed as sent: `reports reassign` may have moved it to a new holder
+            # meanwhile, and then it stays due for them
             db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', unreachable = 0 "
-                "WHERE id = ?",
-                [iso(self.clock()), row["id"]],
+                "WHERE id = ? AND platform = ? AND user_id = ?",
+                [iso(self.clock()), row["id"], row["platform"], row["user_id"]],
             )
             audit.append(
                 db,

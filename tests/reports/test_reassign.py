@@ -143,3 +143,22 @@ def test_reassigning_a_role_nobody_holds_says_what_to_do(service, restart, capsy
     err = capsys.readouterr().err
     assert "No Designated Safeguarding Lead is configured" in err
     assert "people.safeguarding_lead" in err
+
+
+def test_a_reassign_while_a_notice_is_being_sent_still_reaches_the_new_holder(service, restart):
+    service.submit_concern(ConcernForm("trolling", "Posts."), STAFF)
+    service.store.close()
+    after = restart(new_head_config())
+
+    class SlowPlatform(FakeNotifier):
+        def send(self, to, notice, idempotency_key):
+            if not self.calls:  # the head changes hands while this first send is on its way
+                after.reassign("headteacher", Actor("cli", "headteacher", "IT admin"))
+            super().send(to, notice, idempotency_key)
+
+    platform = SlowPlatform("slack")
+    after.register_notifier(platform)
+    after.deliver_due()
+    after.deliver_due()
+    assert len(platform.inbox(HEAD.user_id)) == 1  # it was already on its way to them
+    assert len(platform.inbox(NEW_HEAD.user_id)) == 1  # and the new holder gets it too

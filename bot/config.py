@@ -23,6 +23,9 @@ Example ``/etc/policybot.toml``::
     [storage]
     data_dir = "/var/lib/policybot"
 
+    [feedback]
+    shown_to = "headteacher"   # the one role shown questions staff marked not helpful
+
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
 database). Environment values win over the file.
@@ -54,6 +57,7 @@ ALLOWED = {
     "people": set(ROLES),
     "retrieval": {"model"},
     "storage": {"data_dir"},
+    "feedback": {"shown_to"},
 }
 
 
@@ -95,6 +99,7 @@ class Settings:
     people: dict[str, Person] = field(default_factory=dict)
     key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
+    feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
 
     @property
     def db_path(self) -> Path:
@@ -155,6 +160,12 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     if corpus_raw and not corpus_dir.is_dir():
         raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
 
+    viewer = _opt_str(where, "feedback.shown_to", data.get("feedback", {}).get("shown_to"))
+    if viewer is not None and viewer not in ROLES:
+        raise ConfigError(
+            f"{where}: feedback.shown_to: must be one of {', '.join(ROLES)}, got {viewer!r}"
+        )
+
     key, key_source = _load_key(env)
     return Settings(
         config_path=config_path,
@@ -165,6 +176,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         people=people,
         key=key,
         key_source=key_source,
+        feedback_viewer=viewer or "headteacher",
     )
 
 

@@ -112,3 +112,16 @@ def test_key_file_problems(env, tmp_path):
     good = tmp_path / "good.key"
     good.write_text(Fernet.generate_key().decode() + "\n")
     assert load_settings(env(POLICYBOT_KEY_FILE=str(good))).key_source == str(good)
+
+
+def test_unclear_questions_are_shown_to_one_configured_role(env):
+    from bot.feedback import may_see_unclear
+
+    assert load_settings(env()).feedback_viewer == "headteacher"
+    dsl = '[people.safeguarding_lead]\nname = "Dee"\nslack_user = "U0DSL"\n'
+    settings = load_settings(env(GOOD + dsl + '[feedback]\nshown_to = "safeguarding_lead"\n'))
+    assert settings.feedback_viewer == "safeguarding_lead"
+    assert may_see_unclear(settings, "slack", "U0DSL")
+    assert not may_see_unclear(settings, "slack", "U0123ABCD")  # the head, now
+    with pytest.raises(ConfigError, match="feedback.shown_to: must be one of headteacher"):
+        load_settings(env(GOOD + '[feedback]\nshown_to = "everyone"\n'))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.answers import Answer, Citation
+from bot.feedback import invites_feedback
 from bot.reports.models import Notice, Receipt, Summary
 from bot.reports.neutralise import slack_escape
 
@@ -137,7 +138,7 @@ def answer_blocks(
     buttons: list[Block] = []
     if shareable and can_share(answer):
         buttons.append(button("Share in channel", SHARE, question_value(answer.question)))
-    if feedback:
+    if feedback and invites_feedback(answer):
         value = question_value(answer.question)
         buttons.append(button("Helpful", HELPFUL, value))
         buttons.append(button("Not helpful", NOT_HELPFUL, value))

@@ -1,6 +1,7 @@
 """App Home: everyone sees how to use the bot and the status of what they submitted; the people
 reports go to (headteacher, chair, DSL) also see open items with their buttons, the relationship
-register, and the questions staff marked not helpful."""
+register; the one configured role (bot.feedback.viewer_role) also sees the questions staff marked
+not helpful."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.feedback import may_see_unclear
 from bot.reports.models import Actor, Summary
 from handlers.slack import blocks as bk
 from handlers.slack.util import off_loop
@@ -44,12 +46,20 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
     unclear: list[Any] = []
     if is_recipient_person(runtime, actor.user_id):
         received = await off_loop(runtime.reports.list_for_recipient, actor)
+    show_unclear = may_see_unclear(runtime.settings, "slack", actor.user_id)
+    if show_unclear:
         unclear = await off_loop(context["feedback"].unclear)
-    view = home_view(mine, received, unclear)
+    view = home_view(mine, received, unclear, show_unclear=show_unclear)
     await client.views_publish(user_id=actor.user_id, view=view)
 
 
-def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list[Any]) -> dict:
+def home_view(
+    mine: list[Summary],
+    received: list[Summary] | None,
+    unclear: list[Any],
+    *,
+    show_unclear: bool = False,
+) -> dict:
     blocks: list[dict] = [
         {"type": "header", "text": bk.plain("policybot", 150)},
         bk.mrkdwn(HOW_TO),
@@ -70,6 +80,7 @@ def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list
             blocks.append(bk.context("No relationships declared."))
         for s in register[:MAX_ITEMS]:
             blocks.append(bk.mrkdwn(bk.summary_line(s)))
+    if show_unclear:
         blocks += [
             {"type": "divider"},
             {"type": "header", "text": bk.plain("What staff find unclear", 150)},

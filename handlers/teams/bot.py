@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.feedback import vote_note
 from bot.reports.models import (
     LIMITS,
     Actor,
@@ -336,9 +337,10 @@ class PolicyTeamsBot(ActivityHandler):
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
         question = _str(value.get("question"), 1000)
         helpful = cards.truthy(value.get("helpful"))
+        kept = False
         if self.feedback is not None and question:
             actor = actor_for(turn_context.activity)
-            await self._off_loop(
+            kept = await self._off_loop(
                 partial(
                     self.feedback.record,
                     question=question,
@@ -347,12 +349,9 @@ class PolicyTeamsBot(ActivityHandler):
                     user_id=actor.user_id,
                 )
             )
-        reply = (
-            "Thanks, glad it helped."
-            if helpful
-            else "Thanks for saying. The headteacher sees which questions the policies answer badly."
+        await turn_context.send_activity(
+            vote_note(self.runtime.settings, helpful=helpful, kept=kept)
         )
-        await turn_context.send_activity(reply)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

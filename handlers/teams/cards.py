@@ -17,6 +17,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.answers import Answer, Citation
+from bot.feedback import invites_feedback
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
@@ -146,11 +147,12 @@ def answer_card(answer: Answer) -> Card:
             body.append(_text(esc(answer.suggestion), spacing="Medium"))
         title, action = COMMAND_BUTTONS[answer.suggested_command]
         actions.append(_submit(title, {"action": action}, style="positive"))
-    feedback = {"action": FEEDBACK, "question": answer.question[:500]}
-    if best is not None:
-        feedback["clause"] = best.label
-    actions.append(_submit("👍 Helpful", {**feedback, "helpful": True}))
-    actions.append(_submit("👎 Not helpful", {**feedback, "helpful": False}))
+    if invites_feedback(answer):
+        feedback = {"action": FEEDBACK, "question": answer.question[:500]}
+        if best is not None:
+            feedback["clause"] = best.label
+        actions.append(_submit("👍 Helpful", {**feedback, "helpful": True}))
+        actions.append(_submit("👎 Not helpful", {**feedback, "helpful": False}))
     return card(body, actions, fallback=answer.text)
 
 

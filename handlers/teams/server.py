@@ -48,6 +48,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.feedback import FeedbackLog
+from bot.logs import guard_library_logs
 from handlers.teams.bot import PolicyTeamsBot, on_turn_error
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
@@ -191,7 +192,7 @@ async def _read_activity(request: web.Request) -> tuple[Activity, dict] | web.Re
         return _problem(415, "expected Content-Type: application/json")
     try:
         body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
         return _problem(400, "body is not valid JSON")
     if not isinstance(body, dict):
         return _problem(400, "body must be a JSON object (an Activity)")
@@ -320,6 +321,7 @@ def create_app(
 ) -> web.Application:
     """The app. Without credentials it refuses (TeamsConfigError) unless ``local_testing``; the
     caller must then listen on 127.0.0.1 only, as ``serve`` does."""
+    guard_library_logs()  # botbuilder/aiohttp exception texts can quote what a user typed
     if not auth.enabled:
         if not local_testing:
             raise TeamsConfigError(NO_CREDENTIALS)

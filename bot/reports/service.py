@@ -269,7 +269,13 @@ class ReportService:
             ", ".join(r.role_key for r in recipients),
         )
         self.wake()
-        pending = self._await_first_attempt(reference)
+        try:  # stored: from here on a failure must not read as "not filed" to the front end
+            pending = self._await_first_attempt(reference)
+        except Exception as exc:
+            log.warning(
+                "%s %s: could not wait for delivery: %s", kind, reference, type(exc).__name__
+            )
+            pending = True
         labels = [label for r in recipients for label in r.role_labels]
         return Receipt(
             reference=reference,

@@ -3,7 +3,11 @@ the reporter's DM. Routing (chair, DSL) is the core's; these tests check Slack c
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from bot.reports.models import Actor
+from handlers.slack import reporting
 from handlers.slack.notifier import EVENT_TYPE
 from tests.slack.conftest import CHAIR, DSL, HEAD, OTHER, STAFF
 
@@ -216,3 +220,36 @@ def test_report_text_is_inert_and_whole_in_the_heads_dm(slack):
     assert blob.count("x") >= 3900  # a long description is split, not cut
     assert all(len(t) <= 3000 for t in texts)
     assert "<!channel>" not in notice["text"]
+
+
+def _locked_store(delay: float):
+    def submit(form, reporter, submission_key=None):
+        time.sleep(delay)
+        raise sqlite3.OperationalError("database is locked")
+
+    return submit
+
+
+def test_a_failure_after_the_form_closed_reaches_the_reporter_by_dm(slack, runtime, monkeypatch):
+    monkeypatch.setattr(reporting, "ACK_BUDGET", 0.2)
+    monkeypatch.setattr(runtime.reports, "submit_concern", _locked_store(delay=0.6))
+    resp = submit_concern(slack, people_involved="Jamie Fox")
+    assert resp.status == 200 and not resp.text  # the form closed before the core failed
+
+    (told,) = slack.fake.wait_for(lambda: slack.fake.posts_to(dm(STAFF)))
+    text = told.text_blob()
+    assert "NOT sent" in text and "nothing was stored" in text
+    assert "/report-concern" in text and "safeguarding lead" in text
+    assert "Jamie" not in text and "threatening" not in text  # no report text in the DM
+    assert notices_for(slack, HEAD) == []
+    assert runtime.reports.list_for_submitter(Actor("slack", STAFF)) == []
+
+
+def test_a_failure_before_the_form_closes_goes_back_on_the_form(slack, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.reports, "submit_concern", _locked_store(delay=0))
+    resp = submit_concern(slack)
+    assert resp.status == 200
+    body = resp.json()
+    assert body["response_action"] == "errors"  # the modal stays open with what they typed
+    assert "try again" in body["errors"]["description"]
+    assert slack.fake.posts_to(dm(STAFF)) == []

@@ -177,6 +177,11 @@ class Notice:
     actions: tuple[str, ...] = ()  # e.g. ("acknowledge", "note"); buttons to offer
     text: str = ""  # plain-text fallback summarising the notice
     recipient_role: str = ""  # role of the person it is for ("" for the submitter)
+    # The sender's account as their platform authenticated it (not the name they typed or
+    # chose): front ends show it beside the "Reported by" / "Declared by" line, e.g. Slack's
+    # <@U…> mention rendered from the live profile. Empty on notices to the submitter.
+    reporter_platform: str = ""
+    reporter_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -178,11 +178,12 @@ class ReportService:
             submitter_platform=reporter.platform,
             people=self.settings.people,
         )
-        by = notices.submitter_label(reporter.display_name, reporter.platform)
+        by = notices.submitter_label(reporter.display_name, reporter.platform, reporter.user_id)
+        account = (reporter.platform, reporter.user_id)
 
         def build(reference: str, r: Recipient) -> Notice:
             return notices.concern_notice(
-                reference, data, urgent=urgent, reporter=by, roles=r.roles
+                reference, data, urgent=urgent, reporter=by, roles=r.roles, account=account
             )
 
         row = {
@@ -208,10 +209,13 @@ class ReportService:
             submitter_platform=declarant.platform,
             people=self.settings.people,
         )
-        by = notices.submitter_label(declarant.display_name, declarant.platform)
+        by = notices.submitter_label(declarant.display_name, declarant.platform, declarant.user_id)
+        account = (declarant.platform, declarant.user_id)
 
         def build(reference: str, r: Recipient) -> Notice:
-            return notices.declaration_notice(reference, data, declarant=by, roles=r.roles)
+            return notices.declaration_notice(
+                reference, data, declarant=by, roles=r.roles, account=account
+            )
 
         row = {
             "kind": "declaration",

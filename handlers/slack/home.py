@@ -79,7 +79,7 @@ def home_view(
         if not register:
             blocks.append(bk.context("No relationships declared."))
         for s in register[:MAX_ITEMS]:
-            blocks.append(bk.mrkdwn(bk.summary_line(s)))
+            blocks.append(bk.mrkdwn(bk.summary_line(s), verbatim=True))
     if show_unclear:
         blocks += [
             {"type": "divider"},
@@ -90,21 +90,22 @@ def home_view(
         for u in unclear[:10]:
             blocks.append(
                 bk.mrkdwn(
-                    f"“{bk.esc(u.question)}” · {u.not_helpful} not helpful, {u.helpful} helpful"
+                    f"“{bk.esc(u.question)}” · {u.not_helpful} not helpful, {u.helpful} helpful",
+                    verbatim=True,
                 )
             )
     blocks += [{"type": "divider"}, {"type": "header", "text": bk.plain("Your submissions", 150)}]
     if not mine:
         blocks.append(bk.context("You haven't sent anything."))
     for s in mine[:MAX_ITEMS]:
-        blocks.append(bk.mrkdwn(bk.summary_line(s)))
+        blocks.append(bk.mrkdwn(bk.summary_line(s), verbatim=True))
     return {"type": "home", "blocks": blocks[:100]}
 
 
 def _item(summary: Summary) -> list[dict]:
     actions = ("acknowledge", "note") if summary.status == "open" else ("note",)
     return [
-        bk.mrkdwn(bk.summary_line(summary)),
+        bk.mrkdwn(bk.summary_line(summary), verbatim=True),
         {
             "type": "actions",
             "block_id": f"item_{summary.reference}",

@@ -3,6 +3,7 @@ the reporter's DM. Routing (chair, DSL) is the core's; these tests check Slack c
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -253,3 +254,27 @@ def test_a_failure_before_the_form_closes_goes_back_on_the_form(slack, runtime, 
     assert body["response_action"] == "errors"  # the modal stays open with what they typed
     assert "try again" in body["errors"]["description"]
     assert slack.fake.posts_to(dm(STAFF)) == []
+
+
+def test_the_head_sees_the_reporters_slack_account_not_just_a_chosen_name(slack):
+    opened = open_modal(slack)
+    # a display name anyone can set on their own profile
+    opened["view"]["private_metadata"] = json.dumps({"name": "Kate Baskeyfield (Headteacher)"})
+    slack.submit(STAFF, opened["view"], {"category": "cyberbullying", "description": "x y z"})
+    notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
+    reported = [b["text"]["text"] for b in notice["blocks"] if "Reported by" in str(b)]
+    assert reported and reported[0].startswith(f"*Reported by*\n<@{STAFF}> · ")
+    assert f"account {STAFF}" in reported[0]
+
+
+def test_every_mrkdwn_text_carrying_report_text_is_verbatim(slack):
+    submit_concern(slack, description="look at evil.example.photography and #general")
+    notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
+    texts = [
+        t
+        for b in notice["blocks"]
+        for t in ([b.get("text")] + list(b.get("elements", [])))
+        if isinstance(t, dict) and t.get("type") == "mrkdwn"
+    ]
+    assert texts and all(t.get("verbatim") is True for t in texts)
+    assert "evil[.]example[.]photography" in str(texts)

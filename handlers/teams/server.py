@@ -351,7 +351,13 @@ def create_app(
     app.router.add_get("/readyz", readyz)
 
     async def startup(app: web.Application) -> None:
-        notifier = TeamsNotifier(adapter, auth.app_id, references, asyncio.get_running_loop())
+        notifier = TeamsNotifier(
+            adapter,
+            auth.app_id,
+            references,
+            asyncio.get_running_loop(),
+            require_https=auth.enabled,
+        )
         app[NOTIFIER_KEY] = notifier
         runtime.reports.register_notifier(notifier)
         if start_worker:

@@ -160,3 +160,40 @@ def test_allowed_tenants_come_from_the_app_tenant_and_the_policybot_list():
 def test_a_malformed_tenant_in_the_list_is_refused_with_the_variable_named():
     with pytest.raises(TeamsConfigError, match="POLICYBOT_TEAMS_TENANTS.*not a tenant id"):
         TeamsAuth.from_env({"POLICYBOT_TEAMS_TENANTS": "contoso.onmicrosoft.com"})
+
+
+def test_with_credentials_no_notice_goes_to_a_stored_non_https_service_url(teams):
+    """A reference planted while the bot was open (or kept from local testing) is not used
+    once credentials are on: the notice waits until the person messages the bot again."""
+    import asyncio
+    import threading
+
+    from bot.reports.models import Address, Notice, RecipientUnreachable
+    from handlers.teams.notifier import TeamsNotifier
+    from handlers.teams.server import ADAPTER_KEY
+
+    teams.client.send(teams.client.install(HEAD))  # stored with the http test connector
+    teams.connector.wait_for(lambda calls: len(calls) >= 1)
+    before = len(teams.connector.calls)
+    notifier = TeamsNotifier(
+        teams.client.app[ADAPTER_KEY],
+        APP_ID,
+        teams.app_references(),
+        asyncio.new_event_loop(),
+        require_https=True,
+    )
+    assert not notifier.is_reachable(HEAD.aad)
+    notice = Notice("C-2026-0001", "concern", False, "New concern", [("Description", "x")])
+    raised: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            notifier.send(Address("teams", HEAD.aad), notice, "C-2026-0001/1/concern/head")
+        except BaseException as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=send)
+    worker.start()
+    worker.join(10)
+    assert [type(e) for e in raised] == [RecipientUnreachable]
+    assert len(teams.connector.calls) == before

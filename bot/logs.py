@@ -85,7 +85,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def _from_library(name: str) -> bool:
+def _from_library(name: str | None) -> bool:
+    if not name:  # logging.makeLogRecord({}) builds records with no name
+        return False
     return any(name == p or name.startswith((p + ".", p + ":")) for p in LIBRARY_LOGGERS)
 
 

@@ -34,6 +34,7 @@ from bot.reports.models import (
     DeclarationForm,
     FormError,
     SubmissionRefused,
+    not_sent_message,
 )
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore
@@ -317,6 +318,13 @@ class PolicyTeamsBot(ActivityHandler):
         except SubmissionRefused as err:
             await turn_context.send_activity(
                 cards.message(cards.notice_text_card("Not sent", err.message), err.message)
+            )
+            return
+        except Exception as exc:  # the store locked, a disk full: say so, never a generic "sorry"
+            log.error("%s could not be filed on Teams: %s", kind, type(exc).__name__)
+            message = not_sent_message(kind)
+            await turn_context.send_activity(
+                cards.message(cards.notice_text_card("Not sent", message), message)
             )
             return
         await turn_context.send_activity(cards.receipt_message(receipt))

@@ -4,6 +4,7 @@ delivery to the recipient's 1:1 chat, acknowledge, and delivery through connecto
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -413,3 +414,15 @@ def text_blocks(node) -> list[str]:
     if isinstance(node, list):
         return [t for v in node for t in text_blocks(v)]
     return []
+
+
+def test_a_concern_that_cannot_be_stored_tells_the_reporter_nothing_was_sent(teams, monkeypatch):
+    def locked(form, reporter, submission_key=None):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(teams.runtime.reports, "submit_concern", locked)
+    teams.client.send(teams.client.personal(TEACHER, value=concern(people_involved="Jamie Fox")))
+    (reply,) = teams.connector.wait_for(to(TEACHER))
+    shown = reply.card_text()
+    assert "NOT sent" in shown and "nothing was stored" in shown and "Jamie" not in shown
+    assert teams.runtime.reports.list_for_submitter(Actor("teams", TEACHER.aad)) == []

@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -85,6 +86,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+@lru_cache(maxsize=1024)
 def _from_library(name: str | None) -> bool:
     if not name:  # logging.makeLogRecord({}) builds records with no name
         return False

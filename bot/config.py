@@ -26,6 +26,9 @@ Example ``/etc/policybot.toml``::
     [feedback]
     shown_to = "headteacher"   # the one role shown questions staff marked not helpful
 
+    [teams]
+    allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
+
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
 database). Environment values win over the file.
@@ -58,7 +61,9 @@ ALLOWED = {
     "retrieval": {"model"},
     "storage": {"data_dir"},
     "feedback": {"shown_to"},
+    "teams": {"allowed_tenants"},
 }
+TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class ConfigError(Exception):
@@ -100,6 +105,7 @@ class Settings:
     key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
     feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
+    teams_tenants: frozenset[str] = frozenset()  # allowed Entra tenant ids (empty: any)
 
     @property
     def db_path(self) -> Path:
@@ -166,6 +172,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             f"{where}: feedback.shown_to: must be one of {', '.join(ROLES)}, got {viewer!r}"
         )
 
+    teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
+
     key, key_source = _load_key(env)
     return Settings(
         config_path=config_path,
@@ -177,7 +185,25 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         key=key,
         key_source=key_source,
         feedback_viewer=viewer or "headteacher",
+        teams_tenants=teams_tenants,
     )
+
+
+def _tenants(where: str, value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: teams.allowed_tenants: must be a list of tenant id strings")
+    out = set()
+    for tenant in value:
+        tenant = tenant.strip().lower()
+        if not TENANT_ID_RE.match(tenant):
+            raise ConfigError(
+                f"{where}: teams.allowed_tenants: {tenant!r} is not a tenant id (the Directory "
+                "(tenant) ID from Entra ID → Overview, like 72f988bf-86f1-41af-91ab-2d7cd011db47)"
+            )
+        out.add(tenant)
+    return frozenset(out)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

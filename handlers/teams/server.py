@@ -19,9 +19,10 @@ it receive the headteacher's notices and act as them. Therefore:
   only;
 * with credentials, an Activity whose ``serviceUrl`` is not ``https://`` is refused (400) before
   anything else runs: Microsoft's connectors are https-only;
-* when tenant ids are allowed (``MicrosoftAppTenantId`` and/or ``POLICYBOT_TEAMS_TENANTS``), every
-  turn must come from one of them (``channelData.tenant.id`` and ``conversation.tenantId``): users
-  of another organisation get 403 and can neither file reports nor act on them.
+* when tenant ids are allowed (``MicrosoftAppTenantId``, ``POLICYBOT_TEAMS_TENANTS`` and/or the
+  school config's ``[teams] allowed_tenants``), every turn must come from one of them
+  (``channelData.tenant.id`` and ``conversation.tenantId``): users of another organisation get
+  403 and can neither file reports nor act on them.
 
 ``GET /healthz`` reports auth mode, how many users the bot can reach and which configured
 report recipients it cannot reach on Teams yet (roles only: no names, no report content).
@@ -34,9 +35,8 @@ import asyncio
 import json
 import logging
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot.config import TENANT_ID_RE as TENANT_RE
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
 from handlers.teams.bot import PolicyTeamsBot, on_turn_error
@@ -147,9 +148,6 @@ class TeamsAuth:
             APP_TENANTID=self.tenant_id,
             APP_TYPE=self.app_type,
         )
-
-
-TENANT_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def activity_tenants(body: Mapping[str, Any]) -> set[str]:
@@ -332,6 +330,9 @@ def create_app(
             "!" * 78,
             "!" * 78,
         )
+    tenants = runtime.settings.teams_tenants
+    if tenants:  # the school's config adds to MicrosoftAppTenantId / POLICYBOT_TEAMS_TENANTS
+        auth = replace(auth, allowed_tenants=auth.allowed_tenants | tenants)
     references = ReferenceStore(references_path or runtime.settings.data_dir / REFERENCES_FILE)
     feedback = FeedbackLog.for_settings(runtime.settings)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))

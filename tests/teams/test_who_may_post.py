@@ -197,3 +197,15 @@ def test_with_credentials_no_notice_goes_to_a_stored_non_https_service_url(teams
     worker.join(10)
     assert [type(e) for e in raised] == [RecipientUnreachable]
     assert len(teams.connector.calls) == before
+
+
+def test_the_schools_config_can_restrict_tenants_too(start_bot, teams_env):
+    from pathlib import Path
+
+    config = Path(teams_env["POLICYBOT_CONFIG"])
+    config.write_text(config.read_text() + f'\n[teams]\nallowed_tenants = ["{TENANT}"]\n')
+    teams = start_bot(TeamsAuth())  # nothing in the environment
+    foreign = _from_tenant(teams.client.install(HEAD), OTHER_TENANT)
+    assert teams.client.post(foreign).status_code == 403
+    teams.client.send(teams.client.install(HEAD))  # the school's own tenant
+    assert teams.app_references().find(HEAD.aad) is not None

@@ -11,9 +11,10 @@ Front ends offer Helpful / Not helpful only for answers that pass (:func:`invite
 :meth:`FeedbackLog.record` checks again, since a button's value can be forged. The text is shown
 to one configured role only (``[feedback] shown_to``, default the headteacher).
 
-Questions can still hold names the rule misses, so their text is stored encrypted with the
-school's key; without a key only a hash is kept and the listing says so. Votes live in their own small SQLite file beside the
-reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
+Questions can still hold names the rule misses (a name opening the question that is also an
+English word, "Kate said…"), so their text is stored encrypted with the school's key; without a
+key only a hash is kept and the listing says so. Votes live in their own small SQLite file beside
+the reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
 """
 
 from __future__ import annotations
@@ -61,157 +62,29 @@ class UnclearQuestion:
 
 # Words that point at one person at school rather than at a rule: staff roles and titles.
 # "parent", "pupil", "staff" stay allowed: almost every policy question names those generically.
-ROLE_WORDS = frozenset(
-    [
-        "head",
-        "heads",
-        "headteacher",
-        "headteachers",
-        "headmaster",
-        "headmistress",
-        "deputy",
-        "principal",
-        "teacher",
-        "teachers",
-        "ta",
-        "tas",
-        "hlta",
-        "assistant",
-        "governor",
-        "governors",
-        "chair",
-        "chairman",
-        "dsl",
-        "ddsl",
-        "senco",
-        "caretaker",
-        "receptionist",
-        "colleague",
-        "colleagues",
-        "manager",
-        "bursar",
-        "tutor",
-        "coach",
-        "nurse",
-        "cook",
-        "cleaner",
-        "volunteer",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "sir",
-    ]
-)
+ROLE_WORDS = frozenset({
+    "head", "heads", "headteacher", "headteachers", "headmaster", "headmistress", "deputy",
+    "principal", "teacher", "teachers", "ta", "tas", "hlta", "assistant", "governor",
+    "governors", "chair", "chairman", "dsl", "ddsl", "senco", "caretaker", "receptionist",
+    "colleague", "colleagues", "manager", "bursar", "tutor", "coach", "nurse", "cook",
+    "cleaner", "volunteer", "mr", "mrs", "ms", "miss", "mx", "dr", "sir",
+})  # fmt: skip
 _YEAR_GROUP = re.compile(r"\b(?:y|yr|year)\s*-?\s*\d{1,2}\b", re.I)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # letters of any script
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 # English's closed word classes (question words, auxiliaries, pronouns, determiners,
 # prepositions, conjunctions): a capitalised one opening a sentence is not a name.
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "my",
-        "our",
-        "your",
-        "his",
-        "her",
-        "their",
-        "its",
-        "some",
-        "any",
-        "each",
-        "every",
-        "no",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "whether",
-        "if",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "can",
-        "could",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "should",
-        "will",
-        "would",
-        "i",
-        "we",
-        "you",
-        "he",
-        "she",
-        "they",
-        "it",
-        "me",
-        "us",
-        "him",
-        "them",
-        "there",
-        "here",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "from",
-        "with",
-        "without",
-        "about",
-        "after",
-        "before",
-        "during",
-        "under",
-        "over",
-        "into",
-        "onto",
-        "of",
-        "by",
-        "as",
-        "and",
-        "or",
-        "but",
-        "so",
-        "because",
-        "while",
-        "although",
-        "though",
-        "not",
-        "yes",
-        "please",
-        "hi",
-        "hello",
-        "dear",
-    ]
-)
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "my", "our", "your", "his", "her",
+    "their", "its", "some", "any", "each", "every", "no", "what", "which", "who", "whom",
+    "whose", "when", "where", "why", "how", "whether", "if", "is", "are", "was", "were", "be",
+    "been", "am", "do", "does", "did", "have", "has", "had", "can", "could", "may", "might",
+    "must", "shall", "should", "will", "would", "i", "we", "you", "he", "she", "they", "it",
+    "me", "us", "him", "them", "there", "here", "in", "on", "at", "for", "to", "from", "with",
+    "without", "about", "after", "before", "during", "under", "over", "into", "onto", "of",
+    "by", "as", "and", "or", "but", "so", "because", "while", "although", "though", "not",
+    "yes", "please", "hi", "hello", "dear",
+})  # fmt: skip
 _PLATFORMS = frozenset(PLATFORM_NAMES)
 
 
@@ -221,7 +94,6 @@ def names_someone(question: str) -> bool:
     lowered = {w.lower().strip("'’-") for w in _WORD.findall(question)}
     if lowered & ROLE_WORDS or _YEAR_GROUP.search(question):
         return True
-    sentence_start = True
     for match in _WORD.finditer(question):
         word = match.group().strip("'’-")
         before = question[: match.start()]

@@ -62,7 +62,7 @@ def main() -> int:
         loop = LoopThread()
         connector = FakeConnector()
         connector_runner, connector_url = loop.run(_start(connector.app()))
-        app = create_app(runtime, TeamsAuth())
+        app = create_app(runtime, TeamsAuth(), local_testing=True)
         bot_runner, bot_url = loop.run(_start(app))
 
         users = [

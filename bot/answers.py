@@ -74,8 +74,8 @@ DECLARE = "/declare-relationship"
 REPORT = "/report-concern"
 
 # Stems that show the question is about something the policy says must be reported or declared.
-_FAMILY_STEMS = {"famili", "relat", "relationship"}
-_CONCERN_STEMS = {
+FAMILY_STEMS = {"famili", "relat", "relationship"}
+CONCERN_STEMS = {
     "cyberbulli", "bulli", "troll", "indec", "radicalis", "extremist", "terror", "groom",
     "harass", "abus", "pornographi", "exploit", "threaten", "intimid", "worri", "concern",
     "report", "unsuit", "safeguard",
@@ -148,12 +148,12 @@ def _ask_instead(documents: Sequence[Document]) -> str:
 
 def suggest_command(question_terms: set[str], best: Clause | None) -> tuple[str | None, str | None]:
     best_text = best.full_text.lower() if best else ""
-    if question_terms & _FAMILY_STEMS or "family relationship" in best_text:
+    if question_terms & FAMILY_STEMS or "family relationship" in best_text:
         return DECLARE, (
             "Tell the headteacher about a family relationship with a pupil with "
             f"{DECLARE}: it is sent privately and recorded."
         )
-    if question_terms & _CONCERN_STEMS:
+    if question_terms & CONCERN_STEMS:
         return REPORT, (f"To report a concern to the headteacher privately, use {REPORT}.")
     return None, None
 

@@ -26,6 +26,11 @@ Example ``/etc/policybot.toml``::
     [delivery]
     undelivered_alert_minutes = 60         # /readyz 503 and `reports undelivered` after this
     escalate_urgent_after_minutes = 15     # an urgent concern also goes to the next role
+    [feedback]
+    shown_to = "headteacher"   # the one role shown questions staff marked not helpful
+
+    [teams]
+    allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
 
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
@@ -62,12 +67,15 @@ ALLOWED = {
     "retrieval": {"model"},
     "storage": {"data_dir"},
     "delivery": {"undelivered_alert_minutes", "escalate_urgent_after_minutes"},
+    "feedback": {"shown_to"},
+    "teams": {"allowed_tenants"},
 }
 # How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
 DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
 MIN_HEALTH_TOKEN = 24
+TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class ConfigError(Exception):
@@ -114,6 +122,8 @@ class Settings:
     escalate_urgent_after_minutes: float = DEFAULT_ESCALATE_URGENT_AFTER_MINUTES
     # bearer token that lets a monitor read /readyz's details from off the machine; never printed
     health_token: str | None = field(default=None, repr=False)
+    feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
+    teams_tenants: frozenset[str] = frozenset()  # allowed Entra tenant ids (empty: any)
 
     @property
     def db_path(self) -> Path:
@@ -192,6 +202,14 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "empty to show /readyz details only on the machine itself"
         )
 
+    viewer = _opt_str(where, "feedback.shown_to", data.get("feedback", {}).get("shown_to"))
+    if viewer is not None and viewer not in ROLES:
+        raise ConfigError(
+            f"{where}: feedback.shown_to: must be one of {', '.join(ROLES)}, got {viewer!r}"
+        )
+
+    teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
+
     key, key_source = _load_key(env)
     return Settings(
         config_path=config_path,
@@ -205,7 +223,26 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         undelivered_alert_minutes=alert,
         escalate_urgent_after_minutes=escalate,
         health_token=health_token,
+        feedback_viewer=viewer or "headteacher",
+        teams_tenants=teams_tenants,
     )
+
+
+def _tenants(where: str, value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: teams.allowed_tenants: must be a list of tenant id strings")
+    out = set()
+    for tenant in value:
+        tenant = tenant.strip().lower()
+        if not TENANT_ID_RE.match(tenant):
+            raise ConfigError(
+                f"{where}: teams.allowed_tenants: {tenant!r} is not a tenant id (the Directory "
+                "(tenant) ID from Entra ID → Overview, like 72f988bf-86f1-41af-91ab-2d7cd011db47)"
+            )
+        out.add(tenant)
+    return frozenset(out)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

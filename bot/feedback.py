@@ -1,14 +1,26 @@
 """Helpful / not-helpful votes on answers, so the headteacher can see which policy questions
 staff find unclear. Platform-neutral: Slack and Teams buttons both call :meth:`FeedbackLog.record`.
 
-Questions can hold names, so their text is stored encrypted with the school's key; without a key
-only a hash is kept and the listing says so. Votes live in their own small SQLite file beside the
-reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
+A question can be a concern in disguise ("The head keeps messaging a Y9 pupil on Instagram, what
+do I do?"), and the list of unclear questions is shown to a recipient of reports, who may be the
+person it is about. So a question whose text looks like a concern is never stored, counted or
+shown (:func:`keeps_question`): the answer points to ``/report-concern`` or
+``/declare-relationship``, its words are ones that make the core suggest them, or it names a
+person (a capitalised name, a title such as "Mr") or a school role ("the head", "a TA", "Y9").
+Front ends offer Helpful / Not helpful only for answers that pass (:func:`invites_feedback`), and
+:meth:`FeedbackLog.record` checks again, since a button's value can be forged. The text is shown
+to one configured role only (``[feedback] shown_to``, default the headteacher).
+
+Questions can still hold names the rule misses (a name opening the question that is also an
+English word, "Kate said…"), so their text is stored encrypted with the school's key; without a
+key only a hash is kept and the listing says so. Votes live in their own small SQLite file beside
+the reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -16,7 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.answers import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
+from bot.retrieval.vocabulary import PLATFORM_NAMES, english_words, tokens
+
 if TYPE_CHECKING:
+    from bot.answers import Answer
     from bot.config import Settings
 
 NOT_KEPT = "(question text not kept: no encryption key configured)"
@@ -42,6 +58,108 @@ class UnclearQuestion:
     not_helpful: int
     helpful: int
     last_at: str
+
+
+# Words that point at one person at school rather than at a rule: staff roles and titles.
+# "parent", "pupil", "staff" stay allowed: almost every policy question names those generically.
+ROLE_WORDS = frozenset({
+    "head", "heads", "headteacher", "headteachers", "headmaster", "headmistress", "deputy",
+    "principal", "teacher", "teachers", "ta", "tas", "hlta", "assistant", "governor",
+    "governors", "chair", "chairman", "dsl", "ddsl", "senco", "caretaker", "receptionist",
+    "colleague", "colleagues", "manager", "bursar", "tutor", "coach", "nurse", "cook",
+    "cleaner", "volunteer", "mr", "mrs", "ms", "miss", "mx", "dr", "sir",
+})  # fmt: skip
+_YEAR_GROUP = re.compile(r"\b(?:y|yr|year)\s*-?\s*\d{1,2}\b", re.I)
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # letters of any script
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+# English's closed word classes (question words, auxiliaries, pronouns, determiners,
+# prepositions, conjunctions): a capitalised one opening a sentence is not a name.
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "my", "our", "your", "his", "her",
+    "their", "its", "some", "any", "each", "every", "no", "what", "which", "who", "whom",
+    "whose", "when", "where", "why", "how", "whether", "if", "is", "are", "was", "were", "be",
+    "been", "am", "do", "does", "did", "have", "has", "had", "can", "could", "may", "might",
+    "must", "shall", "should", "will", "would", "i", "we", "you", "he", "she", "they", "it",
+    "me", "us", "him", "them", "there", "here", "in", "on", "at", "for", "to", "from", "with",
+    "without", "about", "after", "before", "during", "under", "over", "into", "onto", "of",
+    "by", "as", "and", "or", "but", "so", "because", "while", "although", "though", "not",
+    "yes", "please", "hi", "hello", "dear",
+})  # fmt: skip
+_PLATFORMS = frozenset(PLATFORM_NAMES)
+
+
+def names_someone(question: str) -> bool:
+    """True when the question names a person or a school role: a staff role or title, a year
+    group, or a capitalised word that reads as a name."""
+    lowered = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    if lowered & ROLE_WORDS or _YEAR_GROUP.search(question):
+        return True
+    for match in _WORD.finditer(question):
+        word = match.group().strip("'’-")
+        before = question[: match.start()]
+        sentence_start = not before.strip() or bool(_SENTENCE_END.search(before))
+        if not word or not word[0].isupper() or word.isupper() or word == "I":
+            continue
+        low = word.lower()
+        if low in _PLATFORMS or low in _FUNCTION_WORDS:
+            continue
+        if not sentence_start:
+            return True  # a capitalised word mid-sentence: a name (or a title in one)
+        english = english_words()
+        if english and tokens(low) and all(t in english for t in tokens(low)):
+            continue
+        return True
+    return False
+
+
+def keeps_question(question: str, suggested_command: str | None = None) -> bool:
+    """May this question's text be stored and shown as "unclear"? Never for a concern or
+    declaration, a question that names someone, or one whose words suggest either."""
+    if suggested_command in (REPORT, DECLARE):
+        return False
+    terms = set(tokens(question))
+    if terms & CONCERN_STEMS or terms & FAMILY_STEMS:
+        return False
+    return not names_someone(question)
+
+
+def invites_feedback(answer: Answer) -> bool:
+    """Offer Helpful / Not helpful under this answer? Only when the vote could be kept."""
+    return keeps_question(answer.question, answer.suggested_command)
+
+
+DEFAULT_VIEWER = "headteacher"
+
+
+def viewer_role(settings: Settings) -> str:
+    """The one role shown the questions staff marked not helpful."""
+    return settings.feedback_viewer or DEFAULT_VIEWER
+
+
+def may_see_unclear(settings: Settings, platform: str, user_id: str) -> bool:
+    """Only the person configured for :func:`viewer_role` on this platform."""
+    person = settings.people.get(viewer_role(settings))
+    return bool(user_id) and person is not None and person.address(platform) == user_id
+
+
+def viewer_label(settings: Settings) -> str:
+    """How a voter is told who will see their vote ("the headteacher")."""
+    return "the " + viewer_role(settings).replace("_", " ")
+
+
+NOT_KEPT_NOTE = (
+    "Thanks. This question isn't kept: it may be about someone. If it is a concern, "
+    "raise it privately with /report-concern."
+)
+
+
+def vote_note(settings: Settings, *, helpful: bool, kept: bool) -> str:
+    """What the voter is told after a Helpful / Not helpful click."""
+    if not kept:
+        return NOT_KEPT_NOTE
+    if helpful:
+        return "Thanks: marked helpful."
+    return f"Thanks: {viewer_label(settings)} will see this one."
 
 
 def _hash(text: str) -> str:
@@ -77,11 +195,12 @@ class FeedbackLog:
         platform: str,
         user_id: str,
         at: datetime | None = None,
-    ) -> None:
-        """One vote. The same person voting again on the same question replaces their vote."""
+    ) -> bool:
+        """One vote; False (nothing stored) for a question :func:`keeps_question` refuses. The
+        same person voting again on the same question replaces their vote."""
         question = normalise(question)
-        if not question:
-            return
+        if not question or not keeps_question(question):
+            return False
         qhash = _hash(question.casefold())
         uhash = _hash(f"{platform}:{user_id}")
         enc = self._fernet.encrypt(question.encode()) if self._fernet else None
@@ -95,20 +214,26 @@ class FeedbackLog:
                 "user_hash) VALUES (?, ?, ?, ?, ?, ?)",
                 (when, qhash, enc, int(helpful), platform, uhash),
             )
+        return True
 
     def unclear(self, limit: int = 10) -> list[UnclearQuestion]:
-        """Questions with at least one not-helpful vote, most not-helpful first."""
+        """Questions with at least one not-helpful vote, most not-helpful first. A question
+        stored before :func:`keeps_question` existed and failing it now is left out."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT question_hash, SUM(1 - helpful), SUM(helpful), MAX(at), "
                 "MAX(question_enc) FROM feedback GROUP BY question_hash "
-                "HAVING SUM(1 - helpful) > 0 ORDER BY 2 DESC, 4 DESC LIMIT ?",
-                (limit,),
+                "HAVING SUM(1 - helpful) > 0 ORDER BY 2 DESC, 4 DESC",
             ).fetchall()
-        return [
-            UnclearQuestion(self._decrypt(enc), int(bad), int(good), last)
-            for _, bad, good, last, enc in rows
-        ]
+        out: list[UnclearQuestion] = []
+        for _, bad, good, last, enc in rows:
+            text = self._decrypt(enc)
+            if text != NOT_KEPT and not keeps_question(text):
+                continue
+            out.append(UnclearQuestion(text, int(bad), int(good), last))
+            if len(out) >= limit:
+                break
+        return out
 
     def _decrypt(self, enc: bytes | None) -> str:
         if enc is None or self._fernet is None:

@@ -4,6 +4,14 @@ shippers) or plain text for a terminal, with secrets redacted on the way out.
 The core logs references, roles and error *types* only, never report text or names; the
 redaction filter is a second line of defence for tokens that end up in exception messages
 (a Slack token in a URL, a bearer header echoed by a library, a Fernet key pasted by mistake).
+
+Chat libraries log what they were sent: bolt writes the raw body of a request whose signature
+fails (a ``view_submission`` body is a whole concern), slack_sdk the arguments of every Web API
+call at DEBUG (a notice's text), aiohttp and botbuilder exception texts. A handler-side filter
+cannot stop that reaching other handlers (a test's capture, a library's own), so
+:func:`guard_library_logs` installs a log-record factory: every record created by a logger under
+:data:`LIBRARY_LOGGERS` keeps only its lead phrase (up to the first ``:``, ``(``, ``{``, ``%``,
+``=`` or newline) and the *type* of any exception, at every level, before any handler sees it.
 """
 
 from __future__ import annotations
@@ -13,8 +21,10 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -25,6 +35,23 @@ SECRET_PATTERNS = [
     re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"),  # Fernet keys
     re.compile(r"(?i)(client_secret|password|secret)=([^&\s]+)"),  # form-encoded secrets
 ]
+# Loggers whose messages may carry request bodies or message text (bolt's app logger and its
+# listener loggers are named "policybot.slack.bolt…" by handlers/slack/app.py).
+LIBRARY_LOGGERS = (
+    "slack_bolt",
+    "slack_sdk",
+    "policybot.slack.bolt",
+    "aiohttp",
+    "botbuilder",
+    "botframework",
+    "msrest",
+    "msal",
+    "urllib3",
+    "requests",
+    "asyncio",
+)
+WITHHELD = "(message withheld)"
+_LEAD_END = re.compile(r"[:({%=\n\[]")
 # Attributes every LogRecord has; anything else was passed with extra={...}.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -57,6 +84,50 @@ class RedactingFilter(logging.Filter):
             if name not in _STANDARD and isinstance(value, str):
                 setattr(record, name, redact(value))
         return True
+
+
+@lru_cache(maxsize=1024)
+def _from_library(name: str | None) -> bool:
+    if not name:  # logging.makeLogRecord({}) builds records with no name
+        return False
+    return any(name == p or name.startswith((p + ".", p + ":")) for p in LIBRARY_LOGGERS)
+
+
+def lead_phrase(message: object) -> str:
+    """The words before anything that could be data: "Invalid request signature detected"."""
+    text = message if isinstance(message, str) else ""
+    lead = _LEAD_END.split(text, maxsplit=1)[0].strip(" -,;")
+    return lead or WITHHELD
+
+
+def _scrub(record: logging.LogRecord) -> logging.LogRecord:
+    message = lead_phrase(record.msg)
+    if record.exc_info and record.exc_info[0] is not None:
+        message = f"{message} [{record.exc_info[0].__name__}]"
+    record.msg, record.args = message, None
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+    return record
+
+
+_guard_lock = threading.Lock()
+_guarded = False
+
+
+def guard_library_logs() -> None:
+    """Install (once, process-wide) the record factory that strips library log records to their
+    lead phrase and exception type. Called by each front end when it builds its app."""
+    global _guarded
+    with _guard_lock:
+        if _guarded:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            return _scrub(record) if _from_library(record.name) else record
+
+        logging.setLogRecordFactory(factory)
+        _guarded = True
 
 
 class JsonFormatter(logging.Formatter):
@@ -118,6 +189,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    guard_library_logs()
     # Chatty libraries: their DEBUG output can include request bodies.
     for noisy in ("urllib3", "aiohttp.access", "msal", "botbuilder", "slack_sdk", "slack_bolt"):
         logging.getLogger(noisy).setLevel(max(logging.getLogger().level, logging.INFO))

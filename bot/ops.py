@@ -178,7 +178,7 @@ def _secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
             Check(
                 "Teams credentials",
                 False,
-                f"{' and '.join(missing)} not set: the bot would run unauthenticated",
+                f"{' and '.join(missing)} not set: `serve teams` refuses to start without them",
                 "copy the Microsoft App ID and a client secret from the Azure Bot "
                 "registration (Configuration → Manage Password) into the environment file",
             )

@@ -158,3 +158,27 @@ def test_a_short_health_token_is_refused_and_a_good_one_is_never_printed(env):
     token = "h" * 32
     s = load_settings(env(POLICYBOT_HEALTH_TOKEN=token))
     assert s.health_token == token and token not in repr(s)
+
+
+def test_unclear_questions_are_shown_to_one_configured_role(env):
+    from bot.feedback import may_see_unclear
+
+    assert load_settings(env()).feedback_viewer == "headteacher"
+    dsl = '[people.safeguarding_lead]\nname = "Dee"\nslack_user = "U0DSL"\n'
+    settings = load_settings(env(GOOD + dsl + '[feedback]\nshown_to = "safeguarding_lead"\n'))
+    assert settings.feedback_viewer == "safeguarding_lead"
+    assert may_see_unclear(settings, "slack", "U0DSL")
+    assert not may_see_unclear(settings, "slack", "U0123ABCD")  # the head, now
+    with pytest.raises(ConfigError, match="feedback.shown_to: must be one of headteacher"):
+        load_settings(env(GOOD + '[feedback]\nshown_to = "everyone"\n'))
+
+
+def test_teams_tenants_can_be_restricted_in_the_config(env):
+    tenant = "72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+    settings = load_settings(env(GOOD + f'[teams]\nallowed_tenants = ["{tenant}"]\n'))
+    assert settings.teams_tenants == {tenant.lower()}
+    assert load_settings(env()).teams_tenants == frozenset()
+    with pytest.raises(ConfigError, match="teams.allowed_tenants: 'contoso.com' is not a tenant"):
+        load_settings(env(GOOD + '[teams]\nallowed_tenants = ["contoso.com"]\n'))
+    with pytest.raises(ConfigError, match="teams.allowed_tenants: must be a list"):
+        load_settings(env(GOOD + f'[teams]\nallowed_tenants = "{tenant}"\n'))

@@ -127,6 +127,28 @@ class FormError(SubmissionRefused, ValueError):
         super().__init__(" ".join(self.errors.values()) or "Please check the form.")
 
 
+NOT_SENT_COMMANDS = {"concern": "/report-concern", "declaration": "/declare-relationship"}
+
+
+def not_sent_message(kind: str) -> str:
+    """What the person is told when filing failed after their form had closed (the store was
+    locked, the disk full…): the submit call raised, so nothing was stored or sent. It repeats
+    nothing they wrote, and says what to do now."""
+    command = NOT_SENT_COMMANDS.get(kind, "the same command")
+    message = (
+        f"Your {kind} was NOT sent: something went wrong on our side after the form closed, "
+        f"and nothing was stored. Please send it again with {command} in a few minutes."
+    )
+    if kind == "concern":
+        message += (
+            " If a child may be at risk, don't wait: speak to the designated safeguarding lead "
+            "(or the headteacher) in person now."
+        )
+    else:
+        message += " If it cannot wait, tell the headteacher in person."
+    return message
+
+
 class RecipientUnreachable(Exception):  # noqa: N818 - reads as a state, not an error
     """Raised by a notifier when it cannot reach the person *yet* (e.g. Teams has no
     conversation reference for them until they open the bot). The outbox keeps the notice
@@ -168,6 +190,11 @@ class Notice:
     actions: tuple[str, ...] = ()  # e.g. ("acknowledge", "note"); buttons to offer
     text: str = ""  # plain-text fallback summarising the notice
     recipient_role: str = ""  # role of the person it is for ("" for the submitter)
+    # The sender's account as their platform authenticated it (not the name they typed or
+    # chose): front ends show it beside the "Reported by" / "Declared by" line, e.g. Slack's
+    # <@U…> mention rendered from the live profile. Empty on notices to the submitter.
+    reporter_platform: str = ""
+    reporter_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,16 @@ def _text(title: str, lines: list[tuple[str, str]], footer: str = "") -> str:
     return "\n".join(part for part in (title, body, footer) if part)
 
 
-def submitter_label(display_name: str, platform: str) -> str:
+REPORTER_LINES = ("Reported by", "Declared by")  # the lines front ends show the account beside
+
+
+def submitter_label(display_name: str, platform: str, user_id: str = "") -> str:
+    """The name the sender goes by (their own display name: they can change it, so it is never
+    proof of who they are) and, for notices, the account their platform authenticated."""
     name = clean(display_name, LIMITS["display_name"]) or "A member of staff"
-    return f"{name} (via {PLATFORM_LABELS.get(platform, platform)})"
+    via = PLATFORM_LABELS.get(platform, platform)
+    account = clean(user_id, 100)
+    return f"{name} (via {via}, account {account})" if account else f"{name} (via {via})"
 
 
 def concern_notice(
@@ -43,6 +50,7 @@ def concern_notice(
     reporter: str,
     roles: tuple[str, ...],
     escalated_from: tuple[str, ...] = (),
+    account: tuple[str, str] = ("", ""),
 ) -> Notice:
     category = CONCERN_CATEGORIES[data["category"]]
     if data["about_headteacher"]:
@@ -87,11 +95,18 @@ def concern_notice(
         actions=("acknowledge", "note"),
         text=_text(title, lines, footer),
         recipient_role="+".join(roles),
+        reporter_platform=account[0],
+        reporter_id=account[1],
     )
 
 
 def declaration_notice(
-    reference: str, data: dict[str, Any], *, declarant: str, roles: tuple[str, ...]
+    reference: str,
+    data: dict[str, Any],
+    *,
+    declarant: str,
+    roles: tuple[str, ...],
+    account: tuple[str, str] = ("", ""),
 ) -> Notice:
     title = f"Relationship declaration {reference}"
     lines = _lines(
@@ -114,6 +129,8 @@ def declaration_notice(
         actions=("acknowledge", "note"),
         text=_text(title, lines, "Please acknowledge it so it is formally recorded (§6.ix)."),
         recipient_role="+".join(roles),
+        reporter_platform=account[0],
+        reporter_id=account[1],
     )
 
 

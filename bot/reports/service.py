@@ -198,11 +198,12 @@ class ReportService:
             submitter_platform=reporter.platform,
             people=self.settings.people,
         )
-        by = notices.submitter_label(reporter.display_name, reporter.platform)
+        by = notices.submitter_label(reporter.display_name, reporter.platform, reporter.user_id)
+        account = (reporter.platform, reporter.user_id)
 
         def build(reference: str, r: Recipient) -> Notice:
             return notices.concern_notice(
-                reference, data, urgent=urgent, reporter=by, roles=r.roles
+                reference, data, urgent=urgent, reporter=by, roles=r.roles, account=account
             )
 
         row = {
@@ -228,10 +229,13 @@ class ReportService:
             submitter_platform=declarant.platform,
             people=self.settings.people,
         )
-        by = notices.submitter_label(declarant.display_name, declarant.platform)
+        by = notices.submitter_label(declarant.display_name, declarant.platform, declarant.user_id)
+        account = (declarant.platform, declarant.user_id)
 
         def build(reference: str, r: Recipient) -> Notice:
-            return notices.declaration_notice(reference, data, declarant=by, roles=r.roles)
+            return notices.declaration_notice(
+                reference, data, declarant=by, roles=r.roles, account=account
+            )
 
         row = {
             "kind": "declaration",
@@ -289,7 +293,13 @@ class ReportService:
             ", ".join(r.role_key for r in recipients),
         )
         self.wake()
-        pending = self._await_first_attempt(reference)
+        try:  # stored: from here on a failure must not read as "not filed" to the front end
+            pending = self._await_first_attempt(reference)
+        except Exception as exc:
+            log.warning(
+                "%s %s: could not wait for delivery: %s", kind, reference, type(exc).__name__
+            )
+            pending = True
         labels = [label for r in recipients for label in r.role_labels]
         return Receipt(
             reference=reference,
@@ -1067,12 +1077,11 @@ class ReportService:
             log.warning("%s: not delivered and nobody left to escalate to", report["reference"])
             return
         data = self.store.decrypt_json(report["body"])
-        by = notices.submitter_label(
-            self.store.decrypt(report["submitter_name"]), report["submitter_platform"]
-        )
+        platform, user_id = report["submitter_platform"], report["submitter_id"]
+        by = notices.submitter_label(self.store.decrypt(report["submitter_name"]), platform, user_id)
         notice = notices.concern_notice(
             report["reference"], data, urgent=True, reporter=by, roles=target.roles,
-            escalated_from=missed,
+            escalated_from=missed, account=(platform, user_id),
         )  # fmt: skip
         for role in target.roles:
             db["recipients"].insert(

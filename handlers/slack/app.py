@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import FeedbackLog
+from bot.logs import guard_library_logs
 from handlers.slack import acknowledge, asking, concerns, declarations, home
 from handlers.slack.util import SharedSession
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("policybot.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
+BOLT_LOGGER = "policybot.slack.bolt"
 LISTENER_MODULES = (asking, concerns, declarations, acknowledge, home)
 
 
@@ -67,7 +69,8 @@ def build_app(
 ) -> AsyncApp:
     """The bolt app. ``http`` is the session for response_url posts; its owner closes it
     (server.py does, on shutdown)."""
-    bolt_log = logging.getLogger("policybot.slack.bolt")
+    guard_library_logs()  # bolt logs raw request bodies when a signature check fails
+    bolt_log = logging.getLogger(BOLT_LOGGER)
     if not any(isinstance(f, _TokenFromEnvNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_TokenFromEnvNotice())
     base_url = api_url or DEFAULT_API_URL
@@ -87,6 +90,7 @@ def build_app(
         ),
         signing_secret=signing_secret,
         logger=bolt_log,
+        name=BOLT_LOGGER,  # listener loggers are "<name>:<listener>": under the log guard too
     )
     recent = RecentKeys()
     feedback_log = FeedbackLog.for_settings(runtime.settings)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.feedback import vote_note
 from handlers.slack import blocks as bk
 from handlers.slack.util import off_loop, post_response, retrieve
 
@@ -131,14 +132,14 @@ async def on_feedback(
     helpful = action.get("action_id") == bk.HELPFUL
     question = bk.question_from_value(action.get("value", ""))
     user = (body.get("user") or {}).get("id", "")
-    await off_loop(
+    kept = await off_loop(
         context["feedback"].record,
         question=question,
         helpful=helpful,
         platform="slack",
         user_id=user,
     )
-    note = "Thanks: marked helpful." if helpful else "Thanks: the headteacher will see this one."
+    note = vote_note(context["runtime"].settings, helpful=helpful, kept=kept)
     message = body.get("message")
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")

@@ -8,12 +8,15 @@ from a person (report fields, notes, questions) or from a policy document goes t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.answers import Answer, Citation
+from bot.feedback import invites_feedback
 from bot.reports.models import Notice, Receipt, Summary
 from bot.reports.neutralise import slack_escape
+from bot.reports.notices import REPORTER_LINES
 
 Block = dict[str, Any]
 
@@ -43,12 +46,20 @@ def _cap(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def mrkdwn(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cap(text)}}
+def _md(text: str, verbatim: bool) -> dict:
+    obj: dict[str, Any] = {"type": "mrkdwn", "text": _cap(text)}
+    if verbatim:
+        # user-typed text: Slack must not turn anything in it into a link or a channel name
+        obj["verbatim"] = True
+    return obj
 
 
-def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(t)} for t in texts]}
+def mrkdwn(text: str, *, verbatim: bool = False) -> Block:
+    return {"type": "section", "text": _md(text, verbatim)}
+
+
+def context(*texts: str, verbatim: bool = False) -> Block:
+    return {"type": "context", "elements": [_md(t, verbatim) for t in texts]}
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -137,7 +148,7 @@ def answer_blocks(
     buttons: list[Block] = []
     if shareable and can_share(answer):
         buttons.append(button("Share in channel", SHARE, question_value(answer.question)))
-    if feedback:
+    if feedback and invites_feedback(answer):
         value = question_value(answer.question)
         buttons.append(button("Helpful", HELPFUL, value))
         buttons.append(button("Not helpful", NOT_HELPFUL, value))
@@ -169,16 +180,30 @@ def without_actions(blocks: Sequence[Block], note: str) -> list[Block]:
 def notice_blocks(notice: Notice) -> list[Block]:
     """A notice for one recipient (or the submitter): title, labelled lines, and its buttons."""
     title = f"*{esc(notice.title)}*"
-    blocks: list[Block] = [mrkdwn(f":rotating_light: {title}" if notice.urgent else title)]
+    blocks: list[Block] = [
+        mrkdwn(f":rotating_light: {title}" if notice.urgent else title, verbatim=True)
+    ]
     for label, value in notice.lines:
         pieces = _pieces(value) or ["—"]
-        blocks.append(mrkdwn(f"*{esc(label)}*\n{pieces[0]}"))
-        blocks.extend(mrkdwn(piece) for piece in pieces[1:])
-    blocks.append(context(f"Reference `{esc(notice.reference)}` · private to you"))
+        if label in REPORTER_LINES and (mention := _mention(notice)):
+            pieces[0] = f"{mention} · {pieces[0]}"  # Slack renders it from the live profile
+        blocks.append(mrkdwn(f"*{esc(label)}*\n{pieces[0]}", verbatim=True))
+        blocks.extend(mrkdwn(piece, verbatim=True) for piece in pieces[1:])
+    blocks.append(context(f"Reference `{esc(notice.reference)}` · private to you", verbatim=True))
     buttons = notice_buttons(notice.reference, notice.actions)
     if buttons:
         blocks.append({"type": "actions", "block_id": "notice_actions", "elements": buttons})
     return blocks if len(blocks) <= 50 else [*blocks[:48], blocks[-2], blocks[-1]]
+
+
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def _mention(notice: Notice) -> str:
+    """``<@U…>`` for a Slack sender whose id is well formed, else ""."""
+    if notice.reporter_platform == "slack" and _SLACK_ID.match(notice.reporter_id):
+        return f"<@{notice.reporter_id}>"
+    return ""
 
 
 def _pieces(value: str, size: int = 2000) -> list[str]:
@@ -202,18 +227,18 @@ def notice_fallback(notice: Notice) -> str:
 
 
 def receipt_blocks(receipt: Receipt) -> list[Block]:
-    blocks = [mrkdwn(f":white_check_mark: {esc(receipt.message)}")]
+    blocks = [mrkdwn(f":white_check_mark: {esc(receipt.message)}", verbatim=True)]
     facts = [f"Reference `{esc(receipt.reference)}`"]
     if receipt.recipients:
         facts.append("Sent to: " + ", ".join(esc(r) for r in receipt.recipients))
     if receipt.delivery_pending:
         facts.append("Delivery in progress")
-    blocks.append(context(" · ".join(facts)))
+    blocks.append(context(" · ".join(facts), verbatim=True))
     return blocks
 
 
 def refused_blocks(message: str) -> list[Block]:
-    return [mrkdwn(f":no_entry: {esc(message)}")]
+    return [mrkdwn(f":no_entry: {esc(message)}", verbatim=True)]
 
 
 def summary_line(summary: Summary) -> str:

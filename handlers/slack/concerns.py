@@ -38,4 +38,5 @@ async def submit_concern(ack: AsyncAck, body: dict, view: dict, client: AsyncWeb
         form=modals.concern_form(view),
         fields=modals.CONCERN_FIELDS,
         fallback_field="description",
+        kind="concern",
     )

@@ -39,4 +39,5 @@ async def submit_declaration(
         form=modals.declaration_form(view),
         fields=modals.DECLARATION_FIELDS,
         fallback_field="notes",
+        kind="declaration",
     )

@@ -1,6 +1,7 @@
 """App Home: everyone sees how to use the bot and the status of what they submitted; the people
 reports go to (headteacher, chair, DSL) also see open items with their buttons, the relationship
-register, and the questions staff marked not helpful."""
+register; the one configured role (bot.feedback.viewer_role) also sees the questions staff marked
+not helpful."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.feedback import may_see_unclear
 from bot.reports.models import Actor, Summary
 from handlers.slack import blocks as bk
 from handlers.slack.util import off_loop
@@ -44,12 +46,20 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
     unclear: list[Any] = []
     if is_recipient_person(runtime, actor.user_id):
         received = await off_loop(runtime.reports.list_for_recipient, actor)
+    show_unclear = may_see_unclear(runtime.settings, "slack", actor.user_id)
+    if show_unclear:
         unclear = await off_loop(context["feedback"].unclear)
-    view = home_view(mine, received, unclear)
+    view = home_view(mine, received, unclear, show_unclear=show_unclear)
     await client.views_publish(user_id=actor.user_id, view=view)
 
 
-def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list[Any]) -> dict:
+def home_view(
+    mine: list[Summary],
+    received: list[Summary] | None,
+    unclear: list[Any],
+    *,
+    show_unclear: bool = False,
+) -> dict:
     blocks: list[dict] = [
         {"type": "header", "text": bk.plain("policybot", 150)},
         bk.mrkdwn(HOW_TO),
@@ -69,7 +79,8 @@ def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list
         if not register:
             blocks.append(bk.context("No relationships declared."))
         for s in register[:MAX_ITEMS]:
-            blocks.append(bk.mrkdwn(bk.summary_line(s)))
+            blocks.append(bk.mrkdwn(bk.summary_line(s), verbatim=True))
+    if show_unclear:
         blocks += [
             {"type": "divider"},
             {"type": "header", "text": bk.plain("What staff find unclear", 150)},
@@ -79,21 +90,22 @@ def home_view(mine: list[Summary], received: list[Summary] | None, unclear: list
         for u in unclear[:10]:
             blocks.append(
                 bk.mrkdwn(
-                    f"“{bk.esc(u.question)}” · {u.not_helpful} not helpful, {u.helpful} helpful"
+                    f"“{bk.esc(u.question)}” · {u.not_helpful} not helpful, {u.helpful} helpful",
+                    verbatim=True,
                 )
             )
     blocks += [{"type": "divider"}, {"type": "header", "text": bk.plain("Your submissions", 150)}]
     if not mine:
         blocks.append(bk.context("You haven't sent anything."))
     for s in mine[:MAX_ITEMS]:
-        blocks.append(bk.mrkdwn(bk.summary_line(s)))
+        blocks.append(bk.mrkdwn(bk.summary_line(s), verbatim=True))
     return {"type": "home", "blocks": blocks[:100]}
 
 
 def _item(summary: Summary) -> list[dict]:
     actions = ("acknowledge", "note") if summary.status == "open" else ("note",)
     return [
-        bk.mrkdwn(bk.summary_line(summary)),
+        bk.mrkdwn(bk.summary_line(summary), verbatim=True),
         {
             "type": "actions",
             "block_id": f"item_{summary.reference}",

@@ -1,5 +1,10 @@
 """What concerns and declarations share: submit a modal's form to the core, answer the modal
-(field errors, a refusal, or close) within Slack's 3 seconds, then confirm privately by DM."""
+(field errors, a refusal, or close) within Slack's 3 seconds, then confirm privately by DM.
+
+A report must never vanish: once the modal has closed (the core took longer than ACK_BUDGET),
+any failure of the core call is told to the person by DM (bot.reports.models.not_sent_message:
+nothing was stored, send it again, who to speak to meanwhile); before that, it goes back on the
+form, which keeps what they typed. Only the error's type is logged."""
 
 from __future__ import annotations
 
@@ -11,7 +16,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.reports.models import Actor, FormError, Receipt, SubmissionRefused
+from bot.reports.models import (
+    Actor,
+    FormError,
+    Receipt,
+    SubmissionRefused,
+    not_sent_message,
+)
 from handlers.slack import blocks as bk
 from handlers.slack import modals
 from handlers.slack.modals import field_errors
@@ -32,6 +43,7 @@ async def submit(
     form: Any,
     fields: tuple[str, ...],
     fallback_field: str,
+    kind: str,
 ) -> Receipt | None:
     actor = actor_from(body)
     name = modals.metadata(body.get("view") or {}).get("name")
@@ -64,6 +76,16 @@ async def submit(
         else:
             await ack(response_action="update", view=refusal_view(exc.message))
         return None
+    except Exception as exc:  # the store locked, a disk full, a bug: never a silent loss
+        log.error("%s could not be filed on Slack: %s", kind, type(exc).__name__)
+        if acked:
+            await _tell_not_sent(client, actor.user_id, kind)
+        else:
+            await ack(
+                response_action="errors",
+                errors={fallback_field: NOT_FILED_ON_FORM},
+            )
+        return None
     if not acked:
         # the confirmation travels in the HTTP response itself, so it survives a Web API outage
         await ack(response_action="update", view=receipt_view(receipt))
@@ -76,6 +98,17 @@ async def submit(
         blocks=bk.receipt_blocks(receipt),
     )
     return receipt
+
+
+NOT_FILED_ON_FORM = "Not sent: something went wrong on our side. Press Submit to try again."
+
+
+async def _tell_not_sent(client: AsyncWebClient, user_id: str, kind: str) -> None:
+    message = not_sent_message(kind)
+    try:
+        await dm(client, user_id, text=message, blocks=bk.refused_blocks(message))
+    except Exception as exc:
+        log.error("could not tell the %s's sender it was not sent: %s", kind, type(exc).__name__)
 
 
 def receipt_view(receipt: Receipt) -> dict:

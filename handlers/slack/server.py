@@ -1,6 +1,13 @@
 """`policybot serve slack`: the bolt app over HTTP (``POST /slack/events``) or Socket Mode, with
 ``GET /healthz`` for the school's monitoring. The HTTP adapter is the thin conversion bolt's own
-aiohttp adapter provides: request in, ``async_dispatch``, response out.
+aiohttp adapter provides: request in, ``async_dispatch``, response out, with two checks first:
+
+* the signature is verified on the raw bytes *before* anything parses them (bolt parses the body
+  first and answered 500 to malformed JSON, and logged bodies whose signature failed): bad, stale
+  or missing → 401; signed but not a JSON/form body bolt can read → 400. Only the error's type is
+  logged, never the body;
+* in Socket Mode events arrive over the websocket, so ``POST /slack/events`` is not served at all
+  (only ``/healthz`` and ``/readyz``): no signing secret is needed, and none can be guessed.
 
 The port opens at once; until the runtime (policy index, store) is loaded ``/healthz`` says
 503 "starting" and Slack requests get 503 (Slack retries them). The dense model keeps loading
@@ -22,6 +29,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
 from handlers.slack.app import build_app
 from handlers.slack.notifier import SlackNotifier
@@ -47,11 +55,18 @@ class SlackServer:
     signing_secret: str
     api_url: str | None = None
     deliver: bool = True
+    socket: bool = False  # Socket Mode: no POST /slack/events over HTTP
     runtime: Any = None
     app: AsyncApp | None = None
     error: str | None = None
     _worker: Any = field(default=None, repr=False)
     _http: SharedSession = field(default_factory=SharedSession, repr=False)
+    _verifier: SignatureVerifier | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.socket:
+            # slack-sdk ≥ 3.43 refuses an empty secret here: never an HMAC with an empty key
+            self._verifier = SignatureVerifier(self.signing_secret)
 
     def attach(self, runtime: Any) -> AsyncApp:
         self.app = build_app(
@@ -76,8 +91,35 @@ class SlackServer:
     async def events(self, request: web.Request) -> web.Response:
         if self.app is None:
             return web.json_response({"error": "starting"}, status=503)
-        bolt_req = await to_bolt_request(request)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_req))
+        raw = await request.read()
+        if not self._signed(raw, request.headers):
+            log.warning("rejected a request to %s: bad, stale or missing signature", EVENTS_PATH)
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_req = await to_bolt_request(request)
+            if not isinstance(bolt_req.body, dict):
+                raise ValueError("not an object")
+        except Exception as exc:  # RecursionError for deep nesting, ValueError for bad JSON, …
+            log.warning("rejected a malformed Slack request body: %s", type(exc).__name__)
+            return web.json_response({"error": "malformed request body"}, status=400)
+        try:
+            response = await self.app.async_dispatch(bolt_req)
+        except Exception as exc:
+            log.error("error dispatching a Slack request: %s", type(exc).__name__)
+            return web.json_response({"error": "internal error"}, status=500)
+        return await to_aiohttp_response(response)
+
+    def _signed(self, raw: bytes, headers: Mapping[str, str]) -> bool:
+        if self._verifier is None:
+            return False
+        try:
+            return self._verifier.is_valid(
+                body=raw,
+                timestamp=headers.get("X-Slack-Request-Timestamp"),
+                signature=headers.get("X-Slack-Signature"),
+            )
+        except (ValueError, TypeError):  # a timestamp that is not a number
+            return False
 
     async def health(self, request: web.Request) -> web.Response:
         if self.error:
@@ -113,7 +155,8 @@ class SlackServer:
 
     def web_app(self) -> web.Application:
         web_app = web.Application()
-        web_app.router.add_post(EVENTS_PATH, self.events)
+        if not self.socket:
+            web_app.router.add_post(EVENTS_PATH, self.events)
         web_app.router.add_get(HEALTH_PATH, self.health)
         web_app.router.add_get(READY_PATH, self.ready)
         web_app.on_cleanup.append(self._cleanup)
@@ -156,6 +199,7 @@ def serve(
         token=env["SLACK_BOT_TOKEN"].strip(),
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         api_url=env.get("SLACK_API_URL", "").strip() or None,
+        socket=socket,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run(server, args, env, runtime_loader, socket))

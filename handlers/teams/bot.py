@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.feedback import vote_note
 from bot.reports.models import (
     LIMITS,
     Actor,
@@ -33,6 +34,7 @@ from bot.reports.models import (
     DeclarationForm,
     FormError,
     SubmissionRefused,
+    not_sent_message,
 )
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore
@@ -318,6 +320,13 @@ class PolicyTeamsBot(ActivityHandler):
                 cards.message(cards.notice_text_card("Not sent", err.message), err.message)
             )
             return
+        except Exception as exc:  # the store locked, a disk full: say so, never a generic "sorry"
+            log.error("%s could not be filed on Teams: %s", kind, type(exc).__name__)
+            message = not_sent_message(kind)
+            await turn_context.send_activity(
+                cards.message(cards.notice_text_card("Not sent", message), message)
+            )
+            return
         await turn_context.send_activity(cards.receipt_message(receipt))
 
     async def _recipient_action(self, turn_context: TurnContext, value: dict, note: bool) -> None:
@@ -336,9 +345,10 @@ class PolicyTeamsBot(ActivityHandler):
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
         question = _str(value.get("question"), 1000)
         helpful = cards.truthy(value.get("helpful"))
+        kept = False
         if self.feedback is not None and question:
             actor = actor_for(turn_context.activity)
-            await self._off_loop(
+            kept = await self._off_loop(
                 partial(
                     self.feedback.record,
                     question=question,
@@ -347,12 +357,9 @@ class PolicyTeamsBot(ActivityHandler):
                     user_id=actor.user_id,
                 )
             )
-        reply = (
-            "Thanks, glad it helped."
-            if helpful
-            else "Thanks for saying. The headteacher sees which questions the policies answer badly."
+        await turn_context.send_activity(
+            vote_note(self.runtime.settings, helpful=helpful, kept=kept)
         )
-        await turn_context.send_activity(reply)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -17,14 +17,17 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.answers import Answer, Citation
+from bot.feedback import invites_feedback
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
+    PLATFORM_LABELS,
     RELATIONSHIPS,
     Notice,
     Receipt,
 )
 from bot.reports.neutralise import teams_escape
+from bot.reports.notices import REPORTER_LINES
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -146,11 +149,12 @@ def answer_card(answer: Answer) -> Card:
             body.append(_text(esc(answer.suggestion), spacing="Medium"))
         title, action = COMMAND_BUTTONS[answer.suggested_command]
         actions.append(_submit(title, {"action": action}, style="positive"))
-    feedback = {"action": FEEDBACK, "question": answer.question[:500]}
-    if best is not None:
-        feedback["clause"] = best.label
-    actions.append(_submit("👍 Helpful", {**feedback, "helpful": True}))
-    actions.append(_submit("👎 Not helpful", {**feedback, "helpful": False}))
+    if invites_feedback(answer):
+        feedback = {"action": FEEDBACK, "question": answer.question[:500]}
+        if best is not None:
+            feedback["clause"] = best.label
+        actions.append(_submit("👍 Helpful", {**feedback, "helpful": True}))
+        actions.append(_submit("👎 Not helpful", {**feedback, "helpful": False}))
     return card(body, actions, fallback=answer.text)
 
 
@@ -417,6 +421,11 @@ def notice_card(notice: Notice) -> Card:
         # A FactSet squeezes long values; each field gets a label line and a wrapped value.
         body.append(_text(esc(label), weight="Bolder", size="Small", spacing="Small"))
         body.append(_text(esc(value), spacing="None"))
+        if label in REPORTER_LINES and notice.reporter_id:
+            # the account Teams (or Slack) authenticated, beside the name they go by
+            platform = PLATFORM_LABELS.get(notice.reporter_platform, notice.reporter_platform)
+            account = f"{platform} account: {notice.reporter_id}"
+            body.append(_text(esc(account), isSubtle=True, size="Small", spacing="None"))
     actions: list[dict] = []
     if "acknowledge" in notice.actions:
         actions.append(

@@ -66,8 +66,13 @@ class TeamsNotifier:
         loop: asyncio.AbstractEventLoop,
         *,
         timeout: float = 60.0,
+        require_https: bool = False,
     ) -> None:
         self.adapter = adapter
+        # With credentials on, a stored reference whose serviceUrl is not https was planted (or
+        # kept from local testing): never send a notice there; wait for the person to message
+        # the bot, whose real reference then replaces it.
+        self.require_https = require_https
         self.app_id = app_id or ""
         self.references = references
         self.loop = loop
@@ -79,7 +84,7 @@ class TeamsNotifier:
 
     def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
         stored = self.references.find(to.user_id)
-        if stored is None:
+        if stored is None or not self._trusted(stored):
             raise RecipientUnreachable("recipient not reachable on Teams")
         if idempotency_key and self.references.was_sent(idempotency_key):
             return  # Teams already has it: a retry after we lost the answer must not duplicate
@@ -119,7 +124,11 @@ class TeamsNotifier:
         return True
 
     def is_reachable(self, user_key: str) -> bool:
-        return self.references.find(user_key) is not None
+        stored = self.references.find(user_key)
+        return stored is not None and self._trusted(stored)
+
+    def _trusted(self, stored: StoredReference) -> bool:
+        return not self.require_https or stored.service_url.lower().startswith("https://")
 
     # --- on the event loop ------------------------------------------------------------------
 

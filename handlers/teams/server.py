@@ -10,8 +10,19 @@ Content-Type and a garbage bearer token alike. Here:
   endpoint is unreachable → 503 (the Bot Connector retries);
 * then ``adapter.process_activity`` runs the turn with the authenticated result.
 
-With ``MicrosoftAppId`` and ``MicrosoftAppPassword`` both empty the bot runs unauthenticated (the
-Bot Framework's own local-testing mode) and logs a loud warning at start.
+Who may post a turn at all (issue 11): the connector decides where replies go (``serviceUrl``) and
+who is acting (``from.aadObjectId``), so an unauthenticated endpoint would let anyone who can reach
+it receive the headteacher's notices and act as them. Therefore:
+
+* without ``MicrosoftAppId``/``MicrosoftAppPassword`` the app refuses to start unless it is
+  explicitly run for local testing (``serve teams --local-testing``), which listens on 127.0.0.1
+  only;
+* with credentials, an Activity whose ``serviceUrl`` is not ``https://`` is refused (400) before
+  anything else runs: Microsoft's connectors are https-only;
+* when tenant ids are allowed (``MicrosoftAppTenantId``, ``POLICYBOT_TEAMS_TENANTS`` and/or the
+  school config's ``[teams] allowed_tenants``), every turn must come from one of them
+  (``channelData.tenant.id`` and ``conversation.tenantId``): users of another organisation get
+  403 and can neither file reports nor act on them.
 
 ``GET /healthz`` reports auth mode, how many users the bot can reach and which configured
 report recipients it cannot reach on Teams yet (roles only: no names, no report content).
@@ -25,7 +36,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +47,9 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot.config import TENANT_ID_RE as TENANT_RE
 from bot.feedback import FeedbackLog
+from bot.logs import guard_library_logs
 from handlers.teams.bot import PolicyTeamsBot, on_turn_error
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
@@ -51,6 +64,16 @@ UNREACHABLE = "recipient not reachable on Teams"
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant"}
 
 
+LOOPBACK = "127.0.0.1"
+TENANTS_ENV = "POLICYBOT_TEAMS_TENANTS"
+NO_CREDENTIALS = (
+    "MicrosoftAppId and MicrosoftAppPassword are empty: without them anyone who can reach "
+    "/api/messages could act as any member of staff and receive their notices. Set both (the "
+    "Azure Bot's App ID and a client secret), or run `policybot serve teams --local-testing` "
+    "to try the bot on this machine only (127.0.0.1)."
+)
+
+
 class TeamsConfigError(Exception):
     """Bad Teams settings in the environment; the message names the variable."""
 
@@ -61,10 +84,19 @@ class TeamsAuth:
     app_password: str = field(default="", repr=False)
     tenant_id: str = ""
     app_type: str = "MultiTenant"
+    # tenants whose users may talk to the bot; empty = any tenant the Azure Bot accepts
+    allowed_tenants: frozenset[str] = frozenset()
 
     @property
     def enabled(self) -> bool:
         return bool(self.app_id)
+
+    def tenant_allowed(self, body: Mapping[str, Any]) -> bool:
+        """Every tenant id the raw Activity names must be an allowed one, and it must name one."""
+        if not self.allowed_tenants:
+            return True
+        named = activity_tenants(body)
+        return bool(named) and named <= self.allowed_tenants
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> TeamsAuth:
@@ -91,7 +123,22 @@ class TeamsAuth:
             raise TeamsConfigError(
                 "MicrosoftAppTenantId: required when MicrosoftAppType is SingleTenant"
             )
-        return cls(app_id=app_id, app_password=password, tenant_id=tenant, app_type=app_type)
+        allowed = {t.strip().lower() for t in env.get(TENANTS_ENV, "").split(",") if t.strip()}
+        for tenant_id in sorted(allowed):
+            if not TENANT_RE.match(tenant_id):
+                raise TeamsConfigError(
+                    f"{TENANTS_ENV}: {tenant_id!r} is not a tenant id; give Directory (tenant) "
+                    "ids from Entra ID → Overview, separated by commas"
+                )
+        if tenant:
+            allowed.add(tenant.lower())
+        return cls(
+            app_id=app_id,
+            app_password=password,
+            tenant_id=tenant,
+            app_type=app_type,
+            allowed_tenants=frozenset(allowed),
+        )
 
     def botbuilder_config(self) -> Any:
         """The attribute bag ConfigurationBotFrameworkAuthentication reads."""
@@ -101,6 +148,24 @@ class TeamsAuth:
             APP_TENANTID=self.tenant_id,
             APP_TYPE=self.app_type,
         )
+
+
+def activity_tenants(body: Mapping[str, Any]) -> set[str]:
+    """The tenant ids a raw Activity carries: Teams puts the sender's tenant in
+    ``channelData.tenant.id`` and (for most conversation types) ``conversation.tenantId``.
+    Read from the JSON itself: botbuilder's schema maps the latter from ``tenantID`` only."""
+    found: set[str] = set()
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
+        found.add(tenant["id"].lower())
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict):
+        for key in ("tenantId", "tenantID"):
+            value = conversation.get(key)
+            if isinstance(value, str) and value:
+                found.add(value.lower())
+    return found
 
 
 RUNTIME_KEY = web.AppKey("runtime", Any)
@@ -120,12 +185,12 @@ def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-async def _read_activity(request: web.Request) -> Activity | web.Response:
+async def _read_activity(request: web.Request) -> tuple[Activity, dict] | web.Response:
     if request.content_type != "application/json":
         return _problem(415, "expected Content-Type: application/json")
     try:
         body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
         return _problem(400, "body is not valid JSON")
     if not isinstance(body, dict):
         return _problem(400, "body must be a JSON object (an Activity)")
@@ -141,7 +206,7 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
         return _problem(400, "Activity has no valid serviceUrl")
     if activity.conversation is None or not activity.conversation.id:
         return _problem(400, "Activity has no conversation")
-    return activity
+    return activity, body
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -150,7 +215,14 @@ async def messages(request: web.Request) -> web.Response:
     read = await _read_activity(request)
     if isinstance(read, web.Response):
         return read
-    activity = read
+    activity, body = read
+    auth: TeamsAuth = app[AUTH_KEY]
+    if auth.enabled and not str(activity.service_url).lower().startswith("https://"):
+        log.warning("refused an Activity whose serviceUrl is not https")
+        return _problem(400, "serviceUrl must be https:// (Microsoft's connectors are)")
+    if not auth.tenant_allowed(body):
+        log.warning("refused an Activity from a tenant that is not allowed")
+        return _problem(403, "this bot serves only its own organisation's tenant")
     auth_header = request.headers.get("Authorization", "")
     try:
         authenticated = await adapter.bot_framework_authentication.authenticate_request(
@@ -245,15 +317,24 @@ def create_app(
     *,
     references_path: Path | None = None,
     start_worker: bool = True,
+    local_testing: bool = False,
 ) -> web.Application:
+    """The app. Without credentials it refuses (TeamsConfigError) unless ``local_testing``; the
+    caller must then listen on 127.0.0.1 only, as ``serve`` does."""
+    guard_library_logs()  # botbuilder/aiohttp exception texts can quote what a user typed
     if not auth.enabled:
+        if not local_testing:
+            raise TeamsConfigError(NO_CREDENTIALS)
         log.warning(
-            "\n%s\n  AUTHENTICATION IS OFF: MicrosoftAppId and MicrosoftAppPassword are empty.\n"
-            "  Anyone who can reach /api/messages can talk to this bot as anyone.\n"
-            "  Use this only for local testing; set both for Teams.\n%s",
+            "\n%s\n  AUTHENTICATION IS OFF (--local-testing): MicrosoftAppId and "
+            "MicrosoftAppPassword are empty.\n"
+            "  Listening on 127.0.0.1 only; set both for Teams.\n%s",
             "!" * 78,
             "!" * 78,
         )
+    tenants = runtime.settings.teams_tenants
+    if tenants:  # the school's config adds to MicrosoftAppTenantId / POLICYBOT_TEAMS_TENANTS
+        auth = replace(auth, allowed_tenants=auth.allowed_tenants | tenants)
     references = ReferenceStore(references_path or runtime.settings.data_dir / REFERENCES_FILE)
     feedback = FeedbackLog.for_settings(runtime.settings)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))
@@ -273,7 +354,13 @@ def create_app(
     app.router.add_get("/readyz", readyz)
 
     async def startup(app: web.Application) -> None:
-        notifier = TeamsNotifier(adapter, auth.app_id, references, asyncio.get_running_loop())
+        notifier = TeamsNotifier(
+            adapter,
+            auth.app_id,
+            references,
+            asyncio.get_running_loop(),
+            require_https=auth.enabled,
+        )
         app[NOTIFIER_KEY] = notifier
         runtime.reports.register_notifier(notifier)
         if start_worker:
@@ -292,12 +379,33 @@ def create_app(
     return app
 
 
+def bind_host(auth: TeamsAuth, *, local_testing: bool, host: str | None) -> str:
+    """Where to listen: anywhere (default 0.0.0.0) with credentials; without them only for
+    ``--local-testing``, and then on the loopback address only."""
+    if not auth.enabled and not local_testing:
+        raise TeamsConfigError(NO_CREDENTIALS)
+    if local_testing:
+        if host not in (None, LOOPBACK, "localhost"):
+            raise TeamsConfigError(
+                f"--local-testing listens on {LOOPBACK} only (no authentication): "
+                f"drop --host {host}"
+            )
+        return LOOPBACK
+    return host or "0.0.0.0"
+
+
 def serve(args: argparse.Namespace) -> int:
     from bot.logs import configure_logging
 
     configure_logging()  # the core's redacting handler: secrets never reach the log
     try:
         auth = TeamsAuth.from_env(os.environ)
+    except TeamsConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    local_testing = bool(getattr(args, "local_testing", False))
+    try:
+        args.host = bind_host(auth, local_testing=local_testing, host=args.host)
     except TeamsConfigError as exc:
         log.error("%s", exc)
         return 2
@@ -312,7 +420,12 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     if hasattr(runtime.assistant, "start_warmup"):
         runtime.assistant.start_warmup()
-    app = create_app(runtime, auth)
+    try:
+        app = create_app(runtime, auth, local_testing=local_testing)
+    except TeamsConfigError as exc:
+        log.error("%s", exc)
+        runtime.close()
+        return 2
     log.info("Teams bot listening on http://%s:%d/api/messages", args.host, args.port)
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0

@@ -120,4 +120,4 @@ def test_teams_without_credentials_is_not_ready_for_production(deployed, monkeyp
     monkeypatch.setenv("MicrosoftAppPassword", "")
     rc, out = run(capsys, "--platform", "teams")
     assert rc == 1
-    assert "unauthenticated" in line(out, "Teams credentials")
+    assert "refuses to start" in line(out, "Teams credentials")

@@ -24,6 +24,19 @@ def test_the_record_is_committed_before_any_delivery_is_attempted(service):
     assert [d.status for d in service.delivery_status(receipt.reference)] == ["pending"]
 
 
+def test_once_stored_a_failure_waiting_for_delivery_still_returns_the_receipt(service, monkeypatch):
+    """submit_* either returns a receipt (stored) or raises (nothing stored): front ends tell
+    the person "not sent" on an exception, so nothing after the commit may raise."""
+
+    def broken_wait(reference):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(service, "_await_first_attempt", broken_wait)
+    receipt = service.submit_concern(concern(), STAFF)
+    assert receipt.delivery_pending and receipt.reference == "C-2026-0001"
+    assert [s.reference for s in service.list_for_submitter(STAFF)] == ["C-2026-0001"]
+
+
 @pytest.mark.parametrize("error", [ConnectionError, TimeoutError, RuntimeError])
 def test_a_notifier_failing_the_first_attempts_still_delivers_exactly_once(service, clock, error):
     flaky = FakeNotifier("slack", fail_first=4, error=error)

@@ -27,7 +27,12 @@ def filed(service, slack, settings):
     service.deliver_due()
     assert service.add_note(ref, HEAD, "Spoke to the parent.").ok
     votes = FeedbackLog(settings.data_dir / "feedback.db", settings.key)
-    votes.record(question="Can I post about Amy?", helpful=False, platform="slack", user_id="U1")
+    votes.record(
+        question="Can I post photos of the school play?",
+        helpful=False,
+        platform="slack",
+        user_id="U1",
+    )
     votes.close()
     return ref
 
@@ -94,7 +99,7 @@ def test_rotate_moves_every_record_to_a_new_key(
     only_new.write_bytes(keys[0])
     Store(settings.db_path, keys[0]).close()
     votes = FeedbackLog(settings.data_dir / "feedback.db", keys[0])
-    assert [u.question for u in votes.unclear()] == ["Can I post about Amy?"]
+    assert [u.question for u in votes.unclear()] == ["Can I post photos of the school play?"]
     votes.close()
     with pytest.raises(WrongKey):
         Store(settings.db_path, old)

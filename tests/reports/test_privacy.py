@@ -2,6 +2,7 @@
 or format; logs hold no report text or pupils' names."""
 
 import logging
+import re
 
 import pytest
 from cryptography.fernet import Fernet
@@ -100,3 +101,31 @@ def test_a_reporter_cannot_ping_mention_link_or_format_through_the_form(service,
 def test_clean_strips_control_characters_but_keeps_lines():
     assert clean("one\r\ntwo\x07\x1b[0m\u202ethree\tfour") == "one\ntwo[0mthree four"
     assert len(clean("x" * 5000, 100)) == 100
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://evil.example.photography/x",  # any top-level domain, not a fixed list
+        "evil.example.zip",
+        "bit.ly/3abc",
+        "see grooming-site.xyz now",
+        "пример.рф/фото",
+        "a.xn--p1ai",
+        "x。com",  # an ideographic full stop, which browsers accept as a dot
+        "http://192.168.0.1:8080/pics",
+        "10.0.0.7/share",
+        "mum@privatemail.example",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+    ],
+)
+def test_every_url_like_string_is_inert(typed):
+    cleaned = clean(typed)
+    assert not re.search(r"\w[.。]\w{2,}", cleaned), cleaned  # no host name left whole
+    assert not re.search(r"(?i)\b(https?|javascript|data):", cleaned), cleaned
+
+
+def test_ordinary_sentences_stay_readable():
+    text = "On 3.5.2026 in Year 5. Then e.g. 2.5 hours later he said so."
+    assert clean(text) == text

@@ -3,7 +3,12 @@ the reporter's DM. Routing (chair, DSL) is the core's; these tests check Slack c
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import time
+
 from bot.reports.models import Actor
+from handlers.slack import reporting
 from handlers.slack.notifier import EVENT_TYPE
 from tests.slack.conftest import CHAIR, DSL, HEAD, OTHER, STAFF
 
@@ -216,3 +221,60 @@ def test_report_text_is_inert_and_whole_in_the_heads_dm(slack):
     assert blob.count("x") >= 3900  # a long description is split, not cut
     assert all(len(t) <= 3000 for t in texts)
     assert "<!channel>" not in notice["text"]
+
+
+def _locked_store(delay: float):
+    def submit(form, reporter, submission_key=None):
+        time.sleep(delay)
+        raise sqlite3.OperationalError("database is locked")
+
+    return submit
+
+
+def test_a_failure_after_the_form_closed_reaches_the_reporter_by_dm(slack, runtime, monkeypatch):
+    monkeypatch.setattr(reporting, "ACK_BUDGET", 0.2)
+    monkeypatch.setattr(runtime.reports, "submit_concern", _locked_store(delay=0.6))
+    resp = submit_concern(slack, people_involved="Jamie Fox")
+    assert resp.status == 200 and not resp.text  # the form closed before the core failed
+
+    (told,) = slack.fake.wait_for(lambda: slack.fake.posts_to(dm(STAFF)))
+    text = told.text_blob()
+    assert "NOT sent" in text and "nothing was stored" in text
+    assert "/report-concern" in text and "safeguarding lead" in text
+    assert "Jamie" not in text and "threatening" not in text  # no report text in the DM
+    assert notices_for(slack, HEAD) == []
+    assert runtime.reports.list_for_submitter(Actor("slack", STAFF)) == []
+
+
+def test_a_failure_before_the_form_closes_goes_back_on_the_form(slack, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.reports, "submit_concern", _locked_store(delay=0))
+    resp = submit_concern(slack)
+    assert resp.status == 200
+    body = resp.json()
+    assert body["response_action"] == "errors"  # the modal stays open with what they typed
+    assert "try again" in body["errors"]["description"]
+    assert slack.fake.posts_to(dm(STAFF)) == []
+
+
+def test_the_head_sees_the_reporters_slack_account_not_just_a_chosen_name(slack):
+    opened = open_modal(slack)
+    # a display name anyone can set on their own profile
+    opened["view"]["private_metadata"] = json.dumps({"name": "Kate Baskeyfield (Headteacher)"})
+    slack.submit(STAFF, opened["view"], {"category": "cyberbullying", "description": "x y z"})
+    notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
+    reported = [b["text"]["text"] for b in notice["blocks"] if "Reported by" in str(b)]
+    assert reported and reported[0].startswith(f"*Reported by*\n<@{STAFF}> · ")
+    assert f"account {STAFF}" in reported[0]
+
+
+def test_every_mrkdwn_text_carrying_report_text_is_verbatim(slack):
+    submit_concern(slack, description="look at evil.example.photography and #general")
+    notice = slack.fake.wait_for(lambda: notices_for(slack, HEAD))[0]
+    texts = [
+        t
+        for b in notice["blocks"]
+        for t in ([b.get("text")] + list(b.get("elements", [])))
+        if isinstance(t, dict) and t.get("type") == "mrkdwn"
+    ]
+    assert texts and all(t.get("verbatim") is True for t in texts)
+    assert "evil[.]example[.]photography" in str(texts)

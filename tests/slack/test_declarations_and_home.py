@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.feedback import FeedbackLog
 from bot.reports.models import Actor
-from tests.slack.conftest import HEAD, OTHER, STAFF
+from handlers.slack import blocks as bk
+from tests.slack.conftest import CHAIR, DSL, HEAD, OTHER, STAFF
 from tests.slack.test_concerns import buttons, dm, notices_for, open_modal, submit_concern
 
 
@@ -120,3 +122,52 @@ def test_head_home_shows_open_items_register_and_unclear_questions(slack, runtim
     assert [b["value"] for b in buttons(again) if b["action_id"] == "acknowledge"] == [
         "R-2026-0001"
     ]
+
+
+CONCERN_AS_QUESTION = "The head keeps messaging a Y9 pupil on Instagram, what do I do?"
+
+
+def ask_in_dm(slack, user, text, ts):
+    slack.event(
+        {
+            "type": "message",
+            "channel": dm(user),
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": ts,
+        }
+    )
+    return slack.fake.wait_for(lambda: slack.fake.channels.get(dm(user)))[-1]
+
+
+def test_a_concern_asked_as_a_question_is_never_kept_or_shown_to_the_head(slack, runtime):
+    answer = ask_in_dm(slack, STAFF, CONCERN_AS_QUESTION, "1700000400.0001")
+    assert [b["action_id"] for b in buttons(answer)] == []  # no Helpful / Not helpful offered
+    # a forged Not helpful click carrying the question is refused too
+    forged = bk.question_value(CONCERN_AS_QUESTION)
+    slack.click(STAFF, "feedback_not_helpful", forged, message=answer, channel=dm(STAFF))
+    update = slack.fake.wait_for(lambda: slack.fake.calls_to("chat.update"))[0].args
+    assert "isn't kept" in str(update["blocks"])
+    assert FeedbackLog.for_settings(runtime.settings).unclear() == []
+
+    slack.event({"type": "app_home_opened", "user": HEAD, "tab": "home", "channel": dm(HEAD)})
+    text = str(slack.fake.wait_for(lambda: home_views(slack, HEAD))[0]["blocks"])
+    assert "What staff find unclear" in text and "No answers marked not helpful." in text
+    assert "Y9" not in text and "messaging" not in text
+
+
+def test_unclear_questions_are_shown_to_the_headteacher_only_by_default(slack):
+    answer = ask_in_dm(slack, STAFF, "What is the lunch menu?", "1700000500.0001")
+    not_helpful = [b for b in buttons(answer) if b["action_id"] == "feedback_not_helpful"][0]
+    slack.click(STAFF, "feedback_not_helpful", not_helpful["value"], message=answer, channel="x")
+    slack.fake.wait_for(lambda: slack.fake.calls_to("chat.update"))
+    for user in (HEAD, CHAIR, DSL):
+        slack.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": dm(user)})
+    views = {
+        u: str(slack.fake.wait_for(lambda u=u: home_views(slack, u))[0]) for u in (HEAD, CHAIR, DSL)
+    }
+    assert "What is the lunch menu?" in views[HEAD]
+    for user in (CHAIR, DSL):
+        assert "What staff find unclear" not in views[user]
+        assert "lunch menu" not in views[user]

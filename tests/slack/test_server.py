@@ -8,10 +8,12 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from handlers.slack.server import SlackServer, serve
 from tests.slack.conftest import STAFF
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp, sign
 
 
 def command(slack) -> str:
@@ -102,3 +104,49 @@ def test_serve_names_each_missing_variable_and_exits_2(capsys):
     assert serve(socket, env={"SLACK_BOT_TOKEN": "xoxb-1"}) == 2
     err = capsys.readouterr().err
     assert "SLACK_APP_TOKEN" in err and "xoxb-1" not in err
+
+
+def test_socket_mode_serves_only_health_and_readiness_over_http(fake, runtime):
+    server = SlackServer(token=BOT_TOKEN, signing_secret="", api_url=fake.base_url, socket=True)
+    server.attach(runtime)
+    app = SlackApp(server=server, fake=fake).start()
+    try:
+        assert app.get("/healthz").status == 200
+        assert app.get("/readyz").status == 200
+        body = command(app)
+        # signed with the empty key an unset SLACK_SIGNING_SECRET would give, or a real one
+        for headers in (sign(body, secret=""), sign(body)):
+            assert app.post(body, FORM, headers=headers).status == 404
+        assert fake.calls_to("response_url") == []
+    finally:
+        app.stop()
+        server.stop()
+
+
+def test_an_empty_signing_secret_is_refused_rather_than_used_as_a_key():
+    from slack_sdk.signature import SignatureVerifier
+
+    with pytest.raises(ValueError, match="signing_secret must not be empty"):
+        SignatureVerifier("")  # the slack-sdk floor in pyproject.toml guarantees this
+    with pytest.raises(ValueError, match="signing_secret must not be empty"):
+        SlackServer(token=BOT_TOKEN, signing_secret="  ")
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("[" * 100_000 + "]" * 100_000, "application/json"),  # RecursionError in json.loads
+        ("payload=%7Bnot+json", FORM),
+        ("payload=" + "%5B" * 100_000, FORM),
+    ],
+)
+def test_a_signed_but_malformed_body_gets_400_not_500(slack, body, content_type):
+    assert slack.post(body, content_type).status == 400
+    assert slack.fake.calls == []
+
+
+def test_a_timestamp_that_is_not_a_number_gets_401(slack):
+    body = command(slack)
+    assert slack.post(body, FORM, headers={"X-Slack-Request-Timestamp": "soon"}).status == 401

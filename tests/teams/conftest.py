@@ -276,6 +276,12 @@ class BotServer:
     loop_thread: LoopThread
     stopped: bool = False
 
+    def app_references(self):
+        """The app's store of conversation references (who the bot can message, and where)."""
+        from handlers.teams.server import REFERENCES_KEY
+
+        return self.client.app[REFERENCES_KEY]
+
     def stop(self) -> None:
         """Shut the app down (delivery worker stopped, files closed), as on a restart."""
         if not self.stopped:
@@ -293,7 +299,8 @@ def start_bot(loop_thread: LoopThread, connector: FakeConnector, teams_env: dict
         runtime = runtime if runtime is not None else make_runtime(teams_env)
 
         async def go():
-            app = create_app(runtime, auth or TeamsAuth())
+            auth_ = auth or TeamsAuth()
+            app = create_app(runtime, auth_, local_testing=not auth_.enabled)
             runner, url = await _start(app)
             return app, runner, url
 

@@ -140,3 +140,18 @@ def test_a_quote_that_introduces_a_list_shows_the_list(teams):
     texts = _one_reply(teams).card_text()
     assert "statements which:" in texts
     assert "a) Expose (an individual) to hatred, ridicule or contempt;" in texts
+
+
+def test_a_concern_asked_as_a_question_offers_no_feedback_and_a_forged_vote_is_not_kept(teams):
+    concern = "The head keeps messaging a Y9 pupil on Instagram, what do I do?"
+    teams.client.send(teams.client.personal(TEACHER, concern))
+    reply = _one_reply(teams)
+    assert [a for a in reply.submit_actions() if a["data"]["action"] == "feedback"] == []
+    forged = {"action": "feedback", "question": concern, "helpful": False}
+    teams.client.send(teams.client.personal(TEACHER, value=forged))
+    teams.connector.wait_for(lambda calls: [c for c in calls if "isn't kept" in (c.text or "")])
+    db = sqlite3.connect(teams.runtime.settings.data_dir / "feedback.db")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM feedback").fetchone() == (0,)
+    finally:
+        db.close()

@@ -4,6 +4,7 @@ delivery to the recipient's 1:1 chat, acknowledge, and delivery through connecto
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -381,3 +382,47 @@ def test_report_text_cannot_inject_markup_into_the_notice(teams):
     assert "<at>" not in rendered and "<b>" not in rendered and "<script>" not in rendered
     assert "](https://" not in rendered and "**now**" not in rendered
     assert "@channel" not in rendered  # broken with a word joiner
+
+
+def test_the_head_sees_the_reporters_teams_account_beside_their_name(teams):
+    teams.client.send(teams.client.install(HEAD))
+    teams.connector.wait_for(to(HEAD))
+    reference = submit(teams, TEACHER, concern())
+    wait_sent(teams, reference, {"headteacher"})
+    (notice,) = [c for c in to(HEAD)(teams.connector.sent()) if reference in c.text]
+    shown = [re.sub(r"\\(.)", r"\1", t) for t in text_blocks(notice.card)]  # as Teams renders
+    assert f"Teams account: {TEACHER.aad}" in shown
+
+
+def test_links_in_report_text_are_inert_in_the_heads_card(teams):
+    teams.client.send(teams.client.install(HEAD))
+    teams.connector.wait_for(to(HEAD))
+    hostile = "see https://evil.example.photography/x and [click](https://x.y) **now**"
+    reference = submit(teams, TEACHER, concern(description=hostile, link="grooming.site/abc"))
+    wait_sent(teams, reference, {"headteacher"})
+    (notice,) = [c for c in to(HEAD)(teams.connector.sent()) if reference in c.text]
+    shown = "\n".join(text_blocks(notice.card))  # TextBlocks render markdown: all escaped
+    assert "evil.example" not in shown and "grooming.site" not in shown
+    assert "https://" not in shown and "](" not in shown and "**now**" not in shown
+    assert "evil.example" not in notice.card["fallbackText"]
+
+
+def text_blocks(node) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "TextBlock" else []
+        return own + [t for v in node.values() for t in text_blocks(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in text_blocks(v)]
+    return []
+
+
+def test_a_concern_that_cannot_be_stored_tells_the_reporter_nothing_was_sent(teams, monkeypatch):
+    def locked(form, reporter, submission_key=None):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(teams.runtime.reports, "submit_concern", locked)
+    teams.client.send(teams.client.personal(TEACHER, value=concern(people_involved="Jamie Fox")))
+    (reply,) = teams.connector.wait_for(to(TEACHER))
+    shown = reply.card_text()
+    assert "NOT sent" in shown and "nothing was stored" in shown and "Jamie" not in shown
+    assert teams.runtime.reports.list_for_submitter(Actor("teams", TEACHER.aad)) == []

@@ -11,6 +11,7 @@ from handlers.teams.server import TeamsAuth, TeamsConfigError
 from tests.teams.conftest import HEAD, TEACHER
 
 APP_ID = "4a1b2c3d-0000-4000-8000-00000000b007"
+PUBLIC_SERVICE_URL = "https://smba.trafficmanager.net/uk/"
 
 
 def test_auth_off_runs_unauthenticated_and_says_so_loudly(start_bot, caplog):
@@ -26,7 +27,11 @@ def test_auth_off_runs_unauthenticated_and_says_so_loudly(start_bot, caplog):
 
 @pytest.fixture
 def secured(start_bot):
-    return start_bot(TeamsAuth(app_id=APP_ID, app_password="not-a-real-secret"))
+    """Credentials on; activities carry an https serviceUrl as Microsoft's connectors do (no
+    turn gets far enough to call it: every request here fails authentication)."""
+    server = start_bot(TeamsAuth(app_id=APP_ID, app_password="not-a-real-secret"))
+    server.client.service_url = PUBLIC_SERVICE_URL
+    return server
 
 
 def test_auth_on_missing_header_is_401(secured):

@@ -118,13 +118,20 @@ def _outbox(
     platforms = tuple(platforms)
     ts = (now or runtime.reports.clock()).timestamp()
     limit = ts - stuck_after_minutes * 60
-    marks = ",".join("?" for _ in platforms)
     try:
-        rows = runtime.store.query(
-            "SELECT reference, role, platform, status, attempts, next_attempt_at, unreachable "
-            f"FROM outbox WHERE status != 'sent' AND platform IN ({marks}) ORDER BY id",
-            list(platforms),
-        )
+        from bot.reports.sealing import open_outbox
+
+        # Recipients are sealed in each row's envelope (bot/reports/sealing.py).
+        rows = [
+            r
+            for r in (
+                open_outbox(runtime.store, row)
+                for row in runtime.store.query(
+                    "SELECT * FROM outbox WHERE status != 'sent' ORDER BY id"
+                )
+            )
+            if r["platform"] in platforms
+        ]
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__ + ": " + str(exc)}
     stuck = [r for r in rows if r["next_attempt_at"] is not None and r["next_attempt_at"] < limit]

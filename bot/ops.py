@@ -494,8 +494,8 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     from cryptography.fernet import InvalidToken
 
     from bot.keys import fernet_for
+    from bot.operator import cli_actor
     from bot.reports import audit
-    from bot.reports.models import Actor
     from bot.reports.service import ReportService
     from bot.store import KEY_CHECK_PLAINTEXT, Store
 
@@ -548,11 +548,11 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     store = Store(db_path, settings.key, key_source=settings.key_source)
     try:
         with store.read() as db:
-            result = audit.verify(db)
+            result = audit.verify(store, db)
             reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
             audit_rows = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
         detail = "after restore: " + ("ok" if result.ok else f"failed at row {result.bad_row}")
-        ReportService(store, settings).audit_event("verify", Actor("cli", _os_user()), "", detail)
+        ReportService(store, settings).audit_event("verify", cli_actor(), "", detail)
     finally:
         store.close()
     return RestoreInfo(reports, audit_rows, result.ok, result.message, previous)
@@ -566,12 +566,3 @@ def _checkpoint(db_path: Path) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-
-
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no login name in some containers
-        return "unknown"

@@ -10,12 +10,20 @@ SQLite at all, they queue on the lock.
 Sensitive text is encrypted with Fernet before it reaches SQL (``encrypt`` / ``decrypt``);
 the key comes from the environment or a key file, never the database. A check value in the
 ``meta`` table turns a wrong key into a clear error at open instead of garbage later.
+
+What a copy of the file shows without the key (migration m003 and ``seal_legacy_rows``): record
+references, kinds, dates and statuses, and nothing that tells who filed a report, what it says,
+whom it was sent to or whether it concerns the headteacher. Everything else is ciphertext (the
+per-report ``sealed`` JSON is padded to a fixed size so its length tells nothing either) or a
+keyed hash (``submission_tag``) used only for equality. ``secure_delete`` zeroes what an update
+replaces, and the upgrade VACUUMs, so old plaintext does not linger in free pages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,9 +35,13 @@ import sqlite_utils
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlite_utils.migrations import Migrations
 
-from bot.keys import fernet_for
+from bot.keys import Keyring, fernet_for
+
+log = logging.getLogger(__name__)
 
 KEY_CHECK_PLAINTEXT = "policybot key check v1"
+SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
+BODY_BLOCK = 256  # report bodies are padded to a multiple of this
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -163,13 +175,42 @@ def m002_submission_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_sealed_records(db: sqlite_utils.Database) -> None:
+    # Who filed a report, whom it went to and whether it concerns the headteacher move into
+    # encrypted columns. This migration only changes the schema: moving the data needs the key,
+    # so ``Store.seal_legacy_rows`` does it at the first open with the key.
+    db["reports"].add_column("sealed", str)  # encrypted, padded JSON: see service._seal
+    db["reports"].add_column("submission_tag", str)  # HMAC(submitter + form id): de-duplication
+    db["outbox"].add_column("envelope", str)  # encrypted JSON: role, platform, user id
+    db["audit"].add_column("key_id", str)  # which key signed the row (bot.keys.key_id)
+    for index in (
+        "reports_submission_key",
+        "idx_reports_submitter_platform_submitter_id",
+        "idx_recipients_slack_user",
+        "idx_recipients_teams_user",
+    ):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db["reports"].create_index(["submission_tag"], unique=True, index_name="reports_submission_tag")
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
-    def __init__(self, path: Path | str, key: bytes | None, *, key_source: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        key: bytes | None,
+        *,
+        key_source: str = "",
+        audit_anchor: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.key_source = key_source or "POLICYBOT_KEY"
         self._fernet = fernet_for(key) if key else None
+        self._keyring = Keyring(key) if key else None
+        self.audit_anchor = audit_anchor or default_audit_anchor(self.key_source)
+        self._after_commit: list[Any] = []
         self._lock = threading.RLock()
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _touch_private(self.path)  # SQLite gives its -wal/-shm files the db file's mode
@@ -186,25 +227,46 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # a committed report survives power loss
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # replaced values are zeroed, not left behind
         self.db = sqlite_utils.Database(conn)
         with self.transaction() as db:
             migrations.apply(db)
         self._check_key()
+        if self._fernet is not None:
+            from bot.reports.sealing import seal_legacy_rows
+
+            if seal_legacy_rows(self):
+                self.compact()
 
     # --- connection ------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction (BEGIN IMMEDIATE) committed on success, rolled back on error."""
+        """A write transaction (BEGIN IMMEDIATE) committed on success, rolled back on error.
+        Callbacks registered with ``after_commit`` run once it has committed."""
         with self._lock:
             self.db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
             except BaseException:
+                self._after_commit = []
                 if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
                 raise
-            else:
-                self.db.conn.execute("COMMIT")
+            self.db.conn.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, []
+            for fn in callbacks:
+                fn()
+
+    def after_commit(self, fn: Any) -> None:
+        """Run fn when the current transaction commits (never if it rolls back)."""
+        self._after_commit.append(fn)
+
+    def compact(self) -> None:
+        """Rewrite the file so no freed page keeps old plaintext (after the upgrade)."""
+        with self._lock:
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.conn.execute("VACUUM")
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
@@ -237,11 +299,55 @@ class Store:
         except InvalidToken:
             raise WrongKey(self._wrong_key_message()) from None
 
-    def encrypt_json(self, obj: Any) -> str:
-        return self.encrypt(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    def encrypt_json(self, obj: Any, *, pad_to: int = 0) -> str:
+        """Encrypt obj as JSON; with pad_to, the JSON is padded with spaces to a multiple of
+        pad_to bytes so the ciphertext's length says nothing about what it holds."""
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        if pad_to:
+            size = len(text.encode("utf-8"))
+            text += " " * (-size % pad_to)
+        return self.encrypt(text)
 
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
+
+    @property
+    def keyring(self) -> Keyring:
+        """The HMAC side of the key (lookup tags, the audit chain); KeyMissing without a key."""
+        self._require_key()
+        assert self._keyring is not None
+        return self._keyring
+
+    # --- the audit head outside the database ------------------------------------------
+    def anchor_audit_head(self, row_id: int, digest: str) -> None:
+        """Record the audit log's head outside the database (and in the service log), so rows
+        cut off the end are noticed. Never fails the caller: the record is already committed."""
+        log.info("audit head %d %s", row_id, digest)
+        if self.audit_anchor is None:
+            return
+        current = self.read_audit_anchor()
+        if current is not None and current[0] > row_id:
+            return  # another process recorded a later head already
+        tmp = self.audit_anchor.with_name(self.audit_anchor.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{row_id}:{digest}\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.audit_anchor)
+        except OSError as exc:
+            log.warning("cannot record the audit head in %s: %s", self.audit_anchor, exc.strerror)
+
+    def read_audit_anchor(self) -> tuple[int, str] | None:
+        if self.audit_anchor is None:
+            return None
+        try:
+            text = self.audit_anchor.read_text().strip()
+            row_id, digest = text.split(":", 1)
+            return int(row_id), digest
+        except (OSError, ValueError):
+            return None
 
     def _require_key(self) -> MultiFernet:
         if self._fernet is None:
@@ -280,20 +386,47 @@ class Store:
 # what the service writes).
 ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("meta", "key", "value"),  # only the key_check row is ciphertext
-    ("reports", "id", "submitter_name"),
+    ("reports", "id", "submitter_name"),  # before m003; now inside `sealed`
     ("reports", "id", "body"),
+    ("reports", "id", "sealed"),
     ("notes", "id", "text"),
     ("outbox", "id", "notice"),
+    ("outbox", "id", "envelope"),
+    ("outbox", "id", "last_error"),
+    # `reencrypt` re-encrypts these two while it re-signs the chain (audit.rechain): the
+    # append-only triggers are lifted only there.
+    ("audit", "id", "actor"),
+    ("audit", "id", "detail"),
 )
 
 
-def reencrypt(store: Store) -> int:
+def default_audit_anchor(key_source: str) -> Path | None:
+    """Where the audit head is kept outside the database: beside the key file (the database's
+    readers need not be able to read or write there). None when the key comes from the
+    environment: the service log then holds the head."""
+    if not key_source or key_source == "POLICYBOT_KEY":
+        return None
+    path = Path(key_source)
+    return path.with_name(path.name + ".audit-head")
+
+
+def reencrypt(store: Store) -> tuple[int, str]:
     """Re-encrypt every stored ciphertext under the store's first key (decrypting with any of
-    its keys), in one transaction: all or nothing. Returns how many values were rewritten."""
+    its keys), recompute the keyed lookup tags and re-sign the audit chain under it, in one
+    transaction: all or nothing. Returns how many values were rewritten and what the audit
+    chain's check said before it was re-signed (recorded by the caller, so re-keying never
+    hides an earlier tampering)."""
+    from bot.reports import audit
+    from bot.reports.sealing import retag
+
     fernet = store._require_key()
     count = 0
     with store.transaction() as db:
+        before = audit.verify(store, db)
+        entries = [vars(e) for e in audit.entries(store, db)]
         for table, pk, column in ENCRYPTED_COLUMNS:
+            if table == "audit":
+                continue
             where = (
                 "key = 'key_check'"
                 if table == "meta"
@@ -312,7 +445,9 @@ def reencrypt(store: Store) -> int:
                     ) from None
                 db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
                 count += 1
-    return count
+        count += retag(store, db)
+        count += audit.rechain(store, db, entries)
+    return count, ("ok" if before.ok else f"failed at row {before.bad_row}: {before.message}")
 
 
 def _touch_private(path: Path) -> None:

@@ -10,10 +10,18 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
     store = Store(tmp_path / "data" / "policybot.db", Fernet.generate_key())
     assert (tmp_path / "data" / "policybot.db").stat().st_mode & 0o777 == 0o600
     assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
-    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
+    assert store.applied_migrations() == [
+        "m001_reports",
+        "m002_submission_keys",
+        "m003_sealed_records",
+    ]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
-    assert again.applied_migrations() == ["m001_reports", "m002_submission_keys"]  # once each
+    assert again.applied_migrations() == [
+        "m001_reports",
+        "m002_submission_keys",
+        "m003_sealed_records",
+    ]  # once each
 
 
 def test_round_trip_and_key_errors(tmp_path):
@@ -37,11 +45,12 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
     assert store.query("SELECT COUNT(*) AS n FROM counters")[0]["n"] == 0
 
 
-def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
+def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     import sqlite_utils
 
     from bot.store import migrations
 
+    key = Fernet.generate_key()
     path = tmp_path / "policybot.db"
     old = sqlite_utils.Database(path)
     migrations.apply(old, stop_before="m002_submission_keys")  # as the first release left it
@@ -50,14 +59,19 @@ def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
             "reference": "C-2026-0001",
             "kind": "concern",
             "status": "open",
-            "created_at": "x",
-            "body": "…",
+            "created_at": "2026-01-05T10:00:00Z",
+            "body": Fernet(key).encrypt(b'{"description": "Amy"}').decode(),
+            "submitter_platform": "slack",
+            "submitter_id": "U0STAFF01",
         }
     )
     old.close()
 
-    store = Store(path, Fernet.generate_key())
-    assert store.applied_migrations() == ["m001_reports", "m002_submission_keys"]
-    assert store.query("SELECT reference, submission_key FROM reports") == [
-        {"reference": "C-2026-0001", "submission_key": None}
-    ]
+    store = Store(path, key)
+    assert store.applied_migrations() == [
+        "m001_reports", "m002_submission_keys", "m003_sealed_records",
+    ]  # fmt: skip
+    (row,) = store.query("SELECT * FROM reports")
+    assert row["submitter_id"] is None and row["submission_tag"] is None
+    assert store.decrypt_json(row["sealed"])["submitter_id"] == "U0STAFF01"
+    assert store.decrypt_json(row["body"]) == {"description": "Amy"}

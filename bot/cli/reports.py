@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import io
 import json
 import os
@@ -15,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import ROLES, ConfigError
+from bot.operator import cli_actor
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
 from bot.store import StoreError
@@ -109,11 +109,7 @@ def _actor(args: argparse.Namespace, runtime) -> Actor:
     if person is None:
         where = runtime.settings.config_path or "POLICYBOT_CONFIG (not set)"
         raise ConfigError(f"{where}: people.{args.role}: not configured, so you cannot act as them")
-    try:
-        os_user = getpass.getuser()
-    except Exception:  # pragma: no cover - no login name in some containers
-        os_user = "unknown"
-    return Actor("cli", args.role, f"{person.name} (command line, {os_user})")
+    return cli_actor(args.role, person.name)
 
 
 def _acting(fn):
@@ -219,17 +215,13 @@ def _export(args, runtime, actor) -> int:
 @_with_runtime
 def _verify(args, runtime) -> int:
     with runtime.store.read() as db:
-        result = audit.verify(db)
+        result = audit.verify(runtime.store, db)
     if result.ok:
         print(result.message)
     else:
         print(f"Audit log FAILED verification: {result.message}", file=sys.stderr)
     detail = "ok" if result.ok else f"failed at row {result.bad_row}"
-    try:
-        user = getpass.getuser()
-    except Exception:  # pragma: no cover
-        user = "unknown"
-    runtime.reports.audit_event("verify", Actor("cli", user), "", detail)
+    runtime.reports.audit_event("verify", cli_actor(), "", detail)
     return 0 if result.ok else 1
 
 
@@ -256,31 +248,26 @@ def _generate_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # pragma: no cover
-        return "cli:unknown"
-
-
 def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
     """Re-encrypt the reports database and the feedback log under the first of `keys`; the
     reports part is one transaction with its audit entry."""
     from datetime import UTC, datetime
 
     from bot.feedback import FeedbackLog
+    from bot.reports.service import actor_id
     from bot.store import Store, reencrypt
 
     store = Store(settings.db_path, keys, key_source=settings.key_source)
     try:
-        count = reencrypt(store)
+        count, chain_before = reencrypt(store)
         with store.transaction() as db:
             audit.append(
+                store,
                 db,
-                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                when=datetime.now(UTC),
                 action=action,
-                actor=_cli_actor(),
-                detail=f"{count} values {detail}",
+                actor=actor_id(cli_actor()),
+                detail=f"{count} values {detail}; audit chain before re-signing: {chain_before}",
             )
     finally:
         store.close()

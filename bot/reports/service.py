@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.reports import audit, forms, notices
+from bot.reports import audit, forms, notices, sealing
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
@@ -63,6 +63,7 @@ from bot.reports.models import (
 )
 from bot.reports.neutralise import clean
 from bot.reports.routing import Recipient, route
+from bot.reports.sealing import SUBMITTER_NOTICES, open_outbox, open_report
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -87,11 +88,14 @@ def clean_submission_key(key: str | None) -> str | None:
     return key
 
 
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = audit.stamp  # one timestamp format for records and the audit log
 
 
 def actor_id(actor: Actor) -> str:
+    """How the audit log names an actor; the command line also names the operating-system user
+    who ran it (bot.operator), since anyone with the shell and the key may act as any role."""
+    if actor.platform == "cli":
+        return f"cli:{actor.user_id or '-'} by os user {actor.os_user or 'unknown'}"
     return f"{actor.platform}:{actor.user_id}"
 
 
@@ -247,8 +251,8 @@ class ReportService:
         kind = row["kind"]
         now = self.clock()
         key = clean_submission_key(submission_key)
-        body = self.store.encrypt_json(data)
-        name = self.store.encrypt(forms_display_name(submitter.display_name))
+        body = sealing.seal_body(self.store, data)
+        name = forms_display_name(submitter.display_name)
         reference = ""
         with self.store.transaction() as db:
             earlier = self._earlier_submission(db, submitter, key)
@@ -261,13 +265,8 @@ class ReportService:
                 "%s %s was sent again: no second report", earlier["kind"], earlier["reference"]
             )
             return self._repeat_receipt(earlier)
-        log.info(
-            "%s %s recorded (urgent=%s) for %s",
-            kind,
-            reference,
-            bool(row["urgent"]),
-            ", ".join(r.role_key for r in recipients),
-        )
+        # Never the roles: "to the chair of governors" would say the report is about the head.
+        log.info("%s %s recorded for %d recipient(s)", kind, reference, len(recipients))
         self.wake()
         pending = self._await_first_attempt(reference)
         labels = [label for r in recipients for label in r.role_labels]
@@ -295,39 +294,51 @@ class ReportService:
         kind = row["kind"]
         # called inside one transaction: the report, its recipients, outbox rows and audit row
         reference = self._next_reference(db, kind, now.year)
+        facts = {
+            **{f: None for f in sealing.SEALED_FIELDS},
+            **{k: row[k] for k in row if k != "kind"},
+            "submitter_platform": submitter.platform,
+            "submitter_id": submitter.user_id,
+            "submitter_name": name,
+            "submission_key": key,
+            "recipients": [
+                {
+                    "role": role,
+                    "name": r.person.name,
+                    "slack_user": r.person.slack_user,
+                    "teams_user": r.person.teams_user,
+                }
+                for r in recipients
+                for role in r.roles
+            ],
+        }
+        tag = (
+            sealing.submission_tag(self.store, submitter.platform, submitter.user_id, key)
+            if key
+            else None
+        )
         report_id = (
             db["reports"]
             .insert(
                 {
-                    **row,
+                    "kind": kind,
                     "reference": reference,
                     "year": now.year,
                     "status": "open",
                     "created_at": iso(now),
-                    "submitter_platform": submitter.platform,
-                    "submitter_id": submitter.user_id,
-                    "submitter_name": name,
                     "body": body,
-                    "submission_key": key,
+                    "sealed": sealing.seal(self.store, facts),
+                    "submission_tag": tag,
                 }
             )
             .last_pk
         )
         for r in recipients:
-            for role in r.roles:
-                db["recipients"].insert(
-                    {
-                        "report_id": report_id,
-                        "role": role,
-                        "name": r.person.name,
-                        "slack_user": r.person.slack_user,
-                        "teams_user": r.person.teams_user,
-                    }
-                )
             self._enqueue(db, report_id, reference, r.role_key, r.address, build(reference, r), now)
         audit.append(
+            self.store,
             db,
-            at=iso(now),
+            when=now,
             action="create",
             actor=actor_id(submitter),
             reference=reference,
@@ -335,30 +346,25 @@ class ReportService:
         )
         return reference
 
-    @staticmethod
-    def _earlier_submission(db: Any, submitter: Actor, key: str | None) -> dict[str, Any] | None:
+    def _earlier_submission(
+        self, db: Any, submitter: Actor, key: str | None
+    ) -> dict[str, Any] | None:
         if key is None:
             return None
-        rows = list(
-            db.query(
-                "SELECT id, reference, kind, urgent FROM reports WHERE submitter_platform = ? "
-                "AND submitter_id = ? AND submission_key = ?",
-                [submitter.platform, submitter.user_id, key],
-            )
-        )
-        return rows[0] if rows else None
+        tags = sealing.submission_tags(self.store, submitter.platform, submitter.user_id, key)
+        marks = ",".join("?" for _ in tags)
+        rows = list(db.query(f"SELECT * FROM reports WHERE submission_tag IN ({marks})", tags))
+        return open_report(self.store, rows[0]) if rows else None
 
     def _repeat_receipt(self, earlier: dict[str, Any]) -> Receipt:
         reference, kind, urgent = earlier["reference"], earlier["kind"], bool(earlier["urgent"])
-        roles = self.store.query(
-            "SELECT role FROM recipients WHERE report_id = ? ORDER BY id", [earlier["id"]]
-        )
-        labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in roles))
+        labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in earlier["recipients"]))
         pending = any(
             r["status"] != "sent"
             for r in self.store.query(
-                "SELECT status FROM outbox WHERE reference = ? AND role != 'submitter'", [reference]
+                "SELECT status, notice_type FROM outbox WHERE reference = ?", [reference]
             )
+            if r["notice_type"] not in SUBMITTER_NOTICES
         )
         message = "This form was already sent, so nothing was filed twice. " + (
             self._receipt_message(kind, reference, labels, pending, urgent)
@@ -410,11 +416,9 @@ class ReportService:
                 "report_id": report_id,
                 "reference": reference,
                 "notice_type": notice.notice_type,
-                "role": role,
-                "platform": address.platform,
-                "user_id": address.user_id,
-                "notice": self.store.encrypt_json(notices.to_json(notice)),
-                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}/{role}",
+                "envelope": sealing.envelope(self.store, role, address.platform, address.user_id),
+                "notice": self.store.encrypt_json(notices.to_json(notice), pad_to=256),
+                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}",
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now.timestamp(),
@@ -436,11 +440,11 @@ class ReportService:
             and self.confirm_timeout > 0
         )
         while True:
-            rows = self.store.query(
-                "SELECT status, attempts, platform FROM outbox "
-                "WHERE reference = ? AND role != 'submitter'",
-                [reference],
-            )
+            rows = [
+                open_outbox(self.store, r)
+                for r in self.store.query("SELECT * FROM outbox WHERE reference = ?", [reference])
+                if r["notice_type"] not in SUBMITTER_NOTICES
+            ]
             if all(r["status"] == "sent" for r in rows):
                 return False
             if any(r["platform"] not in self._notifiers for r in rows):
@@ -472,9 +476,8 @@ class ReportService:
     def _act(self, reference: str, actor: Actor, action: str, text: str = "") -> ActionResult:
         reference = _norm_ref(reference)
         now = self.clock()
-        enc = self.store.encrypt(text) if action == "note" else ""
         with self.store.transaction() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            report = self._report(db, reference)
             me = self._matching_recipient(db, report, actor) if report else None
             if report is None or me is None:
                 return ActionResult(False, _refusal(reference))
@@ -485,10 +488,12 @@ class ReportService:
                     who = report["acknowledged_by"] or report["closed_by"]
                     return ActionResult(True, f"{reference} was already {status} by {who}.")
                 db.execute(
-                    "UPDATE reports SET status = 'acknowledged', acknowledged_by = ?, "
-                    "acknowledged_role = ?, acknowledged_at = ? WHERE id = ?",
-                    [by, me["role"], iso(now), report["id"]],
+                    "UPDATE reports SET status = 'acknowledged' WHERE id = ?", [report["id"]]
                 )
+                sealing.reseal(
+                    self.store, db, report, acknowledged_by=by, acknowledged_role=me["role"],
+                    acknowledged_at=iso(now),
+                )  # fmt: skip
                 self._notify_submitter(db, report, "acknowledged", by, now)
                 message = f"You acknowledged {reference}. The person who sent it has been told."
             elif action == "close":
@@ -496,33 +501,31 @@ class ReportService:
                     return ActionResult(
                         True, f"{reference} was already closed by {report['closed_by']}."
                     )
-                db.execute(
-                    "UPDATE reports SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
-                    [by, iso(now), report["id"]],
-                )
+                db.execute("UPDATE reports SET status = 'closed' WHERE id = ?", [report["id"]])
+                sealing.reseal(self.store, db, report, closed_by=by, closed_at=iso(now))
                 self._notify_submitter(db, report, "closed", by, now)
                 message = f"You closed {reference}."
             else:
+                sealed_note = {"author": by, "author_role": me["role"], "text": text}
                 db["notes"].insert(
                     {
                         "report_id": report["id"],
                         "at": iso(now),
-                        "author": by,
-                        "author_role": me["role"],
-                        "text": enc,
+                        "text": self.store.encrypt_json(sealed_note, pad_to=256),
                     }
                 )
                 self._notify_other_recipients(db, report, actor, by, text, now)
                 message = f"Your note was added to {reference}."
             audit.append(
+                self.store,
                 db,
-                at=iso(now),
+                when=now,
                 action=action,
                 actor=actor_id(actor),
                 reference=reference,
                 detail=f"as {me['role']}",
             )
-        log.info("%s %s by %s", action, reference, me["role"])
+        log.info("%s %s", action, reference)
         self.wake()
         return ActionResult(True, message)
 
@@ -540,11 +543,17 @@ class ReportService:
     def _notify_other_recipients(
         self, db: Any, report: dict[str, Any], author: Actor, by: str, text: str, now: datetime
     ) -> None:
-        rows = db.execute(
-            "SELECT DISTINCT role, platform, user_id FROM outbox "
-            "WHERE report_id = ? AND role != 'submitter' AND notice_type IN ('concern', 'declaration')",
-            [report["id"]],
-        ).fetchall()
+        rows = dict.fromkeys(
+            (o["role"], o["platform"], o["user_id"])
+            for o in (
+                open_outbox(self.store, r)
+                for r in db.query(
+                    "SELECT * FROM outbox WHERE report_id = ? "
+                    "AND notice_type IN ('concern', 'declaration') ORDER BY id",
+                    [report["id"]],
+                )
+            )
+        )
         for role_key, platform, user_id in rows:
             if platform == author.platform and user_id == author.user_id:
                 continue
@@ -564,17 +573,24 @@ class ReportService:
 
     @staticmethod
     def _matching_recipient(db: Any, report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
-        match = _recipient_condition(actor)
-        if match is None or not actor.user_id:
+        if not actor.user_id:
             return None
-        where, value = match
-        return _one(
-            db, f"SELECT * FROM recipients WHERE report_id = ? AND {where}", [report["id"], value]
-        )
+        return next((r for r in report["recipients"] if _is_recipient(r, actor)), None)
+
+    def _report(self, db: Any, reference: str) -> dict[str, Any] | None:
+        row = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+        return open_report(self.store, row) if row else None
+
+    def _reports(self, db: Any) -> list[dict[str, Any]]:
+        """Every report, newest first, with its sealed facts. Lookups by submitter or recipient
+        filter these in Python: an index on either would be readable without the key."""
+        return [
+            open_report(self.store, r) for r in db.query("SELECT * FROM reports ORDER BY id DESC")
+        ]
 
     def is_recipient(self, reference: str, actor: Actor) -> bool:
         with self.store.read() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [_norm_ref(reference)])
+            report = self._report(db, _norm_ref(reference))
             return bool(report and self._matching_recipient(db, report, actor))
 
     def get(self, reference: str, actor: Actor) -> ReportDetail | ActionResult:
@@ -582,7 +598,7 @@ class ReportService:
         (without notes). Anyone else gets a refusal. Audited as "view"."""
         reference = _norm_ref(reference)
         with self.store.read() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            report = self._report(db, reference)
             if report is None:
                 return ActionResult(False, _refusal(reference))
             me = self._matching_recipient(db, report, actor)
@@ -592,7 +608,7 @@ class ReportService:
             )
             if me is None and not own:
                 return ActionResult(False, _refusal(reference))
-            summary = self._summaries(db, "r.id = ?", [report["id"]])[0]
+            summary = self._summaries(db, [report])[0]
             note_rows = (
                 list(
                     db.query("SELECT * FROM notes WHERE report_id = ? ORDER BY id", [report["id"]])
@@ -601,14 +617,15 @@ class ReportService:
                 else []
             )
         data = self.store.decrypt_json(report["body"])
+        sealed_notes = [(n["at"], self.store.decrypt_json(n["text"])) for n in note_rows]
         detail = ReportDetail(
             summary=summary,
             submitted_by=notices.submitter_label(
-                self.store.decrypt(report["submitter_name"]), report["submitter_platform"]
+                report["submitter_name"], report["submitter_platform"]
             ),
             fields=_fields(report["kind"], data),
             evidence=[Evidence(e["name"], e["ref"]) for e in data.get("evidence", [])],
-            notes=[Note(n["at"], n["author"], self.store.decrypt(n["text"])) for n in note_rows],
+            notes=[Note(at, n["author"], n["text"]) for at, n in sealed_notes],
             closed_by=report["closed_by"] or "",
             closed_at=report["closed_at"] or "",
         )
@@ -617,32 +634,31 @@ class ReportService:
 
     def list_for_submitter(self, actor: Actor) -> list[Summary]:
         with self.store.read() as db:
-            return self._summaries(
-                db,
-                "r.submitter_platform = ? AND r.submitter_id = ?",
-                [actor.platform, actor.user_id],
-            )
+            mine = [
+                r
+                for r in self._reports(db)
+                if r["submitter_platform"] == actor.platform and r["submitter_id"] == actor.user_id
+            ]
+            return self._summaries(db, mine)
 
     def list_for_recipient(self, actor: Actor) -> list[Summary]:
-        match = _recipient_condition(actor, "rc.")
-        if match is None:
+        if actor.platform not in ("slack", "teams", "cli") or not actor.user_id:
             return []
-        cond, value = match
         with self.store.read() as db:
-            return self._summaries(
-                db, f"r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})", [value]
-            )
+            theirs = [r for r in self._reports(db) if self._matching_recipient(db, r, actor)]
+            return self._summaries(db, theirs)
 
-    def _summaries(self, db: Any, where: str, params: list[Any]) -> list[Summary]:
-        sql = (
-            "SELECT r.*, "
-            "(SELECT group_concat(role, ',') FROM recipients WHERE report_id = r.id) AS roles, "
-            "(SELECT COUNT(*) FROM outbox o WHERE o.report_id = r.id AND o.role != 'submitter' "
-            " AND o.status != 'sent') AS unsent "
-            f"FROM reports r WHERE {where} ORDER BY r.id DESC"
-        )
+    def _summaries(self, db: Any, reports: list[dict[str, Any]]) -> list[Summary]:
+        unsent_types = ",".join(f"'{t}'" for t in SUBMITTER_NOTICES)
+        unsent = {
+            row["report_id"]: row["n"]
+            for row in db.query(
+                "SELECT report_id, COUNT(*) AS n FROM outbox WHERE status != 'sent' "
+                f"AND notice_type NOT IN ({unsent_types}) GROUP BY report_id"
+            )
+        }
         out = []
-        for r in db.query(sql, params):
+        for r in reports:
             label = (
                 CONCERN_CATEGORIES.get(r["category"] or "", "")
                 if r["kind"] == "concern"
@@ -659,8 +675,8 @@ class ReportService:
                     about_headteacher=bool(r["about_headteacher"]),
                     acknowledged_by=r["acknowledged_by"] or "",
                     acknowledged_at=r["acknowledged_at"] or "",
-                    recipients=tuple(ROLE_LABELS[x] for x in (r["roles"] or "").split(",") if x),
-                    delivery_pending=bool(r["unsent"]),
+                    recipients=tuple(ROLE_LABELS[x["role"]] for x in r["recipients"]),
+                    delivery_pending=bool(unsent.get(r["id"])),
                 )
             )
         return out
@@ -672,7 +688,7 @@ class ReportService:
     def _audit(self, action: str, actor: Actor, reference: str, detail: str) -> None:
         with self.store.transaction() as db:
             audit.append(
-                db, at=iso(self.clock()), action=action, actor=actor_id(actor),
+                self.store, db, when=self.clock(), action=action, actor=actor_id(actor),
                 reference=reference, detail=detail,
             )  # fmt: skip
 
@@ -682,14 +698,14 @@ class ReportService:
         out = []
         for s in reversed(rows):
             with self.store.read() as db:
-                report = _one(db, "SELECT * FROM reports WHERE reference = ?", [s.reference])
+                report = self._report(db, s.reference)
             assert report is not None
             data = self.store.decrypt_json(report["body"])
             out.append(
                 {
                     "reference": s.reference,
                     "declared_at": s.created_at,
-                    "declared_by": self.store.decrypt(report["submitter_name"]),
+                    "declared_by": report["submitter_name"],
                     "declarant_platform": report["submitter_platform"],
                     "pupil": data["student_name"],
                     "year_group": data["year_group"],
@@ -745,15 +761,18 @@ class ReportService:
 
     def _claim(self, at: datetime, platforms: tuple[str, ...]) -> dict[str, Any] | None:
         ts = at.timestamp()
-        marks = ",".join("?" for _ in platforms)
         with self.store.transaction() as db:
-            row = _one(
-                db,
-                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
-                f"AND next_attempt_at <= ? AND platform IN ({marks}) "
-                "ORDER BY next_attempt_at, id LIMIT 1",
-                [ts, *platforms],
+            # The platform is sealed in the envelope: take the first due row for a platform
+            # with a notifier.
+            due = (
+                open_outbox(self.store, r)
+                for r in db.query(
+                    "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
+                    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id",
+                    [ts],
+                )
             )
+            row = next((r for r in due if r["platform"] in platforms), None)
             if row is None:
                 return None
             # The lease: if this process dies mid-send the row becomes due again later.
@@ -767,7 +786,7 @@ class ReportService:
 
     def _attempt(self, row: dict[str, Any], at: datetime) -> int:
         notifier = self._notifiers[row["platform"]]
-        who = f"{row['reference']} → {row['role']} on {row['platform']}"
+        who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
@@ -790,8 +809,9 @@ class ReportService:
                 [iso(self.clock()), row["id"]],
             )
             audit.append(
+                self.store,
                 db,
-                at=iso(self.clock()),
+                when=self.clock(),
                 action="deliver",
                 actor="system",
                 reference=row["reference"],
@@ -809,27 +829,35 @@ class ReportService:
             db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, "
                 "unreachable = ? WHERE id = ? AND status = 'sending'",
-                [at.timestamp() + delay, error, int(unreachable), row["id"]],
+                [
+                    at.timestamp() + delay,
+                    sealing.seal_error(self.store, error),
+                    int(unreachable),
+                    row["id"],
+                ],
             )
 
     def _seconds_until_next_due(self) -> float:
         platforms = tuple(self._notifiers)
         if not platforms:
             return 3600.0
-        marks = ",".join("?" for _ in platforms)
-        rows = self.store.query(
-            f"SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status != 'sent' AND platform IN ({marks})",
-            list(platforms),
-        )
-        t = rows[0]["t"]
-        return 3600.0 if t is None else t - self.clock().timestamp()
+        times = [
+            r["next_attempt_at"]
+            for r in map(
+                lambda row: open_outbox(self.store, row),
+                self.store.query("SELECT * FROM outbox WHERE status != 'sent'"),
+            )
+            if r["platform"] in platforms
+        ]
+        return 3600.0 if not times else min(times) - self.clock().timestamp()
 
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
-        rows = self.store.query(
-            "SELECT role, platform, status, attempts, last_error, unreachable FROM outbox "
-            "WHERE reference = ? ORDER BY id",
-            [_norm_ref(reference)],
-        )
+        rows = [
+            open_outbox(self.store, r)
+            for r in self.store.query(
+                "SELECT * FROM outbox WHERE reference = ? ORDER BY id", [_norm_ref(reference)]
+            )
+        ]
         return [
             DeliveryStatus(
                 role=r["role"],
@@ -901,11 +929,13 @@ def _fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, clean(value)) for label, value in pairs if value]
 
 
-def _recipient_condition(actor: Actor, prefix: str = "") -> tuple[str, str] | None:
-    """SQL condition on the recipients table that identifies this actor, or None."""
-    column = {
-        "slack": f"{prefix}slack_user = ?",
-        "teams": f"lower({prefix}teams_user) = lower(?)",
-        "cli": f"{prefix}role = ?",
-    }.get(actor.platform)
-    return (column, actor.user_id) if column else None
+def _is_recipient(recipient: dict[str, Any], actor: Actor) -> bool:
+    """Whether this sealed recipient entry (one role of one person) is the actor."""
+    if actor.platform == "slack":
+        return bool(recipient["slack_user"]) and recipient["slack_user"] == actor.user_id
+    if actor.platform == "teams":
+        mine = (recipient["teams_user"] or "").lower()
+        return bool(mine) and mine == actor.user_id.lower()
+    if actor.platform == "cli":
+        return recipient["role"] == actor.user_id
+    return False

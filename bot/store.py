@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 KEY_CHECK_PLAINTEXT = "policybot key check v1"
 SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
 BODY_BLOCK = 256  # report bodies are padded to a multiple of this
+AUDIT_ANCHOR_NAME = "policybot-audit-head"  # beside the key file; survives key rotation
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -406,8 +407,7 @@ def default_audit_anchor(key_source: str) -> Path | None:
     environment: the service log then holds the head."""
     if not key_source or key_source == "POLICYBOT_KEY":
         return None
-    path = Path(key_source)
-    return path.with_name(path.name + ".audit-head")
+    return Path(key_source).parent / AUDIT_ANCHOR_NAME
 
 
 def reencrypt(store: Store) -> tuple[int, str]:

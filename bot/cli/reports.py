@@ -271,6 +271,9 @@ def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
             )
     finally:
         store.close()
+    from bot.sealed_table import TEAMS_FILE, reencrypt_file
+
+    count += reencrypt_file(settings.data_dir / TEAMS_FILE, keys)
     feedback_db = settings.data_dir / "feedback.db"
     if feedback_db.exists():
         log = FeedbackLog(feedback_db, keys)

@@ -37,6 +37,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.feedback import FeedbackLog
+from bot.sealed_table import TEAMS_FILE
 from handlers.teams.bot import PolicyTeamsBot, on_turn_error
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REFERENCES_FILE = "teams.db"
+REFERENCES_FILE = TEAMS_FILE
 UNREACHABLE = "recipient not reachable on Teams"
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant"}
 
@@ -252,7 +253,9 @@ def create_app(
             "!" * 78,
             "!" * 78,
         )
-    references = ReferenceStore(references_path or runtime.settings.data_dir / REFERENCES_FILE)
+    references = ReferenceStore(
+        references_path or runtime.settings.data_dir / REFERENCES_FILE, runtime.settings.key
+    )
     feedback = FeedbackLog.for_settings(runtime.settings)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))
     adapter.on_turn_error = on_turn_error

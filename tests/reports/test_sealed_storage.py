@@ -2,18 +2,23 @@
 filed a report, what it says, whom it went to, or whether it concerns the headteacher - and a
 database written before records were sealed is upgraded in place, readable as before."""
 
+import hashlib
 import re
 import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+
 from bot.cli import main
 from bot.config import load_settings
 from bot.feedback import FeedbackLog
 from bot.reports.models import Actor, ConcernForm, DeclarationForm
 from bot.reports.service import ReportService
+from bot.sealed_table import TEAMS_FILE
 from bot.store import Store
+from handlers.teams.references import ReferenceStore
 
 from .conftest import CHAIR, DSL, HEAD, STAFF, STAFF_TEAMS
 
@@ -119,14 +124,28 @@ def test_without_the_key_no_file_in_the_data_dir_names_a_person_a_pupil_or_a_rol
     file_everything(service, settings)
     service.submit_concern(ConcernForm("other", f"About {PUPIL}"), STAFF_TEAMS)  # never delivered
     service.store.close()
+    teams = ReferenceStore(settings.data_dir / TEAMS_FILE, settings.key)
+    teams.remember(
+        ConversationReference(
+            service_url="https://smba.example/", bot=ChannelAccount(id="28:bot"),
+            user=ChannelAccount(id="29:1-bot-scoped", name=STAFF_TEAMS.display_name,
+                                aad_object_id=STAFF_TEAMS.user_id),
+            conversation=ConversationAccount(id="a:1-chat", conversation_type="personal"),
+        )
+    )  # fmt: skip
+    teams.close()
+    guessable = [
+        hashlib.sha256(f"slack:{STAFF.user_id}".encode()).hexdigest(),  # who voted
+        hashlib.sha256(f"can i give {PUPIL} a lift?".casefold().encode()).hexdigest(),
+    ]
 
     dump = every_value(settings.data_dir)
-    assert settings.db_path in dump and len(dump) >= 2  # the reports and feedback databases
+    assert {p.name for p in dump} == {"policybot.db", "feedback.db", TEAMS_FILE}
     for path, rows in dump.items():
         for table, row in rows:
             for column, value in row.items():
                 text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-                for secret in REVEALING:
+                for secret in [*REVEALING, *guessable, "29:1-bot-scoped"]:
                     assert secret not in text, f"{path.name}: {table}.{column} shows {secret!r}"
     raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
     for secret in (PUPIL, "MARKER-", STAFF.user_id, CHAIR.user_id, "Colin Chair"):

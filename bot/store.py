@@ -340,6 +340,12 @@ class Store:
         except OSError as exc:
             log.warning("cannot record the audit head in %s: %s", self.audit_anchor, exc.strerror)
 
+    def forget_audit_anchor(self) -> None:
+        """After restoring an older backup (the caller records that in the log first)."""
+        if self.audit_anchor is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.audit_anchor.unlink()
+
     def read_audit_anchor(self) -> tuple[int, str] | None:
         if self.audit_anchor is None:
             return None

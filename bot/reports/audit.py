@@ -153,8 +153,9 @@ def entries(store: Store, db: sqlite_utils.Database) -> list[Entry]:
     ]  # fmt: skip
 
 
-def verify(store: Store, db: sqlite_utils.Database) -> Verification:
-    """Check every row's HMAC and link, then the head inside and outside the database; name the
+def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> Verification:
+    """Check every row's HMAC and link, then the head inside and (unless anchor=False: a restore
+    of an older backup, which records the difference itself) outside the database; name the
     first bad row."""
     keyring = store.keyring
     expected_id = 1
@@ -211,8 +212,10 @@ def verify(store: Store, db: sqlite_utils.Database) -> Verification:
         )  # fmt: skip
     if head_id and head_hash != prev_hash:
         return Verification(False, count, f"audit row {head_id} was changed", head_id)
-    anchored = store.read_audit_anchor()
-    if anchored is not None:
+    anchored = store.read_audit_anchor() if anchor else None
+    if not anchor:
+        where = ""
+    elif anchored is not None:
         anchor_id, anchor_hash = anchored
         hashes = {r["id"]: r["hash"] for r in db.query("SELECT id, hash FROM audit WHERE id = ?",
                                                          [anchor_id])}  # fmt: skip

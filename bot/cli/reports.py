@@ -5,6 +5,7 @@ ROLE`) and every one of them is recorded in the audit log."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -203,13 +204,28 @@ def _export(args, runtime, actor) -> int:
         # Neutralise spreadsheet formulas in free text (=, +, -, @ at the start of a cell).
         writer.writerow({k: ("'" + v if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
     if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        print(f"Wrote {len(rows)} declarations to {args.output}", file=sys.stderr)
+        _write_private(args.output, buf.getvalue())
+        print(f"Wrote {len(rows)} declarations to {args.output} (mode 0600)", file=sys.stderr)
     else:
         sys.stdout.write(buf.getvalue())
     return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a new 0600 file and move it over path: an existing file's looser mode (or owner)
+    never carries over to pupils' names."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 @_with_runtime

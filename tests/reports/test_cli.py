@@ -90,6 +90,16 @@ def test_export_relationships_csv(reports, capsys, settings, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o600
 
 
+def test_export_over_an_existing_readable_file_leaves_it_private(reports, tmp_path):
+    out = tmp_path / "register.csv"
+    out.write_text("last term's register\n")
+    out.chmod(0o644)
+    assert main(["reports", "export", "relationships", "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert "R-2026-0001" in out.read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
 def test_audit_verify_passes_then_names_an_edited_row(reports, capsys, settings):
     assert main(["audit", "verify"]) == 0
     assert "Audit log intact" in capsys.readouterr().out

@@ -764,15 +764,7 @@ class ReportService:
         with self.store.transaction() as db:
             # The platform is sealed in the envelope: take the first due row for a platform
             # with a notifier.
-            due = (
-                open_outbox(self.store, r)
-                for r in db.query(
-                    "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
-                    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id",
-                    [ts],
-                )
-            )
-            row = next((r for r in due if r["platform"] in platforms), None)
+            row = _first_due(self.store, db, ts, platforms)
             if row is None:
                 return None
             # The lease: if this process dies mid-send the row becomes due again later.
@@ -870,6 +862,29 @@ class ReportService:
             )
             for r in rows
         ]
+
+
+def _first_due(
+    store: Store, db: Any, ts: float, platforms: tuple[str, ...], page: int = 20
+) -> dict[str, Any] | None:
+    """The first due outbox row (oldest first) for one of these platforms, read a page at a
+    time so a long queue is neither sorted nor decrypted in full for every claim."""
+    offset = 0
+    while True:
+        rows = list(
+            db.query(
+                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
+                "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ? OFFSET ?",
+                [ts, page, offset],
+            )
+        )
+        for row in rows:
+            opened = open_outbox(store, row)
+            if opened["platform"] in platforms:
+                return opened
+        if len(rows) < page:
+            return None
+        offset += page
 
 
 def forms_display_name(name: str) -> str:

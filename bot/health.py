@@ -147,7 +147,8 @@ def _outbox(
         minutes = int((ts - oldest["next_attempt_at"]) // 60)
         out["error"] = (
             f"{len(stuck)} notice(s) overdue by more than {stuck_after_minutes:g} minutes "
-            f"(oldest: {oldest['reference']} to {oldest['role']} on {oldest['platform']}, "
+            # never the role: "C-2026-0007 to the chair" would say that report is about the head
+            f"(oldest: {oldest['reference']} on {oldest['platform']}, "
             f"due {minutes} minutes ago): the delivery worker is not running"
         )
         out["stuck_references"] = sorted({r["reference"] for r in stuck})

@@ -95,6 +95,9 @@ class Settings:
     people: dict[str, Person] = field(default_factory=dict)
     key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
+    # Where the audit log's head is recorded outside the data directory (bot/reports/audit.py);
+    # None: beside the key file (bot.store.default_audit_anchor).
+    audit_head_file: Path | None = None
 
     @property
     def db_path(self) -> Path:
@@ -156,6 +159,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
 
     key, key_source = _load_key(env)
+    audit_head_file = _audit_head_file(env, data_dir)
     return Settings(
         config_path=config_path,
         school_name=school_name,
@@ -165,7 +169,26 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         people=people,
         key=key,
         key_source=key_source,
+        audit_head_file=audit_head_file,
     )
+
+
+def _audit_head_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    raw = env.get("POLICYBOT_AUDIT_HEAD_FILE", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"POLICYBOT_AUDIT_HEAD_FILE: {path.parent} is not a directory (create it, writable by "
+            "the service, outside the data directory)"
+        )
+    if path.resolve().is_relative_to(data_dir.resolve()):
+        raise ConfigError(
+            f"POLICYBOT_AUDIT_HEAD_FILE: {path} is inside the data directory, where whoever can "
+            "rewrite the database can rewrite it too: choose a directory outside it"
+        )
+    return path
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

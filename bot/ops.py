@@ -262,7 +262,10 @@ def _key_check(settings: Settings) -> Check:
             f"valid key from {settings.key_source}; no database yet (created at first start)",
         )
     try:
-        store = Store(settings.db_path, settings.key, key_source=settings.key_source)
+        store = Store(
+            settings.db_path, settings.key, key_source=settings.key_source,
+            audit_anchor=settings.audit_head_file,
+        )  # fmt: skip
     except StoreError as exc:
         return Check(
             "encryption key",
@@ -625,7 +628,10 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     finally:
         conn.close()
 
-    store = Store(db_path, settings.key, key_source=settings.key_source)
+    store = Store(
+        db_path, settings.key, key_source=settings.key_source,
+        audit_anchor=settings.audit_head_file,
+    )  # fmt: skip
     try:
         with store.read() as db:
             result = audit.verify(store, db, anchor=False)

@@ -212,6 +212,7 @@ class Store:
         self._keyring = Keyring(key) if key else None
         self.audit_anchor = audit_anchor or default_audit_anchor(self.key_source)
         self._after_commit: list[Any] = []
+        self._anchor_warned = False
         self._lock = threading.RLock()
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _touch_private(self.path)  # SQLite gives its -wal/-shm files the db file's mode
@@ -336,7 +337,13 @@ class Store:
                 fh.write(f"{row_id}:{digest}\n")  # no fsync: a head lost to a power cut only
             os.replace(tmp, self.audit_anchor)  # lags the log, which verify accepts
         except OSError as exc:
-            log.warning("cannot record the audit head in %s: %s", self.audit_anchor, exc.strerror)
+            if not self._anchor_warned:  # once per process: the service log still has the head
+                self._anchor_warned = True
+                log.warning(
+                    "cannot record the audit head in %s (%s): set POLICYBOT_AUDIT_HEAD_FILE to a "
+                    "file the service can write, outside the data directory",
+                    self.audit_anchor, exc.strerror,
+                )  # fmt: skip
 
     def forget_audit_anchor(self) -> None:
         """After restoring an older backup (the caller records that in the log first)."""

@@ -273,7 +273,10 @@ def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
     from bot.reports.service import actor_id
     from bot.store import Store, reencrypt
 
-    store = Store(settings.db_path, keys, key_source=settings.key_source)
+    store = Store(
+        settings.db_path, keys, key_source=settings.key_source,
+        audit_anchor=settings.audit_head_file,
+    )  # fmt: skip
     try:
         count, chain_before = reencrypt(store)
         with store.transaction() as db:

@@ -133,3 +133,21 @@ def test_the_audit_names_the_os_user_behind_a_command_acting_as_a_role(
         ("view", "cli:headteacher by os user mallory"),
         ("verify", "cli:- by os user mallory"),
     ]
+
+
+def test_the_head_can_be_kept_in_a_directory_of_its_own(filed, school, tmp_path, monkeypatch,
+                                                         capsys):  # fmt: skip
+    elsewhere = tmp_path / "var-log-policybot"
+    elsewhere.mkdir()
+    monkeypatch.setenv("POLICYBOT_AUDIT_HEAD_FILE", str(elsewhere / "audit-head"))
+    assert main(["reports", "list"]) == 0
+    assert (elsewhere / "audit-head").stat().st_mode & 0o777 == 0o600
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    assert f"its head matches {elsewhere / 'audit-head'}" in capsys.readouterr().out
+
+
+def test_a_head_file_inside_the_data_directory_is_refused(school, monkeypatch, capsys):
+    monkeypatch.setenv("POLICYBOT_AUDIT_HEAD_FILE", school["POLICYBOT_DATA_DIR"] + "/head")
+    assert main(["audit", "verify"]) == 2
+    assert "inside the data directory" in capsys.readouterr().err

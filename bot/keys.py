@@ -11,6 +11,9 @@ which the old line can be deleted.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -68,8 +71,6 @@ AUDIT = "audit chain"
 
 def derive(key: bytes, purpose: str) -> bytes:
     """A 32-byte key for one purpose, derived from one Fernet key."""
-    import base64
-
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -89,11 +90,6 @@ class Keyring:
     """The configured Fernet keys seen as HMAC keys: tags under the first, checks under any."""
 
     def __init__(self, raw: bytes | str) -> None:
-        import hashlib
-        import hmac
-
-        self._hmac = hmac
-        self._sha = hashlib.sha256
         self.keys = parse_keys(raw)
         self.ids = [key_id(k) for k in self.keys]
         self._derived: dict[tuple[str, str], bytes] = {}
@@ -108,7 +104,7 @@ class Keyring:
     def tag(self, purpose: str, value: str, kid: str | None = None) -> str:
         """HMAC of value under the first key (or the key named kid); KeyError if kid is unknown."""
         key = self._derived[(kid or self.first_id, purpose)]
-        return self._hmac.new(key, value.encode("utf-8"), self._sha).hexdigest()
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def tags(self, purpose: str, value: str) -> list[str]:
         """The value's tag under every configured key (a lookup during a rotation)."""

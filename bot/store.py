@@ -180,7 +180,9 @@ def m002_submission_keys(db: sqlite_utils.Database) -> None:
 def m003_sealed_records(db: sqlite_utils.Database) -> None:
     # Who filed a report, whom it went to and whether it concerns the headteacher move into
     # encrypted columns. This migration only changes the schema: moving the data needs the key,
-    # so ``Store.seal_legacy_rows`` does it at the first open with the key.
+    # so ``bot.reports.sealing.seal_legacy_rows`` does it at the first open with the key. From
+    # then on the flag, submitter and "who acted" columns of `reports`, `recipients` (whom a
+    # record went to is in its sealed facts) and notes' author columns stay empty.
     db["reports"].add_column("sealed", str)  # encrypted, padded JSON: see service._seal
     db["reports"].add_column("submission_tag", str)  # HMAC(submitter + form id): de-duplication
     db["outbox"].add_column("envelope", str)  # encrypted JSON: role, platform, user id
@@ -237,8 +239,8 @@ class Store:
         if self._fernet is not None:
             from bot.reports.sealing import seal_legacy_rows
 
-            if seal_legacy_rows(self):
-                self.compact()
+            seal_legacy_rows(self)
+            self._compact_if_pending()
 
     # --- connection ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -262,6 +264,24 @@ class Store:
     def after_commit(self, fn: Any) -> None:
         """Run fn when the current transaction commits (never if it rolls back)."""
         self._after_commit.append(fn)
+
+    def _compact_if_pending(self) -> None:
+        """After sealing, rewrite the file once (retried at each start until it succeeds)."""
+        if not self.query("SELECT 1 FROM meta WHERE key = 'compact_pending'"):
+            return
+        try:
+            self.compact()
+        except sqlite3.Error as exc:  # another process is busy with the file: next start
+            log.warning(
+                "records sealed, but %s could not be compacted yet (%s): old plaintext may stay "
+                "in free pages until a start when no other process is using it",
+                self.path, type(exc).__name__,
+            )  # fmt: skip
+            return
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = 'compact_pending'")
+        with self._lock:
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def compact(self) -> None:
         """Rewrite the file so no freed page keeps old plaintext (after the upgrade)."""

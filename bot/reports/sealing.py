@@ -134,8 +134,8 @@ LEGACY_REPORT_COLUMNS = tuple(f for f in SEALED_FIELDS if f != "submitter_name")
 
 
 def seal_legacy_rows(store: Store) -> bool:
-    """Move rows written before m003 into sealed form, in one transaction. True if any moved
-    (the caller then compacts the file so the old plaintext leaves it)."""
+    """Move rows written before m003 into sealed form, in one transaction, and mark the file for
+    compaction so the old plaintext leaves it. True if any moved."""
     from bot.reports import audit
 
     with store.transaction() as db:
@@ -145,6 +145,9 @@ def seal_legacy_rows(store: Store) -> bool:
         audit_rows = list(db.query("SELECT * FROM audit WHERE key_id IS NULL"))
         if not (reports or notes or outbox or audit_rows):
             return False
+        db.execute(  # the file is rewritten once this commits (Store._compact_if_pending)
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_pending', '1')"
+        )
         for r in reports:
             _seal_report(store, db, r)
         db.execute("DELETE FROM recipients")

@@ -11,6 +11,7 @@ reports database (``feedback.db`` in the data dir), so this never touches the re
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ class FeedbackLog:
             self._fernet = fernet_for(key)
             self._keyring = Keyring(key)
         self._lock = threading.Lock()
+        if str(self.path) != ":memory:":  # created private; SQLite's -wal/-shm copy its mode
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)

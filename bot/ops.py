@@ -227,8 +227,8 @@ def _permission_checks(settings: Settings) -> list[Check]:
                 f"chown the directory to the service user and run: chmod 700 {d}",
             )
         )
-    for f in [settings.db_path, *(settings.db_path.with_name(settings.db_path.name + s)
-                                  for s in ("-wal", "-shm"))]:  # fmt: skip
+    databases = [settings.db_path, *(settings.data_dir / name for name in COMPANION_FILES)]
+    for f in [p.with_name(p.name + s) for p in databases for s in ("", "-wal", "-shm")]:
         if not f.exists():
             continue
         fmode = stat.S_IMODE(f.stat().st_mode)

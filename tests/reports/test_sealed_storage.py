@@ -212,3 +212,20 @@ def test_a_database_from_before_sealing_is_upgraded_in_place_and_reads_as_before
     raw = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     for secret in ("LEGACY-MARKER", "Poppy Legacypupil", "U0STAFF01", "chair_of_governors"):
         assert secret.encode() not in raw, secret  # the old plaintext left the file
+
+
+def test_a_form_sent_again_after_a_key_rotation_is_still_recognised(
+    service, slack, settings, school, monkeypatch
+):
+    first = service.submit_concern(ConcernForm("other", "Sent once."), STAFF, submission_key="f-1")
+    service.store.close()
+    new_file = Path(school["POLICYBOT_KEY_FILE"]).parent / "policybot-2.key"
+    assert main(["key", "rotate", "--new-key-file", str(new_file)]) == 0
+    only_new = new_file.parent / "policybot-3.key"
+    only_new.write_text(new_file.read_text().splitlines()[1] + "\n")  # the new key alone
+
+    rotated = load_settings(dict(school, POLICYBOT_KEY_FILE=str(only_new)))
+    again = ReportService(Store(rotated.db_path, rotated.key), rotated).submit_concern(
+        ConcernForm("other", "Sent once."), STAFF, submission_key="f-1"
+    )
+    assert again.reference == first.reference and "already sent" in again.message

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = rsub.add_parser("show", help="one report in full, with notes and delivery status")
     q.add_argument("reference")
     q.set_defaults(func=_show)
+    q = rsub.add_parser("history", help="who did what with one report (its audit entries)")
+    q.add_argument("reference")
+    q.set_defaults(func=_history)
     q = rsub.add_parser("ack", help="acknowledge a report (the sender is told)")
     q.add_argument("reference")
     q.set_defaults(func=_ack)
@@ -171,6 +174,16 @@ def _show(args, runtime, actor) -> int:
         print(f"Note {n.at} {n.author}: {n.text}")
     for d in runtime.reports.delivery_status(s.reference):
         print(f"Delivery: {d.role} on {d.platform}: {d.status} (attempts {d.attempts})")
+    return 0
+
+
+@_acting
+def _history(args, runtime, actor) -> int:
+    entries = runtime.reports.history(args.reference, actor)
+    if isinstance(entries, ActionResult):
+        return _result(entries)
+    for e in entries:
+        print(f"{e.at}  {e.action:<12} {e.actor:<40} {e.detail}")
     return 0
 
 

@@ -681,6 +681,19 @@ class ReportService:
             )
         return out
 
+    def history(self, reference: str, actor: Actor) -> list[audit.Entry] | ActionResult:
+        """One record's audit entries (who did what, decrypted), for its recipients only: the
+        entries of a concern about the head name the chair. Audited as "view"."""
+        reference = _norm_ref(reference)
+        with self.store.read() as db:
+            report = self._report(db, reference)
+            me = self._matching_recipient(db, report, actor) if report else None
+            if me is None:
+                return ActionResult(False, _refusal(reference))
+            entries = [e for e in audit.entries(self.store, db) if e.reference == reference]
+        self._audit("view", actor, reference, f"history as {me['role']}")
+        return entries
+
     def audit_event(self, action: str, actor: Actor, reference: str = "", detail: str = "") -> None:
         """Record an event from outside the service (CLI list / export / verify)."""
         self._audit(action, actor, reference, detail)

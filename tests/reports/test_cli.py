@@ -154,3 +154,17 @@ def test_key_generate_writes_a_private_key_file(school, tmp_path, capsys):
     assert main(["key", "generate", "--file", str(path)]) == 1  # never overwrites a key
     assert main(["key", "generate"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()[-1]) == 44
+
+
+def test_history_tells_a_recipient_who_did_what_and_no_one_else(reports, capsys, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "it-admin")
+    assert main(["reports", "--as", "chair_of_governors", "ack", reports[1]]) == 0
+    capsys.readouterr()
+    assert main(["reports", "--as", "chair_of_governors", "history", reports[1]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["create", "deliver", "acknowledge"]
+    assert "slack:U0STAFF01" in lines[0]
+    assert "cli:chair_of_governors by os user it-admin" in lines[2]
+
+    assert main(["reports", "history", reports[1]]) == 1  # the head: not theirs to see
+    assert "no report" in capsys.readouterr().err

@@ -19,6 +19,9 @@ Contract for front ends:
   ``RecipientUnreachable`` while a person cannot be reached yet; call ``wake()`` when you
   learn a new conversation reference.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
+- Who filed a record, whom it went to and whether it concerns the headteacher are sealed
+  (``bot/reports/sealing.py``): lookups by submitter or recipient decrypt and filter in Python
+  (about 0.3 ms a record), never through a plaintext column or index.
 
 Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``.
 A row left ``sending`` by a crash becomes due again when its lease expires and is re-sent

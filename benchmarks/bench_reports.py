@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_reports.py [--n 1000] [--threads 8]
 
 Prints submissions/second into the store (single thread and N threads, real SQLite file with
-WAL + synchronous=FULL, Fernet encryption) and the latency from submit to the notifier
+WAL + synchronous=FULL, Fernet encryption), the time to list N sealed reports, and the latency from submit to the notifier
 receiving the message with the background delivery worker (p50 / p95).
 """
 
@@ -81,6 +81,15 @@ def main() -> None:
             list(pool.map(lambda i: service.submit_concern(form(i), STAFF), range(args.n)))
         dt = time.perf_counter() - t0
         print(f"submissions into the store, {args.threads} threads:  {args.n / dt:8.0f}/s")
+
+        # Listing: submitters and recipients are sealed, so a listing decrypts every report.
+        head = Actor("slack", "U0HEAD001", "Kate Baskeyfield")
+        t0 = time.perf_counter()
+        listed = service.list_for_recipient(head)
+        dt = time.perf_counter() - t0
+        print(
+            f"list the head's reports (sealed rows):  {dt * 1000:8.1f} ms for {len(listed)} reports"
+        )
 
         # Delivery drain rate for the rows queued above.
         notifier = TimingNotifier()

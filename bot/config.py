@@ -124,6 +124,9 @@ class Settings:
     health_token: str | None = field(default=None, repr=False)
     feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
     teams_tenants: frozenset[str] = frozenset()  # allowed Entra tenant ids (empty: any)
+    # Where the audit log's head is recorded outside the data directory (bot/reports/audit.py);
+    # None: beside the key file (bot.store.default_audit_anchor).
+    audit_head_file: Path | None = None
 
     @property
     def db_path(self) -> Path:
@@ -211,6 +214,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
 
     key, key_source = _load_key(env)
+    audit_head_file = _audit_head_file(env, data_dir)
     return Settings(
         config_path=config_path,
         school_name=school_name,
@@ -225,6 +229,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         health_token=health_token,
         feedback_viewer=viewer or "headteacher",
         teams_tenants=teams_tenants,
+        audit_head_file=audit_head_file,
     )
 
 
@@ -243,6 +248,24 @@ def _tenants(where: str, value: Any) -> frozenset[str]:
             )
         out.add(tenant)
     return frozenset(out)
+
+
+def _audit_head_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    raw = env.get("POLICYBOT_AUDIT_HEAD_FILE", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"POLICYBOT_AUDIT_HEAD_FILE: {path.parent} is not a directory (create it, writable by "
+            "the service, outside the data directory)"
+        )
+    if path.resolve().is_relative_to(data_dir.resolve()):
+        raise ConfigError(
+            f"POLICYBOT_AUDIT_HEAD_FILE: {path} is inside the data directory, where whoever can "
+            "rewrite the database can rewrite it too: choose a directory outside it"
+        )
+    return path
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

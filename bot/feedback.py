@@ -13,13 +13,17 @@ to one configured role only (``[feedback] shown_to``, default the headteacher).
 
 Questions can still hold names the rule misses (a name opening the question that is also an
 English word, "Kate said…"), so their text is stored encrypted with the school's key; without a
-key only a hash is kept and the listing says so. Votes live in their own small SQLite file beside
-the reports database (``feedback.db`` in the data dir), so this never touches the reports schema.
+key only a hash is kept and the listing says so. With a key, the question and voter hashes are
+keyed (HMAC of the SHA-256, ``bot.keys``): a plain hash of "Can I give Poppy a lift?" or of a
+Slack id could be confirmed by anyone guessing it. Hashes written before that are keyed at the
+next open. Votes live in their own small SQLite file beside the reports database
+(``feedback.db`` in the data dir), so this never touches the reports schema.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -174,14 +178,45 @@ class FeedbackLog:
     def __init__(self, path: Path, key: bytes | None = None) -> None:
         self.path = Path(path)
         self._fernet = None
+        self._keyring = None
         if key:
-            from bot.keys import fernet_for
+            from bot.keys import Keyring, fernet_for
 
             self._fernet = fernet_for(key)
+            self._keyring = Keyring(key)
         self._lock = threading.Lock()
+        if str(self.path) != ":memory:":  # created private; SQLite's -wal/-shm copy its mode
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
+            columns = [r[1] for r in self._db.execute("PRAGMA table_info(feedback)")]
+            if "tag_key" not in columns:
+                self._db.execute("ALTER TABLE feedback ADD COLUMN tag_key TEXT")
+            if self._keyring is not None:
+                self._db.execute("PRAGMA secure_delete = ON")
+                kid = self._keyring.first_id
+                rows = self._db.execute(
+                    "SELECT id, question_hash, user_hash FROM feedback WHERE tag_key IS NULL"
+                ).fetchall()
+                for row_id, qhash, uhash in rows:
+                    self._db.execute(
+                        "UPDATE feedback SET question_hash = ?, user_hash = ?, tag_key = ? "
+                        "WHERE id = ?",
+                        (self._key_hash(qhash), self._key_hash(uhash), kid, row_id),
+                    )
+
+    def _key_hash(self, plain_hash: str, kid: str | None = None) -> str:
+        from bot.keys import LOOKUP
+
+        assert self._keyring is not None
+        return self._keyring.tag(LOOKUP, "feedback\0" + plain_hash, kid)
+
+    def _tags(self, text: str) -> list[str]:
+        """The text's hash as stored: keyed under every configured key, or plain without one."""
+        if self._keyring is None:
+            return [_hash(text)]
+        return [self._key_hash(_hash(text), kid) for kid in self._keyring.ids]
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackLog:
@@ -201,18 +236,22 @@ class FeedbackLog:
         question = normalise(question)
         if not question or not keeps_question(question):
             return False
-        qhash = _hash(question.casefold())
-        uhash = _hash(f"{platform}:{user_id}")
+        qtags = self._tags(question.casefold())
+        utags = self._tags(f"{platform}:{user_id}")
         enc = self._fernet.encrypt(question.encode()) if self._fernet else None
         when = (at or datetime.now(UTC)).isoformat(timespec="seconds")
+        kid = self._keyring.first_id if self._keyring else None
+        qmarks, umarks = ",".join("?" * len(qtags)), ",".join("?" * len(utags))
         with self._lock, self._db:
             self._db.execute(
-                "DELETE FROM feedback WHERE question_hash = ? AND user_hash = ?", (qhash, uhash)
+                f"DELETE FROM feedback WHERE question_hash IN ({qmarks}) "
+                f"AND user_hash IN ({umarks})",
+                (*qtags, *utags),
             )
             self._db.execute(
                 "INSERT INTO feedback (at, question_hash, question_enc, helpful, platform, "
-                "user_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                (when, qhash, enc, int(helpful), platform, uhash),
+                "user_hash, tag_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (when, qtags[0], enc, int(helpful), platform, utags[0], kid),
             )
         return True
 
@@ -263,6 +302,12 @@ class FeedbackLog:
                 self._db.execute(
                     "UPDATE feedback SET question_enc = ? WHERE id = ?", (token, row_id)
                 )
+                if token is not None:  # re-key the question's hash from its text
+                    text = self._fernet.decrypt(token).decode()
+                    self._db.execute(
+                        "UPDATE feedback SET question_hash = ? WHERE id = ?",
+                        (self._tags(text.casefold())[0], row_id),
+                    )
                 count += 1
         return count
 

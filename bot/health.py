@@ -126,15 +126,21 @@ def _outbox(
     platforms = tuple(platforms)
     ts = (now or runtime.reports.clock()).timestamp()
     limit = ts - stuck_after_minutes * 60
-    marks = ",".join("?" for _ in platforms)
     try:
-        rows = runtime.store.query(
-            "SELECT o.reference, o.role, o.platform, o.status, o.attempts, o.next_attempt_at, "
-            "o.unreachable, o.created_at, r.status AS report_status FROM outbox o "
-            "JOIN reports r ON r.id = o.report_id "
-            f"WHERE o.status != 'sent' AND o.platform IN ({marks}) ORDER BY o.id",
-            list(platforms),
-        )
+        from bot.reports.sealing import open_outbox
+
+        # Recipients are sealed in each row's envelope (bot/reports/sealing.py).
+        rows = [
+            r
+            for r in (
+                open_outbox(runtime.store, row)
+                for row in runtime.store.query(
+                    "SELECT o.*, r.status AS report_status FROM outbox o "
+                    "JOIN reports r ON r.id = o.report_id WHERE o.status != 'sent' ORDER BY o.id"
+                )
+            )
+            if r["platform"] in platforms
+        ]
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__ + ": " + str(exc)}
     waiting = [r for r in rows if r["status"] != "failed"]
@@ -168,7 +174,8 @@ def _outbox(
         minutes = int((ts - oldest["next_attempt_at"]) // 60)
         out["error"] = (
             f"{len(stuck)} notice(s) overdue by more than {stuck_after_minutes:g} minutes "
-            f"(oldest: {oldest['reference']} to {oldest['role']} on {oldest['platform']}, "
+            # never the role: "C-2026-0007 to the chair" would say that report is about the head
+            f"(oldest: {oldest['reference']} on {oldest['platform']}, "
             f"due {minutes} minutes ago): the delivery worker is not running"
         )
         out["stuck_references"] = sorted({r["reference"] for r in stuck})

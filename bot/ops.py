@@ -227,8 +227,8 @@ def _permission_checks(settings: Settings) -> list[Check]:
                 f"chown the directory to the service user and run: chmod 700 {d}",
             )
         )
-    for f in [settings.db_path, *(settings.db_path.with_name(settings.db_path.name + s)
-                                  for s in ("-wal", "-shm"))]:  # fmt: skip
+    databases = [settings.db_path, *(settings.data_dir / name for name in COMPANION_FILES)]
+    for f in [p.with_name(p.name + s) for p in databases for s in ("", "-wal", "-shm")]:
         if not f.exists():
             continue
         fmode = stat.S_IMODE(f.stat().st_mode)
@@ -262,7 +262,10 @@ def _key_check(settings: Settings) -> Check:
             f"valid key from {settings.key_source}; no database yet (created at first start)",
         )
     try:
-        store = Store(settings.db_path, settings.key, key_source=settings.key_source)
+        store = Store(
+            settings.db_path, settings.key, key_source=settings.key_source,
+            audit_anchor=settings.audit_head_file,
+        )  # fmt: skip
     except StoreError as exc:
         return Check(
             "encryption key",
@@ -417,12 +420,22 @@ def _reach_teams(env: Mapping[str, str], timeout: float) -> Check:
 # --- backup and restore -----------------------------------------------------------------------
 
 
+# The other SQLite files under the data directory that a restore must bring back: without the
+# Teams conversation references, Teams recipients are unreachable until they message the bot
+# again; feedback votes are the headteacher's list of unclear policies. Each travels inside the
+# one backup file, as a whole SQLite file in this table (they are sealed already), and is put
+# back beside the database by restore.
+COMPANION_FILES = ("teams.db", "feedback.db")
+COMPANION_TABLE = "backup_companion_files"
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
     reports: int
     audit_rows: int
     bytes: int
+    companions: tuple[str, ...] = ()
 
 
 def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -431,8 +444,12 @@ def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
     return reports, audit_rows
 
 
-def _copy_database(src: sqlite3.Connection, dest: Path) -> None:
-    """SQLite's online backup into a new 0600 file at ``dest`` (replaced atomically)."""
+def _copy_database(
+    src: sqlite3.Connection, dest: Path, companions: dict[str, bytes] | None = None,
+    *, drop_companions: bool = False,
+) -> None:  # fmt: skip
+    """SQLite's online backup into a new 0600 file at ``dest`` (replaced atomically), with the
+    companion files stored inside it (backup) or removed from it (restore)."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
@@ -441,6 +458,18 @@ def _copy_database(src: sqlite3.Connection, dest: Path) -> None:
         try:
             src.backup(out)
             out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            if companions:
+                out.execute(
+                    f"CREATE TABLE {COMPANION_TABLE} (name TEXT PRIMARY KEY, content BLOB NOT NULL)"
+                )
+                out.executemany(
+                    f"INSERT INTO {COMPANION_TABLE} VALUES (?, ?)", list(companions.items())
+                )
+                out.commit()
+            if drop_companions:
+                out.execute(f"DROP TABLE IF EXISTS {COMPANION_TABLE}")
+                out.commit()
+                out.execute("VACUUM")
             ok = out.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             out.close()
@@ -464,9 +493,14 @@ def backup(settings: Settings, dest: Path, *, force: bool = False) -> BackupInfo
         dest = dest / f"policybot-{stamp}.db"
     if dest.exists() and not force:
         raise OpsError(f"{dest} already exists; choose another name or pass --force")
+    companions = {
+        name: _snapshot(settings.data_dir / name)
+        for name in COMPANION_FILES
+        if (settings.data_dir / name).is_file()
+    }
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
-        _copy_database(src, dest)
+        _copy_database(src, dest, companions)
     finally:
         src.close()
     check = sqlite3.connect(f"file:{dest}?mode=ro", uri=True)
@@ -474,7 +508,54 @@ def backup(settings: Settings, dest: Path, *, force: bool = False) -> BackupInfo
         reports, audit_rows = _counts(check)
     finally:
         check.close()
-    return BackupInfo(dest, reports, audit_rows, dest.stat().st_size)
+    return BackupInfo(dest, reports, audit_rows, dest.stat().st_size, tuple(companions))
+
+
+def _snapshot(path: Path) -> bytes:
+    """A consistent copy of a live SQLite file (online backup), as bytes."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        out = sqlite3.connect(str(copy))
+        try:
+            src.backup(out)
+            out.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            out.close()
+            src.close()
+        return copy.read_bytes()
+
+
+def _restore_companions(conn: sqlite3.Connection, data_dir: Path, keep_suffix: str) -> list[str]:
+    """Put the backup's companion files back beside the database (0600); an existing one is
+    kept with keep_suffix. Returns their names."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [COMPANION_TABLE]
+    ).fetchone()
+    if not has:
+        return []
+    restored = []
+    for name, content in conn.execute(f"SELECT name, content FROM {COMPANION_TABLE}"):
+        if name not in COMPANION_FILES:
+            continue  # never write a file the backup names but restore does not know
+        target = data_dir / name
+        if target.exists():
+            _checkpoint(target)
+            os.replace(target, target.with_name(target.name + keep_suffix))
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target.with_name(target.name + suffix))
+        tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        restored.append(name)
+    return restored
 
 
 @dataclass(frozen=True)
@@ -484,6 +565,7 @@ class RestoreInfo:
     audit_ok: bool
     audit_message: str
     previous: Path | None
+    companions: tuple[str, ...] = ()
 
 
 def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInfo:
@@ -494,8 +576,8 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     from cryptography.fernet import InvalidToken
 
     from bot.keys import fernet_for
+    from bot.operator import cli_actor
     from bot.reports import audit
-    from bot.reports.models import Actor
     from bot.reports.service import ReportService
     from bot.store import KEY_CHECK_PLAINTEXT, Store
 
@@ -528,34 +610,45 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
                 )
         db_path = settings.db_path
         previous = None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         if db_path.exists() and db_path.stat().st_size > 0:
             if not force:
                 raise OpsError(
                     f"{db_path} already exists. Stop the policybot services, then run restore "
                     "again with --force (the current database is kept beside it)"
                 )
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             previous = db_path.with_name(f"{db_path.name}.pre-restore-{stamp}")
             _checkpoint(db_path)
             os.replace(db_path, previous)
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(db_path.with_name(db_path.name + suffix))
-        _copy_database(conn, db_path)
+        _copy_database(conn, db_path, drop_companions=True)
+        companions = _restore_companions(conn, settings.data_dir, f".pre-restore-{stamp}")
     finally:
         conn.close()
 
-    store = Store(db_path, settings.key, key_source=settings.key_source)
+    store = Store(
+        db_path, settings.key, key_source=settings.key_source,
+        audit_anchor=settings.audit_head_file,
+    )  # fmt: skip
     try:
         with store.read() as db:
-            result = audit.verify(db)
+            result = audit.verify(store, db, anchor=False)
             reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
             audit_rows = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
         detail = "after restore: " + ("ok" if result.ok else f"failed at row {result.bad_row}")
-        ReportService(store, settings).audit_event("verify", Actor("cli", _os_user()), "", detail)
+        anchored = store.read_audit_anchor()
+        if anchored is not None and anchored[0] > audit_rows:
+            # An older backup: the log had gone further. Say so in the log itself, then the
+            # restored log's head becomes the one recorded outside the database.
+            detail += f"; the log had reached row {anchored[0]} before this restore"
+            store.forget_audit_anchor()
+        ReportService(store, settings).audit_event("verify", cli_actor(), "", detail)
     finally:
         store.close()
-    return RestoreInfo(reports, audit_rows, result.ok, result.message, previous)
+    return RestoreInfo(reports, audit_rows, result.ok, result.message, previous,
+                       tuple(companions))  # fmt: skip
 
 
 def _checkpoint(db_path: Path) -> None:
@@ -566,12 +659,3 @@ def _checkpoint(db_path: Path) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-
-
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no login name in some containers
-        return "unknown"

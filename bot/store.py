@@ -10,12 +10,20 @@ SQLite at all, they queue on the lock.
 Sensitive text is encrypted with Fernet before it reaches SQL (``encrypt`` / ``decrypt``);
 the key comes from the environment or a key file, never the database. A check value in the
 ``meta`` table turns a wrong key into a clear error at open instead of garbage later.
+
+What a copy of the file shows without the key (migration m003 and ``seal_legacy_rows``): record
+references, kinds, dates and statuses, and nothing that tells who filed a report, what it says,
+whom it was sent to or whether it concerns the headteacher. Everything else is ciphertext (the
+per-report ``sealed`` JSON is padded to a fixed size so its length tells nothing either) or a
+keyed hash (``submission_tag``) used only for equality. ``secure_delete`` zeroes what an update
+replaces, and the upgrade VACUUMs, so old plaintext does not linger in free pages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,9 +35,14 @@ import sqlite_utils
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlite_utils.migrations import Migrations
 
-from bot.keys import fernet_for
+from bot.keys import Keyring, fernet_for
+
+log = logging.getLogger(__name__)
 
 KEY_CHECK_PLAINTEXT = "policybot key check v1"
+SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
+BODY_BLOCK = 256  # report bodies are padded to a multiple of this
+AUDIT_ANCHOR_NAME = "policybot-audit-head"  # beside the key file; survives key rotation
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -164,11 +177,33 @@ def m002_submission_keys(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m003_sealed_records(db: sqlite_utils.Database) -> None:
+    # Who filed a report, whom it went to and whether it concerns the headteacher move into
+    # encrypted columns. This migration only changes the schema: moving the data needs the key,
+    # so ``bot.reports.sealing.seal_legacy_rows`` does it at the first open with the key. From
+    # then on the flag, submitter and "who acted" columns of `reports`, `recipients` (whom a
+    # record went to is in its sealed facts) and notes' author columns stay empty.
+    db["reports"].add_column("sealed", str)  # encrypted, padded JSON: see service._seal
+    db["reports"].add_column("submission_tag", str)  # HMAC(submitter + form id): de-duplication
+    db["outbox"].add_column("envelope", str)  # encrypted JSON: role, platform, user id
+    db["audit"].add_column("key_id", str)  # which key signed the row (bot.keys.key_id)
+    for index in (
+        "reports_submission_key",
+        "idx_reports_submitter_platform_submitter_id",
+        "idx_recipients_slack_user",
+        "idx_recipients_teams_user",
+    ):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db["reports"].create_index(["submission_tag"], unique=True, index_name="reports_submission_tag")
+
+
+@migrations()
 def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
     # A notice the platform refuses for good is marked status 'failed' (no more retries). These
     # flags record, once per notice, that its submitter was told and that an urgent concern was
     # escalated, so two delivery workers (Slack's and Teams' processes) never do either twice.
-    # Flags only: who the notice is for stays in the (protected) role/user_id columns.
+    # Flags only, and uniform: whom the notice is for is in its sealed envelope (m003), and
+    # `escalated` is set on every refused or late first notice, urgent or not (urgency is sealed).
     db["outbox"].add_column("submitter_told", int, not_null_default=0)
     db["outbox"].add_column("escalated", int, not_null_default=0)
 
@@ -176,10 +211,21 @@ def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
-    def __init__(self, path: Path | str, key: bytes | None, *, key_source: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        key: bytes | None,
+        *,
+        key_source: str = "",
+        audit_anchor: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.key_source = key_source or "POLICYBOT_KEY"
         self._fernet = fernet_for(key) if key else None
+        self._keyring = Keyring(key) if key else None
+        self.audit_anchor = audit_anchor or default_audit_anchor(self.key_source)
+        self._after_commit: list[Any] = []
+        self._anchor_warned = False
         self._lock = threading.RLock()
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _touch_private(self.path)  # SQLite gives its -wal/-shm files the db file's mode
@@ -196,25 +242,64 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # a committed report survives power loss
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # replaced values are zeroed, not left behind
         self.db = sqlite_utils.Database(conn)
         with self.transaction() as db:
             migrations.apply(db)
         self._check_key()
+        if self._fernet is not None:
+            from bot.reports.sealing import seal_legacy_rows
+
+            seal_legacy_rows(self)
+            self._compact_if_pending()
 
     # --- connection ------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction (BEGIN IMMEDIATE) committed on success, rolled back on error."""
+        """A write transaction (BEGIN IMMEDIATE) committed on success, rolled back on error.
+        Callbacks registered with ``after_commit`` run once it has committed."""
         with self._lock:
             self.db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
             except BaseException:
+                self._after_commit = []
                 if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
                 raise
-            else:
-                self.db.conn.execute("COMMIT")
+            self.db.conn.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, []
+            for fn in callbacks:
+                fn()
+
+    def after_commit(self, fn: Any) -> None:
+        """Run fn when the current transaction commits (never if it rolls back)."""
+        self._after_commit.append(fn)
+
+    def _compact_if_pending(self) -> None:
+        """After sealing, rewrite the file once (retried at each start until it succeeds)."""
+        if not self.query("SELECT 1 FROM meta WHERE key = 'compact_pending'"):
+            return
+        try:
+            self.compact()
+        except sqlite3.Error as exc:  # another process is busy with the file: next start
+            log.warning(
+                "records sealed, but %s could not be compacted yet (%s): old plaintext may stay "
+                "in free pages until a start when no other process is using it",
+                self.path, type(exc).__name__,
+            )  # fmt: skip
+            return
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = 'compact_pending'")
+        with self._lock:
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def compact(self) -> None:
+        """Rewrite the file so no freed page keeps old plaintext (after the upgrade)."""
+        with self._lock:
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.conn.execute("VACUUM")
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
@@ -247,11 +332,65 @@ class Store:
         except InvalidToken:
             raise WrongKey(self._wrong_key_message()) from None
 
-    def encrypt_json(self, obj: Any) -> str:
-        return self.encrypt(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    def encrypt_json(self, obj: Any, *, pad_to: int = 0) -> str:
+        """Encrypt obj as JSON; with pad_to, the JSON is padded with spaces to a multiple of
+        pad_to bytes so the ciphertext's length says nothing about what it holds."""
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        if pad_to:
+            size = len(text.encode("utf-8"))
+            text += " " * (-size % pad_to)
+        return self.encrypt(text)
 
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
+
+    @property
+    def keyring(self) -> Keyring:
+        """The HMAC side of the key (lookup tags, the audit chain); KeyMissing without a key."""
+        self._require_key()
+        assert self._keyring is not None
+        return self._keyring
+
+    # --- the audit head outside the database ------------------------------------------
+    def anchor_audit_head(self, row_id: int, digest: str) -> None:
+        """Record the audit log's head outside the database (and in the service log), so rows
+        cut off the end are noticed. Never fails the caller: the record is already committed."""
+        log.info("audit head %d %s", row_id, digest)
+        if self.audit_anchor is None:
+            return
+        current = self.read_audit_anchor()
+        if current is not None and current[0] > row_id:
+            return  # another process recorded a later head already
+        tmp = self.audit_anchor.with_name(self.audit_anchor.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{row_id}:{digest}\n")  # no fsync: a head lost to a power cut only
+            os.replace(tmp, self.audit_anchor)  # lags the log, which verify accepts
+        except OSError as exc:
+            if not self._anchor_warned:  # once per process: the service log still has the head
+                self._anchor_warned = True
+                log.warning(
+                    "cannot record the audit head in %s (%s): set POLICYBOT_AUDIT_HEAD_FILE to a "
+                    "file the service can write, outside the data directory",
+                    self.audit_anchor, exc.strerror,
+                )  # fmt: skip
+
+    def forget_audit_anchor(self) -> None:
+        """After restoring an older backup (the caller records that in the log first)."""
+        if self.audit_anchor is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.audit_anchor.unlink()
+
+    def read_audit_anchor(self) -> tuple[int, str] | None:
+        if self.audit_anchor is None:
+            return None
+        try:
+            text = self.audit_anchor.read_text().strip()
+            row_id, digest = text.split(":", 1)
+            return int(row_id), digest
+        except (OSError, ValueError):
+            return None
 
     def _require_key(self) -> MultiFernet:
         if self._fernet is None:
@@ -290,20 +429,46 @@ class Store:
 # what the service writes).
 ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("meta", "key", "value"),  # only the key_check row is ciphertext
-    ("reports", "id", "submitter_name"),
+    ("reports", "id", "submitter_name"),  # before m003; now inside `sealed`
     ("reports", "id", "body"),
+    ("reports", "id", "sealed"),
     ("notes", "id", "text"),
     ("outbox", "id", "notice"),
+    ("outbox", "id", "envelope"),
+    ("outbox", "id", "last_error"),
+    # `reencrypt` re-encrypts these two while it re-signs the chain (audit.rechain): the
+    # append-only triggers are lifted only there.
+    ("audit", "id", "actor"),
+    ("audit", "id", "detail"),
 )
 
 
-def reencrypt(store: Store) -> int:
+def default_audit_anchor(key_source: str) -> Path | None:
+    """Where the audit head is kept outside the database: beside the key file (the database's
+    readers need not be able to read or write there). None when the key comes from the
+    environment: the service log then holds the head."""
+    if not key_source or key_source == "POLICYBOT_KEY":
+        return None
+    return Path(key_source).parent / AUDIT_ANCHOR_NAME
+
+
+def reencrypt(store: Store) -> tuple[int, str]:
     """Re-encrypt every stored ciphertext under the store's first key (decrypting with any of
-    its keys), in one transaction: all or nothing. Returns how many values were rewritten."""
+    its keys), recompute the keyed lookup tags and re-sign the audit chain under it, in one
+    transaction: all or nothing. Returns how many values were rewritten and what the audit
+    chain's check said before it was re-signed (recorded by the caller, so re-keying never
+    hides an earlier tampering)."""
+    from bot.reports import audit
+    from bot.reports.sealing import retag
+
     fernet = store._require_key()
     count = 0
     with store.transaction() as db:
+        before = audit.verify(store, db)
+        entries = [vars(e) for e in audit.entries(store, db)]
         for table, pk, column in ENCRYPTED_COLUMNS:
+            if table == "audit":
+                continue
             where = (
                 "key = 'key_check'"
                 if table == "meta"
@@ -322,7 +487,9 @@ def reencrypt(store: Store) -> int:
                     ) from None
                 db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
                 count += 1
-    return count
+        count += retag(store, db)
+        count += audit.rechain(store, db, entries)
+    return count, ("ok" if before.ok else f"failed at row {before.bad_row}: {before.message}")
 
 
 def _touch_private(path: Path) -> None:

@@ -13,6 +13,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
     assert store.applied_migrations() == [
         "m001_reports",
         "m002_submission_keys",
+        "m003_sealed_records",
         "m004_undeliverable_notices",
     ]
     store.close()
@@ -20,6 +21,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
     assert again.applied_migrations() == [
         "m001_reports",
         "m002_submission_keys",
+        "m003_sealed_records",
         "m004_undeliverable_notices",
     ]  # once each
 
@@ -45,11 +47,12 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
     assert store.query("SELECT COUNT(*) AS n FROM counters")[0]["n"] == 0
 
 
-def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
+def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     import sqlite_utils
 
     from bot.store import migrations
 
+    key = Fernet.generate_key()
     path = tmp_path / "policybot.db"
     old = sqlite_utils.Database(path)
     migrations.apply(old, stop_before="m002_submission_keys")  # as the first release left it
@@ -58,18 +61,19 @@ def test_a_database_from_the_previous_version_is_upgraded_in_place(tmp_path):
             "reference": "C-2026-0001",
             "kind": "concern",
             "status": "open",
-            "created_at": "x",
-            "body": "…",
+            "created_at": "2026-01-05T10:00:00Z",
+            "body": Fernet(key).encrypt(b'{"description": "Amy"}').decode(),
+            "submitter_platform": "slack",
+            "submitter_id": "U0STAFF01",
         }
     )
     old.close()
 
-    store = Store(path, Fernet.generate_key())
+    store = Store(path, key)
     assert store.applied_migrations() == [
-        "m001_reports",
-        "m002_submission_keys",
-        "m004_undeliverable_notices",
-    ]
-    assert store.query("SELECT reference, submission_key FROM reports") == [
-        {"reference": "C-2026-0001", "submission_key": None}
-    ]
+        "m001_reports", "m002_submission_keys", "m003_sealed_records", "m004_undeliverable_notices",
+    ]  # fmt: skip
+    (row,) = store.query("SELECT * FROM reports")
+    assert row["submitter_id"] is None and row["submission_tag"] is None
+    assert store.decrypt_json(row["sealed"])["submitter_id"] == "U0STAFF01"
+    assert store.decrypt_json(row["body"]) == {"description": "Amy"}

@@ -78,9 +78,10 @@ def _backup(args: argparse.Namespace) -> int:
     except (OpsError, OSError, StoreError) as exc:
         print(f"policybot: backup failed: {exc}", file=sys.stderr)
         return 1
+    with_files = f", with {' and '.join(info.companions)}" if info.companions else ""
     print(
-        f"Backed up {info.reports} reports and {info.audit_rows} audit entries to {info.path} "
-        f"({info.bytes} bytes, mode 0600)."
+        f"Backed up {info.reports} reports and {info.audit_rows} audit entries{with_files} to "
+        f"{info.path} ({info.bytes} bytes, mode 0600)."
     )
     print(f"WARNING: {KEY_WARNING}", file=sys.stderr)
     return 0
@@ -102,6 +103,8 @@ def _restore(args: argparse.Namespace) -> int:
     print(
         f"Restored {info.reports} reports and {info.audit_rows} audit entries to {settings.db_path}."
     )
+    if info.companions:
+        print(f"Restored {' and '.join(info.companions)} beside it.")
     if not info.audit_ok:
         print(f"Audit log FAILED verification: {info.audit_message}", file=sys.stderr)
         return 1

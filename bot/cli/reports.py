@@ -5,8 +5,8 @@ ROLE`) and every one of them is recorded in the audit log."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import getpass
 import io
 import json
 import os
@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import ROLES, ConfigError
+from bot.operator import cli_actor
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
 from bot.store import StoreError
@@ -37,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = rsub.add_parser("show", help="one report in full, with notes and delivery status")
     q.add_argument("reference")
     q.set_defaults(func=_show)
+    q = rsub.add_parser("history", help="who did what with one report (its audit entries)")
+    q.add_argument("reference")
+    q.set_defaults(func=_history)
     q = rsub.add_parser("ack", help="acknowledge a report (the sender is told)")
     q.add_argument("reference")
     q.set_defaults(func=_ack)
@@ -129,11 +133,7 @@ def _actor(args: argparse.Namespace, runtime) -> Actor:
     if person is None:
         where = runtime.settings.config_path or "POLICYBOT_CONFIG (not set)"
         raise ConfigError(f"{where}: people.{args.role}: not configured, so you cannot act as them")
-    try:
-        os_user = getpass.getuser()
-    except Exception:  # pragma: no cover - no login name in some containers
-        os_user = "unknown"
-    return Actor("cli", args.role, f"{person.name} (command line, {os_user})")
+    return cli_actor(args.role, person.name)
 
 
 def _acting(fn):
@@ -231,6 +231,16 @@ def _reassign(args, runtime, actor) -> int:
 
 
 @_acting
+def _history(args, runtime, actor) -> int:
+    entries = runtime.reports.history(args.reference, actor)
+    if isinstance(entries, ActionResult):
+        return _result(entries)
+    for e in entries:
+        print(f"{e.at}  {e.action:<12} {e.actor:<40} {e.detail}")
+    return 0
+
+
+@_acting
 def _ack(args, runtime, actor) -> int:
     return _result(runtime.reports.acknowledge(args.reference, actor))
 
@@ -260,29 +270,40 @@ def _export(args, runtime, actor) -> int:
         # Neutralise spreadsheet formulas in free text (=, +, -, @ at the start of a cell).
         writer.writerow({k: ("'" + v if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
     if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        print(f"Wrote {len(rows)} declarations to {args.output}", file=sys.stderr)
+        _write_private(args.output, buf.getvalue())
+        print(f"Wrote {len(rows)} declarations to {args.output} (mode 0600)", file=sys.stderr)
     else:
         sys.stdout.write(buf.getvalue())
     return 0
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a new 0600 file and move it over path: an existing file's looser mode (or owner)
+    never carries over to pupils' names."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 @_with_runtime
 def _verify(args, runtime) -> int:
     with runtime.store.read() as db:
-        result = audit.verify(db)
+        result = audit.verify(runtime.store, db)
     if result.ok:
         print(result.message)
     else:
         print(f"Audit log FAILED verification: {result.message}", file=sys.stderr)
     detail = "ok" if result.ok else f"failed at row {result.bad_row}"
-    try:
-        user = getpass.getuser()
-    except Exception:  # pragma: no cover
-        user = "unknown"
-    runtime.reports.audit_event("verify", Actor("cli", user), "", detail)
+    runtime.reports.audit_event("verify", cli_actor(), "", detail)
     return 0 if result.ok else 1
 
 
@@ -309,34 +330,35 @@ def _generate_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # pragma: no cover
-        return "cli:unknown"
-
-
 def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
     """Re-encrypt the reports database and the feedback log under the first of `keys`; the
     reports part is one transaction with its audit entry."""
     from datetime import UTC, datetime
 
     from bot.feedback import FeedbackLog
+    from bot.reports.service import actor_id
     from bot.store import Store, reencrypt
 
-    store = Store(settings.db_path, keys, key_source=settings.key_source)
+    store = Store(
+        settings.db_path, keys, key_source=settings.key_source,
+        audit_anchor=settings.audit_head_file,
+    )  # fmt: skip
     try:
-        count = reencrypt(store)
+        count, chain_before = reencrypt(store)
         with store.transaction() as db:
             audit.append(
+                store,
                 db,
-                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                when=datetime.now(UTC),
                 action=action,
-                actor=_cli_actor(),
-                detail=f"{count} values {detail}",
+                actor=actor_id(cli_actor()),
+                detail=f"{count} values {detail}; audit chain before re-signing: {chain_before}",
             )
     finally:
         store.close()
+    from bot.sealed_table import TEAMS_FILE, reencrypt_file
+
+    count += reencrypt_file(settings.data_dir / TEAMS_FILE, keys)
     feedback_db = settings.data_dir / "feedback.db"
     if feedback_db.exists():
         log = FeedbackLog(feedback_db, keys)

@@ -1,17 +1,34 @@
-"""Append-only audit log with a SHA-256 hash chain.
+"""Append-only audit log, chained with a keyed hash (HMAC) and anchored outside the database.
 
-Every row stores the hash of the row before it; ``meta.audit_head`` remembers the last id and
-hash. ``verify`` recomputes the chain and names the first row that was changed, deleted or
-cut off the end. Rows hold references, actions and actor ids, never report text.
+Every row stores the HMAC of its own fields and of the row before it, under a key derived from
+the encryption key (``bot.keys``), with that key's public id. Without the key nobody can forge a
+row or recompute the chain after editing one: dropping the triggers, rewriting a row and
+recomputing "the hashes" - the attack on an unkeyed chain - fails verification. Cutting rows
+off the end is caught by the head (last id and HMAC): it is kept in ``meta`` and, outside the
+database, in a file beside the key file (``Store.audit_anchor``) and in the service log.
+
+``actor`` and ``detail`` are encrypted (they name people and roles: an entry "to the chair of
+governors" would tell a reader of the file which report concerns the headteacher); the chain
+covers their plaintext, so re-encrypting under a new key leaves it valid and ``rechain`` only
+has to re-sign it. ``stamp`` is the one format of audit (and record) timestamps.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
+
+from bot.keys import AUDIT
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 GENESIS = "0" * 64
 ACTIONS = frozenset(
@@ -31,8 +48,15 @@ ACTIONS = frozenset(
         "escalate",  # an undelivered urgent concern also sent to the next role
         "reassign",  # a role's records moved to the person now configured
         "retry",  # notices refused for good tried again after the cause was fixed
+        "upgrade",
     }
 )
+TRIGGERS = {
+    "audit_no_update": "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+    "audit_no_delete": "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+}
 
 
 @dataclass(frozen=True)
@@ -43,14 +67,29 @@ class Verification:
     bad_row: int | None = None
 
 
-def _digest(row_id: int, at: str, action: str, reference: str, actor: str, detail: str,
-            prev_hash: str) -> str:  # fmt: skip
-    payload = json.dumps(
+def stamp(dt: datetime) -> str:
+    """The one timestamp format of the audit log and the records: UTC, seconds, 'Z'."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _payload(row_id: int, at: str, action: str, reference: str, actor: str, detail: str,
+             prev_hash: str) -> str:  # fmt: skip
+    return json.dumps(
         [row_id, at, action, reference, actor, detail, prev_hash],
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+FIELD_BLOCK = 128  # actor and detail are padded so their length cannot tell a role
+
+
+def _seal(store: Store, text: str) -> str:
+    return store.encrypt_json(text, pad_to=FIELD_BLOCK)
+
+
+def _open(store: Store, token: str) -> str:
+    return str(store.decrypt_json(token))
 
 
 def _head(db: sqlite_utils.Database) -> tuple[int, str]:
@@ -61,36 +100,68 @@ def _head(db: sqlite_utils.Database) -> tuple[int, str]:
     return int(last_id), last_hash
 
 
-def append(
-    db: sqlite_utils.Database,
-    *,
-    at: str,
-    action: str,
-    actor: str,
-    reference: str = "",
-    detail: str = "",
-) -> int:
-    """Add one entry. Call inside the same write transaction as the change it records."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    last_id, prev_hash = _head(db)
-    row_id = last_id + 1
-    digest = _digest(row_id, at, action, reference, actor, detail, prev_hash)
-    db.execute(
-        "INSERT INTO audit (id, at, action, reference, actor, detail, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [row_id, at, action, reference, actor, detail, prev_hash, digest],
-    )
+def _set_head(db: sqlite_utils.Database, row_id: int, digest: str) -> None:
     db.execute(
         "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [f"{row_id}:{digest}"],
     )
+
+
+def append(
+    store: Store,
+    db: sqlite_utils.Database,
+    *,
+    when: datetime,
+    action: str,
+    actor: str,
+    reference: str = "",
+    detail: str = "",
+) -> int:
+    """Add one entry. Call inside the same write transaction as the change it records; the head
+    is written outside the database once that transaction commits."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    keyring = store.keyring
+    last_id, prev_hash = _head(db)
+    row_id = last_id + 1
+    at = stamp(when)
+    digest = keyring.tag(AUDIT, _payload(row_id, at, action, reference, actor, detail, prev_hash))
+    db.execute(
+        "INSERT INTO audit (id, at, action, reference, actor, detail, prev_hash, hash, key_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row_id, at, action, reference, _seal(store, actor), _seal(store, detail), prev_hash,
+         digest, keyring.first_id],
+    )  # fmt: skip
+    _set_head(db, row_id, digest)
+    store.after_commit(lambda: store.anchor_audit_head(row_id, digest))
     return row_id
 
 
-def verify(db: sqlite_utils.Database) -> Verification:
-    """Check every row's hash and link; name the first bad row."""
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    at: str
+    action: str
+    reference: str
+    actor: str
+    detail: str
+
+
+def entries(store: Store, db: sqlite_utils.Database) -> list[Entry]:
+    """Every entry, decrypted (needs the key)."""
+    return [
+        Entry(r["id"], r["at"], r["action"], r["reference"] or "", _open(store, r["actor"]),
+              _open(store, r["detail"]))
+        for r in db.query("SELECT * FROM audit ORDER BY id")
+    ]  # fmt: skip
+
+
+def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> Verification:
+    """Check every row's HMAC and link, then the head inside and (unless anchor=False: a restore
+    of an older backup, which records the difference itself) outside the database; name the
+    first bad row."""
+    keyring = store.keyring
     expected_id = 1
     prev_hash = GENESIS
     count = 0
@@ -105,11 +176,24 @@ def verify(db: sqlite_utils.Database) -> Verification:
                 False, count, f"audit {missing} deleted (the log jumps to row {row_id})",
                 expected_id,
             )  # fmt: skip
-        digest = _digest(
-            row_id, row["at"], row["action"], row["reference"] or "", row["actor"] or "",
-            row["detail"] or "", row["prev_hash"],
+        if row["key_id"] not in keyring.ids:
+            return Verification(
+                False, count,
+                f"audit row {row_id} is signed with key {row['key_id'] or '(none)'}, which is "
+                "not among the configured keys (restore the key file it was written with)",
+                row_id,
+            )  # fmt: skip
+        try:
+            actor, detail = _open(store, row["actor"]), _open(store, row["detail"])
+        except Exception:
+            return Verification(
+                False, count, f"audit row {row_id} was changed (it does not decrypt)", row_id
+            )
+        payload = _payload(
+            row_id, row["at"], row["action"], row["reference"] or "", actor, detail,
+            row["prev_hash"],
         )  # fmt: skip
-        if digest != row["hash"]:
+        if keyring.tag(AUDIT, payload, row["key_id"]) != row["hash"]:
             return Verification(
                 False, count, f"audit row {row_id} was changed (its hash does not match)", row_id
             )
@@ -132,4 +216,94 @@ def verify(db: sqlite_utils.Database) -> Verification:
         )  # fmt: skip
     if head_id and head_hash != prev_hash:
         return Verification(False, count, f"audit row {head_id} was changed", head_id)
-    return Verification(True, count, f"Audit log intact: {count} entries, hash chain verified.")
+    anchored = store.read_audit_anchor() if anchor else None
+    if not anchor:
+        where = ""
+    elif anchored is not None:
+        anchor_id, anchor_hash = anchored
+        hashes = {r["id"]: r["hash"] for r in db.query("SELECT id, hash FROM audit WHERE id = ?",
+                                                         [anchor_id])}  # fmt: skip
+        if anchor_id > count:
+            return Verification(
+                False, count,
+                f"audit rows {count + 1}-{anchor_id} were cut off the end (the head recorded "
+                f"outside the database, {store.audit_anchor}, is row {anchor_id})",
+                count + 1,
+            )  # fmt: skip
+        if hashes.get(anchor_id) != anchor_hash:
+            return Verification(
+                False, count,
+                f"audit row {anchor_id} was replaced (it does not match the head recorded "
+                f"outside the database, {store.audit_anchor})",
+                anchor_id,
+            )  # fmt: skip
+        where = f"; its head matches {store.audit_anchor}"
+    else:
+        where = (
+            "; no head is recorded outside the database"
+            + (f" ({store.audit_anchor} is missing)" if store.audit_anchor else "")
+            + ", so rows cut off the end would not be noticed"
+        )
+    return Verification(
+        True, count, f"Audit log intact: {count} entries, keyed hash chain verified{where}."
+    )
+
+
+@contextlib.contextmanager
+def unlocked(db: sqlite_utils.Database) -> Iterator[None]:
+    """Lift the append-only triggers for a rewrite inside the caller's transaction."""
+    for name in TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    for sql in TRIGGERS.values():
+        db.execute(sql)
+
+
+def rechain(store: Store, db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> int:
+    """Re-sign the whole chain under the first key, from decrypted rows (dicts with id, at,
+    action, reference, actor, detail), re-encrypting actor and detail. Inside a transaction."""
+    keyring = store.keyring
+    prev_hash = GENESIS
+    with unlocked(db):
+        for r in rows:
+            payload = _payload(
+                r["id"], r["at"], r["action"], r["reference"] or "", r["actor"], r["detail"],
+                prev_hash,
+            )  # fmt: skip
+            digest = keyring.tag(AUDIT, payload)
+            db.execute(
+                "UPDATE audit SET actor = ?, detail = ?, prev_hash = ?, hash = ?, key_id = ? "
+                "WHERE id = ?",
+                [_seal(store, r["actor"]), _seal(store, r["detail"]), prev_hash, digest,
+                 keyring.first_id, r["id"]],
+            )  # fmt: skip
+            prev_hash = digest
+    if rows:
+        last = rows[-1]["id"]
+        _set_head(db, last, prev_hash)
+        store.after_commit(lambda: store.anchor_audit_head(last, prev_hash))
+    return len(rows)
+
+
+def legacy_verify(db: sqlite_utils.Database) -> Verification:
+    """Check a chain written before the chain was keyed (plain SHA-256, plaintext columns)."""
+    prev_hash = GENESIS
+    count = 0
+    for row in db.query("SELECT * FROM audit ORDER BY id"):
+        payload = _payload(
+            row["id"], row["at"], row["action"], row["reference"] or "", row["actor"] or "",
+            row["detail"] or "", row["prev_hash"],
+        )  # fmt: skip
+        if (
+            row["id"] != count + 1
+            or hashlib.sha256(payload.encode("utf-8")).hexdigest() != row["hash"]
+            or row["prev_hash"] != prev_hash
+        ):
+            return Verification(False, count, f"legacy audit chain broken at row {count + 1}",
+                                count + 1)  # fmt: skip
+        prev_hash = row["hash"]
+        count += 1
+    head_id, _ = _head(db)
+    if head_id > count:
+        return Verification(False, count, f"legacy audit row {count + 1} deleted", count + 1)
+    return Verification(True, count, f"legacy audit chain intact: {count} entries")

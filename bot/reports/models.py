@@ -81,6 +81,7 @@ class Actor:
     platform: str  # "slack" | "teams" | "cli"
     user_id: str  # Slack user id, Teams AAD object id, or the CLI's acting role
     display_name: str = ""  # shown to recipients; encrypted at rest
+    os_user: str = ""  # the CLI's operating-system login (bot.operator): who really acted
 
 
 @dataclass

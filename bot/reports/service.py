@@ -22,6 +22,9 @@ Contract for front ends:
   submitter is told to speak to the person directly, and an urgent concern goes to the next
   role (bot/reports/escalation.py). ``undelivered()`` lists what has not arrived.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
+- Who filed a record, whom it went to and whether it concerns the headteacher are sealed
+  (``bot/reports/sealing.py``): lookups by submitter or recipient decrypt and filter in Python
+  (about 0.3 ms a record), never through a plaintext column or index.
 
 Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``,
 or → ``failed`` (refused for good; final).
@@ -43,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from bot.config import Person, Settings
-from bot.reports import audit, escalation, forms, notices
+from bot.reports import audit, escalation, forms, notices, sealing
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
@@ -70,6 +73,7 @@ from bot.reports.models import (
 )
 from bot.reports.neutralise import clean
 from bot.reports.routing import Recipient, choose_address, route
+from bot.reports.sealing import SUBMITTER_NOTICES, open_outbox, open_report
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,11 +111,14 @@ def clean_submission_key(key: str | None) -> str | None:
     return key
 
 
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = audit.stamp  # one timestamp format for records and the audit log
 
 
 def actor_id(actor: Actor) -> str:
+    """How the audit log names an actor; the command line also names the operating-system user
+    who ran it (bot.operator), since anyone with the shell and the key may act as any role."""
+    if actor.platform == "cli":
+        return f"cli:{actor.user_id or '-'} by os user {actor.os_user or 'unknown'}"
     return f"{actor.platform}:{actor.user_id}"
 
 
@@ -271,8 +278,8 @@ class ReportService:
         kind = row["kind"]
         now = self.clock()
         key = clean_submission_key(submission_key)
-        body = self.store.encrypt_json(data)
-        name = self.store.encrypt(forms_display_name(submitter.display_name))
+        body = sealing.seal_body(self.store, data)
+        name = forms_display_name(submitter.display_name)
         reference = ""
         with self.store.transaction() as db:
             earlier = self._earlier_submission(db, submitter, key)
@@ -285,13 +292,8 @@ class ReportService:
                 "%s %s was sent again: no second report", earlier["kind"], earlier["reference"]
             )
             return self._repeat_receipt(earlier)
-        log.info(
-            "%s %s recorded (urgent=%s) for %s",
-            kind,
-            reference,
-            bool(row["urgent"]),
-            ", ".join(r.role_key for r in recipients),
-        )
+        # Never the roles: "to the chair of governors" would say the report is about the head.
+        log.info("%s %s recorded for %d recipient(s)", kind, reference, len(recipients))
         self.wake()
         try:  # stored: from here on a failure must not read as "not filed" to the front end
             pending = self._await_first_attempt(reference)
@@ -325,39 +327,51 @@ class ReportService:
         kind = row["kind"]
         # called inside one transaction: the report, its recipients, outbox rows and audit row
         reference = self._next_reference(db, kind, now.year)
+        facts = {
+            **{f: None for f in sealing.SEALED_FIELDS},
+            **{k: row[k] for k in row if k != "kind"},
+            "submitter_platform": submitter.platform,
+            "submitter_id": submitter.user_id,
+            "submitter_name": name,
+            "submission_key": key,
+            "recipients": [
+                {
+                    "role": role,
+                    "name": r.person.name,
+                    "slack_user": r.person.slack_user,
+                    "teams_user": r.person.teams_user,
+                }
+                for r in recipients
+                for role in r.roles
+            ],
+        }
+        tag = (
+            sealing.submission_tag(self.store, submitter.platform, submitter.user_id, key)
+            if key
+            else None
+        )
         report_id = (
             db["reports"]
             .insert(
                 {
-                    **row,
+                    "kind": kind,
                     "reference": reference,
                     "year": now.year,
                     "status": "open",
                     "created_at": iso(now),
-                    "submitter_platform": submitter.platform,
-                    "submitter_id": submitter.user_id,
-                    "submitter_name": name,
                     "body": body,
-                    "submission_key": key,
+                    "sealed": sealing.seal(self.store, facts),
+                    "submission_tag": tag,
                 }
             )
             .last_pk
         )
         for r in recipients:
-            for role in r.roles:
-                db["recipients"].insert(
-                    {
-                        "report_id": report_id,
-                        "role": role,
-                        "name": r.person.name,
-                        "slack_user": r.person.slack_user,
-                        "teams_user": r.person.teams_user,
-                    }
-                )
             self._enqueue(db, report_id, reference, r.role_key, r.address, build(reference, r), now)
         audit.append(
+            self.store,
             db,
-            at=iso(now),
+            when=now,
             action="create",
             actor=actor_id(submitter),
             reference=reference,
@@ -365,30 +379,25 @@ class ReportService:
         )
         return reference
 
-    @staticmethod
-    def _earlier_submission(db: Any, submitter: Actor, key: str | None) -> dict[str, Any] | None:
+    def _earlier_submission(
+        self, db: Any, submitter: Actor, key: str | None
+    ) -> dict[str, Any] | None:
         if key is None:
             return None
-        rows = list(
-            db.query(
-                "SELECT id, reference, kind, urgent FROM reports WHERE submitter_platform = ? "
-                "AND submitter_id = ? AND submission_key = ?",
-                [submitter.platform, submitter.user_id, key],
-            )
-        )
-        return rows[0] if rows else None
+        tags = sealing.submission_tags(self.store, submitter.platform, submitter.user_id, key)
+        marks = ",".join("?" for _ in tags)
+        rows = list(db.query(f"SELECT * FROM reports WHERE submission_tag IN ({marks})", tags))
+        return open_report(self.store, rows[0]) if rows else None
 
     def _repeat_receipt(self, earlier: dict[str, Any]) -> Receipt:
         reference, kind, urgent = earlier["reference"], earlier["kind"], bool(earlier["urgent"])
-        roles = self.store.query(
-            "SELECT role FROM recipients WHERE report_id = ? ORDER BY id", [earlier["id"]]
-        )
-        labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in roles))
+        labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in earlier["recipients"]))
         pending = any(
             r["status"] != "sent"
             for r in self.store.query(
-                "SELECT status FROM outbox WHERE reference = ? AND role != 'submitter'", [reference]
+                "SELECT status, notice_type FROM outbox WHERE reference = ?", [reference]
             )
+            if r["notice_type"] not in SUBMITTER_NOTICES
         )
         message = "This form was already sent, so nothing was filed twice. " + (
             self._receipt_message(kind, reference, labels, pending, urgent)
@@ -441,11 +450,9 @@ class ReportService:
                 "report_id": report_id,
                 "reference": reference,
                 "notice_type": notice.notice_type,
-                "role": role,
-                "platform": address.platform,
-                "user_id": address.user_id,
-                "notice": self.store.encrypt_json(notices.to_json(notice)),
-                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}/{role}",
+                "envelope": sealing.envelope(self.store, role, address.platform, address.user_id),
+                "notice": self.store.encrypt_json(notices.to_json(notice), pad_to=256),
+                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}",
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now.timestamp(),
@@ -467,11 +474,11 @@ class ReportService:
             and self.confirm_timeout > 0
         )
         while True:
-            rows = self.store.query(
-                "SELECT status, attempts, platform FROM outbox "
-                "WHERE reference = ? AND role != 'submitter'",
-                [reference],
-            )
+            rows = [
+                open_outbox(self.store, r)
+                for r in self.store.query("SELECT * FROM outbox WHERE reference = ?", [reference])
+                if r["notice_type"] not in SUBMITTER_NOTICES
+            ]
             if all(r["status"] == "sent" for r in rows):
                 return False
             if any(r["platform"] not in self._notifiers for r in rows):
@@ -503,9 +510,8 @@ class ReportService:
     def _act(self, reference: str, actor: Actor, action: str, text: str = "") -> ActionResult:
         reference = _norm_ref(reference)
         now = self.clock()
-        enc = self.store.encrypt(text) if action == "note" else ""
         with self.store.transaction() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            report = self._report(db, reference)
             me = self._matching_recipient(db, report, actor) if report else None
             if report is None or me is None:
                 return ActionResult(False, _refusal(reference))
@@ -516,10 +522,12 @@ class ReportService:
                     who = report["acknowledged_by"] or report["closed_by"]
                     return ActionResult(True, f"{reference} was already {status} by {who}.")
                 db.execute(
-                    "UPDATE reports SET status = 'acknowledged', acknowledged_by = ?, "
-                    "acknowledged_role = ?, acknowledged_at = ? WHERE id = ?",
-                    [by, me["role"], iso(now), report["id"]],
+                    "UPDATE reports SET status = 'acknowledged' WHERE id = ?", [report["id"]]
                 )
+                sealing.reseal(
+                    self.store, db, report, acknowledged_by=by, acknowledged_role=me["role"],
+                    acknowledged_at=iso(now),
+                )  # fmt: skip
                 self._notify_submitter(db, report, "acknowledged", by, now)
                 message = f"You acknowledged {reference}. The person who sent it has been told."
             elif action == "close":
@@ -527,33 +535,31 @@ class ReportService:
                     return ActionResult(
                         True, f"{reference} was already closed by {report['closed_by']}."
                     )
-                db.execute(
-                    "UPDATE reports SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
-                    [by, iso(now), report["id"]],
-                )
+                db.execute("UPDATE reports SET status = 'closed' WHERE id = ?", [report["id"]])
+                sealing.reseal(self.store, db, report, closed_by=by, closed_at=iso(now))
                 self._notify_submitter(db, report, "closed", by, now)
                 message = f"You closed {reference}."
             else:
+                sealed_note = {"author": by, "author_role": me["role"], "text": text}
                 db["notes"].insert(
                     {
                         "report_id": report["id"],
                         "at": iso(now),
-                        "author": by,
-                        "author_role": me["role"],
-                        "text": enc,
+                        "text": self.store.encrypt_json(sealed_note, pad_to=256),
                     }
                 )
                 self._notify_other_recipients(db, report, actor, by, text, now)
                 message = f"Your note was added to {reference}."
             audit.append(
+                self.store,
                 db,
-                at=iso(now),
+                when=now,
                 action=action,
                 actor=actor_id(actor),
                 reference=reference,
                 detail=f"as {me['role']}",
             )
-        log.info("%s %s by %s", action, reference, me["role"])
+        log.info("%s %s", action, reference)
         self.wake()
         return ActionResult(True, message)
 
@@ -573,7 +579,7 @@ class ReportService:
     ) -> None:
         # The record's recipients as they are now (reassign moves a role to its new holder),
         # one notice per person however many roles they hold.
-        for person, roles in _recipient_people(db, report["id"]):
+        for person, roles in _recipient_people(report):
             address = choose_address(person, report["submitter_platform"])
             mine = (author.platform == "cli" and author.user_id in roles) or (
                 person.address(author.platform) == author.user_id
@@ -607,18 +613,11 @@ class ReportService:
         moved: list[str] = []
         skipped = 0
         with self.store.transaction() as db:
-            rows = list(
-                db.query(
-                    "SELECT rc.id, rc.report_id, rc.slack_user, rc.teams_user FROM recipients rc "
-                    "WHERE rc.role = ? ORDER BY rc.report_id",
-                    [role],
-                )
-            )
-            for rc in rows:
-                if _same_ids(rc, person):
+            # whom a record went to is sealed: read every record, oldest first
+            for report in reversed(self._reports(db)):
+                entries = report["recipients"]
+                if not any(e["role"] == role and not _same_ids(e, person) for e in entries):
                     continue
-                report = _report_for(db, rc["report_id"])
-                assert report is not None
                 if (
                     report["about_headteacher"]
                     and head is not None
@@ -626,14 +625,20 @@ class ReportService:
                 ):
                     skipped += 1
                     continue
-                db.execute(
-                    "UPDATE recipients SET name = ?, slack_user = ?, teams_user = ? WHERE id = ?",
-                    [person.name, person.slack_user, person.teams_user, rc["id"]],
-                )
+                holder = {
+                    "name": person.name,
+                    "slack_user": person.slack_user,
+                    "teams_user": person.teams_user,
+                }
+                sealing.reseal(
+                    self.store, db, report,
+                    recipients=[{**e, **holder} if e["role"] == role else e for e in entries],
+                )  # fmt: skip
                 self._readdress(db, report, role, person, now)
                 audit.append(
+                    self.store,
                     db,
-                    at=iso(now),
+                    when=now,
                     action="reassign",
                     actor=actor_id(actor),
                     reference=report["reference"],
@@ -660,12 +665,7 @@ class ReportService:
         address = choose_address(person, report["submitter_platform"])
         if address is None:
             return
-        rows = list(
-            db.query(
-                "SELECT * FROM outbox WHERE report_id = ? AND role != 'submitter' ORDER BY id",
-                [report["id"]],
-            )
-        )
+        rows = _recipient_outbox(self.store, db, report["id"])
         first_readdressed = False
         resend: dict[str, Any] | None = None
         for row in rows:
@@ -675,12 +675,11 @@ class ReportService:
             if row["status"] != "sent" and roles == [role]:
                 # a new idempotency key: the old one may already be spent on the former holder
                 db.execute(
-                    "UPDATE outbox SET platform = ?, user_id = ?, status = 'pending', "
+                    "UPDATE outbox SET envelope = ?, status = 'pending', "
                     "next_attempt_at = ?, unreachable = 0, last_error = '', "
                     "idempotency_key = ? WHERE id = ?",
                     [
-                        address.platform,
-                        address.user_id,
+                        sealing.envelope(self.store, role, address.platform, address.user_id),
                         now.timestamp(),
                         f"{row['idempotency_key']}/r{secrets.token_hex(4)}",  # names nobody
                         row["id"],
@@ -697,17 +696,54 @@ class ReportService:
 
     @staticmethod
     def _matching_recipient(db: Any, report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
-        match = _recipient_condition(actor)
-        if match is None or not actor.user_id:
+        if not actor.user_id:
             return None
-        where, value = match
-        return _one(
-            db, f"SELECT * FROM recipients WHERE report_id = ? AND {where}", [report["id"], value]
-        )
+        return next((r for r in report["recipients"] if _is_recipient(r, actor)), None)
+
+    def _report(self, db: Any, reference: str) -> dict[str, Any] | None:
+        row = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+        return open_report(self.store, row) if row else None
+
+    def _reports(self, db: Any) -> list[dict[str, Any]]:
+        """Every report, newest first, with its sealed facts. Lookups by submitter or recipient
+        filter these in Python: an index on either would be readable without the key."""
+        return [
+            open_report(self.store, r) for r in db.query("SELECT * FROM reports ORDER BY id DESC")
+        ]
+
+    def _report_by_id(self, db: Any, report_id: int) -> dict[str, Any] | None:
+        row = _one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
+        return open_report(self.store, row) if row else None
+
+    @staticmethod
+    def _may_receive(actor: Actor) -> bool:
+        return actor.platform in ("slack", "teams", "cli") and bool(actor.user_id)
+
+    def _unsent_on_my_reports(self, db: Any, actor: Actor, condition: str) -> list[dict[str, Any]]:
+        """Outbox rows matching ``condition`` on the records not yet closed that the actor
+        received, opened, oldest first. Whom a record went to is sealed, so the records are
+        read and matched in Python."""
+        if not self._may_receive(actor):
+            return []
+        ids = [
+            r["id"]
+            for r in self._reports(db)
+            if r["status"] != "closed" and self._matching_recipient(db, r, actor)
+        ]
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        return [
+            open_outbox(self.store, r)
+            for r in db.query(
+                f"SELECT * FROM outbox WHERE report_id IN ({marks}) AND {condition} ORDER BY id",
+                ids,
+            )
+        ]
 
     def is_recipient(self, reference: str, actor: Actor) -> bool:
         with self.store.read() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [_norm_ref(reference)])
+            report = self._report(db, _norm_ref(reference))
             return bool(report and self._matching_recipient(db, report, actor))
 
     def get(self, reference: str, actor: Actor) -> ReportDetail | ActionResult:
@@ -715,7 +751,7 @@ class ReportService:
         (without notes). Anyone else gets a refusal. Audited as "view"."""
         reference = _norm_ref(reference)
         with self.store.read() as db:
-            report = _one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
+            report = self._report(db, reference)
             if report is None:
                 return ActionResult(False, _refusal(reference))
             me = self._matching_recipient(db, report, actor)
@@ -725,7 +761,7 @@ class ReportService:
             )
             if me is None and not own:
                 return ActionResult(False, _refusal(reference))
-            summary = self._summaries(db, "r.id = ?", [report["id"]])[0]
+            summary = self._summaries(db, [report])[0]
             note_rows = (
                 list(
                     db.query("SELECT * FROM notes WHERE report_id = ? ORDER BY id", [report["id"]])
@@ -734,14 +770,15 @@ class ReportService:
                 else []
             )
         data = self.store.decrypt_json(report["body"])
+        sealed_notes = [(n["at"], self.store.decrypt_json(n["text"])) for n in note_rows]
         detail = ReportDetail(
             summary=summary,
             submitted_by=notices.submitter_label(
-                self.store.decrypt(report["submitter_name"]), report["submitter_platform"]
+                report["submitter_name"], report["submitter_platform"]
             ),
             fields=_fields(report["kind"], data),
             evidence=[Evidence(e["name"], e["ref"]) for e in data.get("evidence", [])],
-            notes=[Note(n["at"], n["author"], self.store.decrypt(n["text"])) for n in note_rows],
+            notes=[Note(at, n["author"], n["text"]) for at, n in sealed_notes],
             closed_by=report["closed_by"] or "",
             closed_at=report["closed_at"] or "",
         )
@@ -750,32 +787,31 @@ class ReportService:
 
     def list_for_submitter(self, actor: Actor) -> list[Summary]:
         with self.store.read() as db:
-            return self._summaries(
-                db,
-                "r.submitter_platform = ? AND r.submitter_id = ?",
-                [actor.platform, actor.user_id],
-            )
+            mine = [
+                r
+                for r in self._reports(db)
+                if r["submitter_platform"] == actor.platform and r["submitter_id"] == actor.user_id
+            ]
+            return self._summaries(db, mine)
 
     def list_for_recipient(self, actor: Actor) -> list[Summary]:
-        match = _recipient_condition(actor, "rc.")
-        if match is None:
+        if actor.platform not in ("slack", "teams", "cli") or not actor.user_id:
             return []
-        cond, value = match
         with self.store.read() as db:
-            return self._summaries(
-                db, f"r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})", [value]
-            )
+            theirs = [r for r in self._reports(db) if self._matching_recipient(db, r, actor)]
+            return self._summaries(db, theirs)
 
-    def _summaries(self, db: Any, where: str, params: list[Any]) -> list[Summary]:
-        sql = (
-            "SELECT r.*, "
-            "(SELECT group_concat(role, ',') FROM recipients WHERE report_id = r.id) AS roles, "
-            "(SELECT COUNT(*) FROM outbox o WHERE o.report_id = r.id AND o.role != 'submitter' "
-            " AND o.status != 'sent') AS unsent "
-            f"FROM reports r WHERE {where} ORDER BY r.id DESC"
-        )
+    def _summaries(self, db: Any, reports: list[dict[str, Any]]) -> list[Summary]:
+        unsent_types = ",".join(f"'{t}'" for t in SUBMITTER_NOTICES)
+        unsent = {
+            row["report_id"]: row["n"]
+            for row in db.query(
+                "SELECT report_id, COUNT(*) AS n FROM outbox WHERE status != 'sent' "
+                f"AND notice_type NOT IN ({unsent_types}) GROUP BY report_id"
+            )
+        }
         out = []
-        for r in db.query(sql, params):
+        for r in reports:
             label = (
                 CONCERN_CATEGORIES.get(r["category"] or "", "")
                 if r["kind"] == "concern"
@@ -792,11 +828,24 @@ class ReportService:
                     about_headteacher=bool(r["about_headteacher"]),
                     acknowledged_by=r["acknowledged_by"] or "",
                     acknowledged_at=r["acknowledged_at"] or "",
-                    recipients=tuple(ROLE_LABELS[x] for x in (r["roles"] or "").split(",") if x),
-                    delivery_pending=bool(r["unsent"]),
+                    recipients=tuple(ROLE_LABELS[x["role"]] for x in r["recipients"]),
+                    delivery_pending=bool(unsent.get(r["id"])),
                 )
             )
         return out
+
+    def history(self, reference: str, actor: Actor) -> list[audit.Entry] | ActionResult:
+        """One record's audit entries (who did what, decrypted), for its recipients only: the
+        entries of a concern about the head name the chair. Audited as "view"."""
+        reference = _norm_ref(reference)
+        with self.store.read() as db:
+            report = self._report(db, reference)
+            me = self._matching_recipient(db, report, actor) if report else None
+            if me is None:
+                return ActionResult(False, _refusal(reference))
+            entries = [e for e in audit.entries(self.store, db) if e.reference == reference]
+        self._audit("view", actor, reference, f"history as {me['role']}")
+        return entries
 
     def audit_event(self, action: str, actor: Actor, reference: str = "", detail: str = "") -> None:
         """Record an event from outside the service (CLI list / export / verify)."""
@@ -805,7 +854,7 @@ class ReportService:
     def _audit(self, action: str, actor: Actor, reference: str, detail: str) -> None:
         with self.store.transaction() as db:
             audit.append(
-                db, at=iso(self.clock()), action=action, actor=actor_id(actor),
+                self.store, db, when=self.clock(), action=action, actor=actor_id(actor),
                 reference=reference, detail=detail,
             )  # fmt: skip
 
@@ -815,14 +864,14 @@ class ReportService:
         out = []
         for s in reversed(rows):
             with self.store.read() as db:
-                report = _one(db, "SELECT * FROM reports WHERE reference = ?", [s.reference])
+                report = self._report(db, s.reference)
             assert report is not None
             data = self.store.decrypt_json(report["body"])
             out.append(
                 {
                     "reference": s.reference,
                     "declared_at": s.created_at,
-                    "declared_by": self.store.decrypt(report["submitter_name"]),
+                    "declared_by": report["submitter_name"],
                     "declarant_platform": report["submitter_platform"],
                     "pupil": data["student_name"],
                     "year_group": data["year_group"],
@@ -879,15 +928,10 @@ class ReportService:
 
     def _claim(self, at: datetime, platforms: tuple[str, ...]) -> dict[str, Any] | None:
         ts = at.timestamp()
-        marks = ",".join("?" for _ in platforms)
         with self.store.transaction() as db:
-            row = _one(
-                db,
-                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
-                f"AND next_attempt_at <= ? AND platform IN ({marks}) "
-                "ORDER BY next_attempt_at, id LIMIT 1",
-                [ts, *platforms],
-            )
+            # The platform is sealed in the envelope: take the first due row for a platform
+            # with a notifier.
+            row = _first_due(self.store, db, ts, platforms)
             if row is None:
                 return None
             # The lease: if this process dies mid-send the row becomes due again later.
@@ -901,7 +945,7 @@ class ReportService:
 
     def _attempt(self, row: dict[str, Any], at: datetime) -> int:
         notifier = self._notifiers[row["platform"]]
-        who = f"{row['reference']} → {row['role']} on {row['platform']}"
+        who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
@@ -926,12 +970,13 @@ class ReportService:
             # meanwhile, and then it stays due for them
             db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', unreachable = 0 "
-                "WHERE id = ? AND platform = ? AND user_id = ?",
-                [iso(self.clock()), row["id"], row["platform"], row["user_id"]],
+                "WHERE id = ? AND envelope = ?",
+                [iso(self.clock()), row["id"], row["envelope"]],
             )
             audit.append(
+                self.store,
                 db,
-                at=iso(self.clock()),
+                when=self.clock(),
                 action="deliver",
                 actor="system",
                 reference=row["reference"],
@@ -949,7 +994,12 @@ class ReportService:
             db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, "
                 "unreachable = ? WHERE id = ? AND status = 'sending'",
-                [at.timestamp() + delay, error, int(unreachable), row["id"]],
+                [
+                    at.timestamp() + delay,
+                    sealing.seal_error(self.store, error),
+                    int(unreachable),
+                    row["id"],
+                ],
             )
 
     # --- notices that cannot be delivered ----------------------------------------------
@@ -959,28 +1009,30 @@ class ReportService:
         now = self.clock()
         error = "refused for good: " + _describe(PermanentDeliveryError(reason))
         with self.store.transaction() as db:
+            # `escalated` is set on every refused notice, urgent or not: a flag set only for
+            # urgent concerns would tell a reader without the key which reports are urgent.
             changed = db.execute(
-                "UPDATE outbox SET status = 'failed', last_error = ?, unreachable = 0 "
-                "WHERE id = ? AND status = 'sending'",
-                [error[:200], row["id"]],
+                "UPDATE outbox SET status = 'failed', last_error = ?, unreachable = 0, "
+                "escalated = 1 WHERE id = ? AND status = 'sending' AND envelope = ?",
+                [sealing.seal_error(self.store, error), row["id"], row["envelope"]],
             ).rowcount
             if not changed:
                 return
             audit.append(
+                self.store,
                 db,
-                at=iso(now),
+                when=now,
                 action="undeliverable",
                 actor="system",
                 reference=row["reference"],
                 detail=f"{row['notice_type']} to {row['role']} on {row['platform']}",
             )
-            report = _report_for(db, row["report_id"])
-            if report is None or row["role"] == "submitter":
+            report = self._report_by_id(db, row["report_id"])
+            if report is None or row["notice_type"] not in ORIGINAL_NOTICES:
                 return
-            if row["notice_type"] in ORIGINAL_NOTICES:
-                self._tell_submitter(db, report, row, now)
-                if _is_urgent_concern(report):
-                    self._escalate(db, report, row, now)
+            self._tell_submitter(db, report, row, now)
+            if _is_urgent_concern(report):
+                self._escalate(db, report, row, now)
         self._wake_event.set()
 
     def check_overdue(self, now: datetime | None = None) -> None:
@@ -991,29 +1043,33 @@ class ReportService:
         escalate_before = iso(at - timedelta(minutes=self.settings.escalate_urgent_after_minutes))
         alert_before = iso(at - timedelta(minutes=self.settings.undelivered_alert_minutes))
         marks = ",".join("?" for _ in ORIGINAL_NOTICES)
-        # created_at is ISO 8601 UTC in one format, so it compares as text; only due rows come back
+        # created_at is ISO 8601 UTC in one format, so it compares as text; only due rows come
+        # back. Urgency is sealed, so every late first notice is due for the escalation rule and
+        # gets `escalated` set whether or not it escalates: the flag reveals nothing.
         due = self.store.query(
-            "SELECT o.id, (r.kind = 'concern' AND r.urgent = 1 AND o.escalated = 0 "
-            "  AND o.created_at <= ?) AS escalate, "
-            "(o.unreachable = 1 AND o.submitter_told = 0 AND o.created_at <= ?) AS tell "
-            "FROM outbox o JOIN reports r ON r.id = o.report_id "
-            "WHERE o.status IN ('pending', 'sending') AND o.role != 'submitter' "
-            f"AND o.notice_type IN ({marks}) AND ("
-            "  (r.kind = 'concern' AND r.urgent = 1 AND o.escalated = 0 AND o.created_at <= ?) "
-            "  OR (o.unreachable = 1 AND o.submitter_told = 0 AND o.created_at <= ?)) "
-            "ORDER BY o.id",
+            "SELECT id, (escalated = 0 AND created_at <= ?) AS escalate, "
+            "(unreachable = 1 AND submitter_told = 0 AND created_at <= ?) AS tell "
+            "FROM outbox WHERE status IN ('pending', 'sending') "
+            f"AND notice_type IN ({marks}) AND ("
+            "  (escalated = 0 AND created_at <= ?) "
+            "  OR (unreachable = 1 AND submitter_told = 0 AND created_at <= ?)) "
+            "ORDER BY id",
             [escalate_before, alert_before, *ORIGINAL_NOTICES, escalate_before, alert_before],
         )
         for d in due:  # one short transaction each: submissions are never held up for long
             with self.store.transaction() as db:
-                row = _one(db, "SELECT * FROM outbox WHERE id = ?", [d["id"]])
-                if row is None or row["status"] not in ("pending", "sending"):
+                raw = _one(db, "SELECT * FROM outbox WHERE id = ?", [d["id"]])
+                if raw is None or raw["status"] not in ("pending", "sending"):
                     continue
-                report = _report_for(db, row["report_id"])
+                row = open_outbox(self.store, raw)
+                report = self._report_by_id(db, row["report_id"])
                 if report is None:
                     continue
                 if d["escalate"] and not row["escalated"]:
-                    self._escalate(db, report, row, at)
+                    if _is_urgent_concern(report):
+                        self._escalate(db, report, row, at)
+                    else:
+                        db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row["id"]])
                 if d["tell"] and not row["submitter_told"]:
                     self._tell_submitter(db, report, row, at)
         if due:
@@ -1037,36 +1093,25 @@ class ReportService:
     ) -> None:
         # One escalation covers every first notice of this report that has failed or is late.
         late = now.timestamp() - self.settings.escalate_urgent_after_minutes * 60
-        marks = ",".join("?" for _ in ORIGINAL_NOTICES)
+        sent_to = _recipient_outbox(self.store, db, report["id"])
         missing = [
             r
-            for r in db.query(
-                "SELECT id, role, status, created_at FROM outbox WHERE report_id = ? "
-                "AND role != 'submitter' AND status != 'sent' AND escalated = 0 AND id != ? "
-                f"AND notice_type IN ({marks})",
-                [report["id"], row["id"], *ORIGINAL_NOTICES],
-            )
-            if r["status"] == "failed" or _timestamp(r["created_at"]) <= late
+            for r in sent_to
+            if r["notice_type"] in ORIGINAL_NOTICES
+            and r["status"] != "sent"
+            and not r["escalated"]
+            and r["id"] != row["id"]
+            and (r["status"] == "failed" or _timestamp(r["created_at"]) <= late)
         ]
         db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row["id"]])
         for other in missing:
             db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [other["id"]])
         if report["status"] != "open":
             return  # someone has already acted on it
-        roles = [r["role"] for r in db.query(
-            "SELECT role FROM recipients WHERE report_id = ?", [report["id"]]
-        )]  # fmt: skip
-        addresses = [
-            Address(o["platform"], o["user_id"])
-            for o in db.query(
-                "SELECT platform, user_id FROM outbox WHERE report_id = ? AND role != 'submitter'",
-                [report["id"]],
-            )
-        ]
         target = escalation.next_recipient(
             about_headteacher=bool(report["about_headteacher"]),
-            already_roles=roles,
-            already_addresses=addresses,
+            already_roles=[r["role"] for r in report["recipients"]],
+            already_addresses=[Address(o["platform"], o["user_id"]) for o in sent_to],
             people=self.settings.people,
             submitter_platform=report["submitter_platform"],
         )
@@ -1078,27 +1123,28 @@ class ReportService:
             return
         data = self.store.decrypt_json(report["body"])
         platform, user_id = report["submitter_platform"], report["submitter_id"]
-        by = notices.submitter_label(self.store.decrypt(report["submitter_name"]), platform, user_id)
+        by = notices.submitter_label(report["submitter_name"], platform, user_id)
         notice = notices.concern_notice(
             report["reference"], data, urgent=True, reporter=by, roles=target.roles,
             escalated_from=missed, account=(platform, user_id),
         )  # fmt: skip
-        for role in target.roles:
-            db["recipients"].insert(
-                {
-                    "report_id": report["id"],
-                    "role": role,
-                    "name": target.person.name,
-                    "slack_user": target.person.slack_user,
-                    "teams_user": target.person.teams_user,
-                }
-            )
+        added = [
+            {
+                "role": role,
+                "name": target.person.name,
+                "slack_user": target.person.slack_user,
+                "teams_user": target.person.teams_user,
+            }
+            for role in target.roles
+        ]
+        sealing.reseal(self.store, db, report, recipients=[*report["recipients"], *added])
         self._enqueue(
             db, report["id"], report["reference"], target.role_key, target.address, notice, now
         )
         audit.append(
+            self.store,
             db,
-            at=iso(now),
+            when=now,
             action="escalate",
             actor="system",
             reference=report["reference"],
@@ -1114,19 +1160,10 @@ class ReportService:
         undelivered_alert_minutes) on reports not yet closed; ``everything`` adds the ones still
         within the limit. Only the actor's own reports: a listing must not reveal that a report
         sent to someone else (e.g. a concern about the headteacher) exists. Audited."""
-        match = _recipient_condition(actor, "rc.")
-        if match is None:
-            return []
-        cond, value = match
         at = (now or self.clock()).timestamp()
         limit = self.settings.undelivered_alert_minutes * 60
-        rows = self.store.query(
-            "SELECT o.reference, o.role, o.platform, o.status, o.attempts, o.created_at, "
-            "o.last_error, o.unreachable FROM outbox o JOIN reports r ON r.id = o.report_id "
-            "WHERE o.status != 'sent' AND r.status != 'closed' "
-            f"AND r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond}) ORDER BY o.id",
-            [value],
-        )
+        with self.store.read() as db:
+            rows = self._unsent_on_my_reports(db, actor, "status != 'sent'")
         out = []
         for r in rows:
             age = at - _timestamp(r["created_at"])
@@ -1157,20 +1194,11 @@ class ReportService:
         """Try again the notices refused for good on records the actor received (after the cause
         was fixed: a new Slack token, the app re-installed, the person's account restored).
         A person who has changed belongs to ``reassign``. Audited per record."""
-        match = _recipient_condition(actor, "rc.")
-        if match is None:
+        if not self._may_receive(actor):
             return ActionResult(False, "Only a configured recipient can retry notices.")
-        cond, value = match
         now = self.clock()
         with self.store.transaction() as db:
-            rows = list(
-                db.query(
-                    "SELECT o.id, o.reference FROM outbox o JOIN reports r ON r.id = o.report_id "
-                    "WHERE o.status = 'failed' AND r.status != 'closed' "
-                    f"AND r.id IN (SELECT rc.report_id FROM recipients rc WHERE {cond})",
-                    [value],
-                )
-            )
+            rows = self._unsent_on_my_reports(db, actor, "status = 'failed'")
             for row in rows:
                 db.execute(
                     "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' "
@@ -1179,8 +1207,8 @@ class ReportService:
                 )
             for reference in sorted({r["reference"] for r in rows}):
                 audit.append(
-                    db, at=iso(now), action="retry", actor=actor_id(actor), reference=reference,
-                    detail="notices refused for good, tried again",
+                    self.store, db, when=now, action="retry", actor=actor_id(actor),
+                    reference=reference, detail="notices refused for good, tried again",
                 )  # fmt: skip
         self.wake()
         return ActionResult(True, f"{len(rows)} notice(s) will be tried again now.")
@@ -1189,21 +1217,27 @@ class ReportService:
         platforms = tuple(self._notifiers)
         if not platforms:
             return 3600.0
-        marks = ",".join("?" for _ in platforms)
-        rows = self.store.query(
-            "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status IN ('pending', 'sending') "
-            f"AND platform IN ({marks})",
-            list(platforms),
-        )
-        t = rows[0]["t"]
-        return 3600.0 if t is None else t - self.clock().timestamp()
+        try:  # the platform is sealed in each row's envelope
+            times = [
+                r["next_attempt_at"]
+                for r in map(
+                    lambda row: open_outbox(self.store, row),
+                    self.store.query("SELECT * FROM outbox WHERE status IN ('pending', 'sending')"),
+                )
+                if r["platform"] in platforms
+            ]
+        except Exception as exc:  # e.g. rows under a newer key before a restart: keep polling
+            log.error("cannot read the outbox schedule: %s", type(exc).__name__)
+            return 60.0
+        return 3600.0 if not times else min(times) - self.clock().timestamp()
 
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
-        rows = self.store.query(
-            "SELECT role, platform, status, attempts, last_error, unreachable FROM outbox "
-            "WHERE reference = ? ORDER BY id",
-            [_norm_ref(reference)],
-        )
+        rows = [
+            open_outbox(self.store, r)
+            for r in self.store.query(
+                "SELECT * FROM outbox WHERE reference = ? ORDER BY id", [_norm_ref(reference)]
+            )
+        ]
         return [
             DeliveryStatus(
                 role=r["role"],
@@ -1221,10 +1255,10 @@ class ReportService:
 ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
 
 
-def _recipient_people(db: Any, report_id: int) -> list[tuple[Person, tuple[str, ...]]]:
-    """The record's recipients now, as (person, roles) with one entry per person."""
+def _recipient_people(report: dict[str, Any]) -> list[tuple[Person, tuple[str, ...]]]:
+    """The record's recipients now (its sealed facts), as (person, roles), one entry a person."""
     people: dict[tuple[str, str], tuple[Person, list[str]]] = {}
-    for r in db.query("SELECT * FROM recipients WHERE report_id = ? ORDER BY id", [report_id]):
+    for r in report["recipients"]:
         key = (r["slack_user"] or "", (r["teams_user"] or "").lower())
         if key not in people:
             person = Person(r["role"], r["name"], r["slack_user"], r["teams_user"])
@@ -1233,14 +1267,19 @@ def _recipient_people(db: Any, report_id: int) -> list[tuple[Person, tuple[str, 
     return [(person, tuple(roles)) for person, roles in people.values()]
 
 
+def _recipient_outbox(store: Store, db: Any, report_id: int) -> list[dict[str, Any]]:
+    """A record's outbox rows to its recipients (not its submitter), opened, oldest first."""
+    return [
+        open_outbox(store, r)
+        for r in db.query("SELECT * FROM outbox WHERE report_id = ? ORDER BY id", [report_id])
+        if r["notice_type"] not in SUBMITTER_NOTICES
+    ]
+
+
 def _same_ids(row: dict[str, Any], person: Person) -> bool:
     return (row["slack_user"] or None) == person.slack_user and (
         (row["teams_user"] or "").lower() or None
     ) == person.teams_user
-
-
-def _report_for(db: Any, report_id: int) -> dict[str, Any] | None:
-    return _one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
 
 
 def _is_urgent_concern(report: dict[str, Any]) -> bool:
@@ -1249,6 +1288,29 @@ def _is_urgent_concern(report: dict[str, Any]) -> bool:
 
 def _timestamp(iso_text: str) -> float:
     return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def _first_due(
+    store: Store, db: Any, ts: float, platforms: tuple[str, ...], page: int = 20
+) -> dict[str, Any] | None:
+    """The first due outbox row (oldest first) for one of these platforms, read a page at a
+    time so a long queue is neither sorted nor decrypted in full for every claim."""
+    offset = 0
+    while True:
+        rows = list(
+            db.query(
+                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
+                "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ? OFFSET ?",
+                [ts, page, offset],
+            )
+        )
+        for row in rows:
+            opened = open_outbox(store, row)
+            if opened["platform"] in platforms:
+                return opened
+        if len(rows) < page:
+            return None
+        offset += page
 
 
 def forms_display_name(name: str) -> str:
@@ -1308,11 +1370,13 @@ def _fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, clean(value)) for label, value in pairs if value]
 
 
-def _recipient_condition(actor: Actor, prefix: str = "") -> tuple[str, str] | None:
-    """SQL condition on the recipients table that identifies this actor, or None."""
-    column = {
-        "slack": f"{prefix}slack_user = ?",
-        "teams": f"lower({prefix}teams_user) = lower(?)",
-        "cli": f"{prefix}role = ?",
-    }.get(actor.platform)
-    return (column, actor.user_id) if column else None
+def _is_recipient(recipient: dict[str, Any], actor: Actor) -> bool:
+    """Whether this sealed recipient entry (one role of one person) is the actor."""
+    if actor.platform == "slack":
+        return bool(recipient["slack_user"]) and recipient["slack_user"] == actor.user_id
+    if actor.platform == "teams":
+        mine = (recipient["teams_user"] or "").lower()
+        return bool(mine) and mine == actor.user_id.lower()
+    if actor.platform == "cli":
+        return recipient["role"] == actor.user_id
+    return False

@@ -16,11 +16,18 @@ A user is matched by either of the two ids Teams gives us, whichever the school'
 ``personal`` holds a reference to the 1:1 chat with the bot (where notices go). When we only know a
 person from a team or group chat, we keep a ``seen`` reference instead (service URL, tenant, bot
 account) from which the notifier can create the 1:1 chat; a notice is never posted in a channel.
+
+The file maps people's ids to names and chats, so it is sealed with the school's key
+(``bot.sealed_table``): rows are found by keyed hashes of the two ids, and everything else is
+ciphertext. Without a key nothing is written to disk: references live in memory until a restart
+(reports cannot be filed without a key anyway). A file from before sealing is converted in place.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -29,9 +36,14 @@ from pathlib import Path
 
 import sqlite_utils
 from botbuilder.schema import ConversationReference
+from cryptography.fernet import Fernet
 
-TABLE = "teams_conversation_refs"
-SENT = "teams_sent_notices"  # idempotency keys of notices Teams accepted (no duplicate on retry)
+from bot.sealed_table import TEAMS_TABLES, SealedTable
+
+LEGACY_TABLE = "teams_conversation_refs"  # plaintext, before sealing
+LEGACY_SENT = "teams_sent_notices"
+TABLE, SENT = TEAMS_TABLES  # references by user; idempotency keys of notices Teams accepted
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,32 +78,45 @@ def _load(text: str | None) -> ConversationReference | None:
 class ReferenceStore:
     """Thread-safe: the event loop writes on each turn, the delivery worker thread reads."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, key: bytes | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        if key is None:
+            log.warning("no encryption key: Teams conversation references are kept in memory only")
+            key, where = Fernet.generate_key(), ":memory:"
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            where = str(self.path)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+        conn = sqlite3.connect(where, check_same_thread=False, isolation_level=None)
         self._db = sqlite_utils.Database(conn)
         self._db.conn.execute("PRAGMA journal_mode=WAL")
         self._db.conn.execute("PRAGMA busy_timeout=5000")
-        if TABLE not in self._db.table_names():
-            self._db[TABLE].create(
-                {
-                    "teams_id": str,
-                    "aad_object_id": str,
-                    "name": str,
-                    "tenant_id": str,
-                    "service_url": str,
-                    "bot_id": str,
-                    "personal": str,
-                    "seen": str,
-                    "updated_at": str,
-                },
-                pk="teams_id",
-            )
-            self._db[TABLE].create_index(["aad_object_id"])
-        if SENT not in self._db.table_names():
-            self._db[SENT].create({"key": str, "sent_at": str, "activity_id": str}, pk="key")
+        self._db.conn.execute("PRAGMA secure_delete=ON")
+        self._refs = SealedTable(self._db, TABLE, key)
+        self._sent = SealedTable(self._db, SENT, key)
+        self._seal_legacy()
+
+    def _seal_legacy(self) -> None:
+        """Move a plaintext file's rows into the sealed tables, then drop and vacuum them away."""
+        names = self._db.table_names()
+        if LEGACY_TABLE not in names and LEGACY_SENT not in names:
+            return
+        with self._lock:
+            self._db.conn.execute("BEGIN IMMEDIATE")
+            if LEGACY_TABLE in names:
+                for row in self._db[LEGACY_TABLE].rows:
+                    self._refs.put(row["teams_id"], row, alt=row["aad_object_id"])
+                self._db.conn.execute(f"DROP TABLE {LEGACY_TABLE}")
+            if LEGACY_SENT in names:
+                for row in self._db[LEGACY_SENT].rows:
+                    self._sent.put(row["key"], row)
+                self._db.conn.execute(f"DROP TABLE {LEGACY_SENT}")
+            self._db.conn.execute("COMMIT")
+            self._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.conn.execute("VACUUM")
+            self._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:
@@ -129,7 +154,7 @@ class ReferenceStore:
                 "seen": _dump(reference),
                 "updated_at": _now(),
             }
-            self._db[TABLE].upsert(row, pk="teams_id")
+            self._refs.put(row["teams_id"], row, alt=row["aad_object_id"])
             new_personal = personal is not None and (
                 old_personal is None
                 or old_personal.conversation.id != personal.conversation.id
@@ -140,43 +165,34 @@ class ReferenceStore:
     def set_personal(self, teams_id: str, reference: ConversationReference) -> None:
         """Store the 1:1 chat the notifier created for a user known only from a team."""
         with self._lock:
-            self._db[TABLE].update(teams_id, {"personal": _dump(reference), "updated_at": _now()})
+            row = self._get_row(teams_id)
+            if row is None:
+                return
+            row.update(personal=_dump(reference), updated_at=_now())
+            self._refs.put(teams_id, row, alt=row["aad_object_id"])
 
     def find(self, user_key: str) -> StoredReference | None:
         """Look a user up by AAD object id or Teams id (``29:…``)."""
         if not user_key:
             return None
         with self._lock:
-            row = self._get_row(user_key)
-            if row is None:
-                rows = list(
-                    self._db[TABLE].rows_where(
-                        "lower(aad_object_id) = lower(?)",
-                        [user_key],
-                        order_by="updated_at desc",
-                        limit=1,
-                    )
-                )
-                row = rows[0] if rows else None
+            row = self._get_row(user_key) or self._refs.get_by_alt(user_key)
             return self._to_ref(row) if row else None
 
     def was_sent(self, key: str) -> bool:
         with self._lock:
-            return bool(list(self._db[SENT].rows_where("key = ?", [key], limit=1)))
+            return self._sent.get(key) is not None
 
     def mark_sent(self, key: str, activity_id: str = "") -> None:
         with self._lock:
-            self._db[SENT].upsert(
-                {"key": key, "sent_at": _now(), "activity_id": activity_id}, pk="key"
-            )
+            self._sent.put(key, {"key": key, "sent_at": _now(), "activity_id": activity_id})
 
     def all(self) -> list[StoredReference]:
         with self._lock:
-            return [self._to_ref(r) for r in self._db[TABLE].rows]
+            return [self._to_ref(r) for r in self._refs.all()]
 
     def _get_row(self, teams_id: str) -> dict | None:
-        rows = list(self._db[TABLE].rows_where("teams_id = ?", [teams_id], limit=1))
-        return rows[0] if rows else None
+        return self._refs.get(teams_id)
 
     @staticmethod
     def _to_ref(row: dict) -> StoredReference:

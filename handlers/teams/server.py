@@ -50,6 +50,7 @@ from botbuilder.schema import Activity
 from bot.config import TENANT_ID_RE as TENANT_RE
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
+from bot.sealed_table import TEAMS_FILE
 from handlers.teams.bot import PolicyTeamsBot, on_turn_error
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REFERENCES_FILE = "teams.db"
+REFERENCES_FILE = TEAMS_FILE
 UNREACHABLE = "recipient not reachable on Teams"
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant"}
 
@@ -335,7 +336,9 @@ def create_app(
     tenants = runtime.settings.teams_tenants
     if tenants:  # the school's config adds to MicrosoftAppTenantId / POLICYBOT_TEAMS_TENANTS
         auth = replace(auth, allowed_tenants=auth.allowed_tenants | tenants)
-    references = ReferenceStore(references_path or runtime.settings.data_dir / REFERENCES_FILE)
+    references = ReferenceStore(
+        references_path or runtime.settings.data_dir / REFERENCES_FILE, runtime.settings.key
+    )
     feedback = FeedbackLog.for_settings(runtime.settings)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))
     adapter.on_turn_error = on_turn_error

@@ -3,6 +3,7 @@ note, delivery and audit entry comes back and the audit chain verifies."""
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 
 import pytest
@@ -13,7 +14,7 @@ from bot.reports.models import ConcernForm, DeclarationForm
 from bot.store import Store
 from tests.reports.conftest import DSL, HEAD, STAFF
 
-TABLES = ("reports", "recipients", "notes", "outbox", "counters")
+TABLES = ("reports", "notes", "outbox", "counters")
 
 
 def snapshot(settings) -> dict[str, list[dict]]:
@@ -120,8 +121,6 @@ def test_restore_refuses_a_file_that_is_not_a_database(school, tmp_path, capsys)
 def test_a_tampered_backup_restores_but_fails_audit_verification(
     filled, tmp_path, monkeypatch, capsys
 ):
-    import sqlite3
-
     dest = tmp_path / "b.db"
     assert bot.cli.main(["backup", str(dest)]) == 0
     conn = sqlite3.connect(dest)
@@ -137,3 +136,65 @@ def test_a_tampered_backup_restores_but_fails_audit_verification(
 def test_backup_with_no_database_yet_says_so(school, tmp_path, capsys):
     assert bot.cli.main(["backup", str(tmp_path / "b.db")]) == 1
     assert "nothing to back up" in capsys.readouterr().err
+
+
+def test_the_teams_references_and_feedback_votes_come_back_with_a_restore(
+    filled, settings, tmp_path, monkeypatch, capsys
+):
+    from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+
+    from bot.feedback import FeedbackLog
+    from handlers.teams.references import ReferenceStore
+
+    teams = ReferenceStore(settings.data_dir / "teams.db", settings.key)
+    teams.remember(
+        ConversationReference(
+            service_url="https://smba.example/", bot=ChannelAccount(id="28:bot"),
+            user=ChannelAccount(id="29:1-head", name="Kate", aad_object_id="head-aad-id"),
+            conversation=ConversationAccount(id="a:1-head-chat", conversation_type="personal"),
+        )
+    )  # fmt: skip
+    votes = FeedbackLog(settings.data_dir / "feedback.db", settings.key)
+    votes.record(question="Can I drive a pupil home?", helpful=False, platform="teams", user_id="x")
+
+    dest = tmp_path / "b.db"
+    assert bot.cli.main(["backup", str(dest)]) == 0  # while both files are open
+    assert "with teams.db and feedback.db" in capsys.readouterr().out
+    teams.close()
+    votes.close()
+
+    fresh = tmp_path / "new-server-data"
+    monkeypatch.setenv("POLICYBOT_DATA_DIR", str(fresh))
+    assert bot.cli.main(["restore", str(dest)]) == 0
+    assert "Restored teams.db and feedback.db beside it." in capsys.readouterr().out
+
+    for name in ("policybot.db", "teams.db", "feedback.db"):
+        assert stat.S_IMODE((fresh / name).stat().st_mode) == 0o600, name
+    back = ReferenceStore(fresh / "teams.db", settings.key)
+    assert back.find("head-aad-id").personal.conversation.id == "a:1-head-chat"
+    back.close()
+    assert [q.question for q in FeedbackLog(fresh / "feedback.db", settings.key).unclear()] == [
+        "Can I drive a pupil home?"
+    ]
+    with sqlite3.connect(fresh / "policybot.db") as db:  # the carrier table stays in the backup
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert not any("companion" in n for n in names)
+
+
+def test_restoring_an_older_backup_says_in_the_log_how_far_it_had_reached(
+    filled, settings, tmp_path, capsys
+):
+    dest = tmp_path / "older.db"
+    assert bot.cli.main(["backup", str(dest)]) == 0
+    filled.submit_concern(ConcernForm("other", "After the backup."), STAFF)
+    filled.store.close()
+    assert bot.cli.main(["restore", "--force", str(dest)]) == 0
+    assert bot.cli.main(["audit", "verify"]) == 0  # the restored log is the log now
+
+    store = Store(settings.db_path, settings.key, key_source=settings.key_source)
+    from bot.reports import audit
+
+    with store.read() as db:
+        last = audit.entries(store, db)[-2]  # before verify's own entry
+    store.close()
+    assert last.action == "verify" and "the log had reached row" in last.detail

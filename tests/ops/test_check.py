@@ -4,6 +4,7 @@ failed, and no secret is ever printed. The chat APIs are a local fake server."""
 from __future__ import annotations
 
 import os
+import stat
 
 from cryptography.fernet import Fernet
 
@@ -68,6 +69,17 @@ def test_world_readable_data_dir_and_database_fail(deployed, settings, capsys):
     assert line(out, "data directory").startswith("✘")
     assert f"chmod 700 {settings.data_dir}" in out
     assert f"chmod 600 {settings.db_path}" in out
+
+
+def test_a_readable_teams_or_feedback_database_fails(deployed, settings, capsys):
+    from bot.feedback import FeedbackLog
+
+    FeedbackLog(settings.data_dir / "feedback.db", settings.key).close()
+    assert stat.S_IMODE((settings.data_dir / "feedback.db").stat().st_mode) == 0o600
+    os.chmod(settings.data_dir / "feedback.db", 0o644)
+    rc, out = run(capsys, "--platform", "slack")
+    assert rc == 1
+    assert f"chmod 600 {settings.data_dir / 'feedback.db'}" in out
 
 
 def test_missing_slack_token_fails_and_the_api_is_not_tried(

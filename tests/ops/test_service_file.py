@@ -70,6 +70,11 @@ def test_the_unit_file_says_what_the_deployment_needs():
     assert unit["Restart"] == ["on-failure"]
     assert unit["EnvironmentFile"] == ["/etc/policybot/policybot.env"]
     assert unit["StateDirectory"] == ["policybot"] and unit["StateDirectoryMode"] == ["0700"]
+    # the audit log's head lives outside the data directory, where the service can write it
+    assert unit["LogsDirectory"] == ["policybot"] and unit["LogsDirectoryMode"] == ["0700"]
+    assert parse_environment_file(ENV_FILE)["POLICYBOT_AUDIT_HEAD_FILE"].startswith(
+        "/var/log/policybot/"
+    )
     assert "/var/lib/policybot" in unit["ReadWritePaths"]
     assert unit["NoNewPrivileges"] == ["yes"] and unit["ProtectSystem"] == ["strict"]
     assert unit["PrivateTmp"] == ["yes"]
@@ -83,10 +88,13 @@ def test_server_started_as_the_service_file_would_answers_healthz_and_is_ready(s
     env_file = parse_environment_file(ENV_FILE)
     # Fill the example in, as an admin would, with this test's paths (state dir under tmp).
     state_dir = tmp_path / "var" / "lib" / unit["StateDirectory"][0]
+    logs_dir = tmp_path / "var" / "log" / unit["LogsDirectory"][0]
+    logs_dir.mkdir(parents=True, mode=0o700)  # systemd creates it for the service user
     env_file.update(
         POLICYBOT_CONFIG=school["POLICYBOT_CONFIG"],
         POLICYBOT_KEY_FILE=school["POLICYBOT_KEY_FILE"],
         POLICYBOT_DATA_DIR=str(state_dir),
+        POLICYBOT_AUDIT_HEAD_FILE=str(logs_dir / "audit-head"),
         MicrosoftAppId="",  # local-testing mode: no Microsoft credentials
         MicrosoftAppPassword="",
     )

@@ -90,6 +90,16 @@ def test_export_relationships_csv(reports, capsys, settings, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o600
 
 
+def test_export_over_an_existing_readable_file_leaves_it_private(reports, tmp_path):
+    out = tmp_path / "register.csv"
+    out.write_text("last term's register\n")
+    out.chmod(0o644)
+    assert main(["reports", "export", "relationships", "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert "R-2026-0001" in out.read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
 def test_audit_verify_passes_then_names_an_edited_row(reports, capsys, settings):
     assert main(["audit", "verify"]) == 0
     assert "Audit log intact" in capsys.readouterr().out
@@ -187,3 +197,17 @@ def test_undelivered_lists_refused_and_overdue_notices_for_each_recipient(
     capsys.readouterr()
     assert main(["reports", "--as", "chair_of_governors", "undelivered"]) == 0
     assert "No undelivered notice needs attention" in capsys.readouterr().out
+
+
+def test_history_tells_a_recipient_who_did_what_and_no_one_else(reports, capsys, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "it-admin")
+    assert main(["reports", "--as", "chair_of_governors", "ack", reports[1]]) == 0
+    capsys.readouterr()
+    assert main(["reports", "--as", "chair_of_governors", "history", reports[1]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["create", "deliver", "acknowledge"]
+    assert "slack:U0STAFF01" in lines[0]
+    assert "cli:chair_of_governors by os user it-admin" in lines[2]
+
+    assert main(["reports", "history", reports[1]]) == 1  # the head: not theirs to see
+    assert "no report" in capsys.readouterr().err

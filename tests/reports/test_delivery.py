@@ -55,7 +55,7 @@ def test_a_notifier_failing_the_first_attempts_still_delivers_exactly_once(servi
 def test_a_failed_delivery_waits_longer_each_time(service, clock):
     flaky = FakeNotifier("slack", fail_first=3)
     service.register_notifier(flaky)
-    service.submit_concern(concern(), STAFF)
+    ref = service.submit_concern(concern(), STAFF).reference
     waits = []
     for _ in range(3):
         service.deliver_due(clock.now)
@@ -63,9 +63,7 @@ def test_a_failed_delivery_waits_longer_each_time(service, clock):
         waits.append(row["next_attempt_at"] - clock.now.timestamp())
         clock.now = clock.now.fromtimestamp(row["next_attempt_at"] + 1, clock.now.tzinfo)
     assert waits[0] < waits[1] < waits[2]
-    assert service.store.query("SELECT last_error FROM outbox")[0]["last_error"].startswith(
-        "ConnectionError"
-    )
+    assert service.delivery_status(ref)[0].last_error.startswith("ConnectionError")
 
 
 def test_a_timeout_after_the_message_arrived_does_not_make_a_duplicate(service, clock):
@@ -228,9 +226,9 @@ def test_a_malformed_form_key_never_costs_a_report(service):
     second = service.submit_concern(concern(), STAFF, submission_key=odd)
 
     assert first.reference != second.reference  # filed both times: no key, no de-duplication
-    assert service.store.query("SELECT submission_key FROM reports") == [
-        {"submission_key": None},
-        {"submission_key": None},
+    assert service.store.query("SELECT submission_tag FROM reports") == [
+        {"submission_tag": None},
+        {"submission_tag": None},
     ]
 
 

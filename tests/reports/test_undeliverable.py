@@ -32,7 +32,7 @@ def test_a_refused_notice_is_never_retried_and_the_reporter_is_told_at_once(serv
     for _ in range(5):
         service.deliver_due(clock.advance(hours=1))
 
-    assert slack.calls.count(f"{receipt.reference}/1/concern/headteacher") == 1
+    assert slack.calls.count(f"{receipt.reference}/1/concern") == 1
     (told,) = texts(slack, STAFF.user_id)
     assert f"Your concern {receipt.reference} could not be delivered to the Headteacher" in told
     assert "speak to the Headteacher directly" in told

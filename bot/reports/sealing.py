@@ -15,6 +15,7 @@ the first open with the key.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,22 @@ def submission_tags(store: Store, platform: str, user_id: str, key: str) -> list
 def envelope(store: Store, role: str, platform: str, user_id: str) -> str:
     return store.encrypt_json({"role": role, "platform": platform, "user_id": user_id},
                               pad_to=256)  # fmt: skip
+
+
+NOTICE_MIN_SIZE = 8192  # bytes; larger notices take the next power of two
+
+
+def seal_notice(store: Store, notice: dict[str, Any]) -> str:
+    """A notice for the outbox, padded to 8 KiB (or the next power of two above it). Notices
+    differ by a few hundred bytes with whom they are for and what they are about ("Concern
+    about the headteacher", "by Colin Chair (Chair of governors)"), so a finer padding block
+    would sometimes let the ciphertext's length tell a concern about the head from another."""
+    text = json.dumps(notice, ensure_ascii=False, separators=(",", ":"))
+    size = len(text.encode("utf-8"))
+    target = NOTICE_MIN_SIZE
+    while target < size:
+        target *= 2
+    return store.encrypt(text + " " * (target - size))
 
 
 def open_outbox(store: Store, row: dict[str, Any]) -> dict[str, Any]:

@@ -451,7 +451,7 @@ class ReportService:
                 "reference": reference,
                 "notice_type": notice.notice_type,
                 "envelope": sealing.envelope(self.store, role, address.platform, address.user_id),
-                "notice": self.store.encrypt_json(notices.to_json(notice), pad_to=256),
+                "notice": sealing.seal_notice(self.store, notices.to_json(notice)),
                 "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}",
                 "status": "pending",
                 "attempts": 0,

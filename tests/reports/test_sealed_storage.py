@@ -233,6 +233,38 @@ def test_a_form_sent_again_after_a_key_rotation_is_still_recognised(
     assert again.reference == first.reference and "already sent" in again.message
 
 
+def test_without_the_key_a_refused_notice_about_the_head_looks_like_any_other(
+    service, slack, settings, clock
+):
+    """The chair refuses the concern about the head, the head refuses the ordinary one: both
+    are marked failed, both reporters are told, and the flags that say so (m004) are the same,
+    since every refused or late first notice gets them, urgent or not."""
+    slack.refused = {CHAIR.user_id: "account_inactive", HEAD.user_id: "account_inactive"}
+    about_head = service.submit_concern(
+        ConcernForm("other", f"{MARKER_HEAD} {PUPIL}", about_headteacher=True), STAFF
+    ).reference
+    other = service.submit_concern(ConcernForm("other", f"{MARKER_PLAIN} {PUPIL}"), COLLEAGUE)
+    service.deliver_due()
+    service.deliver_due(clock.advance(hours=2))  # past both the escalation and alert limits
+    ids = {
+        r["reference"]: r["id"] for r in service.store.query("SELECT id, reference FROM reports")
+    }
+    outbox = service.store.query("SELECT * FROM outbox WHERE notice_type = 'concern'")
+    assert [(r["status"], r["escalated"], r["submitter_told"]) for r in outbox] == [
+        ("failed", 1, 1),
+        ("failed", 1, 1),
+    ]
+    assert len(slack.inbox(STAFF.user_id)) == len(slack.inbox(COLLEAGUE.user_id)) == 1
+    service.store.close()
+    (rows,) = [
+        rows for path, rows in every_value(settings.data_dir).items() if path == settings.db_path
+    ]
+
+    assert visible(rows, about_head, ids[about_head]) == visible(
+        rows, other.reference, ids[other.reference]
+    )
+
+
 def test_without_the_key_the_escalation_flag_does_not_tell_an_urgent_concern(
     service, settings, clock
 ):

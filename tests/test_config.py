@@ -6,7 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 import bot
-from bot.config import ConfigError, load_settings
+from bot.config import load_settings
+from bot.errors import ConfigError
 
 GOOD = """
 [school]

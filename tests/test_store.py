@@ -3,7 +3,8 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.store import KeyMissing, Store, WrongKey
+from bot.errors import KeyMissing, WrongKey
+from bot.store import Store
 
 
 def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):

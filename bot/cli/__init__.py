@@ -10,12 +10,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.errors import PolicybotError
+
 # Each module exposes `register(subparsers)`; parsers set `func=callable(args) -> int`.
 COMMAND_MODULES = [
     "bot.cli.policy",  # ask, chat, index, corpus, eval
     "bot.cli.serve",  # serve slack|teams
     "bot.cli.teams",  # teams package
-    "bot.cli.reports",  # reports …, audit verify, key generate|rotate|reencrypt
+    "bot.cli.reports",  # reports …, audit verify
+    "bot.cli.keys",  # key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
 ]
 
@@ -37,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except PolicybotError as exc:  # every deliberate error (bot/errors.py): its message only
+        print(f"policybot: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _school_name() -> str:
     if not os.environ.get("POLICYBOT_CONFIG", "").strip():
         return ""
-    from bot.config import ConfigError, load_settings
+    from bot.config import load_settings
+    from bot.errors import ConfigError
 
     try:
         return load_settings(os.environ).school_name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.errors import FormError
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
@@ -12,7 +13,6 @@ from bot.reports.models import (
     ConcernForm,
     DeclarationForm,
     Evidence,
-    FormError,
 )
 from bot.reports.neutralise import has_control_chars
 

@@ -7,7 +7,7 @@ Recipients are reached through a :class:`Notifier` each front end registers; it 
 :class:`Notice` (plain text only: front ends escape it for their markup with
 ``bot.reports.neutralise.slack_escape`` / ``teams_escape``).
 
-Errors a front end must handle when submitting:
+Errors a front end must handle when submitting (both defined in bot/errors.py):
 
 - :class:`FormError` (a ``ValueError``): ``.errors`` maps a form field name (exactly the
   dataclass field names below) to a message to show on that field. Nothing was stored.
@@ -112,22 +112,6 @@ class DeclarationForm:
     notes: str = ""
 
 
-class SubmissionRefused(Exception):
-    """The report was not accepted and nothing was stored; ``str(exc)`` is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class FormError(SubmissionRefused, ValueError):
-    """Bad input. ``errors`` maps form field name -> message to show on that field."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__(" ".join(self.errors.values()) or "Please check the form.")
-
-
 NOT_SENT_COMMANDS = {"concern": "/report-concern", "declaration": "/declare-relationship"}
 
 
@@ -148,24 +132,6 @@ def not_sent_message(kind: str) -> str:
     else:
         message += " If it cannot wait, tell the headteacher in person."
     return message
-
-
-class RecipientUnreachable(Exception):  # noqa: N818 - reads as a state, not an error
-    """Raised by a notifier when it cannot reach the person *yet* (e.g. Teams has no
-    conversation reference for them until they open the bot). The outbox keeps the notice
-    queued; ``ReportService.wake()`` retries at once when the notifier learns the address."""
-
-
-class PermanentDeliveryError(Exception):
-    """Raised by a notifier when the platform says this notice can NEVER reach this person at
-    this address (Slack: user_not_found, account_inactive, cannot_dm_bot, invalid_auth; Teams:
-    403/404 on the conversation). The outbox stops retrying it, tells the submitter to speak to
-    the person directly, and escalates an urgent concern (bot/reports/escalation.py).
-    ``reason`` is a short platform code for the admin, never report text."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Person
-from bot.reports.models import ROLE_LABELS, Address, SubmissionRefused
+from bot.errors import SubmissionRefused
+from bot.reports.models import ROLE_LABELS, Address
 
 PLATFORM_ORDER = ("slack", "teams")
 

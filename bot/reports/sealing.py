@@ -74,7 +74,7 @@ def seal_body(store: Store, data: dict[str, Any]) -> str:
 def open_report(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     """The row with its sealed facts (and `recipients`, one dict per role) back in place."""
     if row["sealed"] is None:  # written before m003 and not yet opened with the key
-        from bot.store import KeyMissing
+        from bot.errors import KeyMissing
 
         raise KeyMissing(
             f"{row['reference']} was written by an older version and is sealed at the first "

@@ -46,6 +46,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from bot.config import Person, Settings
+from bot.errors import PermanentDeliveryError, RecipientUnreachable, SubmissionRefused
 from bot.reports import audit, escalation, forms, notices, sealing
 from bot.reports.models import (
     CONCERN_CATEGORIES,
@@ -64,11 +65,8 @@ from bot.reports.models import (
     Note,
     Notice,
     Notifier,
-    PermanentDeliveryError,
     Receipt,
-    RecipientUnreachable,
     ReportDetail,
-    SubmissionRefused,
     Summary,
 )
 from bot.reports.neutralise import clean

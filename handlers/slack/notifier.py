@@ -16,7 +16,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.reports.models import Address, Notice, PermanentDeliveryError
+from bot.errors import PermanentDeliveryError
+from bot.reports.models import Address, Notice
 from handlers.slack import blocks as bk
 
 log = logging.getLogger("policybot.slack.notifier")

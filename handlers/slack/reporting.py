@@ -16,13 +16,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.reports.models import (
-    Actor,
-    FormError,
-    Receipt,
-    SubmissionRefused,
-    not_sent_message,
-)
+from bot.errors import FormError, SubmissionRefused
+from bot.reports.models import Actor, Receipt, not_sent_message
 from handlers.slack import blocks as bk
 from handlers.slack import modals
 from handlers.slack.modals import field_errors

@@ -26,16 +26,9 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
-from bot.reports.models import (
-    LIMITS,
-    Actor,
-    ConcernForm,
-    DeclarationForm,
-    FormError,
-    SubmissionRefused,
-    not_sent_message,
-)
+from bot.reports.models import LIMITS, Actor, ConcernForm, DeclarationForm, not_sent_message
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore
 

@@ -33,7 +33,8 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.reports.models import Address, Notice, PermanentDeliveryError, RecipientUnreachable
+from bot.errors import DeliveryError, PermanentDeliveryError, RecipientUnreachable
+from bot.reports.models import Address, Notice
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore, StoredReference
 
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 PERMANENT_STATUSES = frozenset({403, 404})
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(DeliveryError):
     """The Bot Connector did not accept the notice (the outbox will retry)."""
 
 

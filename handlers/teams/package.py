@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.errors import PolicybotError
+
 GUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
@@ -24,7 +26,7 @@ DEFAULT_NAME = "PolicyBot"
 ICONS = {"color": (192, 192), "outline": (32, 32)}
 
 
-class PackageError(Exception):
+class PackageError(PolicybotError):
     """Something the admin must fix; the message says what and how."""
 
 

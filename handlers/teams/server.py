@@ -48,6 +48,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.config import TENANT_ID_RE as TENANT_RE
+from bot.errors import ConfigError, StoreError
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
 from bot.sealed_table import TEAMS_FILE
@@ -75,7 +76,7 @@ NO_CREDENTIALS = (
 )
 
 
-class TeamsConfigError(Exception):
+class TeamsConfigError(ConfigError):
     """Bad Teams settings in the environment; the message names the variable."""
 
 
@@ -412,9 +413,7 @@ def serve(args: argparse.Namespace) -> int:
     except TeamsConfigError as exc:
         log.error("%s", exc)
         return 2
-    from bot.config import ConfigError
     from bot.runtime import Runtime
-    from bot.store import StoreError
 
     try:
         runtime = Runtime.from_env(os.environ)

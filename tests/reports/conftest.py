@@ -13,13 +13,8 @@ from cryptography.fernet import Fernet
 
 import bot.cli
 from bot.config import load_settings
-from bot.reports.models import (
-    Actor,
-    Address,
-    Notice,
-    PermanentDeliveryError,
-    RecipientUnreachable,
-)
+from bot.errors import PermanentDeliveryError, RecipientUnreachable
+from bot.reports.models import Actor, Address, Notice
 from bot.reports.service import ReportService
 from bot.store import Store
 

@@ -2,13 +2,8 @@
 
 import pytest
 
-from bot.reports.models import (
-    ConcernForm,
-    DeclarationForm,
-    Evidence,
-    FormError,
-    SubmissionRefused,
-)
+from bot.errors import FormError, SubmissionRefused
+from bot.reports.models import ConcernForm, DeclarationForm, Evidence
 
 from .conftest import STAFF
 

@@ -9,10 +9,11 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.cli import main
+from bot.errors import BadKey, WrongKey
 from bot.feedback import FeedbackLog
-from bot.keys import BadKey, parse_keys
+from bot.keys import parse_keys
 from bot.reports.models import ConcernForm, DeclarationForm
-from bot.store import ENCRYPTED_COLUMNS, Store, WrongKey
+from bot.store import ENCRYPTED_COLUMNS, Store
 
 from .conftest import HEAD, STAFF
 

@@ -7,9 +7,10 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.errors import KeyMissing, WrongKey
 from bot.reports.models import ConcernForm, DeclarationForm, Evidence
 from bot.reports.neutralise import clean, slack_escape, teams_escape
-from bot.store import KeyMissing, Store, WrongKey
+from bot.store import Store
 
 from .conftest import HEAD, STAFF
 

@@ -4,7 +4,8 @@ head; the safeguarding lead too, marked URGENT, for urgent ones."""
 import pytest
 
 from bot.config import Person
-from bot.reports.models import ConcernForm, DeclarationForm, SubmissionRefused
+from bot.errors import SubmissionRefused
+from bot.reports.models import ConcernForm, DeclarationForm
 from bot.reports.routing import route
 
 from .conftest import CHAIR, DSL, HEAD, STAFF, STAFF_TEAMS, FakeNotifier

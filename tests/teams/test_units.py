@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from botbuilder.schema import Activity
 
-from bot.reports.models import Address, Notice, RecipientUnreachable
+from bot.errors import RecipientUnreachable
+from bot.reports.models import Address, Notice
 from handlers.teams.bot import parse_command, strip_mentions
 from handlers.teams.notifier import DeliveryFailed
 from handlers.teams.server import NOTIFIER_KEY

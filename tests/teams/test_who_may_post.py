@@ -168,7 +168,8 @@ def test_with_credentials_no_notice_goes_to_a_stored_non_https_service_url(teams
     import asyncio
     import threading
 
-    from bot.reports.models import Address, Notice, RecipientUnreachable
+    from bot.errors import RecipientUnreachable
+    from bot.reports.models import Address, Notice
     from handlers.teams.notifier import TeamsNotifier
     from handlers.teams.server import ADAPTER_KEY
 

@@ -1,0 +1,110 @@
+"""Every error policybot raises on purpose, in one tree.
+
+Each one's message is for a person: it names what is wrong and how to fix it, and never holds
+a secret, report text or a pupil's name. That is why the command line can catch the base once
+(bot/cli/__init__.py), print ``policybot: <message>`` and exit with the error's ``exit_code``
+(2: the setup is wrong; 1: this one operation was refused), instead of each command catching
+its own tuple. Anything not in this tree is a bug and keeps its traceback.
+
+    PolicybotError
+    ├── ConfigError            bad configuration; names the file (or variable) and the key
+    │   └── TeamsConfigError   (handlers/teams/server.py) bad Teams settings in the environment
+    ├── BadKey                 a key file line that is not a Fernet key (also a ValueError)
+    ├── KeyFileExists          a new key file would overwrite a file (exit 1)
+    ├── StoreError             the database cannot be used
+    │   ├── KeyMissing         no encryption key configured
+    │   └── WrongKey           the key does not open this database
+    ├── OpsError               a backup or restore that cannot go ahead (exit 1)
+    ├── SubmissionRefused      a report not accepted; nothing stored; the message is for the user
+    │   └── FormError          bad form input, per field (also a ValueError)
+    ├── DeliveryError          a notifier could not deliver a notice (the outbox decides what next)
+    │   ├── RecipientUnreachable    not *yet* (no Teams conversation): stays queued
+    │   ├── PermanentDeliveryError  never at this address: stop retrying, tell people
+    │   └── DeliveryFailed     (handlers/teams/notifier.py) the Bot Connector refused: retry
+    ├── PackageError           (handlers/teams/package.py) the Teams app package cannot be built
+    ├── CorpusError            (bot/corpus/loader.py; moves here with issue 10) policies unloadable
+    └── EvalFileError          (bot/evaluation.py; moves here with issue 10) bad question file
+
+CorpusError and EvalFileError still derive from Exception/ValueError where they are defined;
+bot/cli/policy.py catches them itself until they join the tree.
+"""
+
+from __future__ import annotations
+
+
+class PolicybotError(Exception):
+    """Base of every deliberate policybot error; ``str(exc)`` is the message for a person."""
+
+    exit_code = 2  # what the command line exits with when this reaches it
+
+
+class ConfigError(PolicybotError):
+    """Bad configuration; the message names the file (or variable) and the key."""
+
+
+class BadKey(PolicybotError, ValueError):
+    """A key (file) that does not hold valid Fernet keys; the message names the line."""
+
+
+class KeyFileExists(PolicybotError):
+    """A new key file would overwrite an existing file: never done, the old key may be needed."""
+
+    exit_code = 1
+
+
+class StoreError(PolicybotError):
+    """The store cannot be used; the message says why and what to do."""
+
+
+class KeyMissing(StoreError):  # noqa: N818 - reads as a state
+    """No encryption key is configured, so report text cannot be read or written."""
+
+
+class WrongKey(StoreError):  # noqa: N818 - reads as a state
+    """The configured key does not decrypt what is stored."""
+
+
+class OpsError(PolicybotError):
+    """A backup or restore that cannot go ahead; the message says why and what to do."""
+
+    exit_code = 1
+
+
+class SubmissionRefused(PolicybotError):
+    """The report was not accepted and nothing was stored; ``str(exc)`` is for the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class FormError(SubmissionRefused, ValueError):
+    """Bad input. ``errors`` maps form field name -> message to show on that field."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()) or "Please check the form.")
+
+
+class DeliveryError(PolicybotError):
+    """A notifier could not deliver a notice; the outbox decides whether to retry."""
+
+
+class RecipientUnreachable(DeliveryError):  # noqa: N818 - reads as a state, not an error
+    """Raised by a notifier when it cannot reach the person *yet* (e.g. Teams has no
+    conversation reference for them until they open the bot). The outbox keeps the notice
+    queued; ``ReportService.wake()`` retries at once when the notifier learns the address."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Raised by a notifier when the platform says this notice can NEVER reach this person at
+    this address (Slack: user_not_found, account_inactive, cannot_dm_bot, invalid_auth; Teams:
+    403/404 on the conversation). The outbox stops retrying it, tells the submitter to speak to
+    the person directly, and escalates an urgent concern (bot/reports/escalation.py).
+    ``reason`` is a short platform code for the admin, never report text."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import bot
+from bot.errors import ConfigError
+from bot.keys import load_key
 
 ROLES = ("headteacher", "chair_of_governors", "safeguarding_lead")
 PERSON_KEYS = ("name", "slack_user", "teams_user", "email")
@@ -76,10 +78,6 @@ DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
 MIN_HEALTH_TOKEN = 24
 TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-class ConfigError(Exception):
-    """Bad configuration; the message names the file (or variable) and the key."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +211,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
 
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
 
-    key, key_source = _load_key(env)
+    key, key_source = load_key(env)
     audit_head_file = _audit_head_file(env, data_dir)
     return Settings(
         config_path=config_path,
@@ -372,30 +370,3 @@ def _make_private_dir(path: Path) -> None:
         raise ConfigError(f"POLICYBOT_DATA_DIR: cannot create {path}: {exc.strerror}") from None
     if not path.is_dir():
         raise ConfigError(f"POLICYBOT_DATA_DIR: {path} is not a directory")
-
-
-def _load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:
-    from bot.keys import BadKey, parse_keys
-
-    raw = env.get("POLICYBOT_KEY", "").strip()
-    source = "POLICYBOT_KEY"
-    if not raw:
-        key_file = env.get("POLICYBOT_KEY_FILE", "").strip()
-        if not key_file:
-            return None, ""
-        path = Path(key_file).expanduser()
-        source = str(path)
-        try:
-            raw = path.read_text().strip()
-        except FileNotFoundError:
-            raise ConfigError(
-                f"POLICYBOT_KEY_FILE: {path}: file not found "
-                "(create one with `policybot key generate --file PATH`)"
-            ) from None
-        except OSError as exc:
-            raise ConfigError(f"POLICYBOT_KEY_FILE: {path}: cannot read: {exc.strerror}") from None
-    try:
-        parse_keys(raw)
-    except BadKey as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    return raw.encode(), source

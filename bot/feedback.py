@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bot.answers import Answer
     from bot.config import Settings
 
+FEEDBACK_FILE = "feedback.db"  # in the data directory
 NOT_KEPT = "(question text not kept: no encryption key configured)"
 QUESTION_LIMIT = 1000
 
@@ -220,7 +221,7 @@ class FeedbackLog:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackLog:
-        return cls(settings.data_dir / "feedback.db", settings.key)
+        return cls(settings.data_dir / FEEDBACK_FILE, settings.key)
 
     def record(
         self,

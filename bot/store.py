@@ -35,27 +35,16 @@ import sqlite_utils
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlite_utils.migrations import Migrations
 
+from bot.errors import KeyMissing, StoreError, WrongKey
 from bot.keys import Keyring, fernet_for
+from bot.keys.check import check_value, opens
 
 log = logging.getLogger(__name__)
 
-KEY_CHECK_PLAINTEXT = "policybot key check v1"
 SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
 BODY_BLOCK = 256  # report bodies are padded to a multiple of this
 AUDIT_ANCHOR_NAME = "policybot-audit-head"  # beside the key file; survives key rotation
 BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """The store cannot be used; the message says why and what to do."""
-
-
-class KeyMissing(StoreError):  # noqa: N818
-    pass
-
-
-class WrongKey(StoreError):  # noqa: N818
-    pass
 
 
 migrations = Migrations("policybot")
@@ -324,11 +313,11 @@ class Store:
         return self._fernet is not None
 
     def encrypt(self, text: str) -> str:
-        return self._require_key().encrypt(text.encode("utf-8")).decode("ascii")
+        return self.fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str) -> str:
         try:
-            return self._require_key().decrypt(token.encode("ascii")).decode("utf-8")
+            return self.fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
             raise WrongKey(self._wrong_key_message()) from None
 
@@ -347,7 +336,7 @@ class Store:
     @property
     def keyring(self) -> Keyring:
         """The HMAC side of the key (lookup tags, the audit chain); KeyMissing without a key."""
-        self._require_key()
+        self.fernet  # noqa: B018 - raises KeyMissing without a key
         assert self._keyring is not None
         return self._keyring
 
@@ -392,7 +381,9 @@ class Store:
         except (OSError, ValueError):
             return None
 
-    def _require_key(self) -> MultiFernet:
+    @property
+    def fernet(self) -> MultiFernet:
+        """The key for encrypting (first key) and decrypting (any); KeyMissing without one."""
         if self._fernet is None:
             raise KeyMissing(
                 "No encryption key is configured, so report text cannot be read or written. "
@@ -413,13 +404,9 @@ class Store:
         with self.transaction() as db:
             rows = list(db.query("SELECT value FROM meta WHERE key = 'key_check'"))
             if not rows:
-                db["meta"].insert({"key": "key_check", "value": self.encrypt(KEY_CHECK_PLAINTEXT)})
+                db["meta"].insert({"key": "key_check", "value": check_value(self._fernet)})
                 return
-        try:
-            ok = self._fernet.decrypt(rows[0]["value"].encode()) == KEY_CHECK_PLAINTEXT.encode()
-        except InvalidToken:
-            ok = False
-        if not ok:
+        if not opens(self._fernet, rows[0]["value"]):
             self.close()
             raise WrongKey(self._wrong_key_message())
 
@@ -450,46 +437,6 @@ def default_audit_anchor(key_source: str) -> Path | None:
     if not key_source or key_source == "POLICYBOT_KEY":
         return None
     return Path(key_source).parent / AUDIT_ANCHOR_NAME
-
-
-def reencrypt(store: Store) -> tuple[int, str]:
-    """Re-encrypt every stored ciphertext under the store's first key (decrypting with any of
-    its keys), recompute the keyed lookup tags and re-sign the audit chain under it, in one
-    transaction: all or nothing. Returns how many values were rewritten and what the audit
-    chain's check said before it was re-signed (recorded by the caller, so re-keying never
-    hides an earlier tampering)."""
-    from bot.reports import audit
-    from bot.reports.sealing import retag
-
-    fernet = store._require_key()
-    count = 0
-    with store.transaction() as db:
-        before = audit.verify(store, db)
-        entries = [vars(e) for e in audit.entries(store, db)]
-        for table, pk, column in ENCRYPTED_COLUMNS:
-            if table == "audit":
-                continue
-            where = (
-                "key = 'key_check'"
-                if table == "meta"
-                else f"{column} IS NOT NULL AND {column} != ''"
-            )
-            rows = list(
-                db.query(f"SELECT {pk} AS pk, {column} AS token FROM {table} WHERE {where}")
-            )
-            for row in rows:
-                try:
-                    token = fernet.rotate(row["token"].encode()).decode("ascii")
-                except InvalidToken:
-                    raise WrongKey(
-                        f"{table}.{column} of row {row['pk']} cannot be decrypted with any "
-                        f"configured key ({store.key_source}); nothing was changed."
-                    ) from None
-                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
-                count += 1
-        count += retag(store, db)
-        count += audit.rechain(store, db, entries)
-    return count, ("ok" if before.ok else f"failed at row {before.bad_row}: {before.message}")
 
 
 def _touch_private(path: Path) -> None:

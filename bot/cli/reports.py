@@ -1,4 +1,4 @@
-"""`policybot reports ...`, `policybot audit verify`, `policybot key generate`: the
+"""`policybot reports ...`, `policybot audit verify`: the
 headteacher's tools. Commands act as a configured person (default the headteacher; `--as
 ROLE`) and every one of them is recorded in the audit log."""
 
@@ -14,11 +14,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.config import ROLES, ConfigError
+from bot.config import ROLES
+from bot.errors import ConfigError
 from bot.operator import cli_actor
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
-from bot.store import StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,26 +83,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = asub.add_parser("verify", help="verify the audit log's hash chain")
     q.set_defaults(func=_verify, role="headteacher")
 
-    k = sub.add_parser("key", help="encryption key for report records")
-    ksub = k.add_subparsers(dest="key_command", metavar="ACTION")
-    ksub.required = True
-    q = ksub.add_parser("generate", help="print a new key, or write it to --file (0600)")
-    q.add_argument("--file", type=Path, help="write the key here instead of printing it")
-    q.set_defaults(func=_generate_key)
-    q = ksub.add_parser(
-        "rotate",
-        help="move to a new key: write it (with the current one after it) to --new-key-file "
-        "and re-encrypt every stored record under it",
-    )
-    q.add_argument(
-        "--new-key-file", type=Path, required=True, help="created 0600; never overwritten"
-    )
-    q.set_defaults(func=_rotate_key)
-    q = ksub.add_parser(
-        "reencrypt", help="re-encrypt every stored record under the first configured key"
-    )
-    q.set_defaults(func=_reencrypt)
-
 
 def _runtime():
     from bot.runtime import Runtime
@@ -111,17 +91,13 @@ def _runtime():
 
 
 def _with_runtime(fn):
+    """Run fn with a runtime, closed afterwards; a failure (a PolicybotError such as a wrong
+    key) is printed once by bot/cli/__init__.py."""
+
     def run(args: argparse.Namespace) -> int:
-        try:
-            runtime = _runtime()
-        except (ConfigError, StoreError) as exc:
-            print(f"policybot: {exc}", file=sys.stderr)
-            return 2
+        runtime = _runtime()
         try:
             return fn(args, runtime)
-        except StoreError as exc:
-            print(f"policybot: {exc}", file=sys.stderr)
-            return 2
         finally:
             runtime.close()
 
@@ -139,12 +115,7 @@ def _actor(args: argparse.Namespace, runtime) -> Actor:
 def _acting(fn):
     @_with_runtime
     def run(args: argparse.Namespace, runtime) -> int:
-        try:
-            actor = _actor(args, runtime)
-        except ConfigError as exc:
-            print(f"policybot: {exc}", file=sys.stderr)
-            return 2
-        return fn(args, runtime, actor)
+        return fn(args, runtime, _actor(args, runtime))
 
     return run
 
@@ -305,147 +276,3 @@ def _verify(args, runtime) -> int:
     detail = "ok" if result.ok else f"failed at row {result.bad_row}"
     runtime.reports.audit_event("verify", cli_actor(), "", detail)
     return 0 if result.ok else 1
-
-
-def _generate_key(args: argparse.Namespace) -> int:
-    from cryptography.fernet import Fernet
-
-    key = Fernet.generate_key().decode()
-    if args.file is None:
-        print(key)
-        print(
-            "Keep this key outside the data directory (POLICYBOT_KEY or POLICYBOT_KEY_FILE). "
-            "Without it the reports cannot be read.",
-            file=sys.stderr,
-        )
-        return 0
-    try:
-        fd = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        print(f"policybot: {args.file} already exists; not overwriting a key.", file=sys.stderr)
-        return 1
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
-    print(f"Wrote a new key to {args.file} (mode 0600). Set POLICYBOT_KEY_FILE={args.file}")
-    return 0
-
-
-def _reencrypt_all(settings, keys: bytes, action: str, detail: str) -> int:
-    """Re-encrypt the reports database and the feedback log under the first of `keys`; the
-    reports part is one transaction with its audit entry."""
-    from datetime import UTC, datetime
-
-    from bot.feedback import FeedbackLog
-    from bot.reports.service import actor_id
-    from bot.store import Store, reencrypt
-
-    store = Store(
-        settings.db_path, keys, key_source=settings.key_source,
-        audit_anchor=settings.audit_head_file,
-    )  # fmt: skip
-    try:
-        count, chain_before = reencrypt(store)
-        with store.transaction() as db:
-            audit.append(
-                store,
-                db,
-                when=datetime.now(UTC),
-                action=action,
-                actor=actor_id(cli_actor()),
-                detail=f"{count} values {detail}; audit chain before re-signing: {chain_before}",
-            )
-    finally:
-        store.close()
-    from bot.sealed_table import TEAMS_FILE, reencrypt_file
-
-    count += reencrypt_file(settings.data_dir / TEAMS_FILE, keys)
-    feedback_db = settings.data_dir / "feedback.db"
-    if feedback_db.exists():
-        log = FeedbackLog(feedback_db, keys)
-        try:
-            count += log.reencrypt()
-        finally:
-            log.close()
-    return count
-
-
-def _settings_with_key():
-    """The settings, or None (having said why) when they are invalid or hold no key."""
-    from bot.cli.ops import settings_or_none
-
-    settings = settings_or_none()
-    if settings is not None and settings.key is None:
-        print(
-            "policybot: no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE). "
-            "`policybot key generate` makes a first one.",
-            file=sys.stderr,
-        )
-        return None
-    return settings
-
-
-def _rotate_key(args: argparse.Namespace) -> int:
-    from cryptography.fernet import Fernet
-
-    from bot.keys import key_file_text, parse_keys
-    from bot.store import Store
-
-    settings = _settings_with_key()
-    if settings is None:
-        return 2
-    path: Path = args.new_key_file
-    if path.exists():
-        print(f"policybot: {path} already exists; not overwriting a key.", file=sys.stderr)
-        return 1
-    try:  # the current key must open the database before anything is written
-        Store(settings.db_path, settings.key, key_source=settings.key_source).close()
-    except StoreError as exc:
-        print(f"policybot: {exc}", file=sys.stderr)
-        return 2
-    old = parse_keys(settings.key)
-    keys = [Fernet.generate_key(), *old]
-    # The new key file is written (and flushed to disk) before any record is re-encrypted, so
-    # no record is ever under a key that exists nowhere.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key_file_text(keys))
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        count = _reencrypt_all(settings, b"\n".join(keys), "key_rotate", "re-encrypted")
-    except StoreError as exc:
-        print(
-            f"policybot: {exc}\nThe database is unchanged and still uses the current key; "
-            f"{path} was not put to use and can be deleted.",
-            file=sys.stderr,
-        )
-        return 2
-    print(
-        f"Re-encrypted {count} stored values under a new key, written to {path} (mode 0600).\n"
-        f"Next: set POLICYBOT_KEY_FILE={path} (and unset POLICYBOT_KEY) and restart policybot.\n"
-        "The file also holds the previous key, so anything written before the restart and "
-        "backups made before today stay readable. After the restart, run "
-        "`policybot key reencrypt`; delete the older line(s) once no backup you keep needs them."
-    )
-    return 0
-
-
-def _reencrypt(args: argparse.Namespace) -> int:
-    from bot.keys import parse_keys
-
-    settings = _settings_with_key()
-    if settings is None:
-        return 2
-    try:
-        count = _reencrypt_all(settings, settings.key, "key_reencrypt", "under the first key")
-    except StoreError as exc:
-        print(f"policybot: {exc}", file=sys.stderr)
-        return 2
-    older = len(parse_keys(settings.key)) - 1
-    print(f"Re-encrypted {count} stored values under the first key in {settings.key_source}.")
-    if older:
-        print(
-            f"The {older} older key(s) there now only open backups made before the rotation: "
-            "delete their lines when no backup you keep needs them."
-        )
-    return 0

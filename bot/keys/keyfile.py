@@ -1,28 +1,23 @@
-"""Encryption keys for report records: one key, or several during a rotation.
+"""A key file's text: several Fernet keys, first one encrypting; parsed, loaded, written.
 
 A key file (or POLICYBOT_KEY) may hold several Fernet keys, one per line (or comma separated;
 lines starting with # are comments). The FIRST key encrypts everything written from now on;
-every key can decrypt. That is what makes rotation safe: `policybot key rotate` writes a new
-file holding the new key first and the old one after it, re-encrypts the stored records under
-the new key, and anything the still-running service writes with the old key before its restart
-stays readable. `policybot key reencrypt` later moves such stragglers to the first key, after
-which the old line can be deleted.
+every key can decrypt. A malformed key is named by its line, never echoed. New key files are
+created 0600 and never overwrite an existing file: a lost key is every report lost.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from bot.errors import BadKey, ConfigError, KeyFileExists
+
 _SPLIT = re.compile(r"[\s,]+")
-
-
-class BadKey(ValueError):
-    pass
 
 
 def parse_keys(raw: bytes | str) -> list[bytes]:
@@ -58,54 +53,55 @@ def key_file_text(keys: list[bytes]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- keys derived for keyed hashes ------------------------------------------------------------
-# Lookups that need equality (was this form sent already? which row is this Teams user?) and the
-# audit chain use HMAC-SHA256 under keys derived (HKDF) from each Fernet key, one per purpose, so
-# a value's tag means nothing without the key file and a leaked tag never reveals the Fernet key.
-# Every derived key has a short public id, stored beside what it signed, so rotation can tell
-# which rows still carry an old key's tags and `reencrypt` recomputes them.
-
-LOOKUP = "lookup"
-AUDIT = "audit chain"
+def new_key() -> bytes:
+    """A fresh Fernet key."""
+    return Fernet.generate_key()
 
 
-def derive(key: bytes, purpose: str) -> bytes:
-    """A 32-byte key for one purpose, derived from one Fernet key."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    raw = base64.urlsafe_b64decode(key)
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"policybot v1 " + purpose.encode()
-    )
-    return hkdf.derive(raw)
+def refuse_existing(path: Path) -> None:
+    """KeyFileExists when ``path`` exists: a key file is never overwritten."""
+    if path.exists():
+        raise KeyFileExists(f"{path} already exists; not overwriting a key.")
 
 
-def key_id(key: bytes) -> str:
-    """A public name for a Fernet key (safe to store: it reveals nothing about the key)."""
-    return derive(key, "key id")[:6].hex()
+def write_key_file(path: Path, keys: list[bytes], *, bare: bool = False) -> None:
+    """Create ``path`` (0600) holding ``keys``, flushed to disk before returning: rotation
+    re-encrypts nothing until the key that will open it exists on disk. Never overwrites a file
+    (KeyFileExists). ``bare`` writes the single key alone, as `key generate` always has."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        refuse_existing(path)
+        raise
+    with os.fdopen(fd, "w") as fh:
+        fh.write(keys[0].decode() + "\n" if bare else key_file_text(keys))
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
-class Keyring:
-    """The configured Fernet keys seen as HMAC keys: tags under the first, checks under any."""
-
-    def __init__(self, raw: bytes | str) -> None:
-        self.keys = parse_keys(raw)
-        self.ids = [key_id(k) for k in self.keys]
-        self._derived: dict[tuple[str, str], bytes] = {}
-        for k, kid in zip(self.keys, self.ids, strict=True):
-            for purpose in (LOOKUP, AUDIT):
-                self._derived[(kid, purpose)] = derive(k, purpose)
-
-    @property
-    def first_id(self) -> str:
-        return self.ids[0]
-
-    def tag(self, purpose: str, value: str, kid: str | None = None) -> str:
-        """HMAC of value under the first key (or the key named kid); KeyError if kid is unknown."""
-        key = self._derived[(kid or self.first_id, purpose)]
-        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def tags(self, purpose: str, value: str) -> list[str]:
-        """The value's tag under every configured key (a lookup during a rotation)."""
-        return [self.tag(purpose, value, kid) for kid in self.ids]
+def load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:
+    """The configured key text (POLICYBOT_KEY, else the file POLICYBOT_KEY_FILE names) and where
+    it came from, or (None, "") when neither is set. ConfigError names the variable (and the
+    line) of anything unreadable or malformed."""
+    raw = env.get("POLICYBOT_KEY", "").strip()
+    source = "POLICYBOT_KEY"
+    if not raw:
+        key_file = env.get("POLICYBOT_KEY_FILE", "").strip()
+        if not key_file:
+            return None, ""
+        path = Path(key_file).expanduser()
+        source = str(path)
+        try:
+            raw = path.read_text().strip()
+        except FileNotFoundError:
+            raise ConfigError(
+                f"POLICYBOT_KEY_FILE: {path}: file not found "
+                "(create one with `policybot key generate --file PATH`)"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"POLICYBOT_KEY_FILE: {path}: cannot read: {exc.strerror}") from None
+    try:
+        parse_keys(raw)
+    except BadKey as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return raw.encode(), source

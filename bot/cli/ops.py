@@ -1,5 +1,6 @@
 """`policybot check`, `policybot backup DEST`, `policybot restore SRC`: for the school's IT
-admin. Nothing here prints a secret."""
+admin. The work is in bot/ops/; this module parses and prints. Nothing here prints a secret;
+a refusal is a PolicybotError printed once by bot/cli/__init__.py."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
-from bot.store import StoreError
+from bot.config import load_settings
+from bot.errors import OpsError
+from bot.ops.backup import KEY_WARNING, backup, restore
+from bot.ops.check import run_checks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,8 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.ops import run_checks
-
     checks = run_checks(os.environ, args.platform, deep=args.deep, timeout=args.timeout)
     for c in checks:
         for line in c.lines():
@@ -58,26 +59,12 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def settings_or_none():
-    """The settings, or None having said what is wrong with them (exit code 2)."""
-    try:
-        return load_settings(os.environ)
-    except ConfigError as exc:
-        print(f"policybot: {exc}", file=sys.stderr)
-        return None
-
-
 def _backup(args: argparse.Namespace) -> int:
-    from bot.ops import KEY_WARNING, OpsError, backup
-
-    settings = settings_or_none()
-    if settings is None:
-        return 2
+    settings = load_settings(os.environ)
     try:
         info = backup(settings, args.dest, force=args.force)
-    except (OpsError, OSError, StoreError) as exc:
-        print(f"policybot: backup failed: {exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:  # the disk, not policybot: still refused with its reason
+        raise OpsError(f"backup failed: {exc}") from exc
     with_files = f", with {' and '.join(info.companions)}" if info.companions else ""
     print(
         f"Backed up {info.reports} reports and {info.audit_rows} audit entries{with_files} to "
@@ -88,16 +75,11 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from bot.ops import OpsError, restore
-
-    settings = settings_or_none()
-    if settings is None:
-        return 2
+    settings = load_settings(os.environ)
     try:
         info = restore(settings, args.src, force=args.force)
-    except (OpsError, OSError, StoreError) as exc:
-        print(f"policybot: restore refused: {exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:  # the disk, not policybot: still refused with its reason
+        raise OpsError(f"restore refused: {exc}") from exc
     if info.previous is not None:
         print(f"The previous database was kept as {info.previous}.")
     print(

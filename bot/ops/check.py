@@ -1,57 +1,27 @@
-"""Operating a deployment: `policybot check` (is this server set up right?), `backup` and
-`restore`. Messages say what is wrong and how to fix it; they never contain a secret."""
+"""`policybot check`: is this server set up right? Each problem is one Check naming what is
+wrong and how to fix it; messages never contain a secret.
+
+Configuration and people, the secrets each platform needs, file permissions, the encryption
+key (does it open the database?), the policy files and the embedding model are checked here,
+on this machine; reaching Slack and Microsoft over the network is reach.py's.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import sqlite3
 import stat
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bot.config import ROLES, ConfigError, Settings, load_settings
-from bot.logs import redact
+from bot.config import ROLES, Settings, load_settings
+from bot.errors import ConfigError, StoreError
+from bot.keys.rotation import open_store
+from bot.ops.backup import COMPANION_FILES
+from bot.ops.reach import reach_slack, reach_teams
+from bot.ops.result import Check
+from bot.retrieval import embedders
 
-SLACK_API_URL = "https://slack.com/api/"
-TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
-BOT_FRAMEWORK_TENANT = "botframework.com"
-BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 POLICY_SUFFIXES = {".txt", ".md", ".docx", ".pdf"}
-KEY_WARNING = (
-    "This backup holds the reports encrypted at rest: it is useless without the encryption key "
-    "(POLICYBOT_KEY / POLICYBOT_KEY_FILE). Back the key up separately and store it apart from "
-    "the backup — anyone holding both can read every report."
-)
-
-
-class OpsError(Exception):
-    """A backup or restore that cannot go ahead; the message says why and what to do."""
-
-
-# --- policybot check --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def lines(self) -> list[str]:
-        mark = "✔" if self.ok else "✘"
-        out = [f"{mark} {self.name}: {redact(self.detail)}"]
-        if not self.ok and self.fix:
-            out.append(f"    fix: {redact(self.fix)}")
-        return out
 
 
 def run_checks(
@@ -82,7 +52,7 @@ def run_checks(
     checks.append(_corpus_check(settings))
     checks.append(_model_check(settings, deep))
     for p in platforms:
-        checks.append(_reach_slack(env, timeout) if p == "slack" else _reach_teams(env, timeout))
+        checks.append(reach_slack(env, timeout) if p == "slack" else reach_teams(env, timeout))
     return checks
 
 
@@ -126,51 +96,59 @@ def _config_checks(settings: Settings, platforms: tuple[str, ...]) -> list[Check
     return out
 
 
-def _secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
-    def value(name: str) -> str:
-        return env.get(name, "").strip()
+def _value(env: Mapping[str, str], name: str) -> str:
+    return env.get(name, "").strip()
 
+
+def _secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
+    return _slack_secret_checks(env) if platform == "slack" else _teams_secret_checks(env)
+
+
+def _slack_secret_checks(env: Mapping[str, str]) -> list[Check]:
     out: list[Check] = []
-    if platform == "slack":
-        token = value("SLACK_BOT_TOKEN")
-        if not token:
-            out.append(
-                Check(
-                    "SLACK_BOT_TOKEN",
-                    False,
-                    "not set",
-                    "copy the Bot User OAuth Token (xoxb-…) from the Slack app's "
-                    "OAuth & Permissions page into the environment file",
-                )
+    token = _value(env, "SLACK_BOT_TOKEN")
+    if not token:
+        out.append(
+            Check(
+                "SLACK_BOT_TOKEN",
+                False,
+                "not set",
+                "copy the Bot User OAuth Token (xoxb-…) from the Slack app's "
+                "OAuth & Permissions page into the environment file",
             )
-        elif not token.startswith("xoxb-"):
-            out.append(
-                Check(
-                    "SLACK_BOT_TOKEN",
-                    False,
-                    "does not look like a bot token (should start xoxb-)",
-                    "use the Bot User OAuth Token, not a user or app-level token",
-                )
+        )
+    elif not token.startswith("xoxb-"):
+        out.append(
+            Check(
+                "SLACK_BOT_TOKEN",
+                False,
+                "does not look like a bot token (should start xoxb-)",
+                "use the Bot User OAuth Token, not a user or app-level token",
             )
-        else:
-            out.append(Check("SLACK_BOT_TOKEN", True, "set"))
-        if value("SLACK_SIGNING_SECRET"):
-            out.append(Check("SLACK_SIGNING_SECRET", True, "set"))
-        elif value("SLACK_APP_TOKEN").startswith("xapp-"):
-            out.append(Check("SLACK_APP_TOKEN", True, "set (Socket Mode)"))
-        else:
-            out.append(
-                Check(
-                    "SLACK_SIGNING_SECRET",
-                    False,
-                    "not set (and no SLACK_APP_TOKEN for Socket Mode)",
-                    "copy the Signing Secret from the Slack app's Basic Information page, or "
-                    "set SLACK_APP_TOKEN (xapp-…) and run `policybot serve slack --socket`",
-                )
+        )
+    else:
+        out.append(Check("SLACK_BOT_TOKEN", True, "set"))
+    if _value(env, "SLACK_SIGNING_SECRET"):
+        out.append(Check("SLACK_SIGNING_SECRET", True, "set"))
+    elif _value(env, "SLACK_APP_TOKEN").startswith("xapp-"):
+        out.append(Check("SLACK_APP_TOKEN", True, "set (Socket Mode)"))
+    else:
+        out.append(
+            Check(
+                "SLACK_SIGNING_SECRET",
+                False,
+                "not set (and no SLACK_APP_TOKEN for Socket Mode)",
+                "copy the Signing Secret from the Slack app's Basic Information page, or "
+                "set SLACK_APP_TOKEN (xapp-…) and run `policybot serve slack --socket`",
             )
-        return out
-    app_id, password = value("MicrosoftAppId"), value("MicrosoftAppPassword")
-    app_type = value("MicrosoftAppType") or "MultiTenant"
+        )
+    return out
+
+
+def _teams_secret_checks(env: Mapping[str, str]) -> list[Check]:
+    out: list[Check] = []
+    app_id, password = _value(env, "MicrosoftAppId"), _value(env, "MicrosoftAppPassword")
+    app_type = _value(env, "MicrosoftAppType") or "MultiTenant"
     if not app_id or not password:
         missing = [n for n, v in (("MicrosoftAppId", app_id), ("MicrosoftAppPassword", password))
                    if not v]  # fmt: skip
@@ -194,7 +172,7 @@ def _secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
                 "set it to the type chosen when the Azure Bot was created",
             )
         )
-    elif app_type.lower() == "singletenant" and not value("MicrosoftAppTenantId"):
+    elif app_type.lower() == "singletenant" and not _value(env, "MicrosoftAppTenantId"):
         out.append(
             Check(
                 "MicrosoftAppTenantId",
@@ -245,7 +223,6 @@ def _permission_checks(settings: Settings) -> list[Check]:
 
 
 def _key_check(settings: Settings) -> Check:
-    from bot.store import Store, StoreError
 
     if settings.key is None:
         return Check(
@@ -262,10 +239,7 @@ def _key_check(settings: Settings) -> Check:
             f"valid key from {settings.key_source}; no database yet (created at first start)",
         )
     try:
-        store = Store(
-            settings.db_path, settings.key, key_source=settings.key_source,
-            audit_anchor=settings.audit_head_file,
-        )  # fmt: skip
+        store = open_store(settings)
     except StoreError as exc:
         return Check(
             "encryption key",
@@ -293,8 +267,6 @@ def _corpus_check(settings: Settings) -> Check:
 
 
 def _model_check(settings: Settings, deep: bool) -> Check:
-    from bot.retrieval import embedders
-
     local = [c for c in embedders.candidate_models(settings.model) if Path(c).is_dir()]
     if settings.model and not Path(settings.model).is_dir():
         return Check(
@@ -325,337 +297,3 @@ def _model_check(settings: Settings, deep: bool) -> Check:
             )
         return Check("embedding model", True, f"{local[0]} loads and encodes")
     return Check("embedding model", True, f"{local[0]} (not loaded; --deep loads it)")
-
-
-def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - our URLs
-            status, body = resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
-    try:
-        return status, json.loads(body or b"null")
-    except ValueError:
-        return status, None
-
-
-def _reach_slack(env: Mapping[str, str], timeout: float) -> Check:
-    token = env.get("SLACK_BOT_TOKEN", "").strip()
-    base = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
-    url = base.rstrip("/") + "/auth.test"
-    if not token:
-        return Check("Slack API", False, f"not tried ({url}): no SLACK_BOT_TOKEN", "set it first")
-    try:
-        status, body = _post(
-            url,
-            b"",
-            {
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            timeout,
-        )
-    except (OSError, urllib.error.URLError) as exc:
-        return Check(
-            "Slack API",
-            False,
-            f"cannot reach {url}: {type(exc).__name__}",
-            "allow outbound HTTPS to slack.com from this server (firewall / proxy)",
-        )
-    if isinstance(body, dict) and body.get("ok"):
-        team = body.get("team") or body.get("team_id") or "workspace"
-        return Check("Slack API", True, f"{url} accepts the bot token ({team})")
-    error = body.get("error") if isinstance(body, dict) else f"HTTP {status}"
-    return Check(
-        "Slack API",
-        False,
-        f"{url} refused the bot token: {error}",
-        "reinstall the app to the workspace and copy the new Bot User OAuth Token",
-    )
-
-
-def _reach_teams(env: Mapping[str, str], timeout: float) -> Check:
-    app_id = env.get("MicrosoftAppId", "").strip()
-    password = env.get("MicrosoftAppPassword", "").strip()
-    single = env.get("MicrosoftAppType", "").strip().lower() == "singletenant"
-    tenant = env.get("MicrosoftAppTenantId", "").strip() if single else ""
-    base = env.get("POLICYBOT_TEAMS_LOGIN_URL", "").strip() or TEAMS_LOGIN_URL
-    url = f"{base.rstrip('/')}/{tenant or BOT_FRAMEWORK_TENANT}/oauth2/v2.0/token"
-    if not app_id or not password:
-        return Check(
-            "Microsoft login", False, f"not tried ({url}): no Teams credentials", "set them first"
-        )
-    data = urllib.parse.urlencode(
-        {
-            "grant_type": "client_credentials",
-            "client_id": app_id,
-            "client_secret": password,
-            "scope": BOT_FRAMEWORK_SCOPE,
-        }
-    ).encode()
-    try:
-        status, body = _post(
-            url, data, {"Content-Type": "application/x-www-form-urlencoded"}, timeout
-        )
-    except (OSError, urllib.error.URLError) as exc:
-        return Check(
-            "Microsoft login",
-            False,
-            f"cannot reach {url}: {type(exc).__name__}",
-            "allow outbound HTTPS to login.microsoftonline.com and *.botframework.com",
-        )
-    if status == 200 and isinstance(body, dict) and body.get("access_token"):
-        return Check("Microsoft login", True, f"{url} issued a token for the bot")
-    error = body.get("error") if isinstance(body, dict) else None
-    return Check(
-        "Microsoft login",
-        False,
-        f"{url} refused the bot's credentials: {error or f'HTTP {status}'}",
-        "check MicrosoftAppId, create a new client secret for MicrosoftAppPassword, and for a "
-        "single-tenant bot set MicrosoftAppType=SingleTenant and MicrosoftAppTenantId",
-    )
-
-
-# --- backup and restore -----------------------------------------------------------------------
-
-
-# The other SQLite files under the data directory that a restore must bring back: without the
-# Teams conversation references, Teams recipients are unreachable until they message the bot
-# again; feedback votes are the headteacher's list of unclear policies. Each travels inside the
-# one backup file, as a whole SQLite file in this table (they are sealed already), and is put
-# back beside the database by restore.
-COMPANION_FILES = ("teams.db", "feedback.db")
-COMPANION_TABLE = "backup_companion_files"
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    path: Path
-    reports: int
-    audit_rows: int
-    bytes: int
-    companions: tuple[str, ...] = ()
-
-
-def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
-    reports = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-    audit_rows = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
-    return reports, audit_rows
-
-
-def _copy_database(
-    src: sqlite3.Connection, dest: Path, companions: dict[str, bytes] | None = None,
-    *, drop_companions: bool = False,
-) -> None:  # fmt: skip
-    """SQLite's online backup into a new 0600 file at ``dest`` (replaced atomically), with the
-    companion files stored inside it (backup) or removed from it (restore)."""
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
-        out = sqlite3.connect(str(tmp))
-        try:
-            src.backup(out)
-            out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-            if companions:
-                out.execute(
-                    f"CREATE TABLE {COMPANION_TABLE} (name TEXT PRIMARY KEY, content BLOB NOT NULL)"
-                )
-                out.executemany(
-                    f"INSERT INTO {COMPANION_TABLE} VALUES (?, ?)", list(companions.items())
-                )
-                out.commit()
-            if drop_companions:
-                out.execute(f"DROP TABLE IF EXISTS {COMPANION_TABLE}")
-                out.commit()
-                out.execute("VACUUM")
-            ok = out.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            out.close()
-        if ok != "ok":
-            raise OpsError(f"the copy failed SQLite's integrity check: {ok}")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def backup(settings: Settings, dest: Path, *, force: bool = False) -> BackupInfo:
-    """A consistent copy of the live database (safe while the servers run), mode 0600."""
-    db_path = settings.db_path
-    if not db_path.exists() or db_path.stat().st_size == 0:
-        raise OpsError(f"there is no database at {db_path} yet: nothing to back up")
-    dest = Path(dest).expanduser()
-    if dest.is_dir():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        dest = dest / f"policybot-{stamp}.db"
-    if dest.exists() and not force:
-        raise OpsError(f"{dest} already exists; choose another name or pass --force")
-    companions = {
-        name: _snapshot(settings.data_dir / name)
-        for name in COMPANION_FILES
-        if (settings.data_dir / name).is_file()
-    }
-    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        _copy_database(src, dest, companions)
-    finally:
-        src.close()
-    check = sqlite3.connect(f"file:{dest}?mode=ro", uri=True)
-    try:
-        reports, audit_rows = _counts(check)
-    finally:
-        check.close()
-    return BackupInfo(dest, reports, audit_rows, dest.stat().st_size, tuple(companions))
-
-
-def _snapshot(path: Path) -> bytes:
-    """A consistent copy of a live SQLite file (online backup), as bytes."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "copy.db"
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        out = sqlite3.connect(str(copy))
-        try:
-            src.backup(out)
-            out.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            out.close()
-            src.close()
-        return copy.read_bytes()
-
-
-def _restore_companions(conn: sqlite3.Connection, data_dir: Path, keep_suffix: str) -> list[str]:
-    """Put the backup's companion files back beside the database (0600); an existing one is
-    kept with keep_suffix. Returns their names."""
-    has = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [COMPANION_TABLE]
-    ).fetchone()
-    if not has:
-        return []
-    restored = []
-    for name, content in conn.execute(f"SELECT name, content FROM {COMPANION_TABLE}"):
-        if name not in COMPANION_FILES:
-            continue  # never write a file the backup names but restore does not know
-        target = data_dir / name
-        if target.exists():
-            _checkpoint(target)
-            os.replace(target, target.with_name(target.name + keep_suffix))
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target.with_name(target.name + suffix))
-        tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        restored.append(name)
-    return restored
-
-
-@dataclass(frozen=True)
-class RestoreInfo:
-    reports: int
-    audit_rows: int
-    audit_ok: bool
-    audit_message: str
-    previous: Path | None
-    companions: tuple[str, ...] = ()
-
-
-def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInfo:
-    """Put a backup in place as the configured database. Refuses an existing database unless
-    ``force`` (which keeps it beside the new one as ``policybot.db.pre-restore-<time>``).
-    Checks SQLite's integrity and that the configured key decrypts the backup BEFORE touching
-    the data directory, then verifies the audit log's hash chain (and records that check)."""
-    from cryptography.fernet import InvalidToken
-
-    from bot.keys import fernet_for
-    from bot.operator import cli_actor
-    from bot.reports import audit
-    from bot.reports.service import ReportService
-    from bot.store import KEY_CHECK_PLAINTEXT, Store
-
-    src = Path(src).expanduser()
-    if not src.is_file():
-        raise OpsError(f"{src}: no such backup file")
-    if settings.key is None:
-        raise OpsError(
-            "no encryption key is configured (POLICYBOT_KEY or POLICYBOT_KEY_FILE): set the key "
-            "the backup was made with, then restore"
-        )
-    try:
-        conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        rows = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchall()
-    except sqlite3.Error as exc:
-        raise OpsError(f"{src}: not a policybot backup ({exc})") from None
-    try:
-        if ok != "ok":
-            raise OpsError(f"{src}: failed SQLite's integrity check: {ok}")
-        if rows:
-            try:
-                plain = fernet_for(settings.key).decrypt(rows[0][0].encode())
-            except InvalidToken:
-                plain = b""
-            if plain != KEY_CHECK_PLAINTEXT.encode():
-                raise OpsError(
-                    f"the key from {settings.key_source} does not decrypt {src}: set "
-                    "POLICYBOT_KEY / POLICYBOT_KEY_FILE to the key the backup was made with"
-                )
-        db_path = settings.db_path
-        previous = None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        if db_path.exists() and db_path.stat().st_size > 0:
-            if not force:
-                raise OpsError(
-                    f"{db_path} already exists. Stop the policybot services, then run restore "
-                    "again with --force (the current database is kept beside it)"
-                )
-            previous = db_path.with_name(f"{db_path.name}.pre-restore-{stamp}")
-            _checkpoint(db_path)
-            os.replace(db_path, previous)
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(db_path.with_name(db_path.name + suffix))
-        _copy_database(conn, db_path, drop_companions=True)
-        companions = _restore_companions(conn, settings.data_dir, f".pre-restore-{stamp}")
-    finally:
-        conn.close()
-
-    store = Store(
-        db_path, settings.key, key_source=settings.key_source,
-        audit_anchor=settings.audit_head_file,
-    )  # fmt: skip
-    try:
-        with store.read() as db:
-            result = audit.verify(store, db, anchor=False)
-            reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-            audit_rows = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
-        detail = "after restore: " + ("ok" if result.ok else f"failed at row {result.bad_row}")
-        anchored = store.read_audit_anchor()
-        if anchored is not None and anchored[0] > audit_rows:
-            # An older backup: the log had gone further. Say so in the log itself, then the
-            # restored log's head becomes the one recorded outside the database.
-            detail += f"; the log had reached row {anchored[0]} before this restore"
-            store.forget_audit_anchor()
-        ReportService(store, settings).audit_event("verify", cli_actor(), "", detail)
-    finally:
-        store.close()
-    return RestoreInfo(reports, audit_rows, result.ok, result.message, previous,
-                       tuple(companions))  # fmt: skip
-
-
-def _checkpoint(db_path: Path) -> None:
-    """Fold the WAL into the main file so the kept copy is complete on its own."""
-    with contextlib.suppress(sqlite3.Error):
-        conn = sqlite3.connect(str(db_path), timeout=5)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()

@@ -138,6 +138,16 @@ def append(
     return row_id
 
 
+def record(store: Store, *, action: str, actor: str, reference: str = "", detail: str = "") -> int:
+    """Add one entry in a transaction of its own: for an event that changes nothing else (a
+    verification, a restore), recorded now."""
+    with store.transaction() as db:
+        return append(
+            store, db, when=datetime.now(UTC), action=action, actor=actor,
+            reference=reference, detail=detail,
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Entry:
     id: int

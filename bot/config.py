@@ -112,7 +112,7 @@ class Settings:
     corpus_dir: Path
     model: str | None
     people: dict[str, Person] = field(default_factory=dict)
-    key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys.py; never printed
+    key: bytes | None = field(default=None, repr=False)  # Fernet key(s), bot/keys/; never printed
     key_source: str = ""  # "POLICYBOT_KEY" or the key file's path, for messages
     # a notice still undelivered after this long makes /readyz 503 and is listed for the admin
     undelivered_alert_minutes: float = DEFAULT_UNDELIVERED_ALERT_MINUTES

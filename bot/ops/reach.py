@@ -37,6 +37,12 @@ def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> tup
         return status, None
 
 
+def _unreachable(name: str, url: str, exc: Exception, hosts: str) -> Check:
+    return Check(
+        name, False, f"cannot reach {url}: {type(exc).__name__}", f"allow outbound HTTPS to {hosts}"
+    )
+
+
 def reach_slack(env: Mapping[str, str], timeout: float) -> Check:
     token = env.get("SLACK_BOT_TOKEN", "").strip()
     base = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
@@ -54,12 +60,7 @@ def reach_slack(env: Mapping[str, str], timeout: float) -> Check:
             timeout,
         )
     except (OSError, urllib.error.URLError) as exc:
-        return Check(
-            "Slack API",
-            False,
-            f"cannot reach {url}: {type(exc).__name__}",
-            "allow outbound HTTPS to slack.com from this server (firewall / proxy)",
-        )
+        return _unreachable("Slack API", url, exc, "slack.com from this server (firewall / proxy)")
     if isinstance(body, dict) and body.get("ok"):
         team = body.get("team") or body.get("team_id") or "workspace"
         return Check("Slack API", True, f"{url} accepts the bot token ({team})")
@@ -96,11 +97,8 @@ def reach_teams(env: Mapping[str, str], timeout: float) -> Check:
             url, data, {"Content-Type": "application/x-www-form-urlencoded"}, timeout
         )
     except (OSError, urllib.error.URLError) as exc:
-        return Check(
-            "Microsoft login",
-            False,
-            f"cannot reach {url}: {type(exc).__name__}",
-            "allow outbound HTTPS to login.microsoftonline.com and *.botframework.com",
+        return _unreachable(
+            "Microsoft login", url, exc, "login.microsoftonline.com and *.botframework.com"
         )
     if status == 200 and isinstance(body, dict) and body.get("access_token"):
         return Check("Microsoft login", True, f"{url} issued a token for the bot")

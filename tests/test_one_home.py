@@ -45,9 +45,9 @@ def test_every_error_policybot_raises_on_purpose_derives_from_the_one_base():
                 continue
             module = importlib.import_module(_module(path))
             cls = getattr(module, node.name, None)
-            if inspect.isclass(cls) and issubclass(cls, BaseException):
-                if not issubclass(cls, PolicybotError):
-                    strays.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+            is_error = inspect.isclass(cls) and issubclass(cls, BaseException)
+            if is_error and not issubclass(cls, PolicybotError):
+                strays.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert strays == []
 
 

@@ -41,12 +41,7 @@ class Runtime:
     ) -> Runtime:
         """Raises ConfigError (bad config) or StoreError (database / key problems)."""
         settings = load_settings(env)
-        store = Store(
-            settings.db_path,
-            settings.key,
-            key_source=settings.key_source,
-            audit_anchor=settings.audit_head_file,
-        )
+        store = Store.configured(settings)
         runtime = cls(settings, store, ReportService(store, settings), embedder=embedder)
         if load_assistant:
             runtime._assistant = runtime._load_assistant()

@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -38,6 +38,9 @@ from sqlite_utils.migrations import Migrations
 from bot.errors import KeyMissing, StoreError, WrongKey
 from bot.keys import Keyring, fernet_for
 from bot.keys.check import check_value, opens
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +202,15 @@ def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
 
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
+
+    @classmethod
+    def configured(cls, settings: Settings, key: bytes | None = None) -> Store:
+        """The configured database, opened with the configured key (or ``key``: during a
+        rotation, the new key file's keys). WrongKey / KeyMissing say what to fix."""
+        return cls(
+            settings.db_path, key if key is not None else settings.key,
+            key_source=settings.key_source, audit_anchor=settings.audit_head_file,
+        )  # fmt: skip
 
     def __init__(
         self,

@@ -46,22 +46,13 @@ def configured_key(settings: Settings) -> bytes:
     return settings.key
 
 
-def open_store(settings: Settings, key: bytes | None = None) -> Store:
-    """The configured database opened with ``key`` (default the configured one); WrongKey or
-    KeyMissing when that key cannot open it."""
-    return Store(
-        settings.db_path, key if key is not None else settings.key,
-        key_source=settings.key_source, audit_anchor=settings.audit_head_file,
-    )  # fmt: skip
-
-
 def rotate(settings: Settings, new_key_file: Path) -> Reencrypted:
     """Write a new key (first) and the current key(s) after it to ``new_key_file`` and
     re-encrypt everything stored under the new key. Nothing is written when the file exists
     (KeyFileExists) or the current key does not open the database (WrongKey)."""
     current = configured_key(settings)
     refuse_existing(new_key_file)
-    Store(settings.db_path, current, key_source=settings.key_source).close()
+    Store.configured(settings).close()  # the current key must open the database first
     keys = [new_key(), *parse_keys(current)]
     write_key_file(new_key_file, keys)
     try:
@@ -85,7 +76,7 @@ def reencrypt(settings: Settings) -> Reencrypted:
 def reencrypt_all(settings: Settings, keys: bytes, action: str, detail: str) -> int:
     """Re-encrypt the reports database, the Teams table and the feedback log under the first of
     ``keys``; the reports part is one transaction with its audit entry."""
-    store = open_store(settings, keys)
+    store = Store.configured(settings, keys)
     try:
         count, chain_before = reencrypt_store(store)
         with store.transaction() as db:

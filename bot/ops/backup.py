@@ -22,10 +22,10 @@ from bot.config import Settings
 from bot.errors import OpsError
 from bot.keys import fernet_for
 from bot.keys.check import opens
-from bot.keys.rotation import open_store
 from bot.operator import cli_actor
 from bot.reports import audit
 from bot.reports.service import actor_id
+from bot.store import Store
 
 KEY_WARNING = (
     "This backup holds the reports encrypted at rest: it is useless without the encryption key "
@@ -228,7 +228,7 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
     finally:
         conn.close()
 
-    store = open_store(settings)
+    store = Store.configured(settings)
     try:
         with store.read() as db:
             result = audit.verify(store, db, anchor=False)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from bot.config import ROLES, Settings, load_settings
 from bot.errors import ConfigError, StoreError
-from bot.keys.rotation import open_store
 from bot.ops.backup import COMPANION_FILES
 from bot.ops.reach import reach_slack, reach_teams
 from bot.ops.result import Check
 from bot.retrieval import embedders
+from bot.store import Store
 
 POLICY_SUFFIXES = {".txt", ".md", ".docx", ".pdf"}
 
@@ -239,7 +239,7 @@ def _key_check(settings: Settings) -> Check:
             f"valid key from {settings.key_source}; no database yet (created at first start)",
         )
     try:
-        store = open_store(settings)
+        store = Store.configured(settings)
     except StoreError as exc:
         return Check(
             "encryption key",

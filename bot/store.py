@@ -435,8 +435,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("outbox", "id", "notice"),
     ("outbox", "id", "envelope"),
     ("outbox", "id", "last_error"),
-    # `reencrypt` re-encrypts these two while it re-signs the chain (audit.rechain): the
-    # append-only triggers are lifted only there.
+    # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
+    # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),
     ("audit", "id", "detail"),
 )

@@ -59,17 +59,13 @@ def _package(args: argparse.Namespace) -> int:
         "privacyUrl": args.privacy_url,
         "termsOfUseUrl": args.terms_url,
     }
-    try:
-        out = package.build_package(
-            args.out,
-            app_id=app_id,
-            bot_name=name,
-            school_name=school if school != "the school" else "",
-            developer={k: v for k, v in developer.items() if v},
-            version=args.version,
-        )
-    except package.PackageError as exc:
-        print(f"policybot teams package: {exc}", file=sys.stderr)
-        return 2
+    out = package.build_package(  # a PackageError is printed by bot/cli/__init__.py
+        args.out,
+        app_id=app_id,
+        bot_name=name,
+        school_name=school if school != "the school" else "",
+        developer={k: v for k, v in developer.items() if v},
+        version=args.version,
+    )
     print(f"Wrote {out}. Upload it in the Teams admin centre: Teams apps → Manage apps → Upload.")
     return 0

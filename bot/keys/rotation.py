@@ -3,9 +3,9 @@
 Order is the guarantee. ``rotate`` first proves the current key opens the database, then
 writes the new key file (0600, the new key first and the current one after it) and flushes it
 to disk, and only then re-encrypts: no record is ever under a key that exists nowhere. Each
-database is re-encrypted in one transaction with its audit entry (all or nothing), and that
-entry records what the audit chain's check said BEFORE it was re-signed, so re-keying never
-hides an earlier tampering. The reports database, the Teams conversation table and the
+database is re-encrypted in one transaction (all or nothing); the audit entry that follows
+records what the audit chain's check said BEFORE it was re-signed, so re-keying never hides an
+earlier tampering. The reports database, the Teams conversation table and the
 feedback log all move; the running service keeps writing with the old key until its restart,
 which the old key (kept second) still reads and ``reencrypt`` later moves.
 """
@@ -13,7 +13,6 @@ which the old key (kept second) still reads and ``reencrypt`` later moves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
@@ -75,19 +74,16 @@ def reencrypt(settings: Settings) -> Reencrypted:
 
 def reencrypt_all(settings: Settings, keys: bytes, action: str, detail: str) -> int:
     """Re-encrypt the reports database, the Teams table and the feedback log under the first of
-    ``keys``; the reports part is one transaction with its audit entry."""
+    ``keys``; the reports database in one transaction, then its audit entry."""
     store = Store.configured(settings, keys)
     try:
         count, chain_before = reencrypt_store(store)
-        with store.transaction() as db:
-            audit.append(
-                store,
-                db,
-                when=datetime.now(UTC),
-                action=action,
-                actor=actor_id(cli_actor()),
-                detail=f"{count} values {detail}; audit chain before re-signing: {chain_before}",
-            )
+        audit.record(
+            store,
+            action=action,
+            actor=actor_id(cli_actor()),
+            detail=f"{count} values {detail}; audit chain before re-signing: {chain_before}",
+        )
     finally:
         store.close()
     count += reencrypt_file(settings.data_dir / TEAMS_FILE, keys)

@@ -154,3 +154,23 @@ def test_rotate_refuses_to_overwrite_and_needs_the_current_key(
     monkeypatch.delenv("POLICYBOT_KEY_FILE")
     assert main(["key", "rotate", "--new-key-file", str(fresh)]) == 2
     assert re.search(r"no encryption key is configured", capsys.readouterr().err)
+
+
+def test_every_audit_entry_is_stamped_in_one_format_whoever_wrote_it(
+    filed, settings, school, tmp_path, monkeypatch, capsys
+):
+    # the service (filing, notes), the head's CLI, a key rotation, a backup restored over it
+    assert main(["reports", "list"]) == 0
+    new_file = tmp_path / "secrets" / "policybot-2.key"
+    assert main(["key", "rotate", "--new-key-file", str(new_file)]) == 0
+    monkeypatch.setenv("POLICYBOT_KEY_FILE", str(new_file))
+    backup = tmp_path / "backup.db"
+    assert main(["backup", str(backup)]) == 0
+    assert main(["restore", "--force", str(backup)]) == 0
+    assert main(["audit", "verify"]) == 0
+
+    with sqlite3.connect(settings.db_path) as db:
+        rows = db.execute("SELECT action, at FROM audit ORDER BY id").fetchall()
+    assert {"create", "note", "list", "key_rotate", "verify"} <= {action for action, _ in rows}
+    one_format = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    assert [(action, at) for action, at in rows if not one_format.fullmatch(at)] == []

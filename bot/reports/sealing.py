@@ -20,6 +20,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import KeyMissing
 from bot.keys import LOOKUP
 
 if TYPE_CHECKING:
@@ -74,8 +75,6 @@ def seal_body(store: Store, data: dict[str, Any]) -> str:
 def open_report(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     """The row with its sealed facts (and `recipients`, one dict per role) back in place."""
     if row["sealed"] is None:  # written before m003 and not yet opened with the key
-        from bot.errors import KeyMissing
-
         raise KeyMissing(
             f"{row['reference']} was written by an older version and is sealed at the first "
             "start with the encryption key: set POLICYBOT_KEY or POLICYBOT_KEY_FILE."

@@ -2,8 +2,8 @@
 
 No business rule lives here. Routing, validation, who may acknowledge what, and delivery are the
 core's (``bot.reports``); answers are ``bot.assistant``'s. Blocking core calls (retrieval is
-CPU-bound, reports do SQLite and crypto) run in the default executor so the event loop keeps
-serving other turns.
+CPU-bound, reports do SQLite and crypto) run in the default executor (``handlers.threads``) so
+the event loop keeps serving other turns.
 
 Where things are answered:
 
@@ -15,12 +15,10 @@ Where things are answered:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import traceback
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import ActivityHandler, TurnContext
@@ -38,6 +36,7 @@ from bot.reports.models import (
 )
 from handlers.teams import cards
 from handlers.teams.references import ReferenceStore
+from handlers.threads import off_loop
 
 if TYPE_CHECKING:
     from bot.feedback import FeedbackLog
@@ -188,9 +187,6 @@ class PolicyTeamsBot(ActivityHandler):
         # teams_id -> (conversation id, service url) last written: skip the write when unchanged.
         self._known: dict[str, tuple[str, str, str]] = {}
 
-    async def _off_loop(self, fn: Callable, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
-
     # --- every turn: remember how to reach this user ------------------------------------
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -253,7 +249,7 @@ class PolicyTeamsBot(ActivityHandler):
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
-            answer = await self._off_loop(self.runtime.assistant.ask, rest)
+            answer = await off_loop(self.runtime.assistant.ask, rest)
             await turn_context.send_activity(cards.answer_message(answer))
 
     async def _send_form(self, turn_context: TurnContext, kind: str) -> None:
@@ -308,7 +304,7 @@ class PolicyTeamsBot(ActivityHandler):
             render, call = cards.declaration_form, reports.declare_relationship
         form_id = _str(value.get("form_id"), 100).strip() or None
         try:
-            receipt = await self._off_loop(call, form, actor, form_id)
+            receipt = await off_loop(call, form, actor, form_id)
         except FormError as err:
             values = _form_values(value, fields)
             title = "Please check the form"
@@ -337,9 +333,9 @@ class PolicyTeamsBot(ActivityHandler):
             return
         if note:
             text = _str(value.get("note"), LIMITS["note"]).strip()
-            result = await self._off_loop(self.runtime.reports.add_note, reference, actor, text)
+            result = await off_loop(self.runtime.reports.add_note, reference, actor, text)
         else:
-            result = await self._off_loop(self.runtime.reports.acknowledge, reference, actor)
+            result = await off_loop(self.runtime.reports.acknowledge, reference, actor)
         await turn_context.send_activity(result.message)
 
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
@@ -348,14 +344,12 @@ class PolicyTeamsBot(ActivityHandler):
         kept = False
         if self.feedback is not None and question:
             actor = actor_for(turn_context.activity)
-            kept = await self._off_loop(
-                partial(
-                    self.feedback.record,
-                    question=question,
-                    helpful=helpful,
-                    platform="teams",
-                    user_id=actor.user_id,
-                )
+            kept = await off_loop(
+                self.feedback.record,
+                question=question,
+                helpful=helpful,
+                platform="teams",
+                user_id=actor.user_id,
             )
         await turn_context.send_activity(
             vote_note(self.runtime.settings, helpful=helpful, kept=kept)

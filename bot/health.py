@@ -2,8 +2,8 @@
 
 Framework-free on purpose: a front end's route is a few lines —
 ``ok, details = await loop.run_in_executor(None, readiness, runtime)``, then
-``if not may_see_details(settings, peer, headers): details = public_view(details)`` and
-``web.json_response(details, status=200 if ok else 503)``.
+``web.json_response(shown_to(settings, peer, headers, details), status=200 if ok else 503)``.
+Who sees what is decided here, once, not in each front end.
 
 Details hold counts, roles, references and states only: never report text or names. Even so, a
 reference or role waiting for delivery says something (a pending notice to the chair means a
@@ -221,3 +221,11 @@ def public_view(details: dict[str, Any]) -> dict[str, Any]:
             out[name] = {k: v for k, v in check.items() if k in PUBLIC_COUNTS}
     out["unreachable_recipients"] = len(details.get("unreachable_recipients") or ())
     return out
+
+
+def shown_to(
+    settings: Any, peer: str | None, headers: Mapping[str, str], details: dict[str, Any]
+) -> dict[str, Any]:
+    """What ``/readyz`` answers this caller: every detail for one :func:`may_see_details`
+    allows, else :func:`public_view`'s counts."""
+    return details if may_see_details(settings, peer, headers) else public_view(details)

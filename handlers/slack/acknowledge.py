@@ -11,7 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.slack import blocks as bk
 from handlers.slack import home, modals
-from handlers.slack.util import actor_from, dm, off_loop
+from handlers.slack.context import runtime_of
+from handlers.slack.util import actor_from, dm
+from handlers.threads import off_loop
 
 log = logging.getLogger("policybot.slack")
 
@@ -42,7 +44,7 @@ async def on_acknowledge(
     context: dict,
 ) -> None:
     await ack()
-    runtime = context["runtime"]
+    runtime = runtime_of(context)
     reference = action.get("value", "")
     actor = actor_from(body)
     result = await off_loop(runtime.reports.acknowledge, reference, actor)
@@ -96,7 +98,7 @@ async def on_note(
     await ack()
     reference = action.get("value", "")
     actor = actor_from(body)
-    allowed = await off_loop(context["runtime"].reports.is_recipient, reference, actor)
+    allowed = await off_loop(runtime_of(context).reports.is_recipient, reference, actor)
     if not allowed:
         await tell_privately(
             body, client, respond, ":no_entry: Only the people this was sent to can add notes."
@@ -108,7 +110,7 @@ async def on_note(
 async def on_note_submitted(ack: AsyncAck, body: dict, view: dict, context: dict) -> None:
     reference = modals.metadata(view).get("reference", "")
     result = await off_loop(
-        context["runtime"].reports.add_note, reference, actor_from(body), modals.note_text(view)
+        runtime_of(context).reports.add_note, reference, actor_from(body), modals.note_text(view)
     )
     if not result.ok:
         await ack(response_action="errors", errors={"note": result.message[:150]})

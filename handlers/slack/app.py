@@ -20,7 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
-from handlers.slack import acknowledge, asking, concerns, declarations, home
+from handlers.slack import acknowledge, asking, forms, home
+from handlers.slack.context import bind
 from handlers.slack.util import SharedSession
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ log = logging.getLogger("policybot.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 BOLT_LOGGER = "policybot.slack.bolt"
-LISTENER_MODULES = (asking, concerns, declarations, acknowledge, home)
+LISTENER_MODULES = (asking, forms, acknowledge, home)
 
 
 class _TokenFromEnvNotice(logging.Filter):
@@ -99,9 +100,7 @@ def build_app(
     async def inject_runtime(
         req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
     ) -> BoltResponse | None:
-        req.context["runtime"] = runtime
-        req.context["feedback"] = feedback_log
-        req.context["http"] = http
+        bind(req.context, runtime=runtime, feedback=feedback_log, http=http)
         return await next()
 
     async def drop_duplicate_events(

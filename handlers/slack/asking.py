@@ -13,7 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import vote_note
 from handlers.slack import blocks as bk
-from handlers.slack.util import off_loop, post_response, retrieve
+from handlers.slack.context import feedback_of, runtime_of
+from handlers.slack.util import post_response
+from handlers.threads import off_loop, retrieve
 
 if TYPE_CHECKING:
     from bot.answers import Answer
@@ -49,7 +51,7 @@ async def on_message(event: dict, client: AsyncWebClient, context: dict) -> None
     question = MENTION.sub("", event.get("text") or "").strip()
     if not question:
         return
-    answer = await ask(context["runtime"], question)
+    answer = await ask(runtime_of(context), question)
     await client.chat_postMessage(
         channel=event["channel"],
         thread_ts=event.get("thread_ts"),
@@ -68,7 +70,7 @@ async def on_mention(event: dict, client: AsyncWebClient, context: dict) -> None
     if not question:
         await client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=USAGE)
         return
-    answer = await ask(context["runtime"], question)
+    answer = await ask(runtime_of(context), question)
     await client.chat_postMessage(
         channel=event["channel"],
         thread_ts=thread_ts,
@@ -86,7 +88,7 @@ async def on_policy_command(ack: AsyncAck, command: dict, context: dict) -> None
     if not question:
         await post_response(context, url, response_type="ephemeral", text=USAGE)
         return
-    answer = await ask(context["runtime"], question)
+    answer = await ask(runtime_of(context), question)
     await post_response(
         context,
         url,
@@ -102,7 +104,7 @@ async def on_share(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespon
     question = bk.question_from_value(action.get("value", ""))
     if not question:
         return
-    answer = await ask(context["runtime"], question)
+    answer = await ask(runtime_of(context), question)
     if not bk.can_share(answer):
         await respond(
             response_type="ephemeral",
@@ -133,13 +135,13 @@ async def on_feedback(
     question = bk.question_from_value(action.get("value", ""))
     user = (body.get("user") or {}).get("id", "")
     kept = await off_loop(
-        context["feedback"].record,
+        feedback_of(context).record,
         question=question,
         helpful=helpful,
         platform="slack",
         user_id=user,
     )
-    note = vote_note(context["runtime"].settings, helpful=helpful, kept=kept)
+    note = vote_note(runtime_of(context).settings, helpful=helpful, kept=kept)
     message = body.get("message")
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")

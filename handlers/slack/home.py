@@ -13,7 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.feedback import may_see_unclear
 from bot.reports.models import Actor, Summary
 from handlers.slack import blocks as bk
-from handlers.slack.util import off_loop
+from handlers.slack.context import feedback_of, runtime_of
+from handlers.threads import off_loop
 
 HOW_TO = (
     "*Ask about school policy*: message me here, @mention me in a channel, or use "
@@ -40,7 +41,7 @@ def is_recipient_person(runtime: Any, user_id: str) -> bool:
 
 
 async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
-    runtime = context["runtime"]
+    runtime = runtime_of(context)
     mine = await off_loop(runtime.reports.list_for_submitter, actor)
     received: list[Summary] | None = None
     unclear: list[Any] = []
@@ -48,7 +49,7 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
         received = await off_loop(runtime.reports.list_for_recipient, actor)
     show_unclear = may_see_unclear(runtime.settings, "slack", actor.user_id)
     if show_unclear:
-        unclear = await off_loop(context["feedback"].unclear)
+        unclear = await off_loop(feedback_of(context).unclear)
     view = home_view(mine, received, unclear, show_unclear=show_unclear)
     await client.views_publish(user_id=actor.user_id, view=view)
 

@@ -21,7 +21,8 @@ from bot.reports.models import Actor, Receipt, not_sent_message
 from handlers.slack import blocks as bk
 from handlers.slack import modals
 from handlers.slack.modals import field_errors
-from handlers.slack.util import actor_from, dm, off_loop
+from handlers.slack.util import actor_from, dm
+from handlers.threads import off_loop
 
 log = logging.getLogger("policybot.slack")
 

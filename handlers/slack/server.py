@@ -144,13 +144,12 @@ class SlackServer:
             return web.json_response({"status": "error", "error": self.error}, status=503)
         if self.runtime is None:
             return web.json_response({"status": "starting"}, status=503)
-        from bot.health import may_see_details, public_view, readiness
+        from bot.health import readiness, shown_to
 
         ok, details = await asyncio.get_running_loop().run_in_executor(
             None, lambda: readiness(self.runtime, platforms=["slack"])
         )
-        if not may_see_details(self.runtime.settings, request.remote, request.headers):
-            details = public_view(details)
+        details = shown_to(self.runtime.settings, request.remote, request.headers, details)
         return web.json_response(details, status=200 if ok else 503)
 
     def web_app(self) -> web.Application:

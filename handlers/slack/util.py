@@ -1,40 +1,16 @@
-"""Small helpers shared by the listeners: run core calls off the event loop, reach a DM."""
+"""Small helpers shared by the listeners: who is acting, reach a DM, post to a response_url.
+(Running core calls off the event loop is handlers.threads', shared with Teams.)"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reports.models import Actor
-
-T = TypeVar("T")
-
-
-# Retrieval is CPU-bound Python: more threads than cores only fight the event loop for the GIL
-# and slow down acks. A small pool of its own keeps answers flowing and acks quick.
-_RETRIEVAL = ThreadPoolExecutor(
-    max_workers=max(1, min(4, (os.cpu_count() or 2) - 1)), thread_name_prefix="policybot-ask"
-)
-
-
-async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking core call (the store is SQLite, with crypto) in a thread so the event
-    loop keeps acknowledging other requests."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
-
-
-async def retrieve(fn: Callable[..., T], *args: Any) -> T:
-    """Run a question through retrieval on the retrieval pool."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_RETRIEVAL, functools.partial(fn, *args))
+from handlers.slack.context import http_of
 
 
 def actor_from(body: dict) -> Actor:
@@ -94,7 +70,7 @@ class SharedSession:
 async def post_response(context: dict, response_url: str, **message: Any) -> None:
     """Send a message to a command's response_url (what bolt's ``respond`` does), reusing the
     app's HTTP session."""
-    session: aiohttp.ClientSession = context["http"].get()
+    session: aiohttp.ClientSession = http_of(context).get()
     async with session.post(response_url, json=message) as resp:
         if resp.status >= 400:
             raise RuntimeError(f"response_url answered HTTP {resp.status}")

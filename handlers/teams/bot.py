@@ -2,8 +2,8 @@
 
 No business rule lives here. Routing, validation, who may acknowledge what, and delivery are the
 core's (``bot.reports``); answers are ``bot.assistant``'s. Blocking core calls (retrieval is
-CPU-bound, reports do SQLite and crypto) run in the default executor so the event loop keeps
-serving other turns.
+CPU-bound, reports do SQLite and crypto) run in the default executor (``handlers.threads``) so
+the event loop keeps serving other turns.
 
 Where things are answered:
 
@@ -15,22 +15,22 @@ Where things are answered:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import traceback
 from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
-from bot.reports.models import LIMITS, Actor, ConcernForm, DeclarationForm, not_sent_message
+from bot.reports.models import LIMITS, Actor, not_sent_message
 from handlers.teams import cards
+from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
+from handlers.threads import off_loop
 
 if TYPE_CHECKING:
     from bot.feedback import FeedbackLog
@@ -129,42 +129,6 @@ def actor_for(activity: Activity) -> Actor:
     return Actor(platform="teams", user_id=user_id, display_name=(user.name or "")[:200])
 
 
-def _str(value: Any, limit: int) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    # Keep one character over the limit so the core's own length check reports it.
-    return str(value)[: limit + 1]
-
-
-def concern_from(value: dict) -> ConcernForm:
-    return ConcernForm(
-        category=_str(value.get("category"), 100),
-        description=_str(value.get("description"), LIMITS["description"]),
-        occurred_on=_str(value.get("occurred_on"), LIMITS["occurred_on"]),
-        where=_str(value.get("where"), LIMITS["where"]),
-        link=_str(value.get("link"), LIMITS["link"]),
-        people_involved=_str(value.get("people_involved"), LIMITS["people_involved"]),
-        immediate_risk=cards.truthy(value.get("immediate_risk")),
-        about_headteacher=cards.truthy(value.get("about_headteacher")),
-    )
-
-
-def declaration_from(value: dict) -> DeclarationForm:
-    raw = _str(value.get("platforms"), 2000)
-    platforms = [p.strip() for p in re.split(r"[,;\n]", raw) if p.strip()]
-    return DeclarationForm(
-        student_name=_str(value.get("student_name"), LIMITS["student_name"]),
-        year_group=_str(value.get("year_group"), LIMITS["year_group"]),
-        relationship=_str(value.get("relationship"), 100),
-        platforms=platforms,
-        notes=_str(value.get("notes"), LIMITS["notes"]),
-    )
-
-
-def _form_values(value: dict, fields: tuple[str, ...]) -> dict:
-    return {f: value.get(f) for f in fields if isinstance(value.get(f), str | bool)}
-
-
 class PolicyTeamsBot(ActivityHandler):
     def __init__(
         self,
@@ -180,9 +144,6 @@ class PolicyTeamsBot(ActivityHandler):
         self.on_new_personal_reference = on_new_personal_reference
         # teams_id -> (conversation id, service url) last written: skip the write when unchanged.
         self._known: dict[str, tuple[str, str, str]] = {}
-
-    async def _off_loop(self, fn: Callable, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
 
     # --- every turn: remember how to reach this user ------------------------------------
 
@@ -239,41 +200,34 @@ class PolicyTeamsBot(ActivityHandler):
         command, rest = parse_command(strip_mentions(activity))
         if command == "help":
             await turn_context.send_activity(cards.help_message())
-        elif command == "concern":
-            await self._send_form(turn_context, "concern")
-        elif command == "declaration":
-            await self._send_form(turn_context, "declaration")
+        elif command in FORMS:
+            await self._send_form(turn_context, FORMS[command])
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
-            answer = await self._off_loop(self.runtime.assistant.ask, rest)
+            answer = await off_loop(self.runtime.assistant.ask, rest)
             await turn_context.send_activity(cards.answer_message(answer))
 
-    async def _send_form(self, turn_context: TurnContext, kind: str) -> None:
+    async def _send_form(self, turn_context: TurnContext, form: TeamsForm) -> None:
         if not is_personal(turn_context.activity):
-            command = "report concern" if kind == "concern" else "declare relationship"
-            await turn_context.send_activity(PRIVATE_ONLY.format(command=command))
+            await turn_context.send_activity(PRIVATE_ONLY.format(command=form.command))
             return
         refused = self.runtime.settings.reports_unavailable()
         if refused:
             await turn_context.send_activity(refused)
             return
-        form = cards.concern_form() if kind == "concern" else cards.declaration_form()
-        title = "Report a concern" if kind == "concern" else "Declare a relationship"
-        await turn_context.send_activity(cards.message(form, title))
+        await turn_context.send_activity(cards.message(form.card(), form.title))
 
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
     async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
         action = value.get("action")
-        if action == cards.OPEN_CONCERN:
-            await self._send_form(turn_context, "concern")
-        elif action == cards.OPEN_DECLARATION:
-            await self._send_form(turn_context, "declaration")
-        elif action == cards.SUBMIT_CONCERN:
-            await self._submit(turn_context, value, "concern")
-        elif action == cards.SUBMIT_DECLARATION:
-            await self._submit(turn_context, value, "declaration")
+        opened = next((f for f in FORMS.values() if action == f.opens), None)
+        submitted = next((f for f in FORMS.values() if action == f.submits), None)
+        if opened is not None:
+            await self._send_form(turn_context, opened)
+        elif submitted is not None:
+            await self._submit(turn_context, value, submitted)
         elif action == cards.ACKNOWLEDGE:
             await self._recipient_action(turn_context, value, note=False)
         elif action == cards.ADD_NOTE:
@@ -285,27 +239,20 @@ class PolicyTeamsBot(ActivityHandler):
         else:
             await turn_context.send_activity(cards.help_message())
 
-    async def _submit(self, turn_context: TurnContext, value: dict, kind: str) -> None:
+    async def _submit(self, turn_context: TurnContext, value: dict, form: TeamsForm) -> None:
         activity = turn_context.activity
         if not is_personal(activity):
-            command = "report concern" if kind == "concern" else "declare relationship"
-            await turn_context.send_activity(PRIVATE_ONLY.format(command=command))
+            await turn_context.send_activity(PRIVATE_ONLY.format(command=form.command))
             return
         actor = actor_for(activity)
-        reports = self.runtime.reports
-        if kind == "concern":
-            form, fields, render = concern_from(value), cards.CONCERN_FIELDS, cards.concern_form
-            call = reports.submit_concern
-        else:
-            form, fields = declaration_from(value), cards.DECLARATION_FIELDS
-            render, call = cards.declaration_form, reports.declare_relationship
-        form_id = _str(value.get("form_id"), 100).strip() or None
+        kind = form.kind
+        call, filled = form.filed_by(self.runtime.reports), form.read(value)
+        form_id = clipped(value.get("form_id"), 100).strip() or None
         try:
-            receipt = await self._off_loop(call, form, actor, form_id)
+            receipt = await off_loop(call, filled, actor, form_id)
         except FormError as err:
-            values = _form_values(value, fields)
             title = "Please check the form"
-            card = render(values, err.errors, form_id)
+            card = form.card(form.values(value), err.errors, form_id)
             await turn_context.send_activity(cards.message(card, title))
             return
         except SubmissionRefused as err:
@@ -323,32 +270,30 @@ class PolicyTeamsBot(ActivityHandler):
         await turn_context.send_activity(cards.receipt_message(receipt))
 
     async def _recipient_action(self, turn_context: TurnContext, value: dict, note: bool) -> None:
-        reference = _str(value.get("reference"), 50).strip()
+        reference = clipped(value.get("reference"), 50).strip()
         actor = actor_for(turn_context.activity)
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
         if note:
-            text = _str(value.get("note"), LIMITS["note"]).strip()
-            result = await self._off_loop(self.runtime.reports.add_note, reference, actor, text)
+            text = clipped(value.get("note"), LIMITS["note"]).strip()
+            result = await off_loop(self.runtime.reports.add_note, reference, actor, text)
         else:
-            result = await self._off_loop(self.runtime.reports.acknowledge, reference, actor)
+            result = await off_loop(self.runtime.reports.acknowledge, reference, actor)
         await turn_context.send_activity(result.message)
 
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
-        question = _str(value.get("question"), 1000)
+        question = clipped(value.get("question"), 1000)
         helpful = cards.truthy(value.get("helpful"))
         kept = False
         if self.feedback is not None and question:
             actor = actor_for(turn_context.activity)
-            kept = await self._off_loop(
-                partial(
-                    self.feedback.record,
-                    question=question,
-                    helpful=helpful,
-                    platform="teams",
-                    user_id=actor.user_id,
-                )
+            kept = await off_loop(
+                self.feedback.record,
+                question=question,
+                helpful=helpful,
+                platform="teams",
+                user_id=actor.user_id,
             )
         await turn_context.send_activity(
             vote_note(self.runtime.settings, helpful=helpful, kept=kept)

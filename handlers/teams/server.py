@@ -293,7 +293,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """bot.health's readiness (index loaded, database writable, outbox not stuck) plus the
     recipients this front end knows it cannot reach yet: 200 when ready, else 503."""
-    from bot.health import may_see_details, public_view, readiness
+    from bot.health import readiness, shown_to
 
     app = request.app
     runtime: Runtime = app[RUNTIME_KEY]
@@ -305,8 +305,7 @@ async def readyz(request: web.Request) -> web.Response:
         return readiness(runtime, platforms=["teams"], unreachable_recipients=unreachable)
 
     ok, details = await asyncio.get_running_loop().run_in_executor(None, check)
-    if not may_see_details(runtime.settings, request.remote, request.headers):
-        details = public_view(details)
+    details = shown_to(runtime.settings, request.remote, request.headers, details)
     return web.json_response(details, status=200 if ok else 503)
 
 

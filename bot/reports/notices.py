@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from bot.people import PLATFORM_LABELS, ROLE_LABELS
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
-    PLATFORM_LABELS,
     RELATIONSHIPS,
-    ROLE_LABELS,
     Notice,
 )
 from bot.reports.neutralise import clean

@@ -37,9 +37,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from bot.config import Settings
+from bot.people import PLATFORM_LABELS
 from bot.reports import audit, notices, records, sealing
 from bot.reports.models import (
-    PLATFORM_LABELS,
     Address,
     DeliveryStatus,
     Notice,
@@ -352,6 +352,11 @@ class Outbox:
     def register_notifier(self, notifier: Notifier) -> None:
         self._notifiers[notifier.platform] = notifier
         self.wake()
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The platforms with a registered notifier: the ones this process delivers to."""
+        return tuple(self._notifiers)
 
     def wake(self) -> None:
         """Deliver promptly: makes notices waiting for an unreachable person due now (a

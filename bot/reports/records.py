@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.config import Person
+from bot.people import Actor, Person
 from bot.reports import audit, sealing
-from bot.reports.models import Actor
 from bot.reports.routing import Recipient
 from bot.reports.sealing import open_report
 from bot.store import Store
@@ -143,7 +142,7 @@ def notes(store: Store, db: Any, report_id: int) -> list[tuple[str, dict[str, An
 
 def matching_recipient(report: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
     """The actor's sealed recipient entry on this record, or None."""
-    if not actor.user_id:
+    if not actor.signed_in:
         return None
     return next((r for r in report["recipients"] if is_recipient(r, actor)), None)
 
@@ -156,7 +155,7 @@ def is_recipient(recipient: dict[str, Any], actor: Actor) -> bool:
         mine = (recipient["teams_user"] or "").lower()
         return bool(mine) and mine == actor.user_id.lower()
     if actor.platform == "cli":
-        return recipient["role"] == actor.user_id
+        return recipient["role"] == actor.role
     return False
 
 

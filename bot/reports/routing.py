@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Person
-from bot.reports.models import ROLE_LABELS, Address, SubmissionRefused
+from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Person
+from bot.reports.models import Address, SubmissionRefused
 
-PLATFORM_ORDER = ("slack", "teams")
+PLATFORM_ORDER = CHAT_PLATFORMS
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.people import CHAT_PLATFORMS, PLATFORM_LABELS, PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit, escalation, forms, notices, records, sealing
 from bot.reports.models import (
     CONCERN_CATEGORIES,
-    PLATFORM_LABELS,
     RELATIONSHIPS,
-    ROLE_LABELS,
     URGENT_CATEGORIES,
     ActionResult,
-    Actor,
     Address,
     ConcernForm,
     DeclarationForm,
@@ -68,7 +66,6 @@ log = logging.getLogger(__name__)
 Record = dict[str, Any]  # a report as records.py opens it (sealed facts included)
 Outcome = ActionResult | str  # what a recipient's action returns to _as_recipient
 
-CHAT_PLATFORMS = ("slack", "teams")
 iso = audit.stamp  # one timestamp format for records and the audit log
 
 __all__ = ["Clock", "DeliveryWorker", "ReportService", "Undelivered", "actor_id", "utc_now"]
@@ -82,7 +79,7 @@ def actor_id(actor: Actor) -> str:
     """How the audit log names an actor; the command line also names the operating-system user
     who ran it (bot.operator), since anyone with the shell and the key may act as any role."""
     if actor.platform == "cli":
-        return f"cli:{actor.user_id or '-'} by os user {actor.os_user or 'unknown'}"
+        return f"cli:{actor.role or '-'} by os user {actor.os_user or 'unknown'}"
     return f"{actor.platform}:{actor.user_id}"
 
 
@@ -367,7 +364,7 @@ class ReportService:
         # one notice per person however many roles they hold.
         for person, roles in records.recipient_people(report):
             address = choose_address(person, report["submitter_platform"])
-            mine = (author.platform == "cli" and author.user_id in roles) or (
+            mine = (author.platform == "cli" and author.role in roles) or (
                 person.address(author.platform) == author.user_id
             )
             if address is None or mine:
@@ -683,4 +680,4 @@ class ReportService:
 
 
 def _may_receive(actor: Actor) -> bool:
-    return actor.platform in ("slack", "teams", "cli") and bool(actor.user_id)
+    return actor.platform in PLATFORMS and actor.signed_in

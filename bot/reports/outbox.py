@@ -10,8 +10,8 @@ Contract:
   jitter, across restarts, until each is sent. Notifiers raise ``RecipientUnreachable`` while
   a person cannot be reached yet; call ``wake()`` when you learn a new conversation
   reference. Notifiers raise ``PermanentDeliveryError`` when the platform refuses a person for
-  good: the notice is marked ``failed`` and never retried, and the use cases are told
-  (:class:`MissedDelivery`: tell the submitter, escalate an urgent concern).
+  good: the notice is marked ``failed`` and never retried, its submitter is told and an urgent
+  concern goes to the next role (bot/reports/undeliverable.py).
 - The time-based half (``check_overdue``, every pass): an urgent concern not delivered within
   escalate_urgent_after_minutes is escalated, a person still unreachable after
   undelivered_alert_minutes gets the submitter told. Each happens once per notice.
@@ -34,11 +34,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from bot.config import Settings
 from bot.people import PLATFORM_LABELS
-from bot.reports import audit, notices, records, sealing
+from bot.reports import audit, notices, records, sealing, undeliverable
 from bot.reports.models import (
     Address,
     DeliveryStatus,
@@ -68,19 +68,6 @@ class Undelivered(NamedTuple):
     age_minutes: int
     last_error: str
     overdue: bool  # failed, or undelivered longer than undelivered_alert_minutes
-
-
-class MissedDelivery(Protocol):
-    """What the use cases do when a record's first notice does not arrive (bot.reports.service).
-    Called inside the outbox's transaction."""
-
-    def tell_submitter(
-        self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
-    ) -> None: ...
-
-    def escalate(
-        self, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
-    ) -> None: ...
 
 
 class DeliveryWorker:
@@ -127,7 +114,6 @@ class Outbox:
         store: Store,
         settings: Settings,
         clock: Clock,
-        missed: MissedDelivery,
         *,
         lease_seconds: float,
         backoff_base: float,
@@ -142,7 +128,6 @@ class Outbox:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.confirm_timeout = confirm_timeout
-        self._missed = missed
         self._rng = rng
         self._notifiers: dict[str, Notifier] = {}
         self._wake_event = threading.Event()
@@ -215,6 +200,11 @@ class Outbox:
         notice = notices.from_json(self.store.decrypt_json(resend["notice"]))
         notice = dataclasses.replace(notice, recipient_role=role)
         self.enqueue(db, report["id"], report["reference"], role, address, notice, now)
+
+    def to_submitter(self, db: Any, report: dict[str, Any], notice: Notice, now: datetime) -> None:
+        """A notice to the person who sent the record, on the account they sent it from."""
+        address = Address(report["submitter_platform"], report["submitter_id"])
+        self.enqueue(db, report["id"], report["reference"], "submitter", address, notice, now)
 
     def retry_failed(self, db: Any, rows: list[dict[str, Any]], now: datetime) -> None:
         for row in rows:
@@ -559,9 +549,9 @@ class Outbox:
             report = records.by_id(self.store, db, row["report_id"])
             if report is None or row["notice_type"] not in ORIGINAL_NOTICES:
                 return
-            self._missed.tell_submitter(db, report, row, now)
+            undeliverable.tell_submitter(self, db, report, row, now)
             if records.is_urgent_concern(report):
-                self._missed.escalate(db, report, row, now)
+                undeliverable.escalate(self, db, report, row, now)
         self.interrupt()
 
     def check_overdue(self, now: datetime | None = None) -> None:
@@ -597,11 +587,11 @@ class Outbox:
                     continue
                 if d["escalate"] and not row["escalated"]:
                     if records.is_urgent_concern(report):
-                        self._missed.escalate(db, report, row, at)
+                        undeliverable.escalate(self, db, report, row, at)
                     else:
                         self.mark_escalated(db, row["id"])
                 if d["tell"] and not row["submitter_told"]:
-                    self._missed.tell_submitter(db, report, row, at)
+                    undeliverable.tell_submitter(self, db, report, row, at)
         if due:
             self.interrupt()
 

@@ -44,7 +44,6 @@ from bot.reports.models import (
     RELATIONSHIPS,
     URGENT_CATEGORIES,
     ActionResult,
-    Address,
     ConcernForm,
     DeclarationForm,
     DeliveryStatus,
@@ -98,7 +97,7 @@ class ReportService:
     ) -> None:
         self.store = store
         self.outbox = Outbox(
-            store, settings, clock or utc_now, self,
+            store, settings, clock or utc_now,
             lease_seconds=lease_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap,
             confirm_timeout=confirm_timeout, rng=rng or random.Random(),
         )  # fmt: skip
@@ -349,13 +348,7 @@ class ReportService:
         notice = notices.status_notice(
             report["reference"], notice_type, report["kind"], by, urgent=bool(report["urgent"])
         )
-        self._to_submitter(db, report, notice, now)
-
-    def _to_submitter(self, db: Any, report: Record, notice: Notice, now: datetime) -> None:
-        address = Address(report["submitter_platform"], report["submitter_id"])
-        self.outbox.enqueue(
-            db, report["id"], report["reference"], "submitter", address, notice, now
-        )
+        self.outbox.to_submitter(db, report, notice, now)
 
     def _notify_other_recipients(
         self, db: Any, report: Record, author: Actor, by: str, text: str, now: datetime
@@ -583,56 +576,7 @@ class ReportService:
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
         return self.outbox.delivery_status(forms.clean_reference(reference))
 
-    # --- notices that cannot be delivered (called by the outbox) -----------------------
-    def tell_submitter(self, db: Any, report: Record, row: Record, now: datetime) -> None:
-        """The record's first notice did not reach ``row``'s person: tell whoever sent it."""
-        self.outbox.mark_submitter_told(db, row["id"])
-        if report["submitter_platform"] not in CHAT_PLATFORMS:
-            return
-        notice = notices.undeliverable_notice(
-            report["reference"], report["kind"], tuple(row["role"].split("+"))
-        )
-        self._to_submitter(db, report, notice, now)
-        log.info("%s: submitter told it could not be delivered", report["reference"])
-
-    def escalate(self, db: Any, report: Record, row: Record, now: datetime) -> None:
-        """An urgent concern's first notice failed or is late: send it to the next role
-        (bot/reports/escalation.py decides who), once, unless someone already acted on it."""
-        sent_to, missing = self.outbox.escalate_missed(db, report["id"], row, now)
-        if report["status"] != "open":
-            return  # someone has already acted on it
-        target = escalation.next_recipient(
-            about_headteacher=bool(report["about_headteacher"]),
-            already_roles=[r["role"] for r in report["recipients"]],
-            already_addresses=[Address(o["platform"], o["user_id"]) for o in sent_to],
-            people=self.settings.people,
-            submitter_platform=report["submitter_platform"],
-        )
-        missed = tuple(
-            dict.fromkeys(role for r in [row, *missing] for role in r["role"].split("+"))
-        )
-        if target is None:
-            log.warning("%s: not delivered and nobody left to escalate to", report["reference"])
-            return
-        data = self.store.decrypt_json(report["body"])
-        platform, user_id = report["submitter_platform"], report["submitter_id"]
-        by = notices.submitter_label(report["submitter_name"], platform, user_id)
-        notice = notices.concern_notice(
-            report["reference"], data, urgent=True, reporter=by, roles=target.roles,
-            escalated_from=missed, account=(platform, user_id),
-        )  # fmt: skip
-        added = [records.recipient_entry(role, target.person) for role in target.roles]
-        records.set_recipients(self.store, db, report, [*report["recipients"], *added])
-        self.outbox.enqueue(
-            db, report["id"], report["reference"], target.role_key, target.address, notice, now
-        )
-        audit.append(
-            self.store, db, when=now, action="escalate", actor="system",
-            reference=report["reference"],
-            detail=f"to {target.role_key}: not delivered to {'+'.join(missed)}",
-        )  # fmt: skip
-        log.warning("%s escalated to %s", report["reference"], target.role_key)
-
+    # --- notices that have not arrived -------------------------------------------------
     def undelivered(
         self, actor: Actor, now: datetime | None = None, *, everything: bool = False
     ) -> list[Undelivered]:

@@ -102,7 +102,7 @@ class ReportService:
             confirm_timeout=confirm_timeout, rng=rng or random.Random(),
         )  # fmt: skip
 
-    # The outbox shares the service's settings, clock and confirm timeout: setting one here
+    # The outbox shares the service's settings and clock: setting one here
     # (a test's fake clock, settings reloaded) sets it for both.
     @property
     def settings(self) -> Settings:
@@ -119,14 +119,6 @@ class ReportService:
     @clock.setter
     def clock(self, clock: Clock) -> None:
         self.outbox.clock = clock
-
-    @property
-    def confirm_timeout(self) -> float:
-        return self.outbox.confirm_timeout
-
-    @confirm_timeout.setter
-    def confirm_timeout(self, seconds: float) -> None:
-        self.outbox.confirm_timeout = seconds
 
     # --- submitting -------------------------------------------------------------------
     def submit_concern(

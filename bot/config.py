@@ -51,8 +51,8 @@ from typing import Any
 import bot
 from bot.errors import ConfigError
 from bot.keys import load_key
+from bot.people import ROLES, Person
 
-ROLES = ("headteacher", "chair_of_governors", "safeguarding_lead")
 PERSON_KEYS = ("name", "slack_user", "teams_user", "email")
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 TEAMS_USER_RE = re.compile(
@@ -78,30 +78,6 @@ DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
 MIN_HEALTH_TOKEN = 24
 TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-@dataclass(frozen=True)
-class Person:
-    role: str
-    name: str
-    slack_user: str | None
-    teams_user: str | None
-    email: str | None = None
-
-    def address(self, platform: str) -> str | None:
-        """This person's user id on ``platform`` ("slack" | "teams"), or None."""
-        if platform == "slack":
-            return self.slack_user
-        if platform == "teams":
-            return self.teams_user
-        return None
-
-    @property
-    def label(self) -> str:
-        """e.g. "Kate Baskeyfield (Headteacher)"."""
-        from bot.reports.models import ROLE_LABELS
-
-        return f"{self.name} ({ROLE_LABELS.get(self.role, self.role)})"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.people import CHAT_PLATFORMS
+
 STARTED = time.time()
 STUCK_AFTER_MINUTES = 10.0
 
@@ -121,8 +123,8 @@ def _outbox(
     runtime: Any, platforms: Iterable[str] | None, stuck_after_minutes: float, now: datetime | None
 ) -> dict[str, Any]:
     if platforms is None:
-        registered = getattr(runtime.reports, "_notifiers", None) or {}
-        platforms = tuple(registered) or ("slack", "teams")
+        outbox = getattr(runtime.reports, "outbox", None)
+        platforms = (outbox.platforms if outbox else ()) or CHAT_PLATFORMS
     platforms = tuple(platforms)
     ts = (now or runtime.reports.clock()).timestamp()
     limit = ts - stuck_after_minutes * 60

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import getpass
 
-from bot.reports.models import Actor
+from bot.people import Actor
 
 
 def os_user() -> str:
@@ -26,4 +26,4 @@ def cli_actor(role: str = "", name: str = "") -> Actor:
     particular (verify, key rotation) when role is empty."""
     user = os_user()
     shown = f"{name} (command line, {user})" if name else f"command line, {user}"
-    return Actor("cli", role, shown, os_user=user)
+    return Actor("cli", display_name=shown, os_user=user, role=role)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.config import Person
+from bot.people import CHAT_PLATFORMS, Person
 from bot.reports.models import Address
 from bot.reports.routing import Recipient, choose_address
 
@@ -42,7 +42,7 @@ def next_recipient(
             continue
         if about_headteacher and head is not None and shares_an_id(person, head):
             continue  # the headteacher also holds this role: it is about them
-        mine = {Address(p, uid) for p in ("slack", "teams") if (uid := person.address(p))}
+        mine = {Address(p, uid) for p in CHAT_PLATFORMS if (uid := person.address(p))}
         if mine & addresses:
             continue  # already sent to this person under another role
         address = choose_address(person, submitter_platform)

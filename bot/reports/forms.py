@@ -1,8 +1,11 @@
 """Validate and normalise submitted forms. Every problem is reported against the form field
-it belongs to (FormError.errors), all at once, before anything is stored."""
+it belongs to (FormError.errors), all at once, before anything is stored. The small inputs that
+come with a form (the sender's display name, a form id, a typed reference) are cleaned here too;
+a bad form id never refuses a report (a report is never lost over its key)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.errors import FormError
@@ -14,7 +17,7 @@ from bot.reports.models import (
     DeclarationForm,
     Evidence,
 )
-from bot.reports.neutralise import has_control_chars
+from bot.reports.neutralise import clean, has_control_chars
 
 LABELS = {
     "category": "Category",
@@ -153,3 +156,24 @@ def _clean_platforms(errors: dict[str, str], platforms: Any) -> list[str]:
         if text and text.casefold() not in {p.casefold() for p in out}:
             out.append(text)
     return out
+
+
+def display_name(name: str) -> str:
+    """The sender's display name as stored with the record (cleaned, capped)."""
+    return clean(name or "", LIMITS["display_name"])
+
+
+def clean_reference(reference: str) -> str:
+    """A typed or clicked reference ("c-2026-0001 ") in its stored form ("C-2026-0001")."""
+    return str(reference or "").strip().upper()[:40]
+
+
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def clean_submission_key(key: str | None) -> str | None:
+    """A front end's form id, or None when absent or not a plain token (then no de-duplication,
+    never a refusal: a report is never lost over its key)."""
+    if not isinstance(key, str) or not _SUBMISSION_KEY.fullmatch(key):
+        return None
+    return key

@@ -15,8 +15,9 @@ Errors a front end must handle when submitting (both defined in bot/errors.py):
   configured, no encryption key). ``str(exc)`` is the message for the user. Nothing was stored.
   ``FormError`` is a subclass, so ``except SubmissionRefused`` catches both.
 
-Identity: ``Actor.user_id`` is the Slack user id (``U0123ABCD``) on Slack, the Azure AD object
-id (``from.aadObjectId``, a GUID) on Teams, and the acting role (``"headteacher"``) for the CLI.
+Identity (:class:`bot.people.Actor`): ``Actor.user_id`` is the Slack user id (``U0123ABCD``) on
+Slack and the Azure AD object id (``from.aadObjectId``, a GUID) on Teams; the CLI has none and
+acts as ``Actor.role`` (``"headteacher"``).
 Recipients are matched against the ``slack_user`` / ``teams_user`` in the school's config (which
 refuses a bot-scoped ``29:`` Teams id for that reason: it could never match an acting user).
 """
@@ -26,8 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
-PLATFORMS = ("slack", "teams", "cli")
-PLATFORM_LABELS = {"slack": "Slack", "teams": "Teams", "cli": "the command line"}
+# Roles, platforms and Actor live in bot.people; named here too for the front ends' imports.
+from bot.people import PLATFORM_LABELS as PLATFORM_LABELS
+from bot.people import PLATFORMS as PLATFORMS
+from bot.people import ROLE_LABELS as ROLE_LABELS
+from bot.people import Actor as Actor
 
 CONCERN_CATEGORIES: dict[str, str] = {
     "cyberbullying": "Cyberbullying",
@@ -50,12 +54,6 @@ RELATIONSHIPS: dict[str, str] = {
     "other": "Other",
 }
 
-ROLE_LABELS: dict[str, str] = {
-    "headteacher": "Headteacher",
-    "chair_of_governors": "Chair of Governors",
-    "safeguarding_lead": "Designated Safeguarding Lead",
-}
-
 # Field limits in characters (after trimming). Front ends may use them for max_length.
 LIMITS: dict[str, int] = {
     "description": 4000,
@@ -74,14 +72,6 @@ LIMITS: dict[str, int] = {
     "note": 2000,  # a recipient's note on a record
     "display_name": 200,
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    platform: str  # "slack" | "teams" | "cli"
-    user_id: str  # Slack user id, Teams AAD object id, or the CLI's acting role
-    display_name: str = ""  # shown to recipients; encrypted at rest
-    os_user: str = ""  # the CLI's operating-system login (bot.operator): who really acted
 
 
 @dataclass

@@ -1,17 +1,20 @@
-"""Build the plain-text :class:`Notice` each person is sent. Every value passes through
-``neutralise.clean`` (control characters stripped, links defanged, length capped)."""
+"""Build the plain-text :class:`Notice` each person is sent, and the wording the sender and the
+recipients read back (receipts, refusals, a record's fields). Every value passes through
+``neutralise.clean`` (control characters stripped, links defanged, length capped).
+
+A refusal reads the same whether the record does not exist or belongs to someone else: it must
+not tell anyone that a report they cannot see (e.g. a concern about the headteacher) exists."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
+from bot.people import PLATFORM_LABELS, ROLE_LABELS
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
-    PLATFORM_LABELS,
     RELATIONSHIPS,
-    ROLE_LABELS,
     Notice,
 )
 from bot.reports.neutralise import clean
@@ -208,3 +211,63 @@ def from_json(data: dict[str, Any]) -> Notice:
     data["lines"] = [tuple(pair) for pair in data["lines"]]
     data["actions"] = tuple(data["actions"])
     return Notice(**data)
+
+
+# --- what the sender and the recipients read back -----------------------------------------
+ALREADY_SENT = "This form was already sent, so nothing was filed twice. "
+
+
+def receipt_message(
+    kind: str, reference: str, labels: list[str], pending: bool, urgent: bool
+) -> str:
+    what = "concern" if kind == "concern" else "relationship declaration"
+    to = _join(labels)
+    if pending:
+        msg = (
+            f"Your {what} is safely recorded as {reference}. Delivery to the {to} is "
+            "pending: it will keep being retried automatically, and you will be told if it "
+            "cannot be delivered."
+        )
+    else:
+        msg = f"Your {what} is recorded as {reference} and has been sent to the {to}."
+    if urgent:
+        msg += " It is marked URGENT. If a child is in immediate danger, call 999 now."
+    msg += " You will be told when it is acknowledged."
+    return msg
+
+
+def refusal(reference: str) -> str:
+    return (
+        f"There is no report {reference} that you can act on. Only the people a report was "
+        "sent to can view, acknowledge, annotate or close it."
+    )
+
+
+def record_fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """A record's fields as its reader sees them, labelled, empty ones left out."""
+    if kind == "concern":
+        pairs = [
+            ("Category", CONCERN_CATEGORIES[data["category"]]),
+            ("A child may be at immediate risk", "Yes" if data["immediate_risk"] else "No"),
+            ("About the headteacher", "Yes" if data["about_headteacher"] else "No"),
+            ("When", data["occurred_on"]),
+            ("Where", data["where"]),
+            ("Link", data["link"]),
+            ("People involved", data["people_involved"]),
+            ("Description", data["description"]),
+        ]
+    else:
+        pairs = [
+            ("Pupil", data["student_name"]),
+            ("Class or year group", data["year_group"]),
+            ("Relationship", RELATIONSHIPS[data["relationship"]]),
+            ("Social media contact", ", ".join(data["platforms"]) or "None declared"),
+            ("Notes", data["notes"]),
+        ]
+    return [(label, clean(value)) for label, value in pairs if value]
+
+
+def _join(labels: list[str]) -> str:
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and the " + labels[-1]

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Person
 from bot.errors import SubmissionRefused
-from bot.reports.models import ROLE_LABELS, Address
+from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Person
+from bot.reports.models import Address
 
-PLATFORM_ORDER = ("slack", "teams")
+PLATFORM_ORDER = CHAT_PLATFORMS
 
 
 @dataclass(frozen=True)

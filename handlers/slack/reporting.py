@@ -85,7 +85,6 @@ async def submit(
     if not acked:
         # the confirmation travels in the HTTP response itself, so it survives a Web API outage
         await ack(response_action="update", view=receipt_view(receipt))
-    context["runtime"].reports.wake()  # deliver now rather than at the worker's next tick
     log.info("%s %s submitted on Slack", receipt.kind, receipt.reference)
     await dm(
         client,

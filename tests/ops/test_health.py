@@ -120,7 +120,7 @@ def test_a_notice_refused_for_good_is_not_ready_until_its_report_is_closed(runti
     ok, details = readiness(runtime)
     assert not ok and details["outbox"]["undelivered"] == 1  # at once: it will never arrive
 
-    head_cli = Actor("cli", "headteacher", "Kate (command line)")
+    head_cli = Actor("cli", display_name="Kate (command line)", role="headteacher")
     assert runtime.reports.close(receipt.reference, head_cli).ok
     runtime.reports.deliver_due()
     assert readiness(runtime)[0]

@@ -31,7 +31,7 @@ def test_once_stored_a_failure_waiting_for_delivery_still_returns_the_receipt(se
     def broken_wait(reference):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(service, "_await_first_attempt", broken_wait)
+    monkeypatch.setattr(service.outbox, "await_first_attempt", broken_wait)
     receipt = service.submit_concern(concern(), STAFF)
     assert receipt.delivery_pending and receipt.reference == "C-2026-0001"
     assert [s.reference for s in service.list_for_submitter(STAFF)] == ["C-2026-0001"]

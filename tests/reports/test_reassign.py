@@ -89,7 +89,9 @@ def test_notes_follow_the_role_to_its_new_holder(service, slack, restart):
     after = restart(new_head_config())
     platform = FakeNotifier("slack")
     after.register_notifier(platform)
-    assert after.reassign("headteacher", Actor("cli", "headteacher", "IT admin")).ok
+    assert after.reassign(
+        "headteacher", Actor("cli", display_name="IT admin", role="headteacher")
+    ).ok
     after.deliver_due()
 
     from .conftest import DSL
@@ -112,7 +114,9 @@ def test_a_notice_refused_for_the_former_head_reaches_the_new_one(service, resta
     after = restart(new_head_config())
     platform = FakeNotifier("slack")
     after.register_notifier(platform)
-    assert after.reassign("headteacher", Actor("cli", "headteacher", "IT admin")).ok
+    assert after.reassign(
+        "headteacher", Actor("cli", display_name="IT admin", role="headteacher")
+    ).ok
     after.deliver_due()
     (notice,) = platform.inbox(NEW_HEAD.user_id)
     assert notice.reference == receipt.reference
@@ -127,7 +131,9 @@ def test_a_concern_about_the_head_never_moves_to_the_head(service, slack, restar
         f'slack_user = "{CHAIR.user_id}"', f'slack_user = "{HEAD.user_id}"'
     )
     after = restart(head_as_chair)
-    result = after.reassign("chair_of_governors", Actor("cli", "headteacher", "IT admin"))
+    result = after.reassign(
+        "chair_of_governors", Actor("cli", display_name="IT admin", role="headteacher")
+    )
     assert result.ok
     assert "1 record(s) about the headteacher were left as they are" in result.message
     assert not after.is_recipient(about.reference, HEAD)
@@ -153,7 +159,9 @@ def test_a_reassign_while_a_notice_is_being_sent_still_reaches_the_new_holder(se
     class SlowPlatform(FakeNotifier):
         def send(self, to, notice, idempotency_key):
             if not self.calls:  # the head changes hands while this first send is on its way
-                after.reassign("headteacher", Actor("cli", "headteacher", "IT admin"))
+                after.reassign(
+                    "headteacher", Actor("cli", display_name="IT admin", role="headteacher")
+                )
             super().send(to, notice, idempotency_key)
 
     platform = SlowPlatform("slack")

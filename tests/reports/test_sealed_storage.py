@@ -204,7 +204,7 @@ def test_a_database_from_before_sealing_is_upgraded_in_place_and_reads_as_before
     again = service.submit_concern(ConcernForm("other", "sent twice"), STAFF,
                                    submission_key="legacy-form-1")  # fmt: skip
     assert again.reference == "C-2026-0001" and "already sent" in again.message
-    declared = service.export_relationships(Actor("cli", "headteacher"))
+    declared = service.export_relationships(Actor("cli", role="headteacher"))
     assert [(r["declared_by"], r["pupil"]) for r in declared] == [
         ("Sam Teacher", "Poppy Legacypupil")
     ]
@@ -284,8 +284,8 @@ def test_without_the_key_the_escalation_flag_does_not_tell_an_urgent_concern(
     assert {(r["status"], r["escalated"], r["submitter_told"]) for r in first} == {
         ("pending", 1, 0)
     }
-    actions = [e.action for e in service.history(urgent, Actor("cli", "headteacher", ""))]
+    actions = [e.action for e in service.history(urgent, Actor("cli", role="headteacher"))]
     assert "escalate" in actions  # it did escalate (to the chair)
     assert "escalate" not in [
-        e.action for e in service.history(ordinary, Actor("cli", "headteacher", ""))
+        e.action for e in service.history(ordinary, Actor("cli", role="headteacher"))
     ]

@@ -1,0 +1,623 @@
+"""The outbox: every notice waiting to reach a person, and the loop that sends it.
+
+Contract:
+
+- ``enqueue`` adds one row per notice inside the caller's transaction, so a record and its
+  notices are committed together (or not at all). The notice and whom it goes to are sealed
+  (``bot/reports/sealing.py``): the platform is read from each row's envelope, never a column.
+- Register a notifier per platform with ``register_notifier``; the delivery worker
+  (``start_worker``) sends notices by direct message with retries, exponential backoff and
+  jitter, across restarts, until each is sent. Notifiers raise ``RecipientUnreachable`` while
+  a person cannot be reached yet; call ``wake()`` when you learn a new conversation
+  reference. Notifiers raise ``PermanentDeliveryError`` when the platform refuses a person for
+  good: the notice is marked ``failed`` and never retried, its submitter is told and an urgent
+  concern goes to the next role (bot/reports/undeliverable.py).
+- The time-based half (``check_overdue``, every pass): an urgent concern not delivered within
+  escalate_urgent_after_minutes is escalated, a person still unreachable after
+  undelivered_alert_minutes gets the submitter told. Each happens once per notice.
+- The :class:`DeliveryWorker` uses only this module's public API (``reset_wake``,
+  ``deliver_due``, ``sleep_until_due``, ``interrupt``).
+
+Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``,
+or → ``failed`` (refused for good; final).
+A row left ``sending`` by a crash becomes due again when its lease expires and is re-sent
+with the SAME idempotency key, so a notifier that remembers keys never sends twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from bot.config import Settings
+from bot.errors import PermanentDeliveryError, RecipientUnreachable
+from bot.people import PLATFORM_LABELS
+from bot.reports import audit, notices, records, sealing, undeliverable
+from bot.reports.models import Address, DeliveryStatus, Notice, Notifier
+from bot.reports.neutralise import strip_controls
+from bot.reports.sealing import SUBMITTER_NOTICES, open_outbox
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
+
+
+class Undelivered(NamedTuple):
+    """A notice that has not reached its person: for ``policybot reports undelivered``."""
+
+    reference: str
+    role: str  # recipient role(s) joined by "+", or "submitter"
+    platform: str
+    state: str  # "failed" (refused for good) | "unreachable" | "retrying"
+    attempts: int
+    age_minutes: int
+    last_error: str
+    overdue: bool  # failed, or undelivered longer than undelivered_alert_minutes
+
+
+class DeliveryWorker:
+    """Background thread running ``deliver_due`` until ``stop()``."""
+
+    def __init__(self, outbox: Outbox, interval: float) -> None:
+        self._outbox = outbox
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="policybot-delivery", daemon=True)
+
+    def start(self) -> DeliveryWorker:
+        self._thread.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self._stopping.is_set()
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._outbox.interrupt()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        outbox = self._outbox
+        while not self._stopping.is_set():
+            outbox.reset_wake()
+            try:
+                outbox.deliver_due()
+            except Exception as exc:  # keep delivering; the rows stay queued
+                log.error("delivery pass failed: %s", type(exc).__name__)
+            outbox.sleep_until_due(self._interval)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        *,
+        lease_seconds: float,
+        backoff_base: float,
+        backoff_cap: float,
+        confirm_timeout: float,
+        rng: random.Random,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.confirm_timeout = confirm_timeout
+        self._rng = rng
+        self._notifiers: dict[str, Notifier] = {}
+        self._wake_event = threading.Event()
+        self._progress = threading.Condition()
+        self._worker: DeliveryWorker | None = None
+
+    # --- queueing -------------------------------------------------------------------------
+    def enqueue(
+        self,
+        db: Any,
+        report_id: int,
+        reference: str,
+        role: str,
+        address: Address,
+        notice: Notice,
+        now: datetime,
+    ) -> None:
+        """One notice for one person, inside the caller's transaction."""
+        store = self.store
+        seq = db.execute("SELECT COUNT(*) FROM outbox WHERE report_id = ?", [report_id]).fetchone()[
+            0
+        ]
+        db["outbox"].insert(
+            {
+                "report_id": report_id,
+                "reference": reference,
+                "notice_type": notice.notice_type,
+                "envelope": sealing.envelope(store, role, address.platform, address.user_id),
+                "notice": sealing.seal_notice(store, notices.to_json(notice)),
+                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now.timestamp(),
+                "last_error": "",
+                "unreachable": 0,
+                "created_at": audit.stamp(now),
+            }
+        )
+
+    def readdress(
+        self, db: Any, report: dict[str, Any], role: str, address: Address, now: datetime
+    ) -> None:
+        """The role's undelivered notices go to its new holder; an open record's first notice
+        is sent to them again so they have its buttons."""
+        rows = self.recipient_rows(db, report["id"])
+        first_readdressed = False
+        resend: dict[str, Any] | None = None
+        for row in rows:
+            roles = row["role"].split("+")
+            if role not in roles:
+                continue
+            if row["status"] != "sent" and roles == [role]:
+                # a new idempotency key: the old one may already be spent on the former holder
+                db.execute(
+                    "UPDATE outbox SET envelope = ?, status = 'pending', "
+                    "next_attempt_at = ?, unreachable = 0, last_error = '', "
+                    "idempotency_key = ? WHERE id = ?",
+                    [
+                        sealing.envelope(self.store, role, address.platform, address.user_id),
+                        now.timestamp(),
+                        f"{row['idempotency_key']}/r{secrets.token_hex(4)}",  # names nobody
+                        row["id"],
+                    ],
+                )
+                first_readdressed |= row["notice_type"] in ORIGINAL_NOTICES
+            elif row["notice_type"] in ORIGINAL_NOTICES and resend is None:
+                resend = row  # delivered to the former holder, or shared with another role
+        if first_readdressed or resend is None or report["status"] == "closed":
+            return
+        notice = notices.from_json(self.store.decrypt_json(resend["notice"]))
+        notice = dataclasses.replace(notice, recipient_role=role)
+        self.enqueue(db, report["id"], report["reference"], role, address, notice, now)
+
+    def to_submitter(self, db: Any, report: dict[str, Any], notice: Notice, now: datetime) -> None:
+        """A notice to the person who sent the record, on the account they sent it from."""
+        address = Address(report["submitter_platform"], report["submitter_id"])
+        self.enqueue(db, report["id"], report["reference"], "submitter", address, notice, now)
+
+    def retry_failed(self, db: Any, rows: list[dict[str, Any]], now: datetime) -> None:
+        for row in rows:
+            db.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' "
+                "WHERE id = ?",
+                [now.timestamp(), row["id"]],
+            )
+
+    # --- reading ------------------------------------------------------------------------
+    def recipient_rows(self, db: Any, report_id: int) -> list[dict[str, Any]]:
+        """A record's outbox rows to its recipients (not its submitter), opened, oldest first."""
+        return [
+            open_outbox(self.store, r)
+            for r in db.query("SELECT * FROM outbox WHERE report_id = ? ORDER BY id", [report_id])
+            if r["notice_type"] not in SUBMITTER_NOTICES
+        ]
+
+    def rows_on(self, db: Any, report_ids: list[int], condition: str) -> list[dict[str, Any]]:
+        """Outbox rows matching ``condition`` on these records, opened, oldest first."""
+        if not report_ids:
+            return []
+        marks = ",".join("?" for _ in report_ids)
+        return [
+            open_outbox(self.store, r)
+            for r in db.query(
+                f"SELECT * FROM outbox WHERE report_id IN ({marks}) AND {condition} ORDER BY id",
+                report_ids,
+            )
+        ]
+
+    def pending(self, reference: str) -> bool:
+        """Whether a record's notices to its recipients have not all been sent."""
+        return any(
+            r["status"] != "sent"
+            for r in self.store.query(
+                "SELECT status, notice_type FROM outbox WHERE reference = ?", [reference]
+            )
+            if r["notice_type"] not in SUBMITTER_NOTICES
+        )
+
+    def unsent_counts(self, db: Any) -> dict[int, int]:
+        """Per record id, how many notices to its recipients have not been sent."""
+        unsent_types = ",".join(f"'{t}'" for t in SUBMITTER_NOTICES)
+        return {
+            row["report_id"]: row["n"]
+            for row in db.query(
+                "SELECT report_id, COUNT(*) AS n FROM outbox WHERE status != 'sent' "
+                f"AND notice_type NOT IN ({unsent_types}) GROUP BY report_id"
+            )
+        }
+
+    def undelivered(
+        self, rows: list[dict[str, Any]], now: datetime, *, everything: bool
+    ) -> list[Undelivered]:
+        """These unsent rows as :class:`Undelivered`: only the overdue ones unless
+        ``everything``."""
+        at = now.timestamp()
+        limit = self.settings.undelivered_alert_minutes * 60
+        out = []
+        for r in rows:
+            age = at - _timestamp(r["created_at"])
+            overdue = r["status"] == "failed" or age > limit
+            if not (overdue or everything):
+                continue
+            state = (
+                "failed"
+                if r["status"] == "failed"
+                else ("unreachable" if r["unreachable"] else "retrying")
+            )
+            out.append(
+                Undelivered(
+                    r["reference"],
+                    r["role"],
+                    r["platform"],
+                    state,
+                    r["attempts"],
+                    int(age // 60),
+                    r["last_error"] or "",
+                    overdue,
+                )  # fmt: skip
+            )
+        return out
+
+    def delivery_status(self, reference: str) -> list[DeliveryStatus]:
+        rows = [
+            open_outbox(self.store, r)
+            for r in self.store.query(
+                "SELECT * FROM outbox WHERE reference = ? ORDER BY id", [reference]
+            )
+        ]
+        return [
+            DeliveryStatus(
+                role=r["role"],
+                platform=r["platform"],
+                status=(
+                    r["last_error"] if r["unreachable"] and r["status"] != "sent" else r["status"]
+                ),
+                attempts=r["attempts"],
+                last_error=r["last_error"] or "",
+            )
+            for r in rows
+        ]
+
+    # --- escalation and "could not be delivered" flags ------------------------------------
+    def mark_escalated(self, db: Any, row_id: int) -> None:
+        db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row_id])
+
+    def mark_submitter_told(self, db: Any, row_id: int) -> None:
+        db.execute("UPDATE outbox SET submitter_told = 1 WHERE id = ?", [row_id])
+
+    def escalate_missed(
+        self, db: Any, report_id: int, row: dict[str, Any], now: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Flag ``row`` and every other first notice of the record that has failed or is late
+        as escalated (one escalation covers them all). Returns (all its recipient rows, the
+        others flagged)."""
+        late = now.timestamp() - self.settings.escalate_urgent_after_minutes * 60
+        sent_to = self.recipient_rows(db, report_id)
+        missing = [
+            r
+            for r in sent_to
+            if r["notice_type"] in ORIGINAL_NOTICES
+            and r["status"] != "sent"
+            and not r["escalated"]
+            and r["id"] != row["id"]
+            and (r["status"] == "failed" or _timestamp(r["created_at"]) <= late)
+        ]
+        self.mark_escalated(db, row["id"])
+        for other in missing:
+            self.mark_escalated(db, other["id"])
+        return sent_to, missing
+
+    # --- the delivery loop --------------------------------------------------------------
+    def register_notifier(self, notifier: Notifier) -> None:
+        self._notifiers[notifier.platform] = notifier
+        self.wake()
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The platforms with a registered notifier: the ones this process delivers to."""
+        return tuple(self._notifiers)
+
+    def wake(self) -> None:
+        """Deliver promptly: makes notices waiting for an unreachable person due now (a
+        front end calls this when it learns a new conversation reference) and wakes the
+        worker."""
+        now = self.clock().timestamp()
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND unreachable = 1",
+                [now],
+            )
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        """Wake the worker without touching the schedule."""
+        self._wake_event.set()
+
+    def reset_wake(self) -> None:
+        """The worker starts a pass: wakes from here on call for another."""
+        self._wake_event.clear()
+
+    def sleep_until_due(self, interval: float) -> None:
+        """Wait until the next row is due, at most ``interval`` seconds, or until woken."""
+        wait = min(interval, self.seconds_until_next_due())
+        self._wake_event.wait(max(wait, 0.01))
+
+    def start_worker(self, interval: float = 5.0) -> DeliveryWorker:
+        if self._worker is not None and self._worker.alive:
+            return self._worker
+        self._worker = DeliveryWorker(self, interval).start()
+        return self._worker
+
+    def deliver_due(self, now: datetime | None = None) -> int:
+        """One pass over the outbox: send every due notice whose platform has a notifier.
+        Returns how many were sent."""
+        at = now or self.clock()
+        self.check_overdue(at)
+        platforms = tuple(self._notifiers)
+        if not platforms:
+            return 0
+        sent = 0
+        while True:
+            row = self._claim(at, platforms)
+            if row is None:
+                return sent
+            sent += self._attempt(row, at)
+            with self._progress:
+                self._progress.notify_all()
+
+    def await_first_attempt(self, reference: str) -> bool:
+        """With a worker running, wait briefly for the first attempt so the receipt can say
+        "sent"; True when delivery is still pending."""
+        deadline = time.monotonic() + self.confirm_timeout
+        worker = self._worker
+        waiting = (
+            worker is not None
+            and worker.alive
+            and threading.current_thread() is not worker.thread
+            and self.confirm_timeout > 0
+        )
+        while True:
+            rows = [
+                open_outbox(self.store, r)
+                for r in self.store.query("SELECT * FROM outbox WHERE reference = ?", [reference])
+                if r["notice_type"] not in SUBMITTER_NOTICES
+            ]
+            if all(r["status"] == "sent" for r in rows):
+                return False
+            if any(r["platform"] not in self._notifiers for r in rows):
+                return True  # no notifier here for that platform: it waits for one
+            settled = all(
+                r["status"] == "sent" or (r["attempts"] > 0 and r["status"] == "pending")
+                for r in rows
+            )
+            remaining = deadline - time.monotonic()
+            if not waiting or settled or remaining <= 0:
+                return True
+            with self._progress:
+                self._progress.wait(min(remaining, 0.25))
+
+    def seconds_until_next_due(self) -> float:
+        platforms = tuple(self._notifiers)
+        if not platforms:
+            return 3600.0
+        try:  # the platform is sealed in each row's envelope
+            times = [
+                r["next_attempt_at"]
+                for r in map(
+                    lambda row: open_outbox(self.store, row),
+                    self.store.query("SELECT * FROM outbox WHERE status IN ('pending', 'sending')"),
+                )
+                if r["platform"] in platforms
+            ]
+        except Exception as exc:  # e.g. rows under a newer key before a restart: keep polling
+            log.error("cannot read the outbox schedule: %s", type(exc).__name__)
+            return 60.0
+        return 3600.0 if not times else min(times) - self.clock().timestamp()
+
+    def _claim(self, at: datetime, platforms: tuple[str, ...]) -> dict[str, Any] | None:
+        ts = at.timestamp()
+        with self.store.transaction() as db:
+            # The platform is sealed in the envelope: take the first due row for a platform
+            # with a notifier.
+            row = _first_due(self.store, db, ts, platforms)
+            if row is None:
+                return None
+            # The lease: if this process dies mid-send the row becomes due again later.
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, "
+                "next_attempt_at = ? WHERE id = ?",
+                [ts + self.lease_seconds, row["id"]],
+            )
+        row["attempts"] += 1
+        return row
+
+    def _attempt(self, row: dict[str, Any], at: datetime) -> int:
+        notifier = self._notifiers[row["platform"]]
+        who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
+        try:
+            notice = notices.from_json(self.store.decrypt_json(row["notice"]))
+            notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
+        except PermanentDeliveryError as exc:
+            self._fail(row, exc.reason)
+            log.warning("delivery of %s failed for good: %s", who, exc.reason)
+            return 0
+        except RecipientUnreachable:
+            self._retry_later(
+                row, at, f"recipient not reachable on {PLATFORM_LABELS[row['platform']]}", True
+            )
+            log.info("delivery of %s waiting: recipient not reachable yet", who)
+            return 0
+        except Exception as exc:
+            self._retry_later(row, at, _describe(exc), False)
+            log.warning(
+                "delivery of %s failed (attempt %d): %s", who, row["attempts"], type(exc).__name__
+            )
+            return 0
+        with self.store.transaction() as db:
+            # still addressed as sent: `reports reassign` may have moved it to a new holder
+            # meanwhile, and then it stays due for them
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', unreachable = 0 "
+                "WHERE id = ? AND envelope = ?",
+                [audit.stamp(self.clock()), row["id"], row["envelope"]],
+            )
+            audit.append(
+                self.store,
+                db,
+                when=self.clock(),
+                action="deliver",
+                actor="system",
+                reference=row["reference"],
+                detail=f"{row['notice_type']} to {row['role']} on {row['platform']}",
+            )
+        log.info("delivered %s", who)
+        return 1
+
+    def _retry_later(
+        self, row: dict[str, Any], at: datetime, error: str, unreachable: bool
+    ) -> None:
+        delay = min(self.backoff_cap, self.backoff_base * 2 ** max(row["attempts"] - 1, 0))
+        delay = delay * (0.5 + self._rng.random() / 2)  # jitter: spread retries out
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, "
+                "unreachable = ? WHERE id = ? AND status = 'sending'",
+                [
+                    at.timestamp() + delay,
+                    sealing.seal_error(self.store, error),
+                    int(unreachable),
+                    row["id"],
+                ],
+            )
+
+    # --- notices that cannot be delivered ----------------------------------------------
+    def _fail(self, row: dict[str, Any], reason: str) -> None:
+        """Refused for good: stop retrying, and (in the same transaction) tell the submitter
+        and escalate an urgent concern."""
+        now = self.clock()
+        error = "refused for good: " + _describe(PermanentDeliveryError(reason))
+        with self.store.transaction() as db:
+            # `escalated` is set on every refused notice, urgent or not: a flag set only for
+            # urgent concerns would tell a reader without the key which reports are urgent.
+            changed = db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, unreachable = 0, "
+                "escalated = 1 WHERE id = ? AND status = 'sending' AND envelope = ?",
+                [sealing.seal_error(self.store, error), row["id"], row["envelope"]],
+            ).rowcount
+            if not changed:
+                return
+            audit.append(
+                self.store,
+                db,
+                when=now,
+                action="undeliverable",
+                actor="system",
+                reference=row["reference"],
+                detail=f"{row['notice_type']} to {row['role']} on {row['platform']}",
+            )
+            report = records.by_id(self.store, db, row["report_id"])
+            if report is None or row["notice_type"] not in ORIGINAL_NOTICES:
+                return
+            undeliverable.tell_submitter(self, db, report, row, now)
+            if records.is_urgent_concern(report):
+                undeliverable.escalate(self, db, report, row, now)
+        self.interrupt()
+
+    def check_overdue(self, now: datetime | None = None) -> None:
+        """The time-based half of the rule: an urgent concern not delivered within
+        escalate_urgent_after_minutes goes to the next role; a recipient still unreachable
+        after undelivered_alert_minutes gets the submitter told. Each happens once per notice."""
+        at = now or self.clock()
+        iso = audit.stamp
+        escalate_before = iso(at - timedelta(minutes=self.settings.escalate_urgent_after_minutes))
+        alert_before = iso(at - timedelta(minutes=self.settings.undelivered_alert_minutes))
+        marks = ",".join("?" for _ in ORIGINAL_NOTICES)
+        # created_at is ISO 8601 UTC in one format, so it compares as text; only due rows come
+        # back. Urgency is sealed, so every late first notice is due for the escalation rule and
+        # gets `escalated` set whether or not it escalates: the flag reveals nothing.
+        due = self.store.query(
+            "SELECT id, (escalated = 0 AND created_at <= ?) AS escalate, "
+            "(unreachable = 1 AND submitter_told = 0 AND created_at <= ?) AS tell "
+            "FROM outbox WHERE status IN ('pending', 'sending') "
+            f"AND notice_type IN ({marks}) AND ("
+            "  (escalated = 0 AND created_at <= ?) "
+            "  OR (unreachable = 1 AND submitter_told = 0 AND created_at <= ?)) "
+            "ORDER BY id",
+            [escalate_before, alert_before, *ORIGINAL_NOTICES, escalate_before, alert_before],
+        )
+        for d in due:  # one short transaction each: submissions are never held up for long
+            with self.store.transaction() as db:
+                raw = records.one(db, "SELECT * FROM outbox WHERE id = ?", [d["id"]])
+                if raw is None or raw["status"] not in ("pending", "sending"):
+                    continue
+                row = open_outbox(self.store, raw)
+                report = records.by_id(self.store, db, row["report_id"])
+                if report is None:
+                    continue
+                if d["escalate"] and not row["escalated"]:
+                    if records.is_urgent_concern(report):
+                        undeliverable.escalate(self, db, report, row, at)
+                    else:
+                        self.mark_escalated(db, row["id"])
+                if d["tell"] and not row["submitter_told"]:
+                    undeliverable.tell_submitter(self, db, report, row, at)
+        if due:
+            self.interrupt()
+
+
+def _timestamp(iso_text: str) -> float:
+    return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def _first_due(
+    store: Store, db: Any, ts: float, platforms: tuple[str, ...], page: int = 20
+) -> dict[str, Any] | None:
+    """The first due outbox row (oldest first) for one of these platforms, read a page at a
+    time so a long queue is neither sorted nor decrypted in full for every claim."""
+    offset = 0
+    while True:
+        rows = list(
+            db.query(
+                "SELECT * FROM outbox WHERE status IN ('pending', 'sending') "
+                "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ? OFFSET ?",
+                [ts, page, offset],
+            )
+        )
+        for row in rows:
+            opened = open_outbox(store, row)
+            if opened["platform"] in platforms:
+                return opened
+        if len(rows) < page:
+            return None
+        offset += page
+
+
+def _describe(exc: BaseException) -> str:
+    """A short error for delivery_status; never report text (notifier messages are clipped)."""
+    text = strip_controls(str(exc)).replace("\n", " ")[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,115 @@
+"""Approval and review dates as policies write them, read the UK way (day first).
+
+Dates are kept as written ("September 2026") for staff to read; the review deadline is also read
+as a date (the last day of a month named without a day) so overdue policies can be flagged.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+MONTHS["sept"] = 9
+
+# Labels schools use, normalised (lower case, no punctuation) → Document field.
+META_KEYS = {
+    "policy title": "title",
+    "title": "title",
+    "name of policy": "title",
+    "policy name": "title",
+    "approval date": "approval_date",
+    "date approved": "approval_date",
+    "approved": "approval_date",
+    "approved on": "approval_date",
+    "date of approval": "approval_date",
+    "adopted": "approval_date",
+    "date adopted": "approval_date",
+    "adoption date": "approval_date",
+    "ratified": "approval_date",
+    "date ratified": "approval_date",
+    "review frequency": "review_frequency",
+    "date of next review": "next_review",
+    "next review": "next_review",
+    "next review date": "next_review",
+    "next review due": "next_review",
+    "review date": "next_review",
+    "review due": "next_review",
+    "to be reviewed": "next_review",
+    "review_date": "next_review",
+    "next_review": "next_review",
+    "next_review_date": "next_review",
+    "school": "school",
+}
+_KEY_RE = re.compile(r"[^a-z_ ]")
+# "Review date: September 2026", "Date of next review - 01/09/2025"
+META_LINE_RE = re.compile(
+    r"^(?P<key>[A-Za-z][A-Za-z _]{2,40}?)\s*(?::|\t| [-–] )\s*(?P<value>\S.{0,80})$"
+)
+
+
+def meta_field(key: str) -> str | None:
+    """The Document field a label names ("Date of next review:" → "next_review"), or None."""
+    k = " ".join(_KEY_RE.sub(" ", key.lower().replace("-", " ")).split())
+    return META_KEYS.get(k) or META_KEYS.get(k.replace(" ", "_"))
+
+
+def meta_line(text: str) -> tuple[str, str] | None:
+    """("next_review", "September 2026") for a line like "Review date: September 2026"."""
+    m = META_LINE_RE.match(text.strip())
+    if not m:
+        return None
+    name = meta_field(m["key"])
+    if name is None or name in {"title", "school"}:
+        return None
+    value = m["value"].strip()
+    if name != "review_frequency" and not looks_like_date(value):
+        return None
+    return name, value
+
+
+def looks_like_date(value: str) -> bool:
+    return parse_date(value) is not None
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date as written, day first: 01/09/2025, 1 September 2025, 2025-09-01, September 2026
+    (→ the month's last day), 09/2026, Autumn 2026 is not a date (None)."""
+    v = " ".join(value.strip().lower().replace(",", " ").replace(".", "/").split())
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?", v)
+    if m:
+        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})", v)
+    if m:
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        return _safe_date(year, int(m[2]), int(m[1]))
+    m = re.fullmatch(r"(\d{1,2})/(\d{4})", v)
+    if m:
+        return _month_end(int(m[2]), int(m[1]))
+    m = re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([a-z]+)\s+(\d{4})", v)
+    if m and m[2] in MONTHS:
+        if m[1]:
+            return _safe_date(int(m[3]), MONTHS[m[2]], int(m[1]))
+        return _month_end(int(m[3]), MONTHS[m[2]])
+    m = re.fullmatch(r"([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\s+(\d{4})", v)
+    if m and m[1] in MONTHS:
+        return _safe_date(int(m[3]), MONTHS[m[1]], int(m[2]))
+    return None
+
+
+parse_review_date = parse_date
+
+
+def _safe_date(y: int, mth: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, mth, d)
+    except ValueError:
+        return None
+
+
+def _month_end(y: int, mth: int) -> dt.date | None:
+    if not 1 <= mth <= 12:
+        return None
+    return dt.date(y, mth, calendar.monthrange(y, mth)[1])

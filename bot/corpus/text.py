@@ -1,0 +1,116 @@
+"""Plain text (and text recovered from PDFs) → blocks.
+
+School policies arrive as exported text with real-world damage, so this reader is forgiving:
+
+- the first line is the title; the metadata block and contents table before the first section
+  are metadata, never clauses (rows carry a tab; contents rows end in a page number);
+- "1. Section" lines are numbered headings; a short line standing alone between blank lines, with
+  no closing punctuation, is an unnumbered heading;
+- lines hard-wrapped inside a paragraph are joined back into it; a line that starts in lower
+  case continues the paragraph before (a page break split it);
+- `**bold**` markup is removed; "- " and "•" bullets mark list items.
+"""
+
+from __future__ import annotations
+
+from bot.corpus.blocks import Block, Read
+from bot.corpus.labels import (
+    BULLET_RE,
+    DECIMAL_RE,
+    LETTER_RE,
+    NUMBERED_ITEM_RE,
+    PAGE_FOOTER_RE,
+    PAREN_ROMAN_RE,
+    ROMAN_RE,
+    SECTION_RE,
+    UPPER_RE,
+    clean,
+    is_heading_text,
+)
+
+_LABELS = (DECIMAL_RE, LETTER_RE, NUMBERED_ITEM_RE, ROMAN_RE, PAREN_ROMAN_RE, UPPER_RE)
+
+
+def starts_item(line: str) -> bool:
+    s = line.strip()
+    return bool(BULLET_RE.match(s)) or any(r.match(clean(s)) for r in _LABELS)
+
+
+def read_lines(lines: list[str]) -> Read:
+    raw = [ln.replace("\r", "").replace("\u00a0", " ") for ln in lines]
+    read = Read()
+    in_body = in_contents = in_questions = False
+    title_line = ""
+    prev_blank = True
+    for i, original in enumerate(raw):
+        if not original.strip():
+            prev_blank = True
+            continue
+        line = clean(original)
+        if not line or PAGE_FOOTER_RE.match(line):
+            continue
+        next_blank = i + 1 >= len(raw) or not raw[i + 1].strip()
+        sec = SECTION_RE.match(line) if "\t" not in original else None
+        numbered_heading = bool(sec and is_heading_text(sec["title"]))
+        standalone = (
+            prev_blank
+            and next_blank
+            and "\t" not in original
+            and not starts_item(original)
+            and is_heading_text(line, 8)
+        )
+        was_blank, prev_blank = prev_blank, False
+        if not title_line:
+            title_line = line
+            read.titles.append(line)
+            continue
+        if numbered_heading or (standalone and not in_contents and in_body):
+            read.blocks.append(Block("heading", line, level=1))
+            in_body, in_contents, in_questions = True, False, False
+            continue
+        if not in_body:
+            low = line.lower()
+            if low.rstrip(":") in {"contents", "table of contents"}:
+                in_contents = True
+                continue
+            if "\t" in original:
+                cells = tuple(c.strip() for c in original.strip().split("\t"))
+                if not in_contents:
+                    read.blocks.append(Block("row", cells=cells))
+                continue
+            if "questions about" in low:
+                in_questions = True
+                continue
+            if in_questions and BULLET_RE.match(original.strip()):
+                read.contacts.append(line)
+                continue
+            if in_contents or in_questions:
+                continue
+            if standalone:  # the first unnumbered heading opens the body
+                read.blocks.append(Block("heading", line, level=1))
+                in_body = True
+                continue
+            if line.startswith("#"):
+                read.titles.insert(0, line.lstrip("#").strip())
+                continue
+            # Body text before any heading: a policy without sections.
+            in_body = True
+        joins = (
+            not was_blank
+            and not starts_item(original)
+            and bool(read.blocks)
+            and (read.blocks[-1].kind == "para")
+        )
+        read.blocks.append(
+            Block(
+                "para",
+                original.strip(),
+                bullet=bool(BULLET_RE.match(original.strip())),
+                joins=joins,
+            )
+        )
+    return read
+
+
+def read_text(text: str) -> Read:
+    return read_lines(text.splitlines())

@@ -1,0 +1,255 @@
+"""Word (.docx) policies → blocks, with Word's automatic numbering computed as staff see it.
+
+Word does not store "4.2 (b)" in the text: the number comes from the numbering definitions
+(word/numbering.xml). We replay them — per level numFmt, lvlText ("%1.%2", "(%3)"), start,
+lvlRestart, and each list instance's startOverride — so a clause shown as "4.2 (b)" in Word is
+cited as §4.2(b). Numbering may sit on the paragraph or be inherited from its style (numbered
+headings). Headings come from the Heading styles, the title from the core properties, the Title
+style or the first Heading 1; tables become rows (document-control tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.corpus.blocks import Block, Read
+from bot.corpus.dates import meta_field
+from bot.corpus.titles import is_generic
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _attr(el: Any, name: str) -> str | None:
+    return None if el is None else el.get(f"{W}{name}")
+
+
+def _child(el: Any, *path: str) -> Any:
+    for name in path:
+        if el is None:
+            return None
+        el = el.find(f"{W}{name}")
+    return el
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, digits in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
+def _letters(n: int) -> str:
+    # Word repeats the letter after z: aa, bb…
+    return chr(97 + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt == "lowerLetter":
+        return _letters(n)
+    if fmt == "upperLetter":
+        return _letters(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n)
+    if fmt == "upperRoman":
+        return _roman(n).upper()
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+@dataclass
+class _Level:
+    fmt: str = "decimal"
+    text: str = ""
+    start: int = 1
+    restart: int | None = None  # lvlRestart: reset after this (1-based) level; 0 = never
+
+
+@dataclass
+class Numbering:
+    """Word's list definitions and the running counters, replayed in document order."""
+
+    abstract: dict[str, dict[int, _Level]] = field(default_factory=dict)
+    nums: dict[str, str] = field(default_factory=dict)  # numId → abstractNumId
+    overrides: dict[str, dict[int, int]] = field(default_factory=dict)  # numId → ilvl → start
+    counters: dict[str, dict[int, int]] = field(default_factory=dict)  # per abstractNum
+    started: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_part(cls, root: Any) -> Numbering:
+        out = cls()
+        if root is None:
+            return out
+        for an in root.findall(f"{W}abstractNum"):
+            levels: dict[int, _Level] = {}
+            for lvl in an.findall(f"{W}lvl"):
+                restart = _attr(_child(lvl, "lvlRestart"), "val")
+                levels[int(_attr(lvl, "ilvl") or 0)] = _Level(
+                    fmt=_attr(_child(lvl, "numFmt"), "val") or "decimal",
+                    text=_attr(_child(lvl, "lvlText"), "val") or "",
+                    start=int(_attr(_child(lvl, "start"), "val") or 1),
+                    restart=int(restart) if restart is not None else None,
+                )
+            out.abstract[_attr(an, "abstractNumId") or ""] = levels
+        for num in root.findall(f"{W}num"):
+            num_id = _attr(num, "numId") or ""
+            out.nums[num_id] = _attr(_child(num, "abstractNumId"), "val") or ""
+            for ov in num.findall(f"{W}lvlOverride"):
+                start = _attr(_child(ov, "startOverride"), "val")
+                if start is not None:
+                    out.overrides.setdefault(num_id, {})[int(_attr(ov, "ilvl") or 0)] = int(start)
+        return out
+
+    def label(self, num_id: str, ilvl: int) -> tuple[str, bool]:
+        """The next number printed for a paragraph in list `num_id` at level `ilvl`, and whether
+        it is a bullet. Calling it advances the counters, as Word does paragraph by paragraph."""
+        abstract_id = self.nums.get(num_id)
+        levels = self.abstract.get(abstract_id or "", {})
+        if abstract_id is None or ilvl not in levels:
+            return "", False
+        level = levels[ilvl]
+        if level.fmt == "bullet":
+            return "", True
+        if level.fmt == "none":
+            return level.text.strip(), False
+        counters = self.counters.setdefault(abstract_id, {})
+        if num_id not in self.started:  # a list instance that restarts its numbering
+            self.started.add(num_id)
+            for lv, start in self.overrides.get(num_id, {}).items():
+                counters[lv] = start - 1
+                for deeper in [k for k in counters if k > lv]:
+                    del counters[deeper]
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
+        for deeper, lv in levels.items():
+            if (
+                deeper > ilvl
+                and (lv.restart is None or lv.restart != 0)
+                and (lv.restart is None or lv.restart - 1 >= ilvl)
+            ):
+                counters.pop(deeper, None)
+        text = level.text
+        for k in range(len(levels) - 1, -1, -1):
+            token = f"%{k + 1}"
+            if token in text:
+                lv = levels.get(k, _Level())
+                value = counters.get(k, lv.start)
+                text = text.replace(token, format_number(value, lv.fmt))
+        return text.strip(), False
+
+
+def _num_pr(paragraph: Any) -> tuple[str, int] | None:
+    """(numId, ilvl) from the paragraph, or inherited through its style chain."""
+    p_pr = paragraph._p.pPr
+    num_pr = p_pr.numPr if p_pr is not None else None
+    ilvl: int | None = None
+    num_id: str | None = None
+    if num_pr is not None:
+        if num_pr.numId is not None:
+            num_id = str(num_pr.numId.val)
+        if num_pr.ilvl is not None:
+            ilvl = int(num_pr.ilvl.val)
+    style = paragraph.style
+    while num_id is None and style is not None:
+        s_pr = style.element.pPr
+        s_num = s_pr.numPr if s_pr is not None else None
+        if s_num is not None:
+            if s_num.numId is not None:
+                num_id = str(s_num.numId.val)
+            if ilvl is None and s_num.ilvl is not None:
+                ilvl = int(s_num.ilvl.val)
+        style = style.base_style
+    if num_id is None or num_id == "0":
+        return None
+    return num_id, ilvl or 0
+
+
+def _heading_level(style_name: str) -> int:
+    low = style_name.lower()
+    if low.startswith("heading"):
+        digits = "".join(ch for ch in low if ch.isdigit())
+        return int(digits or 1)
+    return 0
+
+
+def read_docx(path: Path) -> Read:
+    import docx  # python-docx, imported only when a Word policy is present
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(str(path))
+    read = Read()
+    core_title = (document.core_properties.title or "").strip()
+    if core_title:
+        read.titles.append(core_title)
+    try:
+        numbering_root = document.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        numbering_root = None
+    numbering = Numbering.from_part(numbering_root)
+    first_h1 = True
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == f"{W}tbl":
+            table = Table(child, document)
+            for row in table.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = " ".join(cell.text.split())
+                    if not cells or t != cells[-1]:  # merged cells repeat their text
+                        cells.append(t)
+                if len(cells) >= 2 and any(cells):
+                    read.blocks.append(Block("row", cells=tuple(cells)))
+                elif cells and cells[0]:
+                    read.blocks.append(Block("para", cells[0]))
+            continue
+        if child.tag != f"{W}p":
+            continue
+        para = Paragraph(child, document)
+        text = " ".join(para.text.replace("\t", " ").split())
+        style = para.style.name if para.style is not None else ""
+        low = style.lower()
+        num = _num_pr(para)
+        label, bullet = numbering.label(*num) if num else ("", False)
+        if not text:
+            continue
+        cells = tuple(c.strip() for c in para.text.split("\t") if c.strip())
+        if len(cells) >= 2 and meta_field(cells[0]):  # "Date of next review<TAB>July 2027"
+            read.blocks.append(Block("row", cells=cells))
+            continue
+        if low.startswith("toc") or low == "contents heading":
+            continue  # the contents page: never clauses
+        if low == "title":
+            read.titles.insert(0 if not core_title else 1, text)
+            continue
+        if low == "subtitle":
+            continue
+        level = _heading_level(low)
+        if level:
+            if level == 1 and first_h1 and not label and not is_generic(text):
+                read.titles.append(text)  # the first Heading 1 may name the policy
+            first_h1 = first_h1 and level != 1
+            read.blocks.append(Block("heading", f"{label} {text}" if label else text, level=level))
+            continue
+        if low.startswith("list bullet"):
+            bullet = True
+        read.blocks.append(Block("para", f"{label} {text}" if label else text, bullet=bullet))
+    _drop_title_heading(read)
+    return read
+
+
+def _drop_title_heading(read: Read) -> None:
+    """When the first Heading 1 is the title itself, it is not also a section."""
+    if not read.titles:
+        return
+    title = read.titles[0]
+    for i, b in enumerate(read.blocks):
+        if b.kind == "heading":
+            if b.text == title:
+                del read.blocks[i]
+            return

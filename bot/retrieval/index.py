@@ -35,7 +35,7 @@ from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 # "Who …?" questions want the clause that names the person to go to, not one that merely
 # describes the topic: a general question-type prior, applied as a small bonus to the fused score.
 _WHO_QUESTION = re.compile(r"^\s*who\b|\bwho (?:do|should|must|can|will|would) (?:i|we)\b", re.I)
@@ -111,14 +111,25 @@ class Unit:
 
     doc: int  # index into the corpus' documents
     clause: Clause
+    # The policy's title when there are several (which policy a rule belongs to is part of its
+    # meaning); "" for a single policy, where it would tell every clause the same thing.
+    title: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.doc}:{self.clause.id}"
 
-    def context(self) -> str:
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The headings above the clause, outermost first (the parser's path; older parses
+        give section title and sub-heading)."""
         c = self.clause
-        return ". ".join(p for p in (c.section_title, c.heading) if p)
+        path = c.path or (c.section_title, c.heading)
+        return tuple(dict.fromkeys(p for p in path if p and p != self.title))
+
+    def context(self) -> str:
+        """Policy title › headings: what a reader knows before reading the clause."""
+        return " › ".join(p for p in (self.title, *self.headings) if p)
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,10 @@ class ClauseIndex:
         self.documents = documents
         self.weights = weights or Weights()
         self.units = [
-            Unit(i, c) for i, d in enumerate(documents) for c in d.clauses if c.text.strip()
+            Unit(i, c, d.title if len(documents) > 1 else "")
+            for i, d in enumerate(documents)
+            for c in d.clauses
+            if c.text.strip() and not _is_heading(c)
         ]
         if not self.units:
             raise ValueError("no clauses to index")
@@ -224,14 +238,18 @@ class ClauseIndex:
         return body + _bigrams(body) + tokens(unit.context()) * self.weights.context_repeat
 
     def _dense_texts(self) -> tuple[list[str], list[str], list[int]]:
+        """(clause texts, sentence and question views, each view's clause). Clause texts lead
+        with the policy's title and the headings above the clause: which policy a rule belongs
+        to is part of what it means. Sentence views carry only the nearest heading."""
         unit_texts: list[str] = []
         sent_texts: list[str] = []
         owners: list[int] = []
         for i, u in enumerate(self.units):
-            ctx = u.context()
-            unit_texts.append(f"{ctx}. {u.clause.full_text}")
+            heads = u.headings
+            unit_texts.append(f"{u.context()}. {u.clause.full_text}")
+            heading = heads[-1] if heads else u.title
             for s in split_sentences(u.clause.full_text):
-                views = [f"{u.clause.heading or u.clause.section_title}: {s}", *questions_for(s)]
+                views = [f"{heading}: {s}", *questions_for(s)]
                 sent_texts.extend(views)
                 owners.extend([i] * len(views))
         return unit_texts, sent_texts, owners
@@ -377,6 +395,14 @@ class ClauseIndex:
             asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
             unanchored=unanchored,
         )
+
+
+def _is_heading(clause: Clause) -> bool:
+    """A heading that reached the clause list (an older parse, a stray title line) is context,
+    never an answer: its whole text is one of the headings above it."""
+    text = " ".join(clause.full_text.split()).rstrip(".:").casefold()
+    heads = (*clause.path, clause.section_title, clause.heading)
+    return bool(text) and any(text == " ".join(h.split()).rstrip(".:").casefold() for h in heads)
 
 
 def _bigrams(terms: list[str]) -> list[str]:

@@ -19,6 +19,9 @@ class Block:
     bullet: bool = False  # a bulleted list item (the bullet itself is not text)
     cells: tuple[str, ...] = ()
     joins: bool = False  # a continuation of the previous paragraph (a page break split it)
+    # An item of a list the markup numbers or bullets (Markdown, HTML): it belongs to the
+    # paragraph that introduces it and is never a clause of its own.
+    item: bool = False
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import meta_field, meta_line, parse_date
+from bot.corpus.dates import is_date_value, meta_field, meta_line, parse_date
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -132,6 +132,12 @@ class _Builder:
         if self.current is not None and block.joins:
             self.append(line, " ")  # a page break or hard wrap split this paragraph
             return
+        if block.item:  # numbered or bulleted by the markup: part of its lead-in paragraph
+            if self.current is None:
+                self.block(line)
+            else:
+                self.append(line, "\n")
+            return
         dec = DECIMAL_RE.match(line)
         letter = LETTER_RE.match(line)
         roman = ROMAN_RE.match(line)
@@ -143,7 +149,13 @@ class _Builder:
         if self.current is not None and not (labelled or dec) and line[:1].islower():
             self.append(line, " ")  # a page break split this paragraph
             return
-        if labelled and not dec and (self.current is None or not self.current.numbered):
+        intro = self._intro(self.current)
+        if labelled and not dec and (self.current is None or intro is not None):
+            if item and not self.section:  # "1." … "6." after a lead-in: their own numbers
+                rest = item["rest"]
+                clause = self.add(item["num"], rest, parent=intro)
+                clause.marker = line[: len(line) - len(rest)].strip()
+                return
             if self.current is not None:  # an item of the list this paragraph introduces
                 self.append(line, "\n")
             elif not self.section:
@@ -158,10 +170,19 @@ class _Builder:
                 line, dec, letter, roman, paren_roman, item, upper, expected, next_text
             )
             return
-        if self.current is None or (not self.current.numbered and not bullet):
+        if self.current is None or (intro is not None and not bullet):
             self.block(line)
         else:
             self.append(line, "\n")
+
+    def _intro(self, clause: Clause | None) -> Clause | None:
+        """The unnumbered lead-in paragraph `clause` is, or is an item of; None otherwise."""
+        if clause is None:
+            return None
+        if not clause.numbered:
+            return clause
+        parent = self.by_id.get(clause.parent or "")
+        return parent if parent is not None and not parent.numbered else None
 
     def _numbered_line(
         self, line, dec, letter, roman, paren_roman, item, upper, expected, next_text
@@ -199,7 +220,8 @@ class _Builder:
             rest = m["rest"]
             if self.decimal is not None:  # "i." under "4.2": an item of 4.2
                 holder = self.decimal
-                sub = self.add(f"{holder.id}.{m['num']}", rest, holder.heading, holder)
+                suffix = f"({m['num']})" if paren_roman and not roman else f".{m['num']}"
+                sub = self.add(f"{holder.id}{suffix}", rest, holder.heading, holder)
                 sub.marker = line[: len(line) - len(rest)].strip()
                 return
             next_letter = LETTER_RE.match(next_text)
@@ -314,7 +336,9 @@ def _row(block: Block, meta: dict[str, str], control: dict[str, str]) -> None:
     key = cells[0].rstrip(":").strip()
     value = next((c for c in cells[1:] if c), "")
     field = meta_field(key)
-    if field and value and field not in meta:
+    exact = meta_field(key, fuzzy=False)
+    dated = field in {"approval_date", "next_review"}
+    if field and value and field not in meta and (exact or not dated or is_date_value(value)):
         meta[field] = value
     if value:
         control.setdefault(key, value)

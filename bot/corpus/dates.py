@@ -13,6 +13,7 @@ import re
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 MONTHS["sept"] = 9
+TERM_END = {"spring": 4, "summer": 7, "autumn": 12}
 
 # Labels schools use, normalised (lower case, no punctuation) → Document field.
 META_KEYS = {
@@ -50,10 +51,32 @@ META_LINE_RE = re.compile(
 )
 
 
-def meta_field(key: str) -> str | None:
-    """The Document field a label names ("Date of next review:" → "next_review"), or None."""
-    k = " ".join(_KEY_RE.sub(" ", key.lower().replace("-", " ")).split())
-    return META_KEYS.get(k) or META_KEYS.get(k.replace(" ", "_"))
+def meta_field(key: str, fuzzy: bool = True) -> str | None:
+    """The Document field a label names ("Date of next review:" → "next_review"), or None.
+    With `fuzzy`, longer labels ("Approved by the Full Governing Body") name a date field too:
+    the caller then checks that the value is a date."""
+    k = " ".join(_KEY_RE.sub(" ", key.lower().replace("-", " ").replace("_", " ")).split())
+    exact = META_KEYS.get(k) or META_KEYS.get(k.replace(" ", "_"))
+    if exact or not fuzzy or len(k.split()) > 8:
+        return exact
+    if "last review" in k or "reviewed on" in k:
+        return None
+    if (
+        "next review" in k
+        or "review date" in k
+        or "review due" in k
+        or k.startswith("review ")
+        or k == "review"
+    ):
+        return "next_review"
+    if any(w in k for w in ("approv", "adopt", "ratif")):
+        return "approval_date"
+    return None
+
+
+def is_date_value(value: str) -> bool:
+    """A date as policies write one: "01/09/2025", "September 2026", "Autumn 2027"."""
+    return parse_date(value) is not None
 
 
 def meta_line(text: str) -> tuple[str, str] | None:
@@ -65,18 +88,14 @@ def meta_line(text: str) -> tuple[str, str] | None:
     if name is None or name in {"title", "school"}:
         return None
     value = m["value"].strip()
-    if name != "review_frequency" and not looks_like_date(value):
+    if name != "review_frequency" and not is_date_value(value):
         return None
     return name, value
 
 
-def looks_like_date(value: str) -> bool:
-    return parse_date(value) is not None
-
-
 def parse_date(value: str) -> dt.date | None:
     """A date as written, day first: 01/09/2025, 1 September 2025, 2025-09-01, September 2026
-    (→ the month's last day), 09/2026, Autumn 2026 is not a date (None)."""
+    (→ the month's last day), 09/2026, Autumn 2026 (→ the term's last month)."""
     v = " ".join(value.strip().lower().replace(",", " ").replace(".", "/").split())
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?", v)
     if m:
@@ -96,6 +115,9 @@ def parse_date(value: str) -> dt.date | None:
     m = re.fullmatch(r"([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\s+(\d{4})", v)
     if m and m[1] in MONTHS:
         return _safe_date(int(m[3]), MONTHS[m[1]], int(m[2]))
+    m = re.fullmatch(r"(autumn|spring|summer)(?: term)?\s+(\d{4})", v)
+    if m:  # a school term: its last month
+        return _month_end(int(m[2]), TERM_END[m[1]])
     return None
 
 
@@ -113,3 +135,17 @@ def _month_end(y: int, mth: int) -> dt.date | None:
     if not 1 <= mth <= 12:
         return None
     return dt.date(y, mth, calendar.monthrange(y, mth)[1])
+
+
+def split_label(line: str) -> tuple[str, str] | None:
+    """("Date approved", "1 September 2025") from a control-table row whose cells lost their
+    separator ("Date approved 1 September 2025", as PDF text extraction gives it)."""
+    words = line.split()
+    for k in range(1, min(6, len(words) - 1) + 1):
+        key, value = " ".join(words[:k]), " ".join(words[k:])
+        if any(ch.isdigit() for ch in key):
+            return None
+        name = meta_field(key, fuzzy=False)
+        if name and (name in {"title", "school", "review_frequency"} or is_date_value(value)):
+            return key, value
+    return None

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import meta_field
+from bot.corpus.dates import meta_field, meta_line
 from bot.corpus.titles import is_generic
 
 _SKIP = {"nav", "header", "footer", "script", "style", "noscript", "template", "svg", "form"}
@@ -61,7 +61,7 @@ class _Parser(HTMLParser):
             if tag == "meta":
                 self._meta(a.get("name") or a.get("property") or "", a.get("content", ""))
             elif tag == "br":
-                self.text.append(" ")
+                self.text.append("\n")
             return
         if self.skip or tag in _SKIP:
             self.skip += 1
@@ -141,8 +141,14 @@ class _Parser(HTMLParser):
             self.read.control.setdefault(name, content.strip())
 
     def flush(self) -> None:
-        text = " ".join("".join(self.text).split())
+        raw = "".join(self.text)
         self.text = []
+        lines = [" ".join(ln.split()) for ln in raw.split("\n") if ln.strip()]
+        if len(lines) > 1 and all(meta_line(ln) for ln in lines):
+            for ln in lines:  # "Approved …: 8 July 2025<br>Review date: …": the policy's details
+                self.read.blocks.append(Block("para", ln))
+            return
+        text = " ".join(raw.split())
         if not text:
             return
         if self.heading:
@@ -153,7 +159,9 @@ class _Parser(HTMLParser):
             return
         label, self.item_label = self.item_label, ""
         bullet, self.item_bullet = self.item_bullet, False
-        self.read.blocks.append(Block("para", f"{label} {text}" if label else text, bullet=bullet))
+        self.read.blocks.append(
+            Block("para", f"{label} {text}" if label else text, bullet=bullet, item=bool(label))
+        )
 
 
 def read_html(path: Path) -> Read:

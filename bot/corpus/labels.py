@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 ROMAN = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
-SECTION_RE = re.compile(r"^(?P<num>\d{1,2}|[A-Z](?=\.))\.?\s+(?P<title>[A-Z][^\t]{0,100})$")
+SECTION_RE = re.compile(r"^(?P<num>\d{1,2}|[A-Z](?=\.))(?:\.\s*|\s+)(?P<title>[A-Z][^\t]{0,100})$")
 DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
 NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
 ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")

@@ -74,6 +74,7 @@ def read_markdown(text: str) -> Read:
             read.meta.setdefault(name, value)
             read.control.setdefault(key, value)
     lines = body.splitlines()
+    h1_count = sum(1 for ln in lines if re.match(r"^#\s", ln.strip()))
     title_taken = bool(read.titles)
     first_heading = True
     in_fence = in_footnote = False
@@ -109,9 +110,12 @@ def read_markdown(text: str) -> Read:
         if level:
             heading = inline(heading)
             if first_heading and level == 1 and not is_generic(heading):
-                read.titles.append(heading)  # the first top heading names the policy
+                # The first top heading names the policy, unless it is one of several
+                # top-level sections and the front matter names the policy differently.
+                read.titles.append(heading)
                 first_heading = False
-                if not title_taken:
+                same = bool(read.titles) and read.titles[0].lower() == heading.lower()
+                if not title_taken or same or h1_count == 1:
                     title_taken = True
                     prev_kind = "heading"
                     continue
@@ -132,8 +136,8 @@ def read_markdown(text: str) -> Read:
             read.blocks.append(Block("para", text_, bullet=True))
             prev_kind = "item"
             continue
-        if ordered:
-            read.blocks.append(Block("para", inline(stripped)))
+        if ordered:  # numbered by the renderer: part of the paragraph that introduces it
+            read.blocks.append(Block("para", inline(stripped), item=True))
             prev_kind = "item"
             continue
         text_ = inline(stripped)

@@ -36,7 +36,7 @@ def _page_lines(reader) -> tuple[list[list[str]], float]:  # noqa: ANN001
     pages = []
     for page in reader.pages:
         text = page.extract_text() or ""
-        pages.append([ln.rstrip() for ln in text.splitlines()])
+        pages.append([" ".join(ln.split()) for ln in text.splitlines()])
     return pages, 0.0
 
 

@@ -13,7 +13,10 @@ School policies arrive as exported text with real-world damage, so this reader i
 
 from __future__ import annotations
 
+import re
+
 from bot.corpus.blocks import Block, Read
+from bot.corpus.dates import split_label
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -28,12 +31,25 @@ from bot.corpus.labels import (
     is_heading_text,
 )
 
+SCHOOL_NAME_RE = re.compile(
+    r"^[A-Z][\w'’ &-]{2,80}\b(?:school|academy|college|federation)$", re.IGNORECASE
+)
+KEY_VALUE_RE = re.compile(r"^(?P<key>[A-Z][\w ,'’()/-]{1,50}):\s+(?P<value>\S.{0,100})$")
 _LABELS = (DECIMAL_RE, LETTER_RE, NUMBERED_ITEM_RE, ROMAN_RE, PAREN_ROMAN_RE, UPPER_RE)
 
 
 def starts_item(line: str) -> bool:
     s = line.strip()
     return bool(BULLET_RE.match(s)) or any(r.match(clean(s)) for r in _LABELS)
+
+
+def _next_line(raw: list[str], i: int) -> str:
+    return next((ln for ln in raw[i + 1 :] if ln.strip()), "")
+
+
+def _is_row(line: str) -> bool:
+    s = clean(line)
+    return "\t" in line or bool(KEY_VALUE_RE.match(s)) or split_label(s) is not None
 
 
 def read_lines(lines: list[str]) -> Read:
@@ -61,11 +77,23 @@ def read_lines(lines: list[str]) -> Read:
         )
         was_blank, prev_blank = prev_blank, False
         if not title_line:
+            if SCHOOL_NAME_RE.match(line):  # "KINGSWAY PRIMARY SCHOOL" above the title
+                read.meta.setdefault("school", line if not line.isupper() else line.title())
+                continue
             title_line = line
             read.titles.append(line)
             continue
-        if numbered_heading or (standalone and not in_contents and in_body):
-            read.blocks.append(Block("heading", line, level=1))
+        dec = DECIMAL_RE.match(line)
+        sub_heading = bool(
+            dec
+            and prev_blank
+            and next_blank
+            and "\t" not in original
+            and is_heading_text(dec["rest"], 8)
+        )
+        if numbered_heading or sub_heading or (standalone and not in_contents and in_body):
+            level = dec["num"].count(".") + 1 if sub_heading and dec else 1
+            read.blocks.append(Block("heading", line, level=level))
             in_body, in_contents, in_questions = True, False, False
             continue
         if not in_body:
@@ -86,10 +114,23 @@ def read_lines(lines: list[str]) -> Read:
                 continue
             if in_contents or in_questions:
                 continue
-            if standalone:  # the first unnumbered heading opens the body
-                read.blocks.append(Block("heading", line, level=1))
+            if SCHOOL_NAME_RE.match(line):
+                read.meta.setdefault("school", line)
+                continue
+            if (pair := KEY_VALUE_RE.match(line)) and not starts_item(original):
+                # "Approved by: Full Governing Body": the policy's details, not a rule
+                read.blocks.append(Block("row", cells=(pair["key"], pair["value"])))
+                continue
+            if cells := split_label(line):  # a control-table row that lost its cell break
+                read.blocks.append(Block("row", cells=cells))
+                continue
+            if standalone and not _is_row(_next_line(raw, i)):
+                read.blocks.append(Block("heading", line, level=1))  # the first section
                 in_body = True
                 continue
+            if standalone:
+                continue  # a row of the control table whose value we cannot tell apart
+
             if line.startswith("#"):
                 read.titles.insert(0, line.lstrip("#").strip())
                 continue

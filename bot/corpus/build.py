@@ -38,6 +38,8 @@ SCHOOL_RE = re.compile(
     r"\b((?:[A-Z][\w'’-]+ )(?:(?:[A-Z][\w'’-]+|and|of|the|&) ){0,6}(?:School|Academy|College))\b"
 )
 _TEMP = "\x00"
+# A sentence may begin "At Kingsway Primary School…": the first word is not part of the name.
+_LEADING_WORD = re.compile(r"^(?:At|In|The|All|Our|For|From|To|By|On|With|Every|Each) ")
 
 
 class _Builder:
@@ -146,7 +148,7 @@ class _Builder:
         upper = UPPER_RE.match(line)
         labelled = bool(letter or roman or paren_roman or item or upper)
         expected = chr(ord(self.last_letter) + 1) if self.last_letter else "a"
-        if self.current is not None and not (labelled or dec) and line[:1].islower():
+        if self.current is not None and not (labelled or dec or bullet) and line[:1].islower():
             self.append(line, " ")  # a page break split this paragraph
             return
         intro = self._intro(self.current)
@@ -306,13 +308,13 @@ def build(read: Read, source: str) -> Document:
     school = meta.get("school", "")
     if not school:
         m = SCHOOL_RE.search(body_text)
-        school = m.group(1) if m else ""
+        school = _LEADING_WORD.sub("", m.group(1)) if m else ""
     next_review = meta.get("next_review", "")
     warnings = list(read.warnings)
     if not next_review:
         warnings.append("no review date found")
     by_place = sum(1 for c in clauses if not c.numbered)
-    if by_place and any(c.numbered for c in clauses):
+    if by_place:  # no number of their own: cited by section, as "Risk assessments, item 2"
         warnings.append(f"{by_place} paragraphs cited by section")
     return Document(
         title=title,

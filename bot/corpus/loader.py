@@ -109,10 +109,12 @@ def load_document(path: Path, source: str | None = None) -> Document:
     except Exception as e:  # a damaged Word, PDF or HTML file: name it, never a traceback
         if hasattr(e, "fix"):  # the reader knows why (an encrypted or scanned PDF)
             raise _fail(path, e.reason, e.fix) from e  # type: ignore[attr-defined]
+        log.debug("reading %s failed: %s", path.name, type(e).__name__)
         raise _fail(
             path,
-            f"could not be read as {suffix[1:]} ({type(e).__name__}: {str(e)[:120]})",
-            "open it in Word and save it again as .docx or .pdf, then run `policybot index`",
+            f"could not be read: the file is damaged or is not really a {suffix} file",
+            "open it in the program that made it and save it again as .docx or .pdf "
+            "(or export it again from the website), then run `policybot index`",
         ) from e
     doc = build(read, source)
     if not doc.clauses:

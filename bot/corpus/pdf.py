@@ -98,9 +98,12 @@ def join_hyphenated(first: str, second: str, own: set[str], own_text: str) -> st
         return f"{first} {second}"
     a, b = m[1], n[1]
     hyphenated = f"{a}-{b}".lower()
-    if hyphenated not in own_text and _known(a + b, own):
+    if hyphenated in own_text.replace(f"{hyphenated}\n", ""):
+        return first + second  # the document writes it with a hyphen elsewhere
+    if _known(a + b, own) or not _known(b, own):
+        # "safe-guarding" is "safeguarding"; "heat-ers" splits a word ("ers" is none)
         return first[:-1] + second
-    return first + second
+    return first + second  # "well-being": two words joined by a real hyphen
 
 
 def read_pdf(path: Path) -> Read:

@@ -78,7 +78,8 @@ def read_lines(lines: list[str]) -> Read:
         was_blank, prev_blank = prev_blank, False
         if not title_line:
             if SCHOOL_NAME_RE.match(line):  # "KINGSWAY PRIMARY SCHOOL" above the title
-                read.meta.setdefault("school", line if not line.isupper() else line.title())
+                if not line.isupper():  # a name in capitals is left for the body to spell
+                    read.meta.setdefault("school", line)
                 continue
             title_line = line
             read.titles.append(line)

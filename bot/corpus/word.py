@@ -118,7 +118,10 @@ class Numbering:
             return "", True
         if level.fmt == "none":
             return level.text.strip(), False
-        counters = self.counters.setdefault(abstract_id, {})
+        # Instances of one list definition continue each other's numbering; an instance that
+        # restarts (startOverride) counts on its own, as Word shows it.
+        key = f"num:{num_id}" if num_id in self.overrides else abstract_id
+        counters = self.counters.setdefault(key, {})
         if num_id not in self.started:  # a list instance that restarts its numbering
             self.started.add(num_id)
             for lv, start in self.overrides.get(num_id, {}).items():

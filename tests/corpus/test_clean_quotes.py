@@ -1,0 +1,53 @@
+"""Quotes are the text a reader of the page sees: no markup, link targets, footnote markers,
+page furniture or contents pages; wrapped lines rejoined and words split at line ends mended."""
+
+from bot.corpus import load_document
+from tests.corpus.conftest import DOCS
+
+
+def all_text(name: str) -> str:
+    return "\n".join(c.full_text for c in load_document(DOCS / name).clauses)
+
+
+def test_markdown_syntax_links_and_footnotes_are_not_quoted():
+    doc = load_document(DOCS / "phones.md")
+    first = doc.clause("Policy statement, item 1").text
+    assert first == (
+        "Staff phones are kept out of sight while pupils are present, so that no photograph of "
+        "a pupil is ever taken on a personal device."
+    )  # link target, bold and footnote marker gone; the hard wrap rejoined
+    text = all_text("phones.md")
+    for syntax in ("](", "**", "[^", "> ", "example.org", "_school", "See also"):
+        assert syntax not in text
+    assert "Staff may use their phones in the staffroom during breaks." in text  # blockquote
+
+
+def test_html_page_furniture_is_not_quoted():
+    text = all_text("complaints.html")
+    for furniture in ("Policies", "Contact us", "Privacy", "var menu", "font-family", "<"):
+        assert furniture not in text
+    assert "sent to the Chair of Governors." in text  # the link's text, not its target
+
+
+def test_pdf_headers_footers_page_numbers_and_contents_are_not_quoted():
+    doc = load_document(DOCS / "lone-working.pdf")
+    assert doc.ids == ["1.1", "1.2", "2.1"]
+    text = all_text("lone-working.pdf")
+    for furniture in ("Lone Working Policy", "Page ", "....", "Contents", "Kingsway Primary"):
+        assert furniture not in text
+
+
+def test_pdf_line_breaks_are_mended_without_changing_words():
+    doc = load_document(DOCS / "lone-working.pdf")
+    assert "sets out the safeguarding duties that still apply" in doc.clause("1.1").text
+    assert "the health and well-being of every member of staff" in doc.clause("1.2").text
+    # A clause split by a page break comes back whole.
+    assert doc.clause("1.2").text.endswith("so that they can call for help at any time.")
+
+
+def test_hard_wrapped_text_lines_are_rejoined_into_their_paragraph():
+    doc = load_document(DOCS / "lost-property.txt")
+    assert doc.clause("Why this policy matters").text == (
+        "Children lose things every day. Clearly named clothing and equipment can almost "
+        "always be returned to its owner the same day."
+    )

@@ -1,0 +1,116 @@
+"""A clause is cited by the number staff see on the page: Word's automatic numbering computed
+from its definitions, typed numbers in every common scheme, and, where a policy has no numbers,
+the section a person would name."""
+
+from bot.corpus import load_document
+from tests.corpus.conftest import DOCS
+
+
+def test_word_automatic_numbering_is_cited_as_word_shows_it():
+    doc = load_document(DOCS / "visits-numbered.docx")
+    # Headings numbered through their style; clauses "%1.%2"; sub-items "(%3)", "(%4)".
+    assert [c for c in doc.ids if not c.startswith("3")] == [
+        "1.1",
+        "2.1",
+        "2.2",
+        "2.2(a)",
+        "2.2(b)",
+        "2.2(c)",
+        "2.2(c)(i)",
+        "2.2(c)(ii)",
+        "2.3",
+        "2.3(a)",  # lettering restarts under each clause
+        "2.3(b)",
+    ]
+    assert doc.clause("2.2(c)(ii)").text == "conditions that need a care plan."
+    assert doc.clause("2.2(b)").parent == "2.2"
+    assert doc.clause("2.2").section_title == "Planning a visit"
+
+
+def test_word_lists_restart_and_continue_as_word_shows_them():
+    doc = load_document(DOCS / "visits-numbered.docx")
+    day, residential = doc.clause("3, item 1"), doc.clause("3, item 2")
+    assert day.full_text.splitlines()[1:] == [
+        "1. Nursery and Reception: one adult for every four pupils.",
+        "2. Years 1 to 6: one adult for every six pupils.",
+    ]
+    # A second list instance restarts at 1; the first list then carries on at 3.
+    assert residential.full_text.splitlines()[1:] == [
+        "1. Years 5 and 6: one adult for every eight pupils.",
+        "3. Every group: at least one first aider.",
+    ]
+
+
+def test_typed_numbers_in_every_common_scheme():
+    doc = load_document(DOCS / "attendance-typed.txt")
+    assert doc.ids == [
+        "1.1",
+        "1.2",
+        "1.2(a)",
+        "1.2(b)",
+        "1.2(b)(i)",
+        "1.2(b)(ii)",
+        "1.2.1",
+        "2.i",
+        "2.ii",
+        "2.ii.a",
+        "2.ii.b",
+        "A.1",
+    ]
+    assert doc.clause("1.2(b)(i)").text == "records the time of the message;"
+    assert doc.clause("2.ii.b").marker == "b)"
+    assert doc.clause("A.1").section_title == "Persistent absence"
+
+
+def test_a_policy_without_numbers_is_cited_by_its_sections():
+    doc = load_document(DOCS / "lost-property.txt")
+    assert doc.ids == [
+        "Why this policy matters",  # the only paragraph of its section: the section names it
+        "Items found in school, item 1",
+        "Items found in school, item 2",
+        "Valuables",
+    ]
+    assert not any(c.numbered for c in doc.clauses)
+    assert "4 paragraphs cited by section" in doc.warnings
+
+
+def test_sub_sections_give_the_path_below_the_title():
+    doc = load_document(DOCS / "phones.md")
+    assert doc.ids[-3:] == ["Photographs, item 1", "Photographs, item 2", "Emergencies"]
+    assert doc.clause("Emergencies").path == ("Emergencies",)
+
+
+def test_an_unnumbered_paragraph_under_a_numbered_heading_is_cited_by_that_number():
+    doc = load_document(DOCS / "visits-numbered.docx")
+    assert doc.clause("3, item 1").path == ("Ratios",)
+    assert not doc.clause("3, item 1").numbered and doc.clause("2.2").numbered
+
+
+def test_headings_are_context_never_clauses():
+    for name in ("visits-numbered.docx", "lost-property.txt", "phones.md", "complaints.html"):
+        doc = load_document(DOCS / name)
+        headings = {h for c in doc.clauses for h in c.path}
+        assert headings
+        assert not any(c.text in headings for c in doc.clauses), name
+
+
+def test_a_list_is_quoted_with_the_sentence_that_introduces_it():
+    doc = load_document(DOCS / "lost-property.txt")
+    clause = doc.clause("Items found in school, item 2")
+    assert clause.full_text.splitlines() == [
+        "Unnamed items are kept for half a term, then given to the uniform sale. The office will:",
+        "display them on the last Friday of each half term;",
+        "post a reminder in the newsletter.",
+    ]
+    bullying = load_document(DOCS / "anti-bullying.docx").clause("Reporting bullying, item 1")
+    assert bullying.full_text.splitlines() == [
+        "Pupils can report bullying to any adult they trust:",
+        "by talking to them at any time;",
+        "by writing a note for the worry box in each classroom.",
+    ]
+    # Lettered sub-items stay children of the clause that introduces them.
+    typed = load_document(DOCS / "attendance-typed.txt")
+    assert typed.clause("2.ii").children == ["2.ii.a", "2.ii.b"]
+    assert typed.clause("2.ii").full_text.splitlines()[0] == (
+        "Repeated lateness is discussed with parents:"
+    )

@@ -1,0 +1,41 @@
+"""No file is ever silently dropped: a file that cannot be read is named with what to do about
+it, never a traceback, and the rest of the corpus still loads."""
+
+import pytest
+
+from bot.corpus import CorpusError, load_corpus, load_document, read_corpus
+from tests.corpus.conftest import BAD, DOCS, corpus_of
+
+
+@pytest.mark.parametrize(
+    "name, reason, fix",
+    [
+        ("fire-safety-encrypted.pdf", "password-protected", "without one"),
+        ("scanned.pdf", "no text (a scanned image)", "OCR"),
+        ("corrupt.docx", "damaged", "save it again as .docx"),
+        ("uniform.doc", ".doc files cannot be read", "Save As › Word Document (.docx)"),
+        ("first-aid.odt", ".odt files cannot be read", "LibreOffice Writer"),
+    ],
+)
+def test_an_unreadable_file_gets_a_reason_and_a_fix(name, reason, fix):
+    with pytest.raises(CorpusError) as caught:
+        load_document(BAD / name)
+    message = str(caught.value)
+    assert name in message and reason in message and fix in message
+    assert "Traceback" not in message
+
+
+def test_every_file_in_the_folder_loads_or_is_listed_as_failed(tmp_path, caplog):
+    folder = corpus_of(tmp_path / "c", DOCS / "phones.md", *sorted(BAD.iterdir()))
+    corpus = read_corpus(folder)
+    assert [d.source for d in corpus.documents] == ["phones.md"]
+    assert sorted(f.file for f in corpus.failures) == sorted(p.name for p in BAD.iterdir())
+    assert all(f.line().startswith(f"✘ {f.file}: ") and f.fix for f in corpus.failures)
+    assert "scanned.pdf" in caplog.text  # the service log names it too
+    assert load_corpus(folder)[0].title == "Mobile Phone Policy"
+
+
+def test_a_folder_of_only_unreadable_files_is_a_clear_error(tmp_path):
+    folder = corpus_of(tmp_path / "c", BAD / "uniform.doc")
+    with pytest.raises(CorpusError, match=r"no readable policies.*uniform\.doc"):
+        load_corpus(folder)

@@ -70,7 +70,8 @@ class Abstention:
     logistics_margin: float = 0.1
     min_coverage_bm25_only: float = 0.5
     min_coverage_bm25_only_guarded: float = 0.8  # logistics and unanchored questions
-    min_coverage_bm25_only_strong: float = 0.7  # … or this much with a strong match
+    min_coverage_bm25_only_strong: float = 0.7  # … or this much with a strong match:
+    strong_match_bm25_only: float = 8.0
 
     def covered(self, r: Result) -> bool:
         if not r.hits:
@@ -85,7 +86,8 @@ class Abstention:
             )
         if r.asks_logistics or r.unanchored:  # most of their words known, or a strong match
             return (r.coverage >= self.min_coverage_bm25_only_guarded and best.bm25 > 0) or (
-                r.coverage >= self.min_coverage_bm25_only_strong and best.bm25 >= self.strong_match
+                r.coverage >= self.min_coverage_bm25_only_strong
+                and best.bm25 >= self.strong_match_bm25_only
             )
         return r.coverage >= self.min_coverage_bm25_only and best.bm25 > 0
 

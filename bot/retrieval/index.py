@@ -138,6 +138,9 @@ class Hit:
     score: float  # fused score (relative, for ranking)
     bm25: float
     dense: float  # cosine similarity of the best of clause/sentence, or 0 without a model
+    # Share of the question's (idf-weighted) words found in this clause or the headings above it
+    # (0..1): whether the clause itself speaks of what was asked, not just the corpus somewhere.
+    covered: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ class ClauseIndex:
             raise ValueError("no clauses to index")
         docs_tokens = [self._bm25_tokens(u) for u in self.units]
         self.bm25 = BM25Plus(docs_tokens)
+        self._unit_terms = [frozenset(t for t in toks if "_" not in t) for toks in docs_tokens]
         self.df: Counter[str] = Counter()
         for toks in docs_tokens:
             self.df.update(set(toks))
@@ -385,7 +389,22 @@ class ClauseIndex:
         if _SCOPE_QUESTION.search(question):
             fused = fused + self.weights.scope_bonus * self.states_scope * self._naming(known)
         order = np.argsort(-fused, kind="stable")[:k]
-        hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
+        weights = [self.idf.get(t, max_idf) for t in terms]
+
+        def covered(i: int) -> float:
+            have = self._unit_terms[i]
+            return sum(w for t, w in zip(terms, weights, strict=True) if t in have) / total
+
+        hits = [
+            Hit(
+                self.units[i],
+                float(fused[i]),
+                float(bm[i]),
+                float(dense[i]),
+                covered(i) if total else 0.0,
+            )
+            for i in order
+        ]
         return Result(
             hits=hits,
             coverage=coverage,

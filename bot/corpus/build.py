@@ -38,6 +38,8 @@ SCHOOL_RE = re.compile(
     r"\b((?:[A-Z][\w'’-]+ )(?:(?:[A-Z][\w'’-]+|and|of|the|&) ){0,6}(?:School|Academy|College))\b"
 )
 _TEMP = "\x00"
+CONTENTS = {"contents", "table of contents", "contents page"}
+CONTENTS_LINE_RE = re.compile(r"(?:\.{4,}|…{2,}|\t)\s*\d{1,3}\s*$")
 # A sentence may begin "At Kingsway Primary School…": the first word is not part of the name.
 _LEADING_WORD = re.compile(r"^(?:At|In|The|All|Our|For|From|To|By|On|With|Every|Each) ")
 
@@ -261,7 +263,7 @@ class _Builder:
         for c in self.clauses:
             c.text = c.text.strip()
         by_id = {c.id: c for c in self.clauses}
-        for c in self.clauses:
+        for c in reversed(self.clauses):  # sub-items first: a parent quotes them whole
             parts = [c.text] if c.text else []
             parts += [f"{by_id[k].marker} {by_id[k].full_text}".strip() for k in c.children]
             c.full_text = "\n".join(parts)
@@ -286,11 +288,15 @@ def build(read: Read, source: str) -> Document:
     meta = dict(read.meta)
     control = dict(read.control)
     paras = read.blocks
+    in_contents = False
     for i, block in enumerate(paras):
         if block.kind == "heading":
             text = clean(block.text)
-            if text:
+            in_contents = text.lower().rstrip(":") in CONTENTS
+            if text and not in_contents:
                 b.heading(block.level, text)
+        elif in_contents or (block.kind == "para" and CONTENTS_LINE_RE.search(block.text)):
+            continue  # a contents page lists headings and page numbers: never clauses
         elif block.kind == "row":
             _row(block, meta, control)
         else:

@@ -32,12 +32,24 @@ class UnreadablePdf(Exception):
         self.reason, self.fix = reason, fix
 
 
-def _page_lines(reader) -> tuple[list[list[str]], float]:  # noqa: ANN001
+def _page_lines(reader) -> tuple[list[list[str]], str]:  # noqa: ANN001
+    """Each page's lines (whitespace runs collapsed: justified text spreads words apart), and
+    the largest text on page one, read in the same pass (text extraction is the slow part)."""
     pages = []
-    for page in reader.pages:
-        text = page.extract_text() or ""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):  # noqa: ANN001
+        if text.strip():
+            runs.append((round(abs(font_size * (tm[3] or 1) * (cm[3] or 1)), 1), text))
+
+    for n, page in enumerate(reader.pages):
+        try:
+            text = page.extract_text(visitor_text=visit if n == 0 else None) or ""
+        except Exception:  # a font pypdf cannot measure on page one: read it plainly
+            runs.clear()
+            text = page.extract_text() or ""
         pages.append([" ".join(ln.split()) for ln in text.splitlines()])
-    return pages, 0.0
+    return pages, _largest(runs)
 
 
 def _furniture(pages: list[list[str]]) -> set[str]:
@@ -53,26 +65,15 @@ def _furniture(pages: list[list[str]]) -> set[str]:
     return {k for k, n in seen.items() if n >= need}
 
 
-def _title_by_size(page) -> str:  # noqa: ANN001
+def _largest(runs: list[tuple[float, str]]) -> str:
     """The largest text on the first page (Word's Title style exports as the biggest font)."""
-    runs: list[tuple[float, str]] = []
-
-    def visit(text, cm, tm, font_dict, font_size):  # noqa: ANN001
-        if text.strip():
-            size = abs(font_size * (tm[3] or 1) * (cm[3] or 1))
-            runs.append((round(size, 1), text))
-
-    try:
-        page.extract_text(visitor_text=visit)
-    except Exception:  # a font pypdf cannot measure: fall back to other title sources
-        return ""
     if not runs:
         return ""
-    biggest = max(s for s, _ in runs)
-    body = Counter(s for s, _ in runs).most_common(1)[0][0]
+    biggest = max(size for size, _ in runs)
+    body = Counter(size for size, _ in runs).most_common(1)[0][0]
     if biggest <= body:
         return ""
-    return " ".join("".join(t for s, t in runs if s == biggest).split())
+    return " ".join("".join(t for size, t in runs if size == biggest).split())
 
 
 def _vocabulary(pages: list[list[str]]) -> set[str]:
@@ -121,7 +122,7 @@ def read_pdf(path: Path) -> Read:
                 "open it with its password and save or print it to a PDF without one "
                 "(or save the original document as .docx), then run `policybot index`",
             )
-    pages, _ = _page_lines(reader)
+    pages, big = _page_lines(reader)
     if not any(ln.strip() for lines in pages for ln in lines):
         raise UnreadablePdf(
             "the PDF has no text (a scanned image)",
@@ -152,7 +153,6 @@ def read_pdf(path: Path) -> Read:
         and not re.search(r"\.(docx?|pdf)$", meta_title, re.I)
     ):
         titles.append(meta_title)
-    big = _title_by_size(reader.pages[0])
     if big:
         titles.append(big)
     read.titles = titles + read.titles

@@ -129,7 +129,7 @@ class _Builder:
     # --- one paragraph --------------------------------------------------------------------
     def para(self, block: Block, next_text: str) -> None:
         original = block.text
-        line = clean(original)
+        line = clean(original).replace("\t", " ")
         if not line or PAGE_FOOTER_RE.match(line):
             return
         bullet = block.bullet or bool(BULLET_RE.match(original.strip()))
@@ -298,6 +298,12 @@ def build(read: Read, source: str) -> Document:
         elif in_contents or (block.kind == "para" and CONTENTS_LINE_RE.search(block.text)):
             continue  # a contents page lists headings and page numbers: never clauses
         elif block.kind == "row":
+            if b.stack and not _is_control_row(block):
+                # A table in the body (ratios, contacts) is policy text: quoted row by row.
+                cells = [clean(c) for c in block.cells if clean(c)]
+                if cells:
+                    b.para(Block("para", " | ".join(cells), bullet=b.current is not None), "")
+                continue
             _row(block, meta, control)
         else:
             found = meta_line(clean(block.text))
@@ -335,6 +341,19 @@ def build(read: Read, source: str) -> Document:
         control=control,
         warnings=warnings,
     )
+
+
+_CONTROL_WORDS = re.compile(
+    r"\b(approv|adopt|ratif|review|version|author|written|owner|status|date|publish|"
+    r"committee|signed|statutory|amend|policy title|title)",
+    re.IGNORECASE,
+)
+
+
+def _is_control_row(block: Block) -> bool:
+    """A document-control row ("Approved by | Full Governing Body"), wherever the table is."""
+    key = clean(block.cells[0]) if block.cells else ""
+    return bool(key) and len(block.cells) <= 3 and bool(_CONTROL_WORDS.search(key))
 
 
 def _row(block: Block, meta: dict[str, str], control: dict[str, str]) -> None:

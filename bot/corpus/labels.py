@@ -28,8 +28,12 @@ def strip_markup(text: str) -> str:
     return BOLD_RE.sub(lambda m: m.group("t"), text)
 
 
+_INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\ufeff": None, "\u00a0": " "})
+
+
 def clean(line: str) -> str:
-    line = line.replace("\u00a0", " ").rstrip()
+    """Visible text: soft hyphens and zero-width marks gone, a leading bullet and bold removed."""
+    line = line.translate(_INVISIBLE).rstrip()
     return strip_markup(BULLET_RE.sub("", line.strip()))
 
 

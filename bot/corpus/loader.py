@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from bot.corpus.blocks import Read
 from bot.corpus.build import build
@@ -174,11 +174,15 @@ def load_corpus(folder: Path) -> list[Document]:
 def _disambiguate(docs: list[Document]) -> None:
     """Two files with one title: each is renamed with its file name so a citation names one."""
     titles = [d.title.lower() for d in docs]
-    for d in docs:
-        if titles.count(d.title.lower()) > 1:
-            old = d.title
-            d.title = f"{old} ({Path(d.source).stem})"
-            d.warnings.append(f"duplicate title {old!r}: renamed {d.title!r}")
+    clashing = [d for d in docs if titles.count(d.title.lower()) > 1]
+    stems = [PurePosixPath(d.source).stem.lower() for d in clashing]
+    for d in clashing:
+        old = d.title
+        name = PurePosixPath(d.source).stem
+        if stems.count(name.lower()) > 1:  # the same file name in two folders: use the path
+            name = str(PurePosixPath(d.source).with_suffix(""))
+        d.title = f"{old} ({name})"
+        d.warnings.append(f"duplicate title {old!r}: renamed {d.title!r}")
 
 
 def corpus_fingerprint(folder: Path) -> str:

@@ -34,7 +34,7 @@ def truth() -> list[dict[str, str]]:
 
 
 def written_date(cell: str) -> dt.date | None:
-    """"05/09/2024 (5 September 2024)" → 2024-09-05; "Autumn 2027 (the one…)" → 2027-12-31."""
+    """ "05/09/2024 (5 September 2024)" → 2024-09-05; "Autumn 2027 (the one…)" → 2027-12-31."""
     return parse_date(cell.split(" (")[0].replace("`", "").strip())
 
 

@@ -114,3 +114,14 @@ def test_a_list_is_quoted_with_the_sentence_that_introduces_it():
     assert typed.clause("2.ii").full_text.splitlines()[0] == (
         "Repeated lateness is discussed with parents:"
     )
+
+
+def test_a_table_in_the_body_is_quoted_not_dropped():
+    doc = load_document(DOCS / "lettings.docx")
+    assert doc.clause("Hire charges").full_text.splitlines() == [
+        "Community groups pay the hourly rate set each year by the governors.",
+        "Room | Hourly rate",
+        "School hall | £30",
+        "Classroom | £15",
+    ]
+    assert doc.control == {}  # not mistaken for a document-control table

@@ -78,3 +78,14 @@ def test_two_files_with_one_title_are_told_apart_by_file_name():
         "Charging and Remissions Policy (charging-2019)"
     )
     assert any("duplicate title" in w for w in docs["charging.md"].warnings)
+
+
+def test_the_same_file_name_in_two_folders_is_told_apart_by_its_path(tmp_path):
+    for folder in ("2019", "2024"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "charging.md").write_bytes((DUPS / "charging.md").read_bytes())
+    titles = sorted(d.title for d in load_corpus(tmp_path))
+    assert titles == [
+        "Charging and Remissions Policy (2019/charging)",
+        "Charging and Remissions Policy (2024/charging)",
+    ]

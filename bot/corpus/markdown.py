@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import meta_field
+from bot.corpus.dates import is_date_value, meta_field
 from bot.corpus.labels import BULLET_RE
 from bot.corpus.titles import is_generic
 
@@ -70,9 +70,11 @@ def read_markdown(text: str) -> Read:
         name = meta_field(key)
         if name == "title":
             read.titles.append(value)
-        elif name:
+            continue
+        read.control.setdefault(key, value)  # the front matter is the document's control table
+        dated = name in {"approval_date", "next_review"}
+        if name and (not dated or meta_field(key, fuzzy=False) or is_date_value(value)):
             read.meta.setdefault(name, value)
-            read.control.setdefault(key, value)
     lines = body.splitlines()
     h1_count = sum(1 for ln in lines if re.match(r"^#\s", ln.strip()))
     title_taken = bool(read.titles)

@@ -89,3 +89,18 @@ def test_the_same_file_name_in_two_folders_is_told_apart_by_its_path(tmp_path):
         "Charging and Remissions Policy (2019/charging)",
         "Charging and Remissions Policy (2024/charging)",
     ]
+
+
+def test_front_matter_is_the_control_table_and_only_dates_are_dates(tmp_path):
+    policy = tmp_path / "e-safety.md"
+    policy.write_text(
+        "---\ntitle: E-Safety Policy\napproved_by: Resources Committee\napproved: 17/06/2025\n"
+        "owner: Computing lead\n---\n\n## Passwords\n\nPasswords are never shared.\n"
+    )
+    doc = load_document(policy)
+    assert doc.approval_date == "17/06/2025"  # not "Resources Committee"
+    assert doc.control == {
+        "approved_by": "Resources Committee",
+        "approved": "17/06/2025",
+        "owner": "Computing lead",
+    }

@@ -39,9 +39,15 @@ GENERIC = {
 _SPACE = re.compile(r"\s+")
 
 
+# What editors leave in a file's title property: "Microsoft Word - policy.docx", "Document1".
+_JUNK = re.compile(
+    r"^(?:microsoft word\b|document\s*\d*$|untitled|template\b)|\.(?:docx?|pdf|odt)$"
+)
+
+
 def is_generic(title: str) -> bool:
     t = _SPACE.sub(" ", split_number(title)[1].lower()).strip(" :.-")
-    return not t or t in GENERIC or len(t) > 120
+    return not t or t in GENERIC or len(t) > 120 or bool(_JUNK.search(t))
 
 
 def tidy(title: str) -> str:

@@ -104,3 +104,15 @@ def test_front_matter_is_the_control_table_and_only_dates_are_dates(tmp_path):
         "approved": "17/06/2025",
         "owner": "Computing lead",
     }
+
+
+def test_an_editor_left_title_property_is_not_the_title(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "Microsoft Word - uniform_v3.docx"
+    d.add_paragraph("School Uniform Policy", style="Title")
+    d.add_heading("Shoes", level=1)
+    d.add_paragraph("Black school shoes are worn every day except for PE.")
+    d.save(tmp_path / "uniform.docx")
+    assert load_document(tmp_path / "uniform.docx").title == "School Uniform Policy"

@@ -164,6 +164,8 @@ class Weights:
     intent_bonus: float = 0.5  # for action/definition questions, to clauses of that kind
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
     scope_bonus: float = 1.0  # "is X covered?": to scope clauses that name X
+    policy: float = 0.5  # × how far a clause's policy is behind the best one (several policies)
+    policy_depth: int = 3  # how many of a policy's best clauses speak for it
 
 
 class ClauseIndex:
@@ -180,6 +182,10 @@ class ClauseIndex:
             raise ValueError("no clauses to index")
         docs_tokens = [self._bm25_tokens(u) for u in self.units]
         self.bm25 = BM25Plus(docs_tokens)
+        self._unit_doc = np.array([u.doc for u in self.units], dtype=np.int64)
+        # where each policy's clauses start once sorted by policy (policies with none are skipped)
+        counts = np.bincount(self._unit_doc, minlength=len(documents))
+        self._doc_first = np.r_[0, np.cumsum(counts[counts > 0])]
         self._unit_terms = [frozenset(t for t in toks if "_" not in t) for toks in docs_tokens]
         self.df: Counter[str] = Counter()
         for toks in docs_tokens:
@@ -305,6 +311,23 @@ class ClauseIndex:
     def dense_ready(self) -> bool:
         return self.embedder is not None
 
+    def _policy_prior(self, fused: np.ndarray) -> np.ndarray:
+        """Per clause: how well its policy as a whole answers the question, against the policy
+        that answers it best (0 for that one, negative for the others). A policy answers well
+        when several of its clauses do (the mean of its best `policy_depth` scores): the policy
+        on the topic asked about, not one stray clause elsewhere that shares a few words."""
+        depth = self.weights.policy_depth
+        order = np.lexsort((-fused, self._unit_doc))  # by policy, best clause first
+        ranked = fused[order]
+        first = self._doc_first
+        best = np.array(
+            [
+                ranked[a : min(a + depth, b)].mean()
+                for a, b in zip(first[:-1], first[1:], strict=True)
+            ]
+        )
+        return (best - best.max())[self._unit_doc]
+
     # ---------- query side ----------
     def query_terms(self, question: str) -> list[str]:
         """Stemmed terms, with unknown words mapped to a close policy word (typos, prefixes)."""
@@ -380,6 +403,8 @@ class ClauseIndex:
         else:
             fused = _z(bm)  # same scale as the fused score, so the priors weigh alike
 
+        if len(self.documents) > 1 and self.weights.policy:
+            fused = fused + self.weights.policy * self._policy_prior(fused)
         if _WHO_QUESTION.search(question):
             fused = fused + self.weights.who_bonus * self.names_whom
         if _ACTION_QUESTION.search(question):

@@ -54,6 +54,7 @@ class _Parser(HTMLParser):
         self.cell: list[str] | None = None
         self.in_title = False
         self.page_title = ""
+        self.h1_seen = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -152,8 +153,9 @@ class _Parser(HTMLParser):
         if not text:
             return
         if self.heading:
-            if self.heading == 1 and not self.read.titles and not is_generic(text):
-                self.read.titles.append(text)  # the page's first <h1> names the policy
+            if self.heading == 1 and not self.h1_seen and not is_generic(text):
+                self.h1_seen = True
+                self.read.titles.insert(0, text)  # the page's first <h1> names the policy
                 return
             self.read.blocks.append(Block("heading", text, level=self.heading))
             return

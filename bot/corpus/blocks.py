@@ -32,6 +32,8 @@ class Read:
     # Title candidates, best first (front matter, core property, Title style, first heading…).
     titles: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # "next_review" → "September 2026"
+    # Dates found only in page headers/footers: used when the body does not give them.
+    fallback: dict[str, str] = field(default_factory=dict)
     control: dict[str, str] = field(default_factory=dict)  # document-control rows as written
     contacts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

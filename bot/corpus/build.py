@@ -314,6 +314,8 @@ def build(read: Read, source: str) -> Document:
                 (clean(p.text) for p in paras[i + 1 :] if p.kind == "para" and p.text.strip()), ""
             )
             b.para(block, nxt)
+    for name, value in read.fallback.items():
+        meta.setdefault(name, value)
     clauses = [c for c in b.finish() if c.text or c.children]
     title = choose_title([meta.get("title", ""), *read.titles], source)
     body_text = "\n".join(c.text for c in clauses)

@@ -149,3 +149,20 @@ def split_label(line: str) -> tuple[str, str] | None:
         if name and (name in {"title", "school", "review_frequency"} or is_date_value(value)):
             return key, value
     return None
+
+
+_PARTS = re.compile(r"\s+[|·•–—-]\s+|\s{2,}|\t")
+
+
+def meta_in(text: str) -> list[tuple[str, str]]:
+    """Dates in a running header or footer ("Fire Drill Policy · Review date: 01/03/2027 ·
+    Page 2"): each part of the line read as a "Label: value" line."""
+    out = []
+    for part in _PARTS.split(text):
+        words = part.split()
+        # "Review date: 01/03/2027 Page 1 of 2": the longest run of words that reads as a date
+        for end in range(min(len(words), 8), 0, -1):
+            if found := meta_line(" ".join(words[:end])):
+                out.append(found)
+                break
+    return out

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.corpus.blocks import Read
+from bot.corpus.dates import meta_in
 from bot.corpus.labels import BULLET_RE, PAGE_FOOTER_RE
 from bot.corpus.text import read_lines, starts_item
 
@@ -59,7 +60,7 @@ def _furniture(pages: list[list[str]]) -> set[str]:
     seen: Counter[str] = Counter()
     for lines in pages:
         content = [ln.strip() for ln in lines if ln.strip()]
-        edge = set(content[:3] + content[-3:])
+        edge = {ln for ln in content[:3] + content[-3:] if not starts_item(ln)}  # never a clause
         seen.update({_DIGITS.sub("#", ln) for ln in edge})
     need = max(2, (len(pages) + 1) // 2)
     return {k for k, n in seen.items() if n >= need}
@@ -133,6 +134,7 @@ def read_pdf(path: Path) -> Read:
     own = _vocabulary(pages)
     own_text = " ".join(" ".join(lines) for lines in pages).lower()
     lines: list[str] = []
+    dates: dict[str, str] = {}
     for page_lines in pages:
         for ln in page_lines:
             s = ln.strip()
@@ -140,11 +142,14 @@ def read_pdf(path: Path) -> Read:
                 lines.append("")
                 continue
             if _DIGITS.sub("#", s) in furniture or PAGE_FOOTER_RE.match(s):
+                for name, value in meta_in(s):  # a review date in the running footer
+                    dates.setdefault(name, value)
                 continue
             if s.lower().rstrip(":") in {"contents", "table of contents"} or _LEADERS.search(ln):
                 continue  # the contents page
             lines.append(s)
     read = read_lines(_paragraphs(lines, own, own_text))
+    read.fallback.update(dates)
     titles: list[str] = []
     meta_title = (reader.metadata.title if reader.metadata else None) or ""
     if (

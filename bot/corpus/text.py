@@ -76,7 +76,7 @@ def read_lines(lines: list[str]) -> Read:
             and is_heading_text(line, 8)
         )
         was_blank, prev_blank = prev_blank, False
-        if not title_line:
+        if not title_line and not in_body and not (numbered_heading or starts_item(original)):
             if SCHOOL_NAME_RE.match(line):  # "KINGSWAY PRIMARY SCHOOL" above the title
                 if not line.isupper():  # a name in capitals is left for the body to spell
                     read.meta.setdefault("school", line)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import meta_field
+from bot.corpus.dates import meta_field, meta_in
 from bot.corpus.titles import is_generic
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -243,7 +243,22 @@ def read_docx(path: Path) -> Read:
             bullet = True
         read.blocks.append(Block("para", f"{label} {text}" if label else text, bullet=bullet))
     _drop_title_heading(read)
+    _furniture_dates(document, read)
     return read
+
+
+def _furniture_dates(document: Any, read: Read) -> None:
+    """Review dates printed only in the page header or footer are still the policy's dates."""
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            try:
+                paragraphs = [p.text for p in part.paragraphs]
+                paragraphs += [c.text for t in part.tables for r in t.rows for c in r.cells]
+            except Exception:  # a damaged header part: the body has been read already
+                continue
+            for text in paragraphs:
+                for name, value in meta_in(text):
+                    read.fallback.setdefault(name, value)
 
 
 def _drop_title_heading(read: Read) -> None:

@@ -116,3 +116,20 @@ def test_an_editor_left_title_property_is_not_the_title(tmp_path):
     d.add_paragraph("Black school shoes are worn every day except for PE.")
     d.save(tmp_path / "uniform.docx")
     assert load_document(tmp_path / "uniform.docx").title == "School Uniform Policy"
+
+
+@pytest.mark.parametrize(
+    "name, next_review",
+    [("fire-drill.pdf", "01/03/2027"), ("uniform.docx", "July 2027")],
+)
+def test_a_review_date_only_in_the_page_footer_is_still_read(name, next_review):
+    doc = load_document(DOCS / name)
+    assert doc.next_review == next_review
+    assert "no review date found" not in doc.warnings
+    assert not any("Review" in c.full_text or "review" in c.full_text for c in doc.clauses)
+
+
+def test_a_pdf_starting_with_its_first_section_keeps_that_section():
+    doc = load_document(DOCS / "fire-drill.pdf")
+    assert doc.title == "Fire Drill Policy"  # from the metadata
+    assert [(c.id, c.path) for c in doc.clauses] == [("1.1", ("Drills",)), ("2.1", ("Registers",))]

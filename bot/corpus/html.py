@@ -8,7 +8,6 @@ table rows become rows (a document-control table) and <meta> tags may carry date
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import meta_field, meta_line
@@ -166,12 +165,7 @@ class _Parser(HTMLParser):
         )
 
 
-def read_html(path: Path) -> Read:
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+def read_html(text: str) -> Read:
     parser = _Parser()
     parser.feed(text)
     parser.close()

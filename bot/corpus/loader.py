@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from bot.corpus.blocks import Read
 from bot.corpus.build import build
 from bot.corpus.model import Document
+from bot.corpus.textfile import read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +56,26 @@ class Corpus:
     failures: list[Failure]
 
 
+def _with_warnings(reader: Callable[[str], Read], path: Path) -> Read:
+    text, notes = read_text_file(path)
+    read = reader(text)
+    read.warnings += notes
+    return read
+
+
 def _reader(suffix: str) -> Callable[[Path], Read]:
     if suffix == ".txt":
         from bot.corpus.text import read_text
 
-        return lambda p: read_text(p.read_text(encoding="utf-8-sig"))
+        return lambda p: _with_warnings(read_text, p)
     if suffix in (".md", ".markdown"):
         from bot.corpus.markdown import read_markdown
 
-        return lambda p: read_markdown(p.read_text(encoding="utf-8-sig"))
+        return lambda p: _with_warnings(read_markdown, p)
     if suffix in (".html", ".htm"):
         from bot.corpus.html import read_html
 
-        return read_html
+        return lambda p: _with_warnings(read_html, p)
     if suffix == ".docx":
         from bot.corpus.word import read_docx
 

@@ -39,3 +39,22 @@ def test_a_folder_of_only_unreadable_files_is_a_clear_error(tmp_path):
     folder = corpus_of(tmp_path / "c", BAD / "uniform.doc")
     with pytest.raises(CorpusError, match=r"no readable policies.*uniform\.doc"):
         load_corpus(folder)
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx", ".html", ".md", ".txt", ".png"])
+def test_garbage_in_any_format_is_a_listed_failure_never_a_traceback(tmp_path, suffix):
+    (tmp_path / f"upload{suffix}").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "phones.md").write_bytes((DOCS / "phones.md").read_bytes())
+    corpus = read_corpus(tmp_path)  # raises nothing
+    assert [d.source for d in corpus.documents] == ["phones.md"]
+    assert [f.file for f in corpus.failures] == [f"upload{suffix}"]
+    assert corpus.failures[0].fix
+
+
+def test_a_windows_text_export_is_read_with_a_note(tmp_path):
+    (tmp_path / "uniform.txt").write_bytes(
+        "Uniform Policy\n\nShoes\n\nPupils wear \u201cblack\u201d shoes.\n".encode("cp1252")
+    )
+    doc = load_document(tmp_path / "uniform.txt")
+    assert doc.clause("Shoes").text == "Pupils wear \u201cblack\u201d shoes."
+    assert "read as Windows-1252 text, not UTF-8" in doc.warnings

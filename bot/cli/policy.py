@@ -215,6 +215,7 @@ def corpus_rows(docs: list[Document]) -> list[dict]:
             "approved": d.approval_date,
             "review_frequency": d.review_frequency,
             "next_review": d.next_review,
+            "next_review_date": d.next_review_date.isoformat() if d.next_review_date else None,
             "overdue": d.overdue(),
             "warnings": list(d.warnings),
         }
@@ -243,7 +244,8 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         status = "OVERDUE for review" if r["overdue"] else "current"
         print(
             f"  ✔ {r['title']} ({r['file']}): {r['clauses']} clauses; "
-            f"approved {r['approved'] or '?'}; next review {r['next_review'] or '?'} — {status}"
+            f"approved {r['approved'] or '?'}; "
+            f"next review {r['next_review'] or r['next_review_date'] or '?'} — {status}"
         )
         for w in r["warnings"]:
             print(f"      note: {w}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import is_date_value, meta_field, meta_line, parse_date
+from bot.corpus.dates import is_date_value, meta_field, meta_line, parse_date, review_due
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -325,8 +325,16 @@ def build(read: Read, source: str) -> Document:
         school = _LEADING_WORD.sub("", m.group(1)) if m else ""
     next_review = meta.get("next_review", "")
     warnings = list(read.warnings)
+    review_date = parse_date(next_review) if next_review else None
     if not next_review:
-        warnings.append("no review date found")
+        due = review_due(meta.get("approval_date", ""), meta.get("review_frequency", ""))
+        if due is not None:  # "Approved October 2023, reviewed triennially": due October 2026
+            review_date = due
+            warnings.append(f"next review worked out from approval date and frequency: {due:%B %Y}")
+        else:
+            warnings.append("no review date found")
+    elif review_date is None:
+        warnings.append(f"review date {next_review!r} is not a date: overdue cannot be checked")
     by_place = sum(1 for c in clauses if not c.numbered)
     if by_place:  # no number of their own: cited by section, as "Risk assessments, item 2"
         warnings.append(f"{by_place} paragraphs cited by section")
@@ -338,7 +346,7 @@ def build(read: Read, source: str) -> Document:
         approval_date=meta.get("approval_date", ""),
         review_frequency=meta.get("review_frequency", ""),
         next_review=next_review,
-        next_review_date=parse_date(next_review) if next_review else None,
+        next_review_date=review_date,
         contacts=list(read.contacts),
         control=control,
         warnings=warnings,

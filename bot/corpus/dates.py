@@ -166,3 +166,36 @@ def meta_in(text: str) -> list[tuple[str, str]]:
                 out.append(found)
                 break
     return out
+
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_FREQUENCIES = {
+    "annual": 1,
+    "annually": 1,
+    "yearly": 1,
+    "biennial": 2,
+    "biennially": 2,
+    "triennial": 3,
+    "triennially": 3,
+}
+
+
+def frequency_years(frequency: str) -> int | None:
+    """ "Annually" → 1, "Triennial" → 3, "Every two years" → 2; None when not in years."""
+    f = frequency.strip().lower()
+    if f in _FREQUENCIES:
+        return _FREQUENCIES[f]
+    if f in {"every year", "each year"}:
+        return 1
+    m = re.search(r"(?:every\s+)?(\d|one|two|three|four|five)\s+years?", f)
+    if m:
+        return int(m[1]) if m[1].isdigit() else _WORD_NUMBERS[m[1]]
+    return None
+
+
+def review_due(approved: str, frequency: str) -> dt.date | None:
+    """The next review worked out from the approval date and the review frequency."""
+    start, years = parse_date(approved), frequency_years(frequency)
+    if start is None or years is None:
+        return None
+    return _month_end(start.year + years, start.month)

@@ -30,6 +30,7 @@ def test_corpus_json_gives_titles_dates_warnings_and_failures(cli_env, capsys):
         "approved": "2025-06-17",
         "review_frequency": "",
         "next_review": "2027-06-30",
+        "next_review_date": "2027-06-30",
         "overdue": False,
         "warnings": ["5 paragraphs cited by section"],
     }

@@ -133,3 +133,15 @@ def test_a_pdf_starting_with_its_first_section_keeps_that_section():
     doc = load_document(DOCS / "fire-drill.pdf")
     assert doc.title == "Fire Drill Policy"  # from the metadata
     assert [(c.id, c.path) for c in doc.clauses] == [("1.1", ("Drills",)), ("2.1", ("Registers",))]
+
+
+def test_a_review_due_is_worked_out_from_approval_and_frequency(tmp_path):
+    policy = tmp_path / "first-aid.txt"
+    policy.write_text(
+        "First Aid Policy\n\nApproval date: October 2023\nReview frequency: Every two years\n\n"
+        "Kits\n\nA first aid kit is kept in every classroom.\n"
+    )
+    doc = load_document(policy)
+    assert doc.next_review == "" and doc.next_review_date == dt.date(2025, 10, 31)
+    assert doc.overdue(TODAY)
+    assert "next review worked out from approval date and frequency: October 2025" in doc.warnings

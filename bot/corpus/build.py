@@ -155,11 +155,6 @@ class _Builder:
             return
         intro = self._intro(self.current)
         if labelled and not dec and (self.current is None or intro is not None):
-            if item and not self.section:  # "1." … "6." after a lead-in: their own numbers
-                rest = item["rest"]
-                clause = self.add(item["num"], rest, parent=intro)
-                clause.marker = line[: len(line) - len(rest)].strip()
-                return
             if self.current is not None:  # an item of the list this paragraph introduces
                 self.append(line, "\n")
             elif not self.section:

@@ -20,6 +20,7 @@ _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _RULE = re.compile(r"^(?:\*\s*){3,}$|^(?:-\s*){3,}$|^(?:_\s*){3,}$")
 _FENCE = re.compile(r"^(```|~~~)")
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:")
+_LINK_DEF = re.compile(r"^\[[^\]^]+\]:\s*\S+")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ORDERED = re.compile(r"^(\d{1,2})[.)]\s+")
 
@@ -91,6 +92,8 @@ def read_markdown(text: str) -> Read:
         stripped = raw.strip()
         if not stripped:
             prev_kind, in_footnote = "blank", False
+            continue
+        if _LINK_DEF.match(stripped):  # "[policy]: https://…" defines a link target
             continue
         if _FOOTNOTE_DEF.match(stripped):
             in_footnote = True

@@ -20,6 +20,8 @@ def test_markdown_syntax_links_and_footnotes_are_not_quoted():
     for syntax in ("](", "**", "[^", "> ", "example.org", "_school", "See also"):
         assert syntax not in text
     assert "Staff may use their phones in the staffroom during breaks." in text  # blockquote
+    assert doc.clause("Emergencies").text.endswith("(see the Safeguarding Policy).")
+    assert "[sg]" not in text  # a reference link's definition is not text either
 
 
 def test_html_page_furniture_is_not_quoted():

@@ -15,6 +15,7 @@ The convention (README "Clause ids"):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import is_date_value, meta_field, meta_line, parse_date, review_due
@@ -42,6 +43,30 @@ CONTENTS = {"contents", "table of contents", "contents page"}
 CONTENTS_LINE_RE = re.compile(r"(?:\.{4,}|…{2,}|\t)\s*\d{1,3}\s*$")
 # A sentence may begin "At Kingsway Primary School…": the first word is not part of the name.
 _LEADING_WORD = re.compile(r"^(?:At|In|The|All|Our|For|From|To|By|On|With|Every|Each) ")
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """Which typed numbering schemes a paragraph's start matches ("i." is a letter and a roman
+    numeral: the builder decides by what came before)."""
+
+    dec: re.Match[str] | None
+    letter: re.Match[str] | None
+    roman: re.Match[str] | None
+    paren_roman: re.Match[str] | None
+    item: re.Match[str] | None
+    upper: re.Match[str] | None
+
+    @classmethod
+    def of(cls, line: str) -> _Labels:
+        return cls(
+            DECIMAL_RE.match(line),
+            LETTER_RE.match(line),
+            ROMAN_RE.match(line),
+            PAREN_ROMAN_RE.match(line),
+            NUMBERED_ITEM_RE.match(line),
+            UPPER_RE.match(line),
+        )
 
 
 class _Builder:
@@ -142,14 +167,9 @@ class _Builder:
             else:
                 self.append(line, "\n")
             return
-        dec = DECIMAL_RE.match(line)
-        letter = LETTER_RE.match(line)
-        roman = ROMAN_RE.match(line)
-        paren_roman = PAREN_ROMAN_RE.match(line)
-        item = NUMBERED_ITEM_RE.match(line)
-        upper = UPPER_RE.match(line)
-        labelled = bool(letter or roman or paren_roman or item or upper)
-        expected = chr(ord(self.last_letter) + 1) if self.last_letter else "a"
+        m = _Labels.of(line)
+        dec = m.dec
+        labelled = bool(m.letter or m.roman or m.paren_roman or m.item or m.upper)
         if self.current is not None and not (labelled or dec or bullet) and line[:1].islower():
             self.append(line, " ")  # a page break split this paragraph
             return
@@ -160,14 +180,10 @@ class _Builder:
             elif not self.section:
                 self.block(line)
             else:
-                self._numbered_line(
-                    line, dec, letter, roman, paren_roman, item, upper, expected, next_text
-                )
+                self._numbered_line(line, m, next_text)
             return
         if labelled or dec:
-            self._numbered_line(
-                line, dec, letter, roman, paren_roman, item, upper, expected, next_text
-            )
+            self._numbered_line(line, m, next_text)
             return
         if self.current is None or (intro is not None and not bullet):
             self.block(line)
@@ -183,9 +199,17 @@ class _Builder:
         parent = self.by_id.get(clause.parent or "")
         return parent if parent is not None and not parent.numbered else None
 
-    def _numbered_line(
-        self, line, dec, letter, roman, paren_roman, item, upper, expected, next_text
-    ):  # noqa: ANN001, PLR0913
+    def _numbered_line(self, line: str, m: _Labels, next_text: str) -> None:
+        """A paragraph that starts with a typed (or computed) number: its clause id."""
+        dec, letter, roman, paren_roman, item, upper = (
+            m.dec,
+            m.letter,
+            m.roman,
+            m.paren_roman,
+            m.item,
+            m.upper,
+        )
+        expected = chr(ord(self.last_letter) + 1) if self.last_letter else "a"
         if paren_roman and not (letter and letter["letter"] == expected) and self.letter_item:
             holder = self.letter_item
             sub = self.add(
@@ -215,11 +239,12 @@ class _Builder:
                 self.letter_item = sub
             self.last_letter = letter["letter"]
         elif roman or paren_roman:
-            m = roman or paren_roman
-            rest = m["rest"]
+            r = roman or paren_roman
+            assert r is not None
+            rest = r["rest"]
             if self.decimal is not None:  # "i." under "4.2": an item of 4.2
                 holder = self.decimal
-                suffix = f"({m['num']})" if paren_roman and not roman else f".{m['num']}"
+                suffix = f"({r['num']})" if paren_roman and not roman else f".{r['num']}"
                 sub = self.add(f"{holder.id}{suffix}", rest, holder.heading, holder)
                 sub.marker = line[: len(line) - len(rest)].strip()
                 return
@@ -228,7 +253,7 @@ class _Builder:
                 next_letter and next_letter["letter"] == "a"
             )
             clause = self.numbered(
-                f"{self.prefix()}{m['num']}", "" if is_heading else rest, rest if is_heading else ""
+                f"{self.prefix()}{r['num']}", "" if is_heading else rest, rest if is_heading else ""
             )
             if is_heading:
                 self.parent = clause

@@ -14,11 +14,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.corpus.blocks import Read
 from bot.corpus.dates import meta_in
 from bot.corpus.labels import BULLET_RE, PAGE_FOOTER_RE
 from bot.corpus.text import read_lines, starts_item
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 _LEADERS = re.compile(r"(?:\.{3,}|…{2,}|(?:\. ){3,}|\s{2,})\s*\d{1,3}\s*$")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -33,13 +37,13 @@ class UnreadablePdf(Exception):
         self.reason, self.fix = reason, fix
 
 
-def _page_lines(reader) -> tuple[list[list[str]], str]:  # noqa: ANN001
+def _page_lines(reader: PdfReader) -> tuple[list[list[str]], str]:
     """Each page's lines (whitespace runs collapsed: justified text spreads words apart), and
     the largest text on page one, read in the same pass (text extraction is the slow part)."""
     pages = []
     runs: list[tuple[float, str]] = []
 
-    def visit(text, cm, tm, font_dict, font_size):  # noqa: ANN001
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, font_size: float) -> None:
         if text.strip():
             runs.append((round(abs(font_size * (tm[3] or 1) * (cm[3] or 1)), 1), text))
 

@@ -172,6 +172,15 @@ def _num_pr(paragraph: Any) -> tuple[str, int] | None:
     return num_id, ilvl or 0
 
 
+def _bold_heading(paragraph: Any, text: str) -> bool:
+    """A short paragraph set wholly in bold with no closing punctuation: a heading by eye."""
+    if len(text.split()) > 10 or text.endswith((".", ",", ";", ":", "?", "!")):
+        return False
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+    return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
+
+
 def _heading_level(style_name: str) -> int:
     low = style_name.lower()
     if low.startswith("heading"):
@@ -196,6 +205,7 @@ def read_docx(path: Path) -> Read:
         numbering_root = None
     numbering = Numbering.from_part(numbering_root)
     first_h1 = True
+    deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
     body = document.element.body
     for child in body.iterchildren():
         if child.tag == f"{W}tbl":
@@ -237,7 +247,14 @@ def read_docx(path: Path) -> Read:
             if level == 1 and first_h1 and not label and not is_generic(text):
                 read.titles.append(text)  # the first Heading 1 may name the policy
             first_h1 = first_h1 and level != 1
+            deepest = max(deepest, level)
             read.blocks.append(Block("heading", f"{label} {text}" if label else text, level=level))
+            continue
+        if not bullet and _bold_heading(para, text):
+            # Many school policies mark sub-headings by bold Normal text, not a Heading style.
+            read.blocks.append(
+                Block("heading", f"{label} {text}" if label else text, level=deepest + 1)
+            )
             continue
         if low.startswith("list bullet"):
             bullet = True

@@ -125,3 +125,11 @@ def test_a_table_in_the_body_is_quoted_not_dropped():
         "Classroom | £15",
     ]
     assert doc.control == {}  # not mistaken for a document-control table
+
+
+def test_a_bold_line_is_a_sub_heading_as_staff_read_it():
+    doc = load_document(DOCS / "anti-bullying.docx")
+    online = doc.clause("Reporting bullying — Online bullying")
+    assert online.path == ("Reporting bullying", "Online bullying")
+    assert online.text == "Screenshots of unkind messages are passed to the DSL the same day."
+    assert "Online bullying" not in doc.clause("Reporting bullying, item 2").full_text

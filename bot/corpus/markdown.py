@@ -20,6 +20,7 @@ _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _RULE = re.compile(r"^(?:\*\s*){3,}$|^(?:-\s*){3,}$|^(?:_\s*){3,}$")
 _FENCE = re.compile(r"^(```|~~~)")
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:")
+_BOLD_LINE = re.compile(r"^(\*\*|__)([^*_]+)\1$")
 _LINK_DEF = re.compile(r"^\[[^\]^]+\]:\s*\S+")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ORDERED = re.compile(r"^(\d{1,2})[.)]\s+")
@@ -38,6 +39,10 @@ _INLINE = [
     (re.compile(r"`([^`]*)`"), r"\1"),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])"), r"\1"),
 ]
+
+
+def bold_line(text: str) -> bool:
+    return bool(_BOLD_LINE.match(text))
 
 
 def inline(text: str) -> str:
@@ -82,6 +87,7 @@ def read_markdown(text: str) -> Read:
     first_heading = True
     in_fence = in_footnote = False
     prev_kind = "blank"  # what the last line was: blank, para, item, heading
+    deepest = 0  # the deepest # heading level so far: a bold line sits one below it
     i = 0
     while i < len(lines):
         raw = lines[i].rstrip()
@@ -112,8 +118,17 @@ def read_markdown(text: str) -> Read:
         elif i < len(lines) and prev_kind == "blank" and _SETEXT.match(lines[i].strip()):
             level, heading = (1 if lines[i].strip().startswith("=") else 2), stripped
             i += 1
+        elif (
+            (bold := _BOLD_LINE.match(stripped))
+            and prev_kind == "blank"
+            and (i >= len(lines) or not lines[i].strip())  # a paragraph of its own
+            and len(bold[2].split()) <= 10
+            and not bold[2].rstrip().endswith((".", ",", ";", "?", "!"))
+        ):
+            level, heading = deepest + 1, bold[2]  # "**Risk assessments**" alone: a sub-heading
         if level:
             heading = inline(heading)
+            deepest = max(deepest, level) if not bold_line(stripped) else deepest
             if first_heading and level == 1 and not is_generic(heading):
                 # The first top heading names the policy, unless it is one of several
                 # top-level sections and the front matter names the policy differently.

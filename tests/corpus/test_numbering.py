@@ -133,3 +133,20 @@ def test_a_bold_line_is_a_sub_heading_as_staff_read_it():
     assert online.path == ("Reporting bullying", "Online bullying")
     assert online.text == "Screenshots of unkind messages are passed to the DSL the same day."
     assert "Online bullying" not in doc.clause("Reporting bullying, item 2").full_text
+
+
+def test_a_bold_line_in_markdown_is_a_sub_heading(tmp_path):
+    policy = tmp_path / "visits.md"
+    policy.write_text(
+        "# Visits Policy\n\n## Before the visit\n\n**Risk assessments**\n\n"
+        "The group leader writes the risk assessment.\n\n"
+        "It is checked by the **visits coordinator**.\n"
+    )
+    doc = load_document(policy)
+    assert doc.ids == [
+        "Before the visit — Risk assessments, item 1",
+        "Before the visit — Risk assessments, item 2",
+    ]
+    assert doc.clause("Before the visit — Risk assessments, item 2").text == (
+        "It is checked by the visits coordinator."
+    )

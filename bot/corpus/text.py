@@ -57,6 +57,7 @@ def read_lines(lines: list[str]) -> Read:
     read = Read()
     in_body = in_contents = in_questions = False
     title_line = ""
+    numbered_sections = False
     prev_blank = True
     for i, original in enumerate(raw):
         if not original.strip():
@@ -93,7 +94,12 @@ def read_lines(lines: list[str]) -> Read:
             and is_heading_text(dec["rest"], 8)
         )
         if numbered_heading or sub_heading or (standalone and not in_contents and in_body):
-            level = dec["num"].count(".") + 1 if sub_heading and dec else 1
+            if sub_heading and dec:
+                level = dec["num"].count(".") + 1
+            elif numbered_heading:
+                level, numbered_sections = 1, True
+            else:  # in a policy with numbered sections, a plain heading is a sub-heading
+                level = 2 if numbered_sections else 1
             read.blocks.append(Block("heading", line, level=level))
             in_body, in_contents, in_questions = True, False, False
             continue

@@ -150,3 +150,14 @@ def test_a_bold_line_in_markdown_is_a_sub_heading(tmp_path):
     assert doc.clause("Before the visit — Risk assessments, item 2").text == (
         "It is checked by the visits coordinator."
     )
+
+
+def test_a_plain_heading_inside_a_numbered_section_is_its_sub_heading(tmp_path):
+    policy = tmp_path / "medicines.txt"
+    policy.write_text(
+        "Medicines Policy\n\n1. Storage\n\nInhalers\n\n1.1 Inhalers stay with the class.\n\n"
+        "2. Records\n\n2.1 Every dose is written in the log.\n"
+    )
+    doc = load_document(policy)
+    assert doc.clause("1.1").path == ("Storage", "Inhalers")
+    assert doc.clause("2.1").path == ("Records",)

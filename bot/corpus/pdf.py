@@ -104,7 +104,7 @@ def join_hyphenated(first: str, second: str, own: set[str], own_text: str) -> st
         return f"{first} {second}"
     a, b = m[1], n[1]
     hyphenated = f"{a}-{b}".lower()
-    if hyphenated in own_text.replace(f"{hyphenated}\n", ""):
+    if hyphenated in own_text:
         return first + second  # the document writes it with a hyphen elsewhere
     if _known(a + b, own) or not _known(b, own):
         # "safe-guarding" is "safeguarding"; "heat-ers" splits a word ("ers" is none)

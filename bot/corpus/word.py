@@ -172,6 +172,21 @@ def _num_pr(paragraph: Any) -> tuple[str, int] | None:
     return num_id, ilvl or 0
 
 
+def _body_elements(parent: Any) -> Any:
+    """Paragraphs and tables in reading order, including those inside content controls
+    (w:sdt), which some templates wrap the whole policy in; a contents-page control is skipped."""
+    for child in parent.iterchildren():
+        if child.tag == f"{W}sdt":
+            gallery = child.find(f".//{W}sdtPr/{W}docPartObj/{W}docPartGallery")
+            if gallery is not None and "contents" in (_attr(gallery, "val") or "").lower():
+                continue
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _body_elements(content)
+        else:
+            yield child
+
+
 def _bold_heading(paragraph: Any, text: str) -> bool:
     """A short paragraph set wholly in bold with no closing punctuation: a heading by eye."""
     if len(text.split()) > 10 or text.endswith((".", ",", ";", ":", "?", "!")):
@@ -207,7 +222,7 @@ def read_docx(path: Path) -> Read:
     first_h1 = True
     deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
     body = document.element.body
-    for child in body.iterchildren():
+    for child in _body_elements(body):
         if child.tag == f"{W}tbl":
             table = Table(child, document)
             for row in table.rows:

@@ -161,3 +161,24 @@ def test_a_plain_heading_inside_a_numbered_section_is_its_sub_heading(tmp_path):
     doc = load_document(policy)
     assert doc.clause("1.1").path == ("Storage", "Inhalers")
     assert doc.clause("2.1").path == ("Records",)
+
+
+def test_text_inside_word_content_controls_is_read(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("Privacy Notice", style="Title")
+    d.add_heading("Who we share data with", level=1)
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d.element.body.insert(
+        len(d.element.body) - 1,  # before the section properties
+        parse_xml(
+            f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>We share pupils' records with "
+            "the local authority only when the law requires it.</w:t></w:r></w:p></w:sdtContent>"
+            "</w:sdt>"
+        ),
+    )
+    d.save(tmp_path / "privacy.docx")
+    doc = load_document(tmp_path / "privacy.docx")
+    assert doc.clause("Who we share data with").text.startswith("We share pupils' records")

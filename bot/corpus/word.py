@@ -172,6 +172,35 @@ def _num_pr(paragraph: Any) -> tuple[str, int] | None:
     return num_id, ilvl or 0
 
 
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_HIDDEN = {f"{W}del", f"{W}moveFrom", f"{_MC}Fallback", f"{W}instrText", f"{W}delText"}
+
+
+def visible_text(element: Any) -> str:
+    """A paragraph's text as Word shows it: tracked insertions and fields' results included,
+    tracked deletions, field codes and the duplicate fallback copy of a text box left out."""
+    out: list[str] = []
+
+    def walk(el: Any) -> None:
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag in _HIDDEN or tag == f"{W}pPr":
+                continue
+            if tag == f"{W}t":
+                out.append(child.text or "")
+            elif tag in (f"{W}tab", f"{W}ptab"):
+                out.append("\t")
+            elif tag in (f"{W}br", f"{W}cr"):
+                out.append(" ")
+            elif tag == f"{W}noBreakHyphen":
+                out.append("-")
+            else:
+                walk(child)
+
+    walk(element)
+    return "".join(out)
+
+
 def _body_elements(parent: Any) -> Any:
     """Paragraphs and tables in reading order, including those inside content controls
     (w:sdt), which some templates wrap the whole policy in; a contents-page control is skipped."""
@@ -228,7 +257,7 @@ def read_docx(path: Path) -> Read:
             for row in table.rows:
                 cells: list[str] = []
                 for cell in row.cells:
-                    t = " ".join(cell.text.split())
+                    t = " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
                     if not cells or t != cells[-1]:  # merged cells repeat their text
                         cells.append(t)
                 if len(cells) >= 2 and any(cells):
@@ -239,14 +268,15 @@ def read_docx(path: Path) -> Read:
         if child.tag != f"{W}p":
             continue
         para = Paragraph(child, document)
-        text = " ".join(para.text.replace("\t", " ").split())
+        raw_text = visible_text(child)
+        text = " ".join(raw_text.replace("\t", " ").split())
         style = para.style.name if para.style is not None else ""
         low = style.lower()
         num = _num_pr(para)
         label, bullet = numbering.label(*num) if num else ("", False)
         if not text:
             continue
-        cells = tuple(c.strip() for c in para.text.split("\t") if c.strip())
+        cells = tuple(c.strip() for c in raw_text.split("\t") if c.strip())
         if len(cells) >= 2 and meta_field(cells[0]):  # "Date of next review<TAB>July 2027"
             read.blocks.append(Block("row", cells=cells))
             continue

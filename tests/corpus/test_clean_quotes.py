@@ -53,3 +53,25 @@ def test_hard_wrapped_text_lines_are_rejoined_into_their_paragraph():
         "Children lose things every day. Clearly named clothing and equipment can almost "
         "always be returned to its owner the same day."
     )
+
+
+def test_word_tracked_changes_are_quoted_as_word_shows_them(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("Lettings Policy", style="Title")
+    d.add_heading("Keys", level=1)
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d.element.body.insert(
+        len(d.element.body) - 1,
+        parse_xml(
+            f"<w:p {w}><w:r><w:t xml:space='preserve'>Keys are returned to the </w:t></w:r>"
+            "<w:del w:id='1' w:author='x'><w:r><w:delText>caretaker</w:delText></w:r></w:del>"
+            "<w:ins w:id='2' w:author='x'><w:r><w:t>site manager</w:t></w:r></w:ins>"
+            "<w:r><w:t xml:space='preserve'> by 6pm.</w:t></w:r></w:p>"
+        ),
+    )
+    d.save(tmp_path / "lettings.docx")
+    clause = load_document(tmp_path / "lettings.docx").clause("Keys")
+    assert clause.text == "Keys are returned to the site manager by 6pm."

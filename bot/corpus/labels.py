@@ -16,7 +16,9 @@ ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")
 PAREN_ROMAN_RE = re.compile(rf"^\((?P<num>{ROMAN})\)\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<marker>\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
 UPPER_RE = re.compile(r"^\(?(?P<letter>[A-Z])[.)]\s+(?P<rest>\S.*)$")
-BULLET_RE = re.compile(r"^(?:[-*•●▪◦–·○■□➢✓]\s+)")
+# Bullet glyphs, including the Symbol/Wingdings private-use characters PDF exports of Word lists
+# carry (U+F0B7 is Word's round bullet in the Symbol font).
+BULLET_RE = re.compile(r"^(?:[-*•●▪◦–·○■□➢✓]\s+|[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8]\s*)")
 BOLD_RE = re.compile(r"(\*\*|__)(?P<t>.+?)\1")
 PAGE_FOOTER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+(?:of|/)\s+\d{1,3})?$", re.I)
 NUMBER_PREFIX_RE = re.compile(

@@ -75,3 +75,21 @@ def test_word_tracked_changes_are_quoted_as_word_shows_them(tmp_path):
     d.save(tmp_path / "lettings.docx")
     clause = load_document(tmp_path / "lettings.docx").clause("Keys")
     assert clause.text == "Keys are returned to the site manager by 6pm."
+
+
+def test_bullet_glyphs_from_word_pdf_exports_are_not_quoted():
+    from bot.corpus.build import build
+    from bot.corpus.text import read_text
+
+    doc = build(
+        read_text(
+            "Visits Policy\n\nPacking\n\nEvery child brings:\n\uf0b7 a packed lunch;\n"
+            "\uf0b7a waterproof coat.\n"
+        ),
+        "visits.txt",
+    )
+    assert doc.clause("Packing").full_text.splitlines() == [
+        "Every child brings:",
+        "a packed lunch;",
+        "a waterproof coat.",
+    ]

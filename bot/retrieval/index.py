@@ -22,6 +22,7 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,8 +273,14 @@ class ClauseIndex:
         return h.hexdigest()[:16]
 
     # ---------- dense ----------
-    def attach_embedder(self, embedder: Embedder, cache_dir: Path | None = None) -> bool:
-        """Embed the corpus (or load the cached embeddings). Returns True when read from cache."""
+    def attach_embedder(
+        self,
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bool:
+        """Embed the corpus (or load the cached embeddings). Returns True when read from cache.
+        `progress(done, total)` is told after each batch of texts embedded."""
         texts = self._dense_texts()
         unit_texts, sent_texts, owners = texts
         cache_file = None
@@ -292,7 +299,7 @@ class ClauseIndex:
                 vecs = None
         from_cache = vecs is not None
         if vecs is None:
-            all_vecs = embedder.encode(unit_texts + sent_texts)
+            all_vecs = _encode(embedder, unit_texts + sent_texts, progress)
             vecs = all_vecs[: len(unit_texts)], all_vecs[len(unit_texts) :]
             if cache_file is not None:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -439,6 +446,19 @@ class ClauseIndex:
             asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
             unanchored=unanchored,
         )
+
+
+def _encode(
+    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None
+) -> np.ndarray:
+    """All texts at once, or in batches of 1,024 when someone is watching the progress."""
+    if progress is None:
+        return embedder.encode(texts)
+    parts = []
+    for start in range(0, len(texts), 1024):
+        parts.append(embedder.encode(texts[start : start + 1024]))
+        progress(min(start + 1024, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else embedder.encode([])
 
 
 def _is_heading(clause: Clause) -> bool:

@@ -32,6 +32,8 @@ CONVERT = {
     ".pptx": "policies are read from documents: save the policy as .docx or .pdf",
 }
 _SKIP_NAMES = (".", "~$")
+# An OLE compound file: what Word writes for a password-protected document (and for .doc).
+_OLE = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 class CorpusError(Exception):
@@ -105,6 +107,13 @@ def load_document(path: Path, source: str | None = None) -> Document:
             path,
             "not a policy format policybot reads",
             f"save it as .docx, .pdf, .md, .html or .txt ({', '.join(SUPPORTED)})",
+        )
+    if suffix == ".docx" and path.read_bytes()[:8] == _OLE:
+        raise _fail(
+            path,
+            "the Word file is password-protected (or is an old .doc renamed .docx)",
+            "open it in Word, remove the password (File › Info › Protect Document) and save it "
+            "as a Word Document (.docx), then run `policybot index`",
         )
     try:
         read = _reader(suffix)(path)

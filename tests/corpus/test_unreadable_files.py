@@ -58,3 +58,10 @@ def test_a_windows_text_export_is_read_with_a_note(tmp_path):
     doc = load_document(tmp_path / "uniform.txt")
     assert doc.clause("Shoes").text == "Pupils wear \u201cblack\u201d shoes."
     assert "read as Windows-1252 text, not UTF-8" in doc.warnings
+
+
+def test_a_password_protected_word_file_says_how_to_unlock_it(tmp_path):
+    # Word saves a password-protected .docx as an encrypted OLE container, like an old .doc.
+    (tmp_path / "staff-handbook.docx").write_bytes((BAD / "uniform.doc").read_bytes())
+    with pytest.raises(CorpusError, match=r"password-protected.*remove the password"):
+        load_document(tmp_path / "staff-handbook.docx")

@@ -91,7 +91,7 @@ class _Builder:
             self.stack.pop()
         self.stack.append((level, num, title))
         self.section = next((n for _, n, _ in reversed(self.stack) if n), "")
-        self.section_title = title
+        self.section_title = self.stack[0][2]  # the top-level section; `heading` is the innermost
         self.current = self.parent = self.letter_item = self.decimal = None
         self.last_letter = ""
 

@@ -182,3 +182,11 @@ def test_text_inside_word_content_controls_is_read(tmp_path):
     d.save(tmp_path / "privacy.docx")
     doc = load_document(tmp_path / "privacy.docx")
     assert doc.clause("Who we share data with").text.startswith("We share pupils' records")
+
+
+def test_section_title_is_the_top_section_and_heading_the_innermost():
+    doc = load_document(DOCS / "anti-bullying.docx")
+    online = doc.clause("Reporting bullying — Online bullying")
+    assert (online.section_title, online.heading) == ("Reporting bullying", "Online bullying")
+    top = doc.clause("Reporting bullying, item 2")
+    assert (top.section_title, top.heading) == ("Reporting bullying", "")

@@ -225,16 +225,21 @@ class _Builder:
             and not (roman and letter["letter"] != expected)
             and not (paren_roman and letter["letter"] != expected)
         ):
-            holder = self.parent or self.current
+            letter_holder = self.parent or self.current
             marker = letter["marker"]
-            if holder is None:
+            if letter_holder is None:
                 self.add(f"{self.prefix()}{letter['letter']}", letter["rest"])
             else:
-                self.parent = holder
+                self.parent = letter_holder
                 suffix = (
                     f"({letter['letter']})" if marker.startswith("(") else f".{letter['letter']}"
                 )
-                sub = self.add(f"{holder.id}{suffix}", letter["rest"], holder.heading, holder)
+                sub = self.add(
+                    f"{letter_holder.id}{suffix}",
+                    letter["rest"],
+                    letter_holder.heading,
+                    letter_holder,
+                )
                 sub.marker = marker
                 self.letter_item = sub
             self.last_letter = letter["letter"]

@@ -118,10 +118,10 @@ def read_pdf(path: Path) -> Read:
     reader = PdfReader(str(path))
     if reader.is_encrypted:
         try:
-            ok = reader.decrypt("")
+            opened = bool(reader.decrypt(""))  # only an owner password: opens without one
         except Exception:
-            ok = 0
-        if not ok:
+            opened = False
+        if not opened:
             raise UnreadablePdf(
                 "the PDF is password-protected",
                 "open it with its password and save or print it to a PDF without one "

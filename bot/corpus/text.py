@@ -128,8 +128,8 @@ def read_lines(lines: list[str]) -> Read:
                 # "Approved by: Full Governing Body": the policy's details, not a rule
                 read.blocks.append(Block("row", cells=(pair["key"], pair["value"])))
                 continue
-            if cells := split_label(line):  # a control-table row that lost its cell break
-                read.blocks.append(Block("row", cells=cells))
+            if pair_cells := split_label(line):  # a control-table row that lost its cell break
+                read.blocks.append(Block("row", cells=pair_cells))
                 continue
             if standalone and not _is_row(_next_line(raw, i)):
                 read.blocks.append(Block("heading", line, level=1))  # the first section

@@ -124,9 +124,9 @@ class Numbering:
         counters = self.counters.setdefault(key, {})
         if num_id not in self.started:  # a list instance that restarts its numbering
             self.started.add(num_id)
-            for lv, start in self.overrides.get(num_id, {}).items():
-                counters[lv] = start - 1
-                for deeper in [k for k in counters if k > lv]:
+            for restart_level, start in self.overrides.get(num_id, {}).items():
+                counters[restart_level] = start - 1
+                for deeper in [k for k in counters if k > restart_level]:
                     del counters[deeper]
         counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
         for deeper, lv in levels.items():
@@ -140,9 +140,8 @@ class Numbering:
         for k in range(len(levels) - 1, -1, -1):
             token = f"%{k + 1}"
             if token in text:
-                lv = levels.get(k, _Level())
-                value = counters.get(k, lv.start)
-                text = text.replace(token, format_number(value, lv.fmt))
+                shown = levels.get(k, _Level())
+                text = text.replace(token, format_number(counters.get(k, shown.start), shown.fmt))
         return text.strip(), False
 
 
@@ -276,9 +275,9 @@ def read_docx(path: Path) -> Read:
         label, bullet = numbering.label(*num) if num else ("", False)
         if not text:
             continue
-        cells = tuple(c.strip() for c in raw_text.split("\t") if c.strip())
-        if len(cells) >= 2 and meta_field(cells[0]):  # "Date of next review<TAB>July 2027"
-            read.blocks.append(Block("row", cells=cells))
+        tabbed = tuple(c.strip() for c in raw_text.split("\t") if c.strip())
+        if len(tabbed) >= 2 and meta_field(tabbed[0]):  # "Date of next review<TAB>July 2027"
+            read.blocks.append(Block("row", cells=tabbed))
             continue
         if low.startswith("toc") or low == "contents heading":
             continue  # the contents page: never clauses

@@ -2,6 +2,8 @@
 from its definitions, typed numbers in every common scheme, and, where a policy has no numbers,
 the section a person would name."""
 
+import pytest
+
 from bot.corpus import load_document
 from tests.corpus.conftest import DOCS
 
@@ -190,3 +192,28 @@ def test_section_title_is_the_top_section_and_heading_the_innermost():
     assert (online.section_title, online.heading) == ("Reporting bullying", "Online bullying")
     top = doc.clause("Reporting bullying, item 2")
     assert (top.section_title, top.heading) == ("Reporting bullying", "")
+
+
+TYPED_IDS = [
+    "1.1",
+    "1.2",
+    "1.2(a)",
+    "1.2(b)",
+    "1.2(b)(i)",
+    "1.2(b)(ii)",
+    "1.2.1",
+    "2.i",
+    "2.ii",
+    "2.ii.a",
+    "2.ii.b",
+]
+
+
+@pytest.mark.parametrize("suffix", ["txt", "md", "html", "docx", "pdf"])
+def test_typed_numbers_are_read_the_same_in_every_format(suffix):
+    doc = load_document(DOCS / f"typed.{suffix}")
+    assert doc.title == "Typed Numbering Policy"
+    assert doc.ids == TYPED_IDS
+    reference = load_document(DOCS / "typed.txt")
+    assert [c.full_text for c in doc.clauses] == [c.full_text for c in reference.clauses]
+    assert doc.clause("2.ii.b").path == ("Keys",)

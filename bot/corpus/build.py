@@ -18,7 +18,14 @@ import re
 from dataclasses import dataclass
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import is_date_value, meta_field, meta_line, parse_date, review_due
+from bot.corpus.dates import (
+    META_LINE_RE,
+    is_date_value,
+    meta_field,
+    meta_line,
+    parse_date,
+    review_due,
+)
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -334,6 +341,9 @@ def build(read: Read, source: str) -> Document:
             found = meta_line(clean(block.text))
             if found:  # "Review date: September 2026" is about the policy, not a rule in it
                 meta.setdefault(found[0], found[1])
+                label = META_LINE_RE.match(clean(block.text).strip())
+                if label:
+                    control.setdefault(label["key"].strip(), found[1])
                 continue
             nxt = next(
                 (clean(p.text) for p in paras[i + 1 :] if p.kind == "para" and p.text.strip()), ""

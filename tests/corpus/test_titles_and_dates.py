@@ -54,6 +54,8 @@ def test_approval_and_review_dates_are_read_and_overdue_policies_flagged(
 def test_date_lines_are_about_the_policy_not_rules_in_it():
     doc = load_document(DOCS / "anti-bullying.docx")
     assert not any("Review date" in c.full_text or "Approved" in c.full_text for c in doc.clauses)
+    # What staff are told when they ask about the policy itself.
+    assert doc.control == {"Review date": "September 2026", "Approved": "2 October 2023"}
 
 
 def test_dates_are_read_day_first_as_uk_schools_write_them():

@@ -9,20 +9,25 @@ from __future__ import annotations
 import re
 
 ROMAN = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
-SECTION_RE = re.compile(r"^(?P<num>\d{1,2}|[A-Z](?=\.))(?:\.\s*|\s+)(?P<title>[A-Z][^\t]{0,100})$")
+SECTION_RE = re.compile(
+    r"^(?P<num>\d{1,2}|[IVX]{2,5}(?=\.)|[A-Z](?=\.))(?:\.\s*|\s+)(?P<title>[A-Z][^\t]{0,100})$"
+)
 DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
 NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
 ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")
 PAREN_ROMAN_RE = re.compile(rf"^\((?P<num>{ROMAN})\)\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<marker>\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
-UPPER_RE = re.compile(r"^\(?(?P<letter>[A-Z])[.)]\s+(?P<rest>\S.*)$")
+# "A." / "(B)" or an upper-case roman numeral "IV." (Word's upperLetter / upperRoman lists)
+UPPER_RE = re.compile(
+    r"^\(?(?P<letter>[A-Z]|(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3}))[.)]\s+(?P<rest>\S.*)$"
+)
 # Bullet glyphs, including the Symbol/Wingdings private-use characters PDF exports of Word lists
 # carry (U+F0B7 is Word's round bullet in the Symbol font).
 BULLET_RE = re.compile(r"^(?:[-*•●▪◦–·○■□➢✓]\s+|[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8]\s*)")
 BOLD_RE = re.compile(r"(\*\*|__)(?P<t>.+?)\1")
 PAGE_FOOTER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+(?:of|/)\s+\d{1,3})?$", re.I)
 NUMBER_PREFIX_RE = re.compile(
-    rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
+    rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|[IVX]{{2,5}}\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
 )
 
 

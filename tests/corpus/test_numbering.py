@@ -217,3 +217,15 @@ def test_typed_numbers_are_read_the_same_in_every_format(suffix):
     reference = load_document(DOCS / "typed.txt")
     assert [c.full_text for c in doc.clauses] == [c.full_text for c in reference.clauses]
     assert doc.clause("2.ii.b").path == ("Keys",)
+
+
+def test_upper_case_letters_and_roman_numerals_number_sections_and_items(tmp_path):
+    policy = tmp_path / "lettings.txt"
+    policy.write_text(
+        "Lettings Policy\n\nI. Bookings\n\nA. Bookings are made through the office.\n\n"
+        "B. A deposit is paid when the booking is confirmed.\n\nII. Charges\n\n"
+        "IV. Charges rise each September.\n"
+    )
+    doc = load_document(policy)
+    assert doc.ids == ["I.A", "I.B", "II.IV"]
+    assert doc.clause("I.B").section_title == "Bookings"

@@ -69,6 +69,7 @@ class _Level:
     text: str = ""
     start: int = 1
     restart: int | None = None  # lvlRestart: reset after this (1-based) level; 0 = never
+    legal: bool = False  # isLgl: every level shown as a decimal ("1.1.1", not "I.a.i")
 
 
 @dataclass
@@ -82,21 +83,30 @@ class Numbering:
     started: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_part(cls, root: Any) -> Numbering:
+    def from_part(cls, root: Any, style_num: dict[str, str] | None = None) -> Numbering:
+        """`style_num` maps a list style's name to its numId, for definitions that only link
+        to a list style (w:numStyleLink), as Word's built-in multilevel lists do."""
         out = cls()
         if root is None:
             return out
+        links: dict[str, str] = {}
         for an in root.findall(f"{W}abstractNum"):
             levels: dict[int, _Level] = {}
             for lvl in an.findall(f"{W}lvl"):
                 restart = _attr(_child(lvl, "lvlRestart"), "val")
+                legal = _child(lvl, "isLgl") is not None  # "legal" numbering: all decimal
                 levels[int(_attr(lvl, "ilvl") or 0)] = _Level(
                     fmt=_attr(_child(lvl, "numFmt"), "val") or "decimal",
                     text=_attr(_child(lvl, "lvlText"), "val") or "",
                     start=int(_attr(_child(lvl, "start"), "val") or 1),
                     restart=int(restart) if restart is not None else None,
+                    legal=legal,
                 )
-            out.abstract[_attr(an, "abstractNumId") or ""] = levels
+            abstract_id = _attr(an, "abstractNumId") or ""
+            out.abstract[abstract_id] = levels
+            link = _attr(_child(an, "numStyleLink"), "val")
+            if link and not levels:
+                links[abstract_id] = link
         for num in root.findall(f"{W}num"):
             num_id = _attr(num, "numId") or ""
             out.nums[num_id] = _attr(_child(num, "abstractNumId"), "val") or ""
@@ -104,6 +114,10 @@ class Numbering:
                 start = _attr(_child(ov, "startOverride"), "val")
                 if start is not None:
                     out.overrides.setdefault(num_id, {})[int(_attr(ov, "ilvl") or 0)] = int(start)
+        for abstract_id, style in links.items():  # follow the link to the style's own list
+            target = out.nums.get((style_num or {}).get(style, ""), "")
+            if target and out.abstract.get(target):
+                out.abstract[abstract_id] = out.abstract[target]
         return out
 
     def label(self, num_id: str, ilvl: int) -> tuple[str, bool]:
@@ -141,8 +155,22 @@ class Numbering:
             token = f"%{k + 1}"
             if token in text:
                 shown = levels.get(k, _Level())
-                text = text.replace(token, format_number(counters.get(k, shown.start), shown.fmt))
+                fmt = "decimal" if level.legal else shown.fmt
+                text = text.replace(token, format_number(counters.get(k, shown.start), fmt))
         return text.strip(), False
+
+
+def _list_styles(document: Any) -> dict[str, str]:
+    """List styles' names (and ids) → the numId they carry."""
+    out: dict[str, str] = {}
+    for style in document.styles.element.findall(f"{W}style"):
+        num_id = _attr(_child(style, "pPr", "numPr", "numId"), "val")
+        if num_id:
+            out[_attr(style, "styleId") or ""] = num_id
+            name = _attr(_child(style, "name"), "val")
+            if name:
+                out[name] = num_id
+    return out
 
 
 def _num_pr(paragraph: Any) -> tuple[str, int] | None:
@@ -246,7 +274,7 @@ def read_docx(path: Path) -> Read:
         numbering_root = document.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):
         numbering_root = None
-    numbering = Numbering.from_part(numbering_root)
+    numbering = Numbering.from_part(numbering_root, _list_styles(document))
     first_h1 = True
     deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
     body = document.element.body

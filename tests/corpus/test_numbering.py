@@ -229,3 +229,15 @@ def test_upper_case_letters_and_roman_numerals_number_sections_and_items(tmp_pat
     doc = load_document(policy)
     assert doc.ids == ["I.A", "I.B", "II.IV"]
     assert doc.clause("I.B").section_title == "Bookings"
+
+
+def test_word_legal_numbering_and_list_style_links_are_followed():
+    doc = load_document(DOCS / "retention.docx")
+    # isLgl: the clauses of section "I." are printed "1.1", "1.2" by Word, so cited so.
+    assert doc.ids == ["1.1", "1.2", "Disposal"]
+    assert doc.clause("1.2").section == "I"
+    # A list defined only by a link to a list style numbers its items "1)", "2)".
+    assert doc.clause("Disposal").full_text.splitlines()[1:] == [
+        "1) shredding on site;",
+        "2) the confidential waste service.",
+    ]

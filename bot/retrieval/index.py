@@ -128,9 +128,12 @@ class Unit:
         path = c.path or (c.section_title, c.heading)
         return tuple(dict.fromkeys(p for p in path if p and p != self.title))
 
+    lead_in: str = ""  # a sub-item's parent text ("Whistleblowing concerns may include:")
+
     def context(self) -> str:
-        """Policy title › headings: what a reader knows before reading the clause."""
-        return " › ".join(p for p in (self.title, *self.headings) if p)
+        """Policy title › headings: what a reader knows before reading the clause (and, for a
+        list item, the sentence that introduces the list)."""
+        return " › ".join(p for p in (self.title, *self.headings, self.lead_in) if p)
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class ClauseIndex:
         self.documents = documents
         self.weights = weights or Weights()
         self.units = [
-            Unit(i, c, d.title if len(documents) > 1 else "")
+            Unit(i, c, d.title if len(documents) > 1 else "", _lead_in(d, c))
             for i, d in enumerate(documents)
             for c in d.clauses
             if c.text.strip() and not _is_heading(c)
@@ -459,6 +462,14 @@ def _encode(
         parts.append(embedder.encode(texts[start : start + 1024]))
         progress(min(start + 1024, len(texts)), len(texts))
     return np.concatenate(parts) if parts else embedder.encode([])
+
+
+def _lead_in(doc: Document, clause: Clause) -> str:
+    """The text of a sub-item's parent (its own words only, not its other items)."""
+    if not clause.parent:
+        return ""
+    parent = next((c for c in doc.clauses if c.id == clause.parent), None)
+    return parent.text.strip() if parent is not None else ""
 
 
 def _is_heading(clause: Clause) -> bool:

@@ -25,7 +25,12 @@ UPPER_RE = re.compile(
 # carry (U+F0B7 is Word's round bullet in the Symbol font).
 BULLET_RE = re.compile(r"^(?:[-*•●▪◦–·○■□➢✓]\s+|[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8]\s*)")
 BOLD_RE = re.compile(r"(\*\*|__)(?P<t>.+?)\1")
-PAGE_FOOTER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+(?:of|/)\s+\d{1,3})?$", re.I)
+# Page numbers as word processors print them: "7", "Page 7", "7 of 12", "- 7 -", "7 | P a g e".
+PAGE_FOOTER_RE = re.compile(
+    r"^(?:page\s+)?[-–—]?\s*\d{1,3}(?:\s+(?:of|/)\s+\d{1,3})?\s*[-–—]?"
+    r"(?:\s*\|\s*p\s?a\s?g\s?e)?$",
+    re.I,
+)
 NUMBER_PREFIX_RE = re.compile(
     rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|[IVX]{{2,5}}\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
 )

@@ -93,3 +93,14 @@ def test_bullet_glyphs_from_word_pdf_exports_are_not_quoted():
         "a packed lunch;",
         "a waterproof coat.",
     ]
+
+
+def test_page_numbers_in_the_styles_word_processors_print_are_not_quoted():
+    from bot.corpus.build import build
+    from bot.corpus.text import read_text
+
+    text = "Visits Policy\n\nCoaches\n\nSeat belts are worn on every coach journey.\n\n"
+    for page in ("- 2 -", "2 | P a g e", "Page 2 of 3", "2"):
+        text += f"{page}\n\nCoaches are booked through the office.\n\n"
+    doc = build(read_text(text), "visits.txt")
+    assert all("2" not in c.full_text for c in doc.clauses)

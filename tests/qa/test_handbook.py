@@ -199,3 +199,19 @@ def test_not_covered_names_the_contact_most_of_the_handbook_gives():
 
     answer = compose("What is for lunch?", Result([], 0.0, 0.0, False, []), docs, answered=False)
     assert answer.text == "The school's policies don't cover this. Please ask your phase leader."
+
+
+def test_indexing_reports_its_progress_to_the_end_and_a_restart_reads_the_cache(tmp_path):
+    from tests.fakes import HashingEmbedder
+
+    seen: list[tuple[int, int]] = []
+    first = Assistant.load(ROOT / "policy_corpus", embedder="none")
+    fresh = first.index.attach_embedder(
+        HashingEmbedder(), tmp_path, progress=lambda done, total: seen.append((done, total))
+    )
+    assert fresh is False and seen and seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    again = Assistant.load(ROOT / "policy_corpus", embedder="none")
+    embedder = HashingEmbedder()
+    assert again.index.attach_embedder(embedder, tmp_path) is True
+    assert embedder.texts_encoded == 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import (
     META_LINE_RE,
+    is_control_label,
     is_date_value,
     meta_field,
     meta_line,
@@ -388,17 +389,10 @@ def build(read: Read, source: str) -> Document:
     )
 
 
-_CONTROL_WORDS = re.compile(
-    r"\b(approv|adopt|ratif|review|version|author|written|owner|status|date|publish|"
-    r"committee|signed|statutory|amend|policy title|title)",
-    re.IGNORECASE,
-)
-
-
 def _is_control_row(block: Block) -> bool:
     """A document-control row ("Approved by | Full Governing Body"), wherever the table is."""
     key = clean(block.cells[0]) if block.cells else ""
-    return bool(key) and len(block.cells) <= 3 and bool(_CONTROL_WORDS.search(key))
+    return bool(key) and len(block.cells) <= 3 and is_control_label(key)
 
 
 def _row(block: Block, meta: dict[str, str], control: dict[str, str]) -> None:

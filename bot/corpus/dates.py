@@ -199,3 +199,16 @@ def review_due(approved: str, frequency: str) -> dt.date | None:
     if start is None or years is None:
         return None
     return _month_end(start.year + years, start.month)
+
+
+# Labels of a document-control table ("Approved by", "Version", "Attendance lead"): facts about
+# the policy, not rules in it.
+_CONTROL_WORDS = re.compile(
+    r"\b(approv|adopt|ratif|review|version|author|written|owner|status|date|publish|"
+    r"committee|signed|statutory|amend|policy title|title|lead|contact|responsib)",
+    re.IGNORECASE,
+)
+
+
+def is_control_label(key: str) -> bool:
+    return bool(_CONTROL_WORDS.search(key))

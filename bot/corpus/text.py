@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import split_label
+from bot.corpus.dates import is_control_label, split_label
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -124,7 +124,8 @@ def read_lines(lines: list[str]) -> Read:
             if SCHOOL_NAME_RE.match(line):
                 read.meta.setdefault("school", line)
                 continue
-            if (pair := KEY_VALUE_RE.match(line)) and not starts_item(original):
+            pair = KEY_VALUE_RE.match(line)
+            if pair and is_control_label(pair["key"]) and not starts_item(original):
                 # "Approved by: Full Governing Body": the policy's details, not a rule
                 read.blocks.append(Block("row", cells=(pair["key"], pair["value"])))
                 continue

@@ -147,3 +147,14 @@ def test_a_review_due_is_worked_out_from_approval_and_frequency(tmp_path):
     assert doc.next_review == "" and doc.next_review_date == dt.date(2025, 10, 31)
     assert doc.overdue(TODAY)
     assert "next review worked out from approval date and frequency: October 2025" in doc.warnings
+
+
+def test_a_labelled_sentence_before_the_first_heading_is_policy_text(tmp_path):
+    policy = tmp_path / "swimming.txt"
+    policy.write_text(
+        "Swimming Policy\n\nSwimming lead: Daniel Okafor\n\n"
+        "Note: every pupil in Years 3 and 4 swims each week.\n\nKit\n\nGoggles are optional.\n"
+    )
+    doc = load_document(policy)
+    assert doc.control == {"Swimming lead": "Daniel Okafor"}
+    assert doc.clauses[0].text == "Note: every pupil in Years 3 and 4 swims each week."

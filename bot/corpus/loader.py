@@ -155,8 +155,23 @@ def policy_files(folder: Path) -> list[Path]:
     )
 
 
-def read_corpus(folder: Path) -> Corpus:
-    """Every policy in the folder, and every file that could not be used with what to do."""
+def _load_cached(path: Path, source: str, cache_dir: Path | None) -> Document:
+    if cache_dir is None:
+        return load_document(path, source)
+    from bot.corpus import cache
+
+    cache_key = cache.key(path, source)
+    doc = cache.load(cache_dir, cache_key)
+    if doc is None:
+        doc = load_document(path, source)
+        cache.save(cache_dir, cache_key, doc)
+    return doc
+
+
+def read_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
+    """Every policy in the folder, and every file that could not be used with what to do.
+    With `cache_dir`, parsed files are kept there and a file is only read again when it (or the
+    parser) changes."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"{folder}: policy folder not found")
@@ -165,7 +180,7 @@ def read_corpus(folder: Path) -> Corpus:
     for path in policy_files(folder):
         source = path.relative_to(folder).as_posix()
         try:
-            docs.append(load_document(path, source))
+            docs.append(_load_cached(path, source, cache_dir))
         except CorpusError as e:
             reason = getattr(e, "reason", str(e))
             fix = getattr(e, "fix", "")
@@ -175,10 +190,10 @@ def read_corpus(folder: Path) -> Corpus:
     return Corpus(docs, failures)
 
 
-def load_corpus(folder: Path) -> list[Document]:
+def load_corpus(folder: Path, cache_dir: Path | None = None) -> list[Document]:
     """The readable policies; an empty corpus is an error. Files that could not be read are
     logged by name here and listed by `policybot corpus`."""
-    corpus = read_corpus(folder)
+    corpus = read_corpus(folder, cache_dir)
     if not corpus.documents:
         detail = "; ".join(f.line() for f in corpus.failures)
         raise CorpusError(

@@ -31,7 +31,8 @@ CONVERT = {
     ".xls": "policies are read from documents: save the policy as .docx or .pdf",
     ".pptx": "policies are read from documents: save the policy as .docx or .pdf",
 }
-_SKIP_NAMES = (".", "~$")
+_SKIP_NAMES = (".", "~$")  # hidden files, Office lock files
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows leaves in shared folders
 # An OLE compound file: what Word writes for a password-protected document (and for .doc).
 _OLE = bytes.fromhex("d0cf11e0a1b11ae1")
 
@@ -144,14 +145,16 @@ def load_document(path: Path, source: str | None = None) -> Document:
 
 
 def policy_files(folder: Path) -> list[Path]:
-    """Every file under the folder a school may have put there (hidden and Office lock files
-    aside), supported or not: unsupported ones are reported, never ignored."""
+    """Every file under the folder a school may have put there (hidden files, Office lock files
+    and Windows' own Thumbs.db/desktop.ini aside), supported or not: unsupported ones are
+    reported, never ignored."""
     folder = Path(folder)
     return sorted(
         p
         for p in folder.rglob("*")
         if p.is_file()
         and not any(part.startswith(_SKIP_NAMES) for part in p.relative_to(folder).parts)
+        and p.name.lower() not in _SYSTEM_FILES
     )
 
 

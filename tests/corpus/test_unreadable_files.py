@@ -65,3 +65,11 @@ def test_a_password_protected_word_file_says_how_to_unlock_it(tmp_path):
     (tmp_path / "staff-handbook.docx").write_bytes((BAD / "uniform.doc").read_bytes())
     with pytest.raises(CorpusError, match=r"password-protected.*remove the password"):
         load_document(tmp_path / "staff-handbook.docx")
+
+
+def test_files_windows_and_office_leave_behind_are_not_reported(tmp_path):
+    folder = corpus_of(tmp_path / "c", DOCS / "phones.md")
+    for junk in ("Thumbs.db", "desktop.ini", "~$phones.docx", ".DS_Store"):
+        (folder / junk).write_bytes(b"\x00junk")
+    corpus = read_corpus(folder)
+    assert corpus.failures == [] and len(corpus.documents) == 1

@@ -252,6 +252,21 @@ def _bold_heading(paragraph: Any, text: str) -> bool:
     return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
 
 
+def _outline_level(paragraph: Any) -> int:
+    """A custom heading style ("Policy Heading") marks itself by its outline level, which Word
+    uses for the navigation pane: 0 is a top heading, 9 (or none) body text."""
+    elements = [paragraph._p]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element)
+        style = style.base_style
+    for el in elements:
+        value = _attr(_child(el, "pPr", "outlineLvl"), "val")
+        if value is not None and value.isdigit():
+            return int(value) + 1 if int(value) < 9 else 0
+    return 0
+
+
 def _heading_level(style_name: str) -> int:
     low = style_name.lower()
     if low.startswith("heading"):
@@ -314,7 +329,7 @@ def read_docx(path: Path) -> Read:
             continue
         if low == "subtitle":
             continue
-        level = _heading_level(low)
+        level = _heading_level(low) or _outline_level(para)
         if level:
             if level == 1 and first_h1 and not label and not is_generic(text):
                 read.titles.append(text)  # the first Heading 1 may name the policy

@@ -241,3 +241,25 @@ def test_word_legal_numbering_and_list_style_links_are_followed():
         "1) shredding on site;",
         "2) the confidential waste service.",
     ]
+
+
+def test_a_custom_heading_style_is_a_heading_by_its_outline_level(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    style = d.styles.add_style("Policy Heading", WD_STYLE_TYPE.PARAGRAPH)
+    style.element.get_or_add_pPr().append(
+        parse_xml(
+            '<w:outlineLvl xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+            ' w:val="0"/>'
+        )
+    )
+    d.add_paragraph("Lunchtime Policy", style="Title")
+    d.add_paragraph("Packed lunches", style="Policy Heading")
+    d.add_paragraph("Packed lunches must not contain nuts.")
+    d.save(tmp_path / "lunch.docx")
+    doc = load_document(tmp_path / "lunch.docx")
+    assert doc.ids == ["Packed lunches"]
+    assert doc.clause("Packed lunches").text == "Packed lunches must not contain nuts."

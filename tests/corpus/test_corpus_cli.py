@@ -67,3 +67,11 @@ def test_check_shows_the_same_failed_files(cli_env, capsys):
     assert "✔ policies: 1 documents in" in out
     assert "✘ policy file: corrupt.docx: could not be read" in out
     assert "fix: open it in the program that made it and save it again as .docx" in out
+
+
+def test_check_fails_when_no_file_can_be_read(cli_env, capsys):
+    corpus_of(cli_env, BAD / "uniform.doc")
+    assert main(["check", "--platform", "slack"]) == 1
+    out = capsys.readouterr().out
+    assert "✘ policies: no readable policy documents in" in out
+    assert "✘ policy file: uniform.doc: .doc files cannot be read" in out

@@ -131,9 +131,8 @@ class Unit:
     lead_in: str = ""  # a sub-item's parent text ("Whistleblowing concerns may include:")
 
     def context(self) -> str:
-        """Policy title › headings: what a reader knows before reading the clause (and, for a
-        list item, the sentence that introduces the list)."""
-        return " › ".join(p for p in (self.title, *self.headings, self.lead_in) if p)
+        """Policy title › headings: what a reader knows before reading the clause."""
+        return " › ".join(p for p in (self.title, *self.headings) if p)
 
 
 @dataclass(frozen=True)
@@ -260,7 +259,10 @@ class ClauseIndex:
         owners: list[int] = []
         for i, u in enumerate(self.units):
             heads = u.headings
-            unit_texts.append(f"{u.context()}. {u.clause.full_text}")
+            # a list item is read with the sentence that introduces it (for meaning only: in
+            # BM25 those words would make every item outrank the list itself)
+            lead = f" {u.lead_in}" if u.lead_in else ""
+            unit_texts.append(f"{u.context()}.{lead} {u.clause.full_text}")
             heading = heads[-1] if heads else u.title
             for s in split_sentences(u.clause.full_text):
                 views = [f"{heading}: {s}", *questions_for(s)]

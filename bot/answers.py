@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -18,16 +19,22 @@ from bot.retrieval.vocabulary import tokens
 @dataclass(frozen=True)
 class Citation:
     document: str  # the policy's own title, e.g. "Social Media Policy"
-    clause: str  # the policy's own id, e.g. "6.xi"
+    clause: str  # the policy's own id, e.g. "6.xi", or its place, "Risk assessments, item 2"
     quote: str  # verbatim policy text (a contiguous span of the clause)
-    section: str = ""  # section title, e.g. "Responsibilities when using social media"
+    section: str = ""  # headings above it, e.g. "Responsibilities when using social media"
+    source: str = ""  # the policy's file, relative to the corpus folder: "visits/outings.docx"
+    numbered: bool = True  # the id is the policy's own number (cited with "§")
     trimmed_before: bool = False  # the quote starts after the clause's first sentence
     trimmed_after: bool = False  # the quote stops before the clause's last sentence
     items: tuple[str, ...] = ()  # list items the quote introduces, each verbatim ("a) Expose …")
 
     @property
     def label(self) -> str:
-        return f"{self.document} §{self.clause}"
+        """ "Staff Code of Conduct §4.2(b)" for a numbered clause; "Educational Visits Policy —
+        Risk assessments, item 2" for one the policy does not number (its place, no "§")."""
+        if self.numbered:
+            return f"{self.document} §{self.clause}"
+        return f"{self.document} — {self.clause}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class Answer:
             "answered": self.answered,
             "text": self.text,
             "citations": [
-                {"document": c.document, "clause": c.clause, "quote": c.quote}
+                {"document": c.document, "clause": c.clause, "quote": c.quote, "source": c.source}
                 for c in self.citations
             ],
         }
@@ -135,15 +142,24 @@ def _span(text: str, first: str, last: str) -> str:
     return text[i : j + len(last)]
 
 
+_STAFF_CONTACT = re.compile(
+    r"member of staff,?\s+(?:please\s+)?(?:speak|talk)\s+(?:with|to)\s+(.*)", re.I
+)
+
+
 def _ask_instead(documents: Sequence[Document]) -> str:
-    for d in documents:
-        for c in d.contacts:
-            m = re.search(
-                r"member of staff,?\s+(?:please\s+)?(?:speak|talk)\s+(?:with|to)\s+(.*)", c, re.I
-            )
-            if m:
-                return m.group(1).rstrip(". ")
-    return _DEFAULT_ASK
+    """Who staff should ask when no policy covers a question: the person the handbook's
+    policies name most often in their "if you are a member of staff, speak with …" contacts
+    (the first named on a tie), so one policy's contact line does not speak for all of them."""
+    named = Counter(
+        m.group(1).rstrip(". ")
+        for d in documents
+        for c in d.contacts
+        if (m := _STAFF_CONTACT.search(c))
+    )
+    if not named:
+        return _DEFAULT_ASK
+    return named.most_common(1)[0][0]
 
 
 def suggest_command(question_terms: set[str], best: Clause | None) -> tuple[str | None, str | None]:
@@ -191,12 +207,15 @@ def compose(
     citations = []
     for h in chosen:
         quote, before, after, items = trim_quote(h.unit.clause, q_terms)
+        clause, doc = h.unit.clause, documents[h.unit.doc]
         citations.append(
             Citation(
-                document=documents[h.unit.doc].title,
-                clause=h.unit.clause.id,
+                document=doc.title,
+                clause=clause.id,
                 quote=quote,
-                section=h.unit.clause.section_title,
+                section=" › ".join(clause.path) or clause.section_title,
+                source=doc.source,
+                numbered=clause.numbered,
                 trimmed_before=before,
                 trimmed_after=after,
                 items=items,
@@ -236,7 +255,8 @@ def render_text(answer: Answer) -> str:
     lines = [
         f"“{quote}”",
         *(f"   {item}" for item in best.items),
-        f"— {best.label}" + (f" ({best.section})" if best.section else ""),
+        # an unnumbered clause's id is already its place under the headings
+        f"— {best.label}" + (f" ({best.section})" if best.section and best.numbered else ""),
     ]
     if answer.see_also:
         lines.append("See also: " + "; ".join(c.label for c in answer.see_also))

@@ -1,26 +1,51 @@
 """Retrieval quality on a question file: hit@1, hit@3, MRR and abstention.
 
-File format (JSON Lines): {"q": "question", "gold": ["6.xi", ...]}; an empty gold list means the
-policy does not cover the question. A cited clause matches a gold id when it is the same id, or its
-parent or child ("9.i" ~ "9.i.b").
+File format (JSON Lines): {"q": "question", "gold": ["6.xi", ...]}, or across several policies
+{"q": ..., "doc": "educational-visits.md", "gold": ["Risk assessments, item 2"]}; an empty gold
+list means the policies do not cover the question. A hit needs the right document (when "doc" is
+given: the cited policy's file) and a matching clause. Ids are compared loosely, as people write
+them: case, spaces and punctuation don't matter ("4.2(b)" = "4.2.b"), and a parent matches its
+child ("9.i" ~ "9.i.b", "Risk assessments" ~ "Risk assessments, item 2").
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from bot.answers import Answer
+from bot.corpus.model import Document
 
 
 class EvalFileError(ValueError):
     pass
 
 
+def normalise_id(clause_id: str) -> str:
+    """ "4.2 (b)" → "4.2.b"; "Before the visit — Risk assessments, item 2" → "before.the.visit.risk
+    .assessments.item.2": what is left when case, spaces and punctuation are ignored."""
+    return ".".join(re.findall(r"[a-z0-9]+", clause_id.lower()))
+
+
 def clause_matches(clause: str, gold: str) -> bool:
-    return clause == gold or clause.startswith(gold + ".") or gold.startswith(clause + ".")
+    c, g = normalise_id(clause), normalise_id(gold)
+    return bool(c and g) and (c == g or c.startswith(g + ".") or g.startswith(c + "."))
+
+
+def document_matches(cited_title: str, doc: str, files: Mapping[str, str]) -> bool:
+    """The cited policy (by title) is the gold file (by name, with or without its folder)."""
+    if not doc:
+        return True
+    source = files.get(cited_title, "")
+    want = doc.strip().lower()
+    return (
+        source.lower() == want
+        or PurePosixPath(source).name.lower() == want
+        or (cited_title.lower() == want)
+    )
 
 
 @dataclass
@@ -62,16 +87,27 @@ def read_questions(path: Path) -> list[dict]:
         gold = obj.get("gold", [])
         if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
             raise EvalFileError(f'{path}:{n}: "gold" must be a list of clause ids')
-        out.append({"q": obj["q"], "gold": gold})
+        doc = obj.get("doc", "")
+        if not isinstance(doc, str):
+            raise EvalFileError(f'{path}:{n}: "doc" must be the policy\'s file name, as a string')
+        out.append({"q": obj["q"], "gold": gold, "doc": doc})
     return out
 
 
-def evaluate(questions: Iterable[dict], ask: Callable[[str], Answer]) -> Report:
+def evaluate(
+    questions: Iterable[dict],
+    ask: Callable[[str], Answer],
+    documents: Iterable[Document] = (),
+) -> Report:
+    """Ask every question; `documents` maps cited titles to files for gold that names a "doc"."""
+    files = {d.title: d.source for d in documents}
     rep = Report()
     for item in questions:
         answer = ask(item["q"])
         gold = item["gold"]
-        cited = [c.clause for c in answer.citations] if answer.answered else []
+        doc = item.get("doc", "")
+        citations = answer.citations if answer.answered else []
+        cited = [c.clause for c in citations]
         if not gold:
             rep.out_of_scope += 1
             rep.abstained_out += not answer.answered
@@ -81,7 +117,13 @@ def evaluate(questions: Iterable[dict], ask: Callable[[str], Answer]) -> Report:
         rep.in_scope += 1
         rep.abstained_in += not answer.answered
         rank = next(
-            (i for i, c in enumerate(cited) if any(clause_matches(c, g) for g in gold)), None
+            (
+                i
+                for i, c in enumerate(citations)
+                if document_matches(c.document, doc, files)
+                and any(clause_matches(c.clause, g) for g in gold)
+            ),
+            None,
         )
         if rank == 0:
             rep.hit1 += 1
@@ -90,5 +132,10 @@ def evaluate(questions: Iterable[dict], ask: Callable[[str], Answer]) -> Report:
         if rank is not None:
             rep.rr += 1 / (rank + 1)
         if rank != 0:
-            rep.misses.append({"q": item["q"], "gold": gold, "cited": cited})
+            miss = {"q": item["q"], "gold": gold, "cited": cited}
+            if doc:
+                miss.update(
+                    doc=doc, cited_docs=[files.get(c.document, c.document) for c in citations]
+                )
+            rep.misses.append(miss)
     return rep

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.answers import Answer
 from bot.assistant import Assistant
 from bot.config import ConfigError, load_settings
-from bot.corpus import CorpusError
+from bot.corpus import CorpusError, Document, Failure, read_corpus
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_corpus)
 
     p = sub.add_parser("eval", help="hit@1, hit@3, MRR and abstention on a question file")
-    p.add_argument("file", help='JSON Lines: {"q": question, "gold": [clause ids]}')
+    p.add_argument(
+        "file",
+        help='JSON Lines: {"q": question, "doc": file name (optional), "gold": [clause ids]}',
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions it got wrong")
     p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
@@ -175,6 +178,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     settings = load_settings()
     t0 = time.perf_counter()
+    failures = read_corpus(settings.corpus_dir).failures  # files the index will not hold
+    print_failures(failures)
     assistant = Assistant.load(
         settings.corpus_dir, settings.data_dir / "cache", model=settings.model, embedder="none"
     )
@@ -200,13 +205,8 @@ def _progress(done: int, total: int, label: str) -> None:
     sys.stdout.flush()
 
 
-@_guarded
-def cmd_corpus(args: argparse.Namespace) -> int:
-    from bot.corpus import load_corpus
-
-    settings = load_settings()
-    docs = load_corpus(settings.corpus_dir)
-    rows = [
+def corpus_rows(docs: list[Document]) -> list[dict]:
+    return [
         {
             "title": d.title,
             "file": d.source,
@@ -215,21 +215,44 @@ def cmd_corpus(args: argparse.Namespace) -> int:
             "approved": d.approval_date,
             "review_frequency": d.review_frequency,
             "next_review": d.next_review,
+            "next_review_date": d.next_review_date.isoformat() if d.next_review_date else None,
             "overdue": d.overdue(),
+            "warnings": list(d.warnings),
         }
         for d in docs
     ]
+
+
+def print_failures(failures: list[Failure]) -> None:
+    for f in failures:
+        print(f.line())
+
+
+@_guarded
+def cmd_corpus(args: argparse.Namespace) -> int:
+    """Every policy file in the folder: what was read from it, or ✘ and what to do."""
+    settings = load_settings()
+    corpus = read_corpus(settings.corpus_dir)
+    rows = corpus_rows(corpus.documents)
+    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
     if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
+        out = {"folder": str(settings.corpus_dir), "documents": rows, "failures": failed}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 1 if failed else 0
     print(f"Policies in {settings.corpus_dir}:")
     for r in rows:
         status = "OVERDUE for review" if r["overdue"] else "current"
         print(
-            f"  {r['title']} ({r['file']}): {r['clauses']} clauses; "
-            f"approved {r['approved'] or '?'}; next review {r['next_review'] or '?'} — {status}"
+            f"  ✔ {r['title']} ({r['file']}): {r['clauses']} clauses; "
+            f"approved {r['approved'] or '?'}; "
+            f"next review {r['next_review'] or r['next_review_date'] or '?'} — {status}"
         )
-    return 0
+        for w in r["warnings"]:
+            print(f"      note: {w}")
+    if not rows:
+        print("  (no readable policies)")
+    print_failures(corpus.failures)
+    return 1 if failed or not rows else 0
 
 
 @_guarded
@@ -242,7 +265,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _fail(str(e))
     assistant = load_assistant(args.no_model)
     t0 = time.perf_counter()
-    report = evaluate(questions, assistant.ask)
+    report = evaluate(questions, assistant.ask, assistant.documents)
     metrics = report.metrics()
     metrics["ms_per_question"] = round(
         1000 * (time.perf_counter() - t0) / max(len(questions), 1), 1
@@ -255,5 +278,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"{k:>24}: {v}")
     if args.misses:
         for m in report.misses:
-            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}")
+            doc = f" doc={m['doc']} cited_docs={m['cited_docs']}" if m.get("doc") else ""
+            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{doc}")
     return 0

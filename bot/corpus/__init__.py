@@ -1,13 +1,25 @@
 """Policies as documents and clauses with the policy's own ids.
 
-`load_corpus(folder)` reads every .txt, .md, .docx and .pdf policy in a folder.
+`load_corpus(folder)` reads every .txt, .md, .html, .docx and .pdf policy in a folder and its
+sub-folders; `read_corpus(folder)` also returns the files that could not be used, with the fix.
 """
 
-from bot.corpus.loader import CorpusError, corpus_fingerprint, load_corpus, load_document
+from bot.corpus.loader import (
+    Corpus,
+    CorpusError,
+    Failure,
+    corpus_fingerprint,
+    load_corpus,
+    load_document,
+    read_corpus,
+)
 from bot.corpus.model import Clause, Document
 
 __all__ = [
     "Clause",
+    "Corpus",
+    "Failure",
+    "read_corpus",
     "CorpusError",
     "Document",
     "corpus_fingerprint",

@@ -1,150 +1,230 @@
-"""Read policy files of each format into lines for the parser, and a whole folder into a corpus.
+"""Read every policy file in the corpus folder (and its sub-folders) into Documents.
 
-Word and PDF are how schools publish policies; both are turned into the same plain-line dialect
-the text exporter produces ("1. Section", "i. clause …", "Key<TAB>value" metadata).
+No file is ever silently dropped: each one either loads with its clauses or becomes a `Failure`
+naming the file and what to do, which `policybot corpus`, `index` and `check` show as a ✘ line.
+One damaged upload never takes the assistant down.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
+from bot.corpus.blocks import Read
+from bot.corpus.build import build
 from bot.corpus.model import Document
-from bot.corpus.parse import SECTION_RE, parse_lines
+from bot.corpus.textfile import read_text_file
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+# Formats schools have that we do not read, and how to turn them into one we do.
+CONVERT = {
+    ".doc": "open it in Word and use File › Save As › Word Document (.docx)",
+    ".odt": "open it in LibreOffice Writer and use File › Save As › Word (.docx)",
+    ".rtf": "open it in Word and use File › Save As › Word Document (.docx)",
+    ".pages": "open it in Pages and use File › Export To › Word (.docx)",
+    ".xlsx": "policies are read from documents: save the policy as .docx or .pdf",
+    ".xls": "policies are read from documents: save the policy as .docx or .pdf",
+    ".pptx": "policies are read from documents: save the policy as .docx or .pdf",
+}
+_SKIP_NAMES = (".", "~$")  # hidden files, Office lock files
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows leaves in shared folders
+# An OLE compound file: what Word writes for a password-protected document (and for .doc).
+_OLE = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 class CorpusError(Exception):
     """A policy file could not be read; the message names the file and the reason."""
 
 
-def _headings_to_sections(items: list[tuple[int, str]]) -> list[str]:
-    """(level, text) pairs → lines; level 0 is body text. The first top-level heading is the
-    title; later headings become numbered sections (keeping their own number if they have one)."""
-    lines: list[str] = []
-    title_seen = False
-    auto = 0
-    for level, text in items:
-        text = text.strip()
-        if not text:
-            lines.append("")
-            continue
-        if level == 0:
-            lines.append(text)
-            continue
-        if not title_seen and level == 1 and not SECTION_RE.match(text):
-            lines.append(f"Policy title\t{text}")
-            title_seen = True
-            continue
-        m = SECTION_RE.match(text)
-        if m:
-            auto = int(m["num"])
-            lines.append(text)
-        else:
-            auto += 1
-            lines.append(f"{auto}. {text}")
-        lines.append("")
-    return lines
+@dataclass(frozen=True)
+class Failure:
+    """A file in the corpus folder that is not in the corpus, and what to do about it."""
+
+    file: str  # path relative to the corpus folder
+    reason: str
+    fix: str
+
+    def line(self) -> str:
+        return f"✘ {self.file}: {self.reason} — {self.fix}"
 
 
-def _read_md(path: Path) -> list[str]:
-    items: list[tuple[int, str]] = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        m = _MD_HEADING.match(line.strip())
-        items.append((len(m[1]), m[2]) if m else (0, line))
-    return _headings_to_sections(items)
+@dataclass
+class Corpus:
+    documents: list[Document]
+    failures: list[Failure]
 
 
-def _read_docx(path: Path) -> list[str]:
-    import docx  # python-docx, imported only when a Word policy is present
-
-    items: list[tuple[int, str]] = []
-    for para in docx.Document(str(path)).paragraphs:
-        style = (para.style.name if para.style is not None else "").lower()
-        if style == "title":
-            items.append((1, para.text))
-        elif style.startswith("heading"):
-            digits = "".join(ch for ch in style if ch.isdigit())
-            items.append((int(digits or 2), para.text))
-        else:
-            # Each Word paragraph is a paragraph of its own (a blank line keeps them apart).
-            items += [(0, para.text), (0, "")]
-    return _headings_to_sections(items)
+def _with_warnings(reader: Callable[[str], Read], path: Path) -> Read:
+    text, notes = read_text_file(path)
+    read = reader(text)
+    read.warnings += notes
+    return read
 
 
-def _read_pdf(path: Path) -> list[str]:
-    from pypdf import PdfReader
+def _reader(suffix: str) -> Callable[[Path], Read]:
+    if suffix == ".txt":
+        from bot.corpus.text import read_text
 
-    lines: list[str] = []
-    for page in PdfReader(str(path)).pages:
-        lines.extend((page.extract_text() or "").splitlines())
-    return lines
+        return lambda p: _with_warnings(read_text, p)
+    if suffix in (".md", ".markdown"):
+        from bot.corpus.markdown import read_markdown
+
+        return lambda p: _with_warnings(read_markdown, p)
+    if suffix in (".html", ".htm"):
+        from bot.corpus.html import read_html
+
+        return lambda p: _with_warnings(read_html, p)
+    if suffix == ".docx":
+        from bot.corpus.word import read_docx
+
+        return read_docx
+    if suffix == ".pdf":
+        from bot.corpus.pdf import read_pdf
+
+        return read_pdf
+    raise KeyError(suffix)
 
 
-def load_document(path: Path) -> Document:
+def _fail(path: Path, reason: str, fix: str) -> CorpusError:
+    e = CorpusError(f"{path}: {reason} — {fix}")
+    e.reason, e.fix = reason, fix  # type: ignore[attr-defined]
+    return e
+
+
+def load_document(path: Path, source: str | None = None) -> Document:
+    """One policy file; raises CorpusError with the reason and the fix when it cannot be used."""
+    path = Path(path)
     suffix = path.suffix.lower()
+    source = source or path.name
+    if suffix in CONVERT:
+        raise _fail(path, f"{suffix} files cannot be read", CONVERT[suffix])
+    if suffix not in SUPPORTED:
+        raise _fail(
+            path,
+            "not a policy format policybot reads",
+            f"save it as .docx, .pdf, .md, .html or .txt ({', '.join(SUPPORTED)})",
+        )
+    if suffix == ".docx" and path.read_bytes()[:8] == _OLE:
+        raise _fail(
+            path,
+            "the Word file is password-protected (or is an old .doc renamed .docx)",
+            "open it in Word, remove the password (File › Info › Protect Document) and save it "
+            "as a Word Document (.docx), then run `policybot index`",
+        )
     try:
-        if suffix == ".txt":
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        elif suffix == ".md":
-            lines = _read_md(path)
-        elif suffix == ".docx":
-            lines = _read_docx(path)
-        elif suffix == ".pdf":
-            lines = _read_pdf(path)
-        else:
-            raise CorpusError(f"{path}: unsupported format (use {', '.join(SUPPORTED)})")
+        read = _reader(suffix)(path)
     except CorpusError:
         raise
     except UnicodeDecodeError as e:
-        raise CorpusError(f"{path}: not UTF-8 text ({e.reason})") from e
-    except Exception as e:  # a damaged Word or PDF file
-        raise CorpusError(f"{path}: could not be read as {suffix[1:]}: {e}") from e
-    doc = parse_lines(lines, path.name, wrapped=suffix == ".pdf")
+        raise _fail(
+            path, f"not UTF-8 text ({e.reason})", "save it again as UTF-8 text (or as .docx)"
+        ) from e
+    except Exception as e:  # a damaged Word, PDF or HTML file: name it, never a traceback
+        if hasattr(e, "fix"):  # the reader knows why (an encrypted or scanned PDF)
+            raise _fail(path, e.reason, e.fix) from e  # type: ignore[attr-defined]
+        log.debug("reading %s failed: %s", path.name, type(e).__name__)
+        raise _fail(
+            path,
+            f"could not be read: the file is damaged or is not really a {suffix} file",
+            "open it in the program that made it and save it again as .docx or .pdf "
+            "(or export it again from the website), then run `policybot index`",
+        ) from e
+    doc = build(read, source)
     if not doc.clauses:
-        raise CorpusError(f"{path}: no policy text found")
+        raise _fail(
+            path,
+            "no policy text found",
+            "check the file opens and contains the policy's text (a scanned PDF needs OCR)",
+        )
     return doc
 
 
 def policy_files(folder: Path) -> list[Path]:
+    """Every file under the folder a school may have put there (hidden files, Office lock files
+    and Windows' own Thumbs.db/desktop.ini aside), supported or not: unsupported ones are
+    reported, never ignored."""
+    folder = Path(folder)
     return sorted(
         p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith((".", "~$"))
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(_SKIP_NAMES) for part in p.relative_to(folder).parts)
+        and p.name.lower() not in _SYSTEM_FILES
     )
 
 
-def load_corpus(folder: Path) -> list[Document]:
-    """Every policy in the folder. A file that cannot be read is skipped with a warning naming it,
-    so one damaged upload never takes the assistant down; an empty corpus is an error."""
+def _load_cached(path: Path, source: str, cache_dir: Path | None) -> Document:
+    if cache_dir is None:
+        return load_document(path, source)
+    from bot.corpus import cache
+
+    cache_key = cache.key(path, source)
+    doc = cache.load(cache_dir, cache_key)
+    if doc is None:
+        doc = load_document(path, source)
+        cache.save(cache_dir, cache_key, doc)
+    return doc
+
+
+def read_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
+    """Every policy in the folder, and every file that could not be used with what to do.
+    With `cache_dir`, parsed files are kept there and a file is only read again when it (or the
+    parser) changes."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"{folder}: policy folder not found")
     docs: list[Document] = []
+    failures: list[Failure] = []
     for path in policy_files(folder):
+        source = path.relative_to(folder).as_posix()
         try:
-            docs.append(load_document(path))
+            docs.append(_load_cached(path, source, cache_dir))
         except CorpusError as e:
-            log.warning("skipping policy file: %s", e)
-    if not docs:
-        raise CorpusError(f"{folder}: no readable policies (.txt, .md, .docx, .pdf)")
-    titles = [d.title for d in docs]
-    for d in docs:
-        if titles.count(d.title) > 1:  # two files with one title: cite them apart
-            d.title = f"{d.title} ({Path(d.source).stem})"
-    return docs
+            reason = getattr(e, "reason", str(e))
+            fix = getattr(e, "fix", "")
+            failures.append(Failure(source, reason, fix))
+            log.warning("policy file not loaded: %s: %s", source, reason)
+    _disambiguate(docs)
+    return Corpus(docs, failures)
+
+
+def load_corpus(folder: Path, cache_dir: Path | None = None) -> list[Document]:
+    """The readable policies; an empty corpus is an error. Files that could not be read are
+    logged by name here and listed by `policybot corpus`."""
+    corpus = read_corpus(folder, cache_dir)
+    if not corpus.documents:
+        detail = "; ".join(f.line() for f in corpus.failures)
+        raise CorpusError(
+            f"{folder}: no readable policies ({', '.join(SUPPORTED)})"
+            + (f": {detail}" if detail else "")
+        )
+    return corpus.documents
+
+
+def _disambiguate(docs: list[Document]) -> None:
+    """Two files with one title: each is renamed with its file name so a citation names one."""
+    titles = [d.title.lower() for d in docs]
+    clashing = [d for d in docs if titles.count(d.title.lower()) > 1]
+    stems = [PurePosixPath(d.source).stem.lower() for d in clashing]
+    for d in clashing:
+        old = d.title
+        name = PurePosixPath(d.source).stem
+        if stems.count(name.lower()) > 1:  # the same file name in two folders: use the path
+            name = str(PurePosixPath(d.source).with_suffix(""))
+        d.title = f"{old} ({name})"
+        d.warnings.append(f"duplicate title {old!r}: renamed {d.title!r}")
 
 
 def corpus_fingerprint(folder: Path) -> str:
     """Content hash of every policy file: the embedding cache key."""
+    folder = Path(folder)
     h = hashlib.sha256()
-    for path in policy_files(Path(folder)):
-        h.update(path.name.encode())
+    for path in policy_files(folder):
+        h.update(path.relative_to(folder).as_posix().encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()[:16]

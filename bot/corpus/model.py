@@ -17,6 +17,12 @@ class Clause:
     parent: str | None = None  # "6.xxv" for "6.xxv.a"
     full_text: str = ""  # text plus its sub-items, verbatim, one per line
     marker: str = ""  # a sub-item's label as printed: "a)" or "b."
+    # Headings above this clause, below the document title, outermost first:
+    # ("Before the visit", "Risk assessments"). Context for retrieval, never quoted as an answer.
+    path: tuple[str, ...] = ()
+    # True when the id is the document's own number ("4.2(b)", cited "§4.2(b)"); False when it
+    # names the clause by its place ("Risk assessments, item 2"), cited without "§".
+    numbered: bool = True
 
     def __post_init__(self) -> None:
         if not self.full_text:
@@ -37,6 +43,9 @@ class Document:
     # The document-control table as written ("Approved by" → "Elizabeth Dunstan (Chair of
     # Governors)"), in order: what staff are told when they ask about the policy itself.
     control: dict[str, str] = field(default_factory=dict)
+    # What the IT admin should know about how this file was read ("no review date found",
+    # "12 paragraphs cited by section", "duplicate title: renamed"): shown by `policybot corpus`.
+    warnings: list[str] = field(default_factory=list)
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:

@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.config import ROLES, Settings, load_settings
+from bot.corpus import CorpusError, read_corpus
 from bot.errors import ConfigError, StoreError
 from bot.ops.backup import COMPANION_FILES
 from bot.ops.reach import reach_slack, reach_teams
 from bot.ops.result import Check
 from bot.retrieval import embedders
 from bot.store import Store
-
-POLICY_SUFFIXES = {".txt", ".md", ".docx", ".pdf"}
 
 
 def run_checks(
@@ -49,7 +48,7 @@ def run_checks(
         checks += _secret_checks(env, p)
     checks += _permission_checks(settings)
     checks.append(_key_check(settings))
-    checks.append(_corpus_check(settings))
+    checks += _corpus_checks(settings)
     checks.append(_model_check(settings, deep))
     for p in platforms:
         checks.append(reach_slack(env, timeout) if p == "slack" else reach_teams(env, timeout))
@@ -251,19 +250,32 @@ def _key_check(settings: Settings) -> Check:
     return Check("encryption key", True, f"key from {settings.key_source} opens {settings.db_path}")
 
 
-def _corpus_check(settings: Settings) -> Check:
-    files = [
-        p for p in settings.corpus_dir.rglob("*") if p.is_file() and p.suffix in POLICY_SUFFIXES
+def _corpus_checks(settings: Settings) -> list[Check]:
+    """One line for the policy folder, and a ✘ line for every file in it that is not read."""
+    try:
+        corpus = read_corpus(settings.corpus_dir)
+    except CorpusError as exc:
+        corpus = None
+        detail = str(exc)
+    bad = [
+        Check("policy file", False, f"{f.file}: {f.reason}", f.fix)
+        for f in (corpus.failures if corpus else [])
     ]
-    if not files:
-        return Check(
-            "policies",
-            False,
-            f"no policy documents (.docx, .pdf, .md, .txt) in {settings.corpus_dir}",
-            "copy the school's policies into that folder (or set POLICYBOT_CORPUS_DIR), then "
-            "run `policybot index`",
-        )
-    return Check("policies", True, f"{len(files)} documents in {settings.corpus_dir}")
+    if corpus is None or not corpus.documents:
+        return [
+            Check(
+                "policies",
+                False,
+                detail
+                if corpus is None
+                else f"no readable policy documents in {settings.corpus_dir}",
+                "copy the school's policies (.docx, .pdf, .md, .html, .txt) into that folder (or "
+                "set POLICYBOT_CORPUS_DIR), then run `policybot index`",
+            ),
+            *bad,
+        ]
+    n = len(corpus.documents)
+    return [Check("policies", True, f"{n} documents in {settings.corpus_dir}"), *bad]
 
 
 def _model_check(settings: Settings, deep: bool) -> Check:

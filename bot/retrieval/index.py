@@ -22,6 +22,7 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 # "Who …?" questions want the clause that names the person to go to, not one that merely
 # describes the topic: a general question-type prior, applied as a small bonus to the fused score.
 _WHO_QUESTION = re.compile(r"^\s*who\b|\bwho (?:do|should|must|can|will|would) (?:i|we)\b", re.I)
@@ -111,14 +112,27 @@ class Unit:
 
     doc: int  # index into the corpus' documents
     clause: Clause
+    # The policy's title when there are several (which policy a rule belongs to is part of its
+    # meaning); "" for a single policy, where it would tell every clause the same thing.
+    title: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.doc}:{self.clause.id}"
 
-    def context(self) -> str:
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The headings above the clause, outermost first (the parser's path; older parses
+        give section title and sub-heading)."""
         c = self.clause
-        return ". ".join(p for p in (c.section_title, c.heading) if p)
+        path = c.path or (c.section_title, c.heading)
+        return tuple(dict.fromkeys(p for p in path if p and p != self.title))
+
+    lead_in: str = ""  # a sub-item's parent text ("Whistleblowing concerns may include:")
+
+    def context(self) -> str:
+        """Policy title › headings: what a reader knows before reading the clause."""
+        return " › ".join(p for p in (self.title, *self.headings) if p)
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,9 @@ class Hit:
     score: float  # fused score (relative, for ranking)
     bm25: float
     dense: float  # cosine similarity of the best of clause/sentence, or 0 without a model
+    # Share of the question's (idf-weighted) words found in this clause or the headings above it
+    # (0..1): whether the clause itself speaks of what was asked, not just the corpus somewhere.
+    covered: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +167,8 @@ class Weights:
     intent_bonus: float = 0.5  # for action/definition questions, to clauses of that kind
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
     scope_bonus: float = 1.0  # "is X covered?": to scope clauses that name X
+    policy: float = 0.5  # × how far a clause's policy is behind the best one (several policies)
+    policy_depth: int = 3  # how many of a policy's best clauses speak for it
 
 
 class ClauseIndex:
@@ -157,12 +176,20 @@ class ClauseIndex:
         self.documents = documents
         self.weights = weights or Weights()
         self.units = [
-            Unit(i, c) for i, d in enumerate(documents) for c in d.clauses if c.text.strip()
+            Unit(i, c, d.title if len(documents) > 1 else "", _lead_in(d, c))
+            for i, d in enumerate(documents)
+            for c in d.clauses
+            if c.text.strip() and not _is_heading(c)
         ]
         if not self.units:
             raise ValueError("no clauses to index")
         docs_tokens = [self._bm25_tokens(u) for u in self.units]
         self.bm25 = BM25Plus(docs_tokens)
+        self._unit_doc = np.array([u.doc for u in self.units], dtype=np.int64)
+        # where each policy's clauses start once sorted by policy (policies with none are skipped)
+        counts = np.bincount(self._unit_doc, minlength=len(documents))
+        self._doc_first = np.r_[0, np.cumsum(counts[counts > 0])]
+        self._unit_terms = [frozenset(t for t in toks if "_" not in t) for toks in docs_tokens]
         self.df: Counter[str] = Counter()
         for toks in docs_tokens:
             self.df.update(set(toks))
@@ -224,14 +251,21 @@ class ClauseIndex:
         return body + _bigrams(body) + tokens(unit.context()) * self.weights.context_repeat
 
     def _dense_texts(self) -> tuple[list[str], list[str], list[int]]:
+        """(clause texts, sentence and question views, each view's clause). Clause texts lead
+        with the policy's title and the headings above the clause: which policy a rule belongs
+        to is part of what it means. Sentence views carry only the nearest heading."""
         unit_texts: list[str] = []
         sent_texts: list[str] = []
         owners: list[int] = []
         for i, u in enumerate(self.units):
-            ctx = u.context()
-            unit_texts.append(f"{ctx}. {u.clause.full_text}")
+            heads = u.headings
+            # a list item is read with the sentence that introduces it (for meaning only: in
+            # BM25 those words would make every item outrank the list itself)
+            lead = f" {u.lead_in}" if u.lead_in else ""
+            unit_texts.append(f"{u.context()}.{lead} {u.clause.full_text}")
+            heading = heads[-1] if heads else u.title
             for s in split_sentences(u.clause.full_text):
-                views = [f"{u.clause.heading or u.clause.section_title}: {s}", *questions_for(s)]
+                views = [f"{heading}: {s}", *questions_for(s)]
                 sent_texts.extend(views)
                 owners.extend([i] * len(views))
         return unit_texts, sent_texts, owners
@@ -244,8 +278,14 @@ class ClauseIndex:
         return h.hexdigest()[:16]
 
     # ---------- dense ----------
-    def attach_embedder(self, embedder: Embedder, cache_dir: Path | None = None) -> bool:
-        """Embed the corpus (or load the cached embeddings). Returns True when read from cache."""
+    def attach_embedder(
+        self,
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bool:
+        """Embed the corpus (or load the cached embeddings). Returns True when read from cache.
+        `progress(done, total)` is told after each batch of texts embedded."""
         texts = self._dense_texts()
         unit_texts, sent_texts, owners = texts
         cache_file = None
@@ -264,7 +304,7 @@ class ClauseIndex:
                 vecs = None
         from_cache = vecs is not None
         if vecs is None:
-            all_vecs = embedder.encode(unit_texts + sent_texts)
+            all_vecs = _encode(embedder, unit_texts + sent_texts, progress)
             vecs = all_vecs[: len(unit_texts)], all_vecs[len(unit_texts) :]
             if cache_file is not None:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +322,23 @@ class ClauseIndex:
     @property
     def dense_ready(self) -> bool:
         return self.embedder is not None
+
+    def _policy_prior(self, fused: np.ndarray) -> np.ndarray:
+        """Per clause: how well its policy as a whole answers the question, against the policy
+        that answers it best (0 for that one, negative for the others). A policy answers well
+        when several of its clauses do (the mean of its best `policy_depth` scores): the policy
+        on the topic asked about, not one stray clause elsewhere that shares a few words."""
+        depth = self.weights.policy_depth
+        order = np.lexsort((-fused, self._unit_doc))  # by policy, best clause first
+        ranked = fused[order]
+        first = self._doc_first
+        best = np.array(
+            [
+                ranked[a : min(a + depth, b)].mean()
+                for a, b in zip(first[:-1], first[1:], strict=True)
+            ]
+        )
+        return (best - best.max())[self._unit_doc]
 
     # ---------- query side ----------
     def query_terms(self, question: str) -> list[str]:
@@ -358,6 +415,8 @@ class ClauseIndex:
         else:
             fused = _z(bm)  # same scale as the fused score, so the priors weigh alike
 
+        if len(self.documents) > 1 and self.weights.policy:
+            fused = fused + self.weights.policy * self._policy_prior(fused)
         if _WHO_QUESTION.search(question):
             fused = fused + self.weights.who_bonus * self.names_whom
         if _ACTION_QUESTION.search(question):
@@ -367,7 +426,22 @@ class ClauseIndex:
         if _SCOPE_QUESTION.search(question):
             fused = fused + self.weights.scope_bonus * self.states_scope * self._naming(known)
         order = np.argsort(-fused, kind="stable")[:k]
-        hits = [Hit(self.units[i], float(fused[i]), float(bm[i]), float(dense[i])) for i in order]
+        weights = [self.idf.get(t, max_idf) for t in terms]
+
+        def covered(i: int) -> float:
+            have = self._unit_terms[i]
+            return sum(w for t, w in zip(terms, weights, strict=True) if t in have) / total
+
+        hits = [
+            Hit(
+                self.units[i],
+                float(fused[i]),
+                float(bm[i]),
+                float(dense[i]),
+                covered(i) if total else 0.0,
+            )
+            for i in order
+        ]
         return Result(
             hits=hits,
             coverage=coverage,
@@ -377,6 +451,35 @@ class ClauseIndex:
             asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
             unanchored=unanchored,
         )
+
+
+def _encode(
+    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None
+) -> np.ndarray:
+    """All texts at once, or in batches of 1,024 when someone is watching the progress."""
+    if progress is None:
+        return embedder.encode(texts)
+    parts = []
+    for start in range(0, len(texts), 1024):
+        parts.append(embedder.encode(texts[start : start + 1024]))
+        progress(min(start + 1024, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else embedder.encode([])
+
+
+def _lead_in(doc: Document, clause: Clause) -> str:
+    """The text of a sub-item's parent (its own words only, not its other items)."""
+    if not clause.parent:
+        return ""
+    parent = next((c for c in doc.clauses if c.id == clause.parent), None)
+    return parent.text.strip() if parent is not None else ""
+
+
+def _is_heading(clause: Clause) -> bool:
+    """A heading that reached the clause list (an older parse, a stray title line) is context,
+    never an answer: its whole text is one of the headings above it."""
+    text = " ".join(clause.full_text.split()).rstrip(".:").casefold()
+    heads = (*clause.path, clause.section_title, clause.heading)
+    return bool(text) and any(text == " ".join(h.split()).rstrip(".:").casefold() for h in heads)
 
 
 def _bigrams(terms: list[str]) -> list[str]:

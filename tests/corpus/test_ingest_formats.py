@@ -87,8 +87,12 @@ def test_pdf_policy_with_wrapped_lines(tmp_path):
 def test_markdown_policy_without_its_own_numbering(tmp_path):
     doc = load_document(make_md(tmp_path / "dress.md"))
     assert doc.title == "Staff Dress Code"
-    assert doc.ids == ["1.1", "1.2", "2.1"]
-    assert doc.clause("2.1").text == "Large hooped earrings must not be worn when teaching PE."
+    # No numbers in the policy: paragraphs are cited by their section, as staff would say it.
+    assert doc.ids == ["Expectations, item 1", "Expectations, item 2", "Jewellery"]
+    assert not doc.clause("Jewellery").numbered
+    assert (
+        doc.clause("Jewellery").text == "Large hooped earrings must not be worn when teaching PE."
+    )
 
 
 def test_several_documents_each_cited_by_its_own_title(tmp_path):

@@ -111,6 +111,7 @@ def test_json_shape(bm25_bot):
         "document": "Social Media Policy",
         "clause": "6.xviii",
         "quote": data["citations"][0]["quote"],
+        "source": "social-media-policy.txt",  # the file, relative to the corpus folder
     }
     assert verbatim(data["citations"][0]["quote"])
 
@@ -186,7 +187,8 @@ def test_corpus_path_is_configurable(tmp_path):
         "# Dress Code\n\n## Shoes\n\nTrainers may be worn on sports day.\n"
     )
     bot = Assistant.load(Path(tmp_path), embedder="none")
-    assert bot.ask("Can I wear trainers on sports day?").best.label == "Dress Code §1.1"
+    # an unnumbered paragraph is cited by its place, without "§"
+    assert bot.ask("Can I wear trainers on sports day?").best.label == "Dress Code — Shoes"
 
 
 def test_bm25_scores_are_rank_bm25s_bm25plus(bm25_bot):
@@ -217,7 +219,7 @@ def test_greetings_and_thanks_get_a_friendly_word_not_a_refusal(bm25_bot):
     assert not bm25_bot.ask("Hi, can I friend a parent on Facebook?").text.startswith("Hello")
 
 
-def test_abstention_weighs_meaning_coverage_and_strong_wording():
+def test_abstention_weighs_the_cited_clause_meaning_and_words():
     from bot.assistant import Abstention
     from bot.corpus.model import Clause
     from bot.retrieval.index import Hit, Result, Unit
@@ -225,19 +227,21 @@ def test_abstention_weighs_meaning_coverage_and_strong_wording():
     cited = Unit(0, Clause(id="6.ii", section="6", section_title="t", text="x"))
     other = Unit(0, Clause(id="7.iii", section="7", section_title="t", text="y"))
 
-    def result(
-        dense: float, coverage: float, bm25: float, *, elsewhere: float = 0.0, logistics=False
-    ) -> Result:
-        hits = [Hit(cited, 2.0, bm25, dense), Hit(other, 1.0, 0.0, elsewhere)]
-        return Result(hits, coverage, max(dense, elsewhere), True, ["t"], logistics)
+    def result(dense: float, covered: float, bm25: float, *, elsewhere: float = 0.0) -> Result:
+        hits = [Hit(cited, 2.0, bm25, dense, covered), Hit(other, 1.0, 0.0, elsewhere, 1.0)]
+        # a big handbook knows every word of the question somewhere: coverage 1.0
+        return Result(hits, 1.0, max(dense, elsewhere), True, ["t"])
 
     rule = Abstention()
-    assert rule.covered(result(dense=0.55, coverage=0.4, bm25=0.0))  # the model is sure
-    assert not rule.covered(result(dense=0.20, coverage=0.6, bm25=5.0))  # weak on every count
-    assert rule.covered(result(dense=0.20, coverage=0.6, bm25=11.0))  # the policy's own words
-    assert not rule.covered(result(dense=0.20, coverage=0.3, bm25=11.0))  # most words unknown
+    assert rule.covered(result(dense=0.55, covered=0.0, bm25=0.0))  # the model is sure
+    assert not rule.covered(result(dense=0.20, covered=0.6, bm25=5.0))  # weak on every count
+    assert rule.covered(result(dense=0.20, covered=0.6, bm25=11.0))  # the policy's own words
+    # a strong match on one rare word, while the clause holds little of what was asked
+    assert not rule.covered(result(dense=0.20, covered=0.2, bm25=11.0))
+    # every word known to the handbook somewhere, but not to the clause that would be quoted
+    assert not rule.covered(result(dense=0.32, covered=0.1, bm25=2.0))
     # The evidence is the clause that would be quoted, not a faint likeness to some other clause.
-    assert not rule.covered(result(dense=0.24, coverage=0.5, bm25=5.0, elsewhere=0.45))
+    assert not rule.covered(result(dense=0.24, covered=0.5, bm25=5.0, elsewhere=0.45))
 
 
 def test_logistics_questions_need_more_evidence_and_no_word_match_shortcut():
@@ -248,7 +252,7 @@ def test_logistics_questions_need_more_evidence_and_no_word_match_shortcut():
     unit = Unit(0, Clause(id="6.i", section="6", section_title="t", text="x"))
 
     def result(dense: float, bm25: float, logistics: bool) -> Result:
-        return Result([Hit(unit, 1.0, bm25, dense)], 0.6, dense, True, ["t"], logistics)
+        return Result([Hit(unit, 1.0, bm25, dense, 0.6)], 0.6, dense, True, ["t"], logistics)
 
     rule = Abstention()
     assert rule.covered(result(0.30, 0.0, logistics=False))

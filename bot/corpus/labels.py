@@ -1,0 +1,66 @@
+"""Typed clause numbers as printed in policies: "4.", "4.2", "4.2.1", "vi.", "a)", "(a)", "(ii)", "A.".
+
+Word's automatic numbers are computed by docx.py and written in front of the paragraph, so the
+same patterns read every format.
+"""
+
+from __future__ import annotations
+
+import re
+
+ROMAN = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
+SECTION_RE = re.compile(
+    r"^(?P<num>\d{1,2}|[IVX]{2,5}(?=\.)|[A-Z](?=\.))(?:\.\s*|\s+)(?P<title>[A-Z][^\t]{0,100})$"
+)
+DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
+NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
+ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")
+PAREN_ROMAN_RE = re.compile(rf"^\((?P<num>{ROMAN})\)\s+(?P<rest>\S.*)$")
+LETTER_RE = re.compile(r"^(?P<marker>\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
+# "A." / "(B)" or an upper-case roman numeral "IV." (Word's upperLetter / upperRoman lists)
+UPPER_RE = re.compile(
+    r"^\(?(?P<letter>[A-Z]|(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3}))[.)]\s+(?P<rest>\S.*)$"
+)
+# Bullet glyphs, including the Symbol/Wingdings private-use characters PDF exports of Word lists
+# carry (U+F0B7 is Word's round bullet in the Symbol font).
+BULLET_RE = re.compile(r"^(?:[-*•●▪◦–·○■□➢✓]\s+|[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8]\s*)")
+BOLD_RE = re.compile(r"(\*\*|__)(?P<t>.+?)\1")
+# Page numbers as word processors print them: "7", "Page 7", "7 of 12", "- 7 -", "7 | P a g e".
+PAGE_FOOTER_RE = re.compile(
+    r"^(?:page\s+)?[-–—]?\s*\d{1,3}(?:\s+(?:of|/)\s+\d{1,3})?\s*[-–—]?"
+    r"(?:\s*\|\s*p\s?a\s?g\s?e)?$",
+    re.I,
+)
+NUMBER_PREFIX_RE = re.compile(
+    rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|[IVX]{{2,5}}\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
+)
+
+
+def strip_markup(text: str) -> str:
+    return BOLD_RE.sub(lambda m: m.group("t"), text)
+
+
+_INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\ufeff": None, "\u00a0": " "})
+
+
+def clean(line: str) -> str:
+    """Visible text: soft hyphens and zero-width marks gone, a leading bullet and bold removed."""
+    line = line.translate(_INVISIBLE).rstrip()
+    return strip_markup(BULLET_RE.sub("", line.strip()))
+
+
+def is_heading_text(text: str, max_words: int = 12) -> bool:
+    return (
+        len(text.split()) <= max_words
+        and not text.rstrip().endswith((".", ",", ";", ":"))
+        and text[:1].isupper()
+    )
+
+
+def split_number(heading: str) -> tuple[str, str]:
+    """ "4.2 Risk assessment" → ("4.2", "Risk assessment"); "Risk assessment" → ("", …)."""
+    m = NUMBER_PREFIX_RE.match(heading.strip())
+    if not m or len(heading.strip()) == len(m.group(0).strip()):
+        return "", heading.strip()
+    num = m["num"].strip("().")
+    return num, heading.strip()[m.end() :].strip()

@@ -1,0 +1,377 @@
+"""Word (.docx) policies → blocks, with Word's automatic numbering computed as staff see it.
+
+Word does not store "4.2 (b)" in the text: the number comes from the numbering definitions
+(word/numbering.xml). We replay them — per level numFmt, lvlText ("%1.%2", "(%3)"), start,
+lvlRestart, and each list instance's startOverride — so a clause shown as "4.2 (b)" in Word is
+cited as §4.2(b). Numbering may sit on the paragraph or be inherited from its style (numbered
+headings). Headings come from the Heading styles, the title from the core properties, the Title
+style or the first Heading 1; tables become rows (document-control tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.corpus.blocks import Block, Read
+from bot.corpus.dates import meta_field, meta_in
+from bot.corpus.titles import is_generic
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _attr(el: Any, name: str) -> str | None:
+    return None if el is None else el.get(f"{W}{name}")
+
+
+def _child(el: Any, *path: str) -> Any:
+    for name in path:
+        if el is None:
+            return None
+        el = el.find(f"{W}{name}")
+    return el
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, digits in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
+def _letters(n: int) -> str:
+    # Word repeats the letter after z: aa, bb…
+    return chr(97 + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt == "lowerLetter":
+        return _letters(n)
+    if fmt == "upperLetter":
+        return _letters(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n)
+    if fmt == "upperRoman":
+        return _roman(n).upper()
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+@dataclass
+class _Level:
+    fmt: str = "decimal"
+    text: str = ""
+    start: int = 1
+    restart: int | None = None  # lvlRestart: reset after this (1-based) level; 0 = never
+    legal: bool = False  # isLgl: every level shown as a decimal ("1.1.1", not "I.a.i")
+
+
+@dataclass
+class Numbering:
+    """Word's list definitions and the running counters, replayed in document order."""
+
+    abstract: dict[str, dict[int, _Level]] = field(default_factory=dict)
+    nums: dict[str, str] = field(default_factory=dict)  # numId → abstractNumId
+    overrides: dict[str, dict[int, int]] = field(default_factory=dict)  # numId → ilvl → start
+    counters: dict[str, dict[int, int]] = field(default_factory=dict)  # per abstractNum
+    started: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_part(cls, root: Any, style_num: dict[str, str] | None = None) -> Numbering:
+        """`style_num` maps a list style's name to its numId, for definitions that only link
+        to a list style (w:numStyleLink), as Word's built-in multilevel lists do."""
+        out = cls()
+        if root is None:
+            return out
+        links: dict[str, str] = {}
+        for an in root.findall(f"{W}abstractNum"):
+            levels: dict[int, _Level] = {}
+            for lvl in an.findall(f"{W}lvl"):
+                restart = _attr(_child(lvl, "lvlRestart"), "val")
+                legal = _child(lvl, "isLgl") is not None  # "legal" numbering: all decimal
+                levels[int(_attr(lvl, "ilvl") or 0)] = _Level(
+                    fmt=_attr(_child(lvl, "numFmt"), "val") or "decimal",
+                    text=_attr(_child(lvl, "lvlText"), "val") or "",
+                    start=int(_attr(_child(lvl, "start"), "val") or 1),
+                    restart=int(restart) if restart is not None else None,
+                    legal=legal,
+                )
+            abstract_id = _attr(an, "abstractNumId") or ""
+            out.abstract[abstract_id] = levels
+            link = _attr(_child(an, "numStyleLink"), "val")
+            if link and not levels:
+                links[abstract_id] = link
+        for num in root.findall(f"{W}num"):
+            num_id = _attr(num, "numId") or ""
+            out.nums[num_id] = _attr(_child(num, "abstractNumId"), "val") or ""
+            for ov in num.findall(f"{W}lvlOverride"):
+                start = _attr(_child(ov, "startOverride"), "val")
+                if start is not None:
+                    out.overrides.setdefault(num_id, {})[int(_attr(ov, "ilvl") or 0)] = int(start)
+        for abstract_id, style in links.items():  # follow the link to the style's own list
+            target = out.nums.get((style_num or {}).get(style, ""), "")
+            if target and out.abstract.get(target):
+                out.abstract[abstract_id] = out.abstract[target]
+        return out
+
+    def label(self, num_id: str, ilvl: int) -> tuple[str, bool]:
+        """The next number printed for a paragraph in list `num_id` at level `ilvl`, and whether
+        it is a bullet. Calling it advances the counters, as Word does paragraph by paragraph."""
+        abstract_id = self.nums.get(num_id)
+        levels = self.abstract.get(abstract_id or "", {})
+        if abstract_id is None or ilvl not in levels:
+            return "", False
+        level = levels[ilvl]
+        if level.fmt == "bullet":
+            return "", True
+        if level.fmt == "none":
+            return level.text.strip(), False
+        # Instances of one list definition continue each other's numbering; an instance that
+        # restarts (startOverride) counts on its own, as Word shows it.
+        key = f"num:{num_id}" if num_id in self.overrides else abstract_id
+        counters = self.counters.setdefault(key, {})
+        if num_id not in self.started:  # a list instance that restarts its numbering
+            self.started.add(num_id)
+            for restart_level, start in self.overrides.get(num_id, {}).items():
+                counters[restart_level] = start - 1
+                for deeper in [k for k in counters if k > restart_level]:
+                    del counters[deeper]
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
+        for deeper, lv in levels.items():
+            if (
+                deeper > ilvl
+                and (lv.restart is None or lv.restart != 0)
+                and (lv.restart is None or lv.restart - 1 >= ilvl)
+            ):
+                counters.pop(deeper, None)
+        text = level.text
+        for k in range(len(levels) - 1, -1, -1):
+            token = f"%{k + 1}"
+            if token in text:
+                shown = levels.get(k, _Level())
+                fmt = "decimal" if level.legal else shown.fmt
+                text = text.replace(token, format_number(counters.get(k, shown.start), fmt))
+        return text.strip(), False
+
+
+def _list_styles(document: Any) -> dict[str, str]:
+    """List styles' names (and ids) → the numId they carry."""
+    out: dict[str, str] = {}
+    for style in document.styles.element.findall(f"{W}style"):
+        num_id = _attr(_child(style, "pPr", "numPr", "numId"), "val")
+        if num_id:
+            out[_attr(style, "styleId") or ""] = num_id
+            name = _attr(_child(style, "name"), "val")
+            if name:
+                out[name] = num_id
+    return out
+
+
+def _num_pr(paragraph: Any) -> tuple[str, int] | None:
+    """(numId, ilvl) from the paragraph, or inherited through its style chain."""
+    p_pr = paragraph._p.pPr
+    num_pr = p_pr.numPr if p_pr is not None else None
+    ilvl: int | None = None
+    num_id: str | None = None
+    if num_pr is not None:
+        if num_pr.numId is not None:
+            num_id = str(num_pr.numId.val)
+        if num_pr.ilvl is not None:
+            ilvl = int(num_pr.ilvl.val)
+    style = paragraph.style
+    while num_id is None and style is not None:
+        s_pr = style.element.pPr
+        s_num = s_pr.numPr if s_pr is not None else None
+        if s_num is not None:
+            if s_num.numId is not None:
+                num_id = str(s_num.numId.val)
+            if ilvl is None and s_num.ilvl is not None:
+                ilvl = int(s_num.ilvl.val)
+        style = style.base_style
+    if num_id is None or num_id == "0":
+        return None
+    return num_id, ilvl or 0
+
+
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_HIDDEN = {f"{W}del", f"{W}moveFrom", f"{_MC}Fallback", f"{W}instrText", f"{W}delText"}
+
+
+def visible_text(element: Any) -> str:
+    """A paragraph's text as Word shows it: tracked insertions and fields' results included,
+    tracked deletions, field codes and the duplicate fallback copy of a text box left out."""
+    out: list[str] = []
+
+    def walk(el: Any) -> None:
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag in _HIDDEN or tag == f"{W}pPr":
+                continue
+            if tag == f"{W}t":
+                out.append(child.text or "")
+            elif tag in (f"{W}tab", f"{W}ptab"):
+                out.append("\t")
+            elif tag in (f"{W}br", f"{W}cr"):
+                out.append(" ")
+            elif tag == f"{W}noBreakHyphen":
+                out.append("-")
+            else:
+                walk(child)
+
+    walk(element)
+    return "".join(out)
+
+
+def _body_elements(parent: Any) -> Any:
+    """Paragraphs and tables in reading order, including those inside content controls
+    (w:sdt), which some templates wrap the whole policy in; a contents-page control is skipped."""
+    for child in parent.iterchildren():
+        if child.tag == f"{W}sdt":
+            gallery = child.find(f".//{W}sdtPr/{W}docPartObj/{W}docPartGallery")
+            if gallery is not None and "contents" in (_attr(gallery, "val") or "").lower():
+                continue
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _body_elements(content)
+        else:
+            yield child
+
+
+def _bold_heading(paragraph: Any, text: str) -> bool:
+    """A short paragraph set wholly in bold with no closing punctuation: a heading by eye."""
+    if len(text.split()) > 10 or text.endswith((".", ",", ";", ":", "?", "!")):
+        return False
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+    return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
+
+
+def _outline_level(paragraph: Any) -> int:
+    """A custom heading style ("Policy Heading") marks itself by its outline level, which Word
+    uses for the navigation pane: 0 is a top heading, 9 (or none) body text."""
+    elements = [paragraph._p]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element)
+        style = style.base_style
+    for el in elements:
+        value = _attr(_child(el, "pPr", "outlineLvl"), "val")
+        if value is not None and value.isdigit():
+            return int(value) + 1 if int(value) < 9 else 0
+    return 0
+
+
+def _heading_level(style_name: str) -> int:
+    low = style_name.lower()
+    if low.startswith("heading"):
+        digits = "".join(ch for ch in low if ch.isdigit())
+        return int(digits or 1)
+    return 0
+
+
+def read_docx(path: Path) -> Read:
+    import docx  # python-docx, imported only when a Word policy is present
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(str(path))
+    read = Read()
+    core_title = (document.core_properties.title or "").strip()
+    if core_title:
+        read.titles.append(core_title)
+    try:
+        numbering_root = document.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        numbering_root = None
+    numbering = Numbering.from_part(numbering_root, _list_styles(document))
+    first_h1 = True
+    deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
+    body = document.element.body
+    for child in _body_elements(body):
+        if child.tag == f"{W}tbl":
+            table = Table(child, document)
+            for row in table.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
+                    if not cells or t != cells[-1]:  # merged cells repeat their text
+                        cells.append(t)
+                if len(cells) >= 2 and any(cells):
+                    read.blocks.append(Block("row", cells=tuple(cells)))
+                elif cells and cells[0]:
+                    read.blocks.append(Block("para", cells[0]))
+            continue
+        if child.tag != f"{W}p":
+            continue
+        para = Paragraph(child, document)
+        raw_text = visible_text(child)
+        text = " ".join(raw_text.replace("\t", " ").split())
+        style = para.style.name if para.style is not None else ""
+        low = style.lower()
+        num = _num_pr(para)
+        label, bullet = numbering.label(*num) if num else ("", False)
+        if not text:
+            continue
+        tabbed = tuple(c.strip() for c in raw_text.split("\t") if c.strip())
+        if len(tabbed) >= 2 and meta_field(tabbed[0]):  # "Date of next review<TAB>July 2027"
+            read.blocks.append(Block("row", cells=tabbed))
+            continue
+        if low.startswith("toc") or low == "contents heading":
+            continue  # the contents page: never clauses
+        if low == "title":
+            read.titles.insert(0 if not core_title else 1, text)
+            continue
+        if low == "subtitle":
+            continue
+        level = _heading_level(low) or _outline_level(para)
+        if level:
+            if level == 1 and first_h1 and not label and not is_generic(text):
+                read.titles.append(text)  # the first Heading 1 may name the policy
+            first_h1 = first_h1 and level != 1
+            deepest = max(deepest, level)
+            read.blocks.append(Block("heading", f"{label} {text}" if label else text, level=level))
+            continue
+        if not bullet and _bold_heading(para, text):
+            # Many school policies mark sub-headings by bold Normal text, not a Heading style.
+            read.blocks.append(
+                Block("heading", f"{label} {text}" if label else text, level=deepest + 1)
+            )
+            continue
+        if low.startswith("list bullet"):
+            bullet = True
+        read.blocks.append(Block("para", f"{label} {text}" if label else text, bullet=bullet))
+    _drop_title_heading(read)
+    _furniture_dates(document, read)
+    return read
+
+
+def _furniture_dates(document: Any, read: Read) -> None:
+    """Review dates printed only in the page header or footer are still the policy's dates."""
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            try:
+                paragraphs = [p.text for p in part.paragraphs]
+                paragraphs += [c.text for t in part.tables for r in t.rows for c in r.cells]
+            except Exception:  # a damaged header part: the body has been read already
+                continue
+            for text in paragraphs:
+                for name, value in meta_in(text):
+                    read.fallback.setdefault(name, value)
+
+
+def _drop_title_heading(read: Read) -> None:
+    """When the first Heading 1 is the title itself, it is not also a section."""
+    if not read.titles:
+        return
+    title = read.titles[0]
+    for i, b in enumerate(read.blocks):
+        if b.kind == "heading":
+            if b.text == title:
+                del read.blocks[i]
+            return

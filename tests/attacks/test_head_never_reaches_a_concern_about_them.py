@@ -102,9 +102,7 @@ def env(tmp_path):
     }
 
 
-def test_an_urgent_concern_about_a_head_who_is_also_the_dsl_reaches_only_the_chair(
-    slack, runtime
-):
+def test_an_urgent_concern_about_a_head_who_is_also_the_dsl_reaches_only_the_chair(slack, runtime):
     submit_concern(slack, about_headteacher=True, immediate_risk=True, description=SECRET)
     slack.fake.wait_for(lambda: notices_for(slack, CHAIR))
     slack.fake.wait_for(lambda: slack.fake.posts_to(dm(STAFF)))
@@ -119,9 +117,7 @@ def test_an_urgent_concern_about_a_head_who_is_also_the_dsl_reaches_only_the_cha
     assert runtime.reports.get(reference, Actor("slack", CHAIR)).summary.status == "open"
 
 
-def test_when_the_chair_is_unreachable_escalation_skips_a_head_who_is_also_the_dsl(
-    slack, runtime
-):
+def test_when_the_chair_is_unreachable_escalation_skips_a_head_who_is_also_the_dsl(slack, runtime):
     slack.fake.refuse(CHAIR, "user_not_found")
     submit_concern(slack, about_headteacher=True, immediate_risk=True, description=SECRET)
     slack.fake.wait_for(lambda: slack.fake.posts_to(dm(STAFF)))

@@ -74,12 +74,14 @@ from bot.reports.models import (
 from bot.reports.neutralise import clean
 from bot.reports.routing import Recipient, choose_address, route
 from bot.reports.sealing import SUBMITTER_NOTICES, open_outbox, open_report
-from bot.store import Store
+from bot.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 PREFIXES = {"concern": "C", "declaration": "R"}
+REFERENCE_SPACE = 9999  # C-2026-0001 … C-2026-9999: random, so a reference tells no order
+REFERENCE_TRIES = 500
 CHAT_PLATFORMS = ("slack", "teams")
 
 
@@ -424,13 +426,19 @@ class ReportService:
         return msg
 
     def _next_reference(self, db: Any, kind: str, year: int) -> str:
+        """An unused reference with a random number, never a count: the head receives every
+        concern but those about them, so a gap between two counted references of theirs would
+        tell them one exists (and a reporter how many colleagues filed in between)."""
         prefix = PREFIXES[kind]
-        (number,) = db.execute(
-            "INSERT INTO counters (kind, year, last) VALUES (?, ?, 1) "
-            "ON CONFLICT(kind, year) DO UPDATE SET last = last + 1 RETURNING last",
-            [kind, year],
-        ).fetchone()
-        return f"{prefix}-{year}-{number:04d}"
+        for _ in range(REFERENCE_TRIES):
+            reference = f"{prefix}-{year}-{secrets.randbelow(REFERENCE_SPACE) + 1:04d}"
+            taken = db.execute("SELECT 1 FROM reports WHERE reference = ?", [reference])
+            if taken.fetchone() is None:
+                return reference
+        raise StoreError(
+            f"no unused {kind} reference left for {year} after {REFERENCE_TRIES} tries: "
+            "close out the year's records or widen REFERENCE_SPACE in bot/reports/service.py"
+        )
 
     def _enqueue(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.cli import main as cli
 from bot.reports.models import Actor
 from tests.slack.conftest import CHAIR, DSL, HEAD, OTHER, STAFF
-from tests.slack.test_concerns import SECRET_DETAIL, dm, notices_for, submit_concern
+from tests.slack.test_concerns import SECRET_DETAIL, notices_for, submit_concern
 
 
 def told_undeliverable(slack):

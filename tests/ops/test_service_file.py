@@ -117,6 +117,7 @@ def test_server_started_as_the_service_file_would_answers_healthz_and_is_ready(s
     port = free_port()
     argv[0] = str(Path(sys.executable).with_name("policybot"))
     argv[argv.index("--port") + 1] = str(port)
+    argv.append("--local-testing")  # no Microsoft credentials here: serve teams refuses without
 
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -11,8 +11,9 @@ Front ends offer Helpful / Not helpful only for answers that pass (:func:`invite
 :meth:`FeedbackLog.record` checks again, since a button's value can be forged. The text is shown
 to one configured role only (``[feedback] shown_to``, default the headteacher).
 
-Questions can still hold names the rule misses (a name opening the question that is also an
-English word, "Kate said…"), so their text is stored encrypted with the school's key; without a
+The configured people's names are refused in any case (``known_names``): the list's reader is
+one of them. Questions can still hold other names the rule misses (a pupil's name typed in lower
+case, or opening the question and also an English word), so their text is stored encrypted with the school's key; without a
 key only a hash is kept and the listing says so. With a key, the question and voter hashes are
 keyed (HMAC of the SHA-256, ``bot.keys``): a plain hash of "Can I give Poppy a lift?" or of a
 Slack id could be confirmed by anyone guessing it. Hashes written before that are keyed at the
@@ -117,15 +118,35 @@ def names_someone(question: str) -> bool:
     return False
 
 
-def keeps_question(question: str, suggested_command: str | None = None) -> bool:
+def keeps_question(
+    question: str,
+    suggested_command: str | None = None,
+    known_names: frozenset[str] = frozenset(),
+) -> bool:
     """May this question's text be stored and shown as "unclear"? Never for a concern or
-    declaration, a question that names someone, or one whose words suggest either."""
+    declaration, a question that names someone, or one whose words suggest either.
+    ``known_names`` (see :func:`people_names`) catches the configured people however the
+    question is typed ("what if kate keeps texting a pupil"): the list is shown to one of them."""
     if suggested_command in (REPORT, DECLARE):
         return False
     terms = set(tokens(question))
     if terms & CONCERN_STEMS or terms & FAMILY_STEMS:
         return False
+    if known_names & {w.lower().strip("'’-") for w in _WORD.findall(question)}:
+        return False
     return not names_someone(question)
+
+
+def people_names(settings: Settings) -> frozenset[str]:
+    """Every word of every configured person's name, lower case (a title such as "Mrs" is a
+    role word already). A surname that is also an ordinary word ("Hall") then keeps a few
+    plain questions out of the list too: a lost vote, never a concern shown to its subject."""
+    words = {
+        w.lower().strip("'’-")
+        for person in settings.people.values()
+        for w in _WORD.findall(person.name or "")
+    }
+    return frozenset(w for w in words if len(w) > 1)
 
 
 def invites_feedback(answer: Answer) -> bool:
@@ -176,8 +197,11 @@ def normalise(question: str) -> str:
 
 
 class FeedbackLog:
-    def __init__(self, path: Path, key: bytes | None = None) -> None:
+    def __init__(
+        self, path: Path, key: bytes | None = None, known_names: frozenset[str] = frozenset()
+    ) -> None:
         self.path = Path(path)
+        self.known_names = known_names
         self._fernet = None
         self._keyring = None
         if key:
@@ -221,7 +245,7 @@ class FeedbackLog:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackLog:
-        return cls(settings.data_dir / FEEDBACK_FILE, settings.key)
+        return cls(settings.data_dir / FEEDBACK_FILE, settings.key, people_names(settings))
 
     def record(
         self,
@@ -235,7 +259,7 @@ class FeedbackLog:
         """One vote; False (nothing stored) for a question :func:`keeps_question` refuses. The
         same person voting again on the same question replaces their vote."""
         question = normalise(question)
-        if not question or not keeps_question(question):
+        if not question or not keeps_question(question, known_names=self.known_names):
             return False
         qtags = self._tags(question.casefold())
         utags = self._tags(f"{platform}:{user_id}")
@@ -268,7 +292,7 @@ class FeedbackLog:
         out: list[UnclearQuestion] = []
         for _, bad, good, last, enc in rows:
             text = self._decrypt(enc)
-            if text != NOT_KEPT and not keeps_question(text):
+            if text != NOT_KEPT and not keeps_question(text, known_names=self.known_names):
                 continue
             out.append(UnclearQuestion(text, int(bad), int(good), last))
             if len(out) >= limit:

@@ -10,9 +10,11 @@ filter in Python (about 0.3 ms a record): an index on either would be readable w
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
+from bot.errors import StoreError
 from bot.people import Actor, Person
 from bot.reports import audit, sealing
 from bot.reports.routing import Recipient
@@ -20,6 +22,8 @@ from bot.reports.sealing import open_report
 from bot.store import Store
 
 PREFIXES = {"concern": "C", "declaration": "R"}
+REFERENCE_SPACE = 9999  # C-2026-0001 … C-2026-9999: random, so a reference tells no order
+REFERENCE_TRIES = 500
 
 
 def one(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -28,13 +32,19 @@ def one(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
 
 
 def next_reference(db: Any, kind: str, year: int) -> str:
+    """An unused reference with a random number, never a count: the head receives every
+    concern but those about them, so a gap between two counted references of theirs would
+    tell them one exists (and a reporter how many colleagues filed in between)."""
     prefix = PREFIXES[kind]
-    (number,) = db.execute(
-        "INSERT INTO counters (kind, year, last) VALUES (?, ?, 1) "
-        "ON CONFLICT(kind, year) DO UPDATE SET last = last + 1 RETURNING last",
-        [kind, year],
-    ).fetchone()
-    return f"{prefix}-{year}-{number:04d}"
+    for _ in range(REFERENCE_TRIES):
+        reference = f"{prefix}-{year}-{secrets.randbelow(REFERENCE_SPACE) + 1:04d}"
+        taken = db.execute("SELECT 1 FROM reports WHERE reference = ?", [reference])
+        if taken.fetchone() is None:
+            return reference
+    raise StoreError(
+        f"no unused {kind} reference left for {year} after {REFERENCE_TRIES} tries: "
+        "close out the year's records or widen REFERENCE_SPACE in bot/reports/records.py"
+    )
 
 
 def recipient_entry(role: str, person: Person) -> dict[str, Any]:

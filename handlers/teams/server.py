@@ -287,6 +287,13 @@ async def healthz(request: web.Request) -> web.Response:
         "unreachable_recipients": sorted(r for r, s in recipients.items() if s == UNREACHABLE),
         "dense_retrieval_ready": bool(getattr(assistant, "dense_ready", False)),
     }
+    from bot.health import may_see_details
+
+    if not may_see_details(runtime.settings, request.remote, request.headers):
+        # which roles cannot be reached, beside /readyz's pending count, could say a notice
+        # waits for the chair (a concern about the head): on the server or with the token only
+        del body["recipients"]
+        body["unreachable_recipients"] = len(body["unreachable_recipients"])
     return web.json_response(body)
 
 

@@ -38,47 +38,50 @@ def audit_actions(settings):
 
 
 def test_list_shows_the_heads_reports_but_not_the_one_about_them(reports, capsys, settings):
+    concern, about_head, declaration = reports
     assert main(["reports", "list"]) == 0
     out = capsys.readouterr().out
-    assert "C-2026-0001" in out and "R-2026-0001" in out
-    assert "C-2026-0002" not in out
+    assert concern in out and declaration in out
+    assert about_head not in out
     assert audit_actions(settings)[-1] == "list"
 
 
 def test_list_json_as_the_chair(reports, capsys):
     assert main(["reports", "--as", "chair_of_governors", "list", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    assert row["reference"] == "C-2026-0002"
+    assert row["reference"] == reports[1]
     assert row["about_headteacher"] is True
 
 
 def test_show_ack_note_close(reports, capsys, settings):
-    assert main(["reports", "show", "c-2026-0001"]) == 0
+    concern = reports[0]
+    assert main(["reports", "show", concern.lower()]) == 0
     out = capsys.readouterr().out
     assert "Description: Trolling on the PTA page." in out
     assert "Delivery: headteacher on slack: sent" in out
 
-    assert main(["reports", "ack", "C-2026-0001"]) == 0
-    assert "You acknowledged C-2026-0001" in capsys.readouterr().out
-    assert main(["reports", "note", "C-2026-0001", "Phoned the parent."]) == 0
-    assert main(["reports", "close", "C-2026-0001"]) == 0
+    assert main(["reports", "ack", concern]) == 0
+    assert f"You acknowledged {concern}" in capsys.readouterr().out
+    assert main(["reports", "note", concern, "Phoned the parent."]) == 0
+    assert main(["reports", "close", concern]) == 0
     capsys.readouterr()
-    main(["reports", "show", "C-2026-0001"])
+    main(["reports", "show", concern])
     out = capsys.readouterr().out
     assert "Phoned the parent." in out and "Closed:" in out
     assert audit_actions(settings)[-5:] == ["view", "acknowledge", "note", "close", "view"]
 
 
 def test_the_head_cannot_open_a_concern_about_themselves(reports, capsys):
-    assert main(["reports", "show", "C-2026-0002"]) == 1
-    assert "no report C-2026-0002 that you can act on" in capsys.readouterr().err
-    assert main(["reports", "ack", "C-2026-0002"]) == 1
+    about_head = reports[1]
+    assert main(["reports", "show", about_head]) == 1
+    assert f"no report {about_head} that you can act on" in capsys.readouterr().err
+    assert main(["reports", "ack", about_head]) == 1
 
 
 def test_export_relationships_csv(reports, capsys, settings, tmp_path):
     assert main(["reports", "export", "relationships", "--csv"]) == 0
     (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert row["reference"] == "R-2026-0001"
+    assert row["reference"] == reports[2]
     assert row["pupil"] == '\'=HYPERLINK("x")'  # no formula injection into spreadsheets
     assert row["relationship"] == "Child"
     assert row["social_media_contact"] == "Facebook; Instagram"
@@ -96,7 +99,7 @@ def test_export_over_an_existing_readable_file_leaves_it_private(reports, tmp_pa
     out.chmod(0o644)
     assert main(["reports", "export", "relationships", "-o", str(out)]) == 0
     assert out.stat().st_mode & 0o777 == 0o600
-    assert "R-2026-0001" in out.read_text()
+    assert reports[2] in out.read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
 
 
@@ -142,7 +145,7 @@ def test_a_wrong_key_is_reported_plainly(reports, capsys, monkeypatch):
 
 def test_a_missing_key_is_reported_plainly(reports, capsys, monkeypatch):
     monkeypatch.delenv("POLICYBOT_KEY_FILE")
-    assert main(["reports", "show", "C-2026-0001"]) == 2
+    assert main(["reports", "show", reports[0]]) == 2
     assert "No encryption key is configured" in capsys.readouterr().err
 
 

@@ -19,7 +19,7 @@ def test_the_record_is_committed_before_any_delivery_is_attempted(service):
     receipt = service.submit_concern(concern(), STAFF)  # no notifier registered yet
 
     assert receipt.delivery_pending
-    assert "safely recorded as C-2026-0001" in receipt.message
+    assert f"safely recorded as {receipt.reference}" in receipt.message
     assert "pending" in receipt.message
     assert [d.status for d in service.delivery_status(receipt.reference)] == ["pending"]
 
@@ -33,8 +33,8 @@ def test_once_stored_a_failure_waiting_for_delivery_still_returns_the_receipt(se
 
     monkeypatch.setattr(service.outbox, "await_first_attempt", broken_wait)
     receipt = service.submit_concern(concern(), STAFF)
-    assert receipt.delivery_pending and receipt.reference == "C-2026-0001"
-    assert [s.reference for s in service.list_for_submitter(STAFF)] == ["C-2026-0001"]
+    assert receipt.delivery_pending
+    assert [s.reference for s in service.list_for_submitter(STAFF)] == [receipt.reference]
 
 
 @pytest.mark.parametrize("error", [ConnectionError, TimeoutError, RuntimeError])
@@ -175,7 +175,7 @@ def test_200_people_submitting_at_once_get_200_records_and_200_single_deliveries
 
     assert errors == []
     assert len({r.reference for r in receipts}) == 200
-    assert sorted(r.reference for r in receipts)[-1] == f"C-{utc_now().year}-0200"
+    assert all(r.reference.startswith(f"C-{utc_now().year}-") for r in receipts)
     assert service.store.query("SELECT COUNT(*) AS n FROM reports")[0]["n"] == 200
     assert len(platform.calls) == len(set(platform.calls)) == 200  # no duplicate sends
     texts = {dict(n.lines)["Description"] for n in platform.inbox(HEAD.user_id)}
@@ -190,7 +190,7 @@ def test_a_second_process_on_the_same_database_waits_instead_of_failing(service,
     receipt = service.submit_concern(concern(), STAFF)
     timer.join()
     other.close()
-    assert receipt.reference == "C-2026-0001"
+    assert [s.reference for s in service.list_for_submitter(STAFF)] == [receipt.reference]
 
 
 def test_the_same_form_sent_twice_files_one_report_and_says_so(service, clock):
@@ -201,7 +201,7 @@ def test_the_same_form_sent_twice_files_one_report_and_says_so(service, clock):
     again = service.submit_concern(concern(), STAFF, submission_key="V0MODAL123")
     service.deliver_due(later(clock, 2))
 
-    assert again.reference == first.reference == "C-2026-0001"
+    assert again.reference == first.reference
     assert again.message.startswith("This form was already sent, so nothing was filed twice.")
     assert "has been sent to the Headteacher" in again.message
     assert again.recipients == ["Headteacher"] and not again.delivery_pending
@@ -244,5 +244,5 @@ def test_the_same_form_from_many_threads_at_once_is_filed_once(service):
     for t in threads:
         t.join()
 
-    assert {r.reference for r in receipts} == {"C-2026-0001"}
+    assert len({r.reference for r in receipts}) == 1 and len(receipts) == 8
     assert len(service.store.query("SELECT id FROM reports")) == 1

@@ -19,10 +19,10 @@ def test_a_concern_goes_to_the_headteacher_alone(service, slack):
     receipt = service.submit_concern(concern(), STAFF)
     service.deliver_due()
 
-    assert receipt.reference == "C-2026-0001"
+    assert receipt.reference.startswith("C-")
     assert receipt.recipients == ["Headteacher"]
     assert not receipt.urgent
-    assert [n.reference for n in slack.inbox(HEAD.user_id)] == ["C-2026-0001"]
+    assert [n.reference for n in slack.inbox(HEAD.user_id)] == [receipt.reference]
     assert slack.inbox(CHAIR.user_id) == slack.inbox(DSL.user_id) == []
 
 
@@ -32,7 +32,7 @@ def test_a_concern_about_the_head_goes_to_the_chair_and_never_the_head(service, 
 
     assert receipt.recipients == ["Chair of Governors"]
     (notice,) = slack.inbox(CHAIR.user_id)
-    assert notice.title.startswith("Concern about the headteacher C-2026-0001")
+    assert notice.title.startswith(f"Concern about the headteacher {receipt.reference}")
     assert slack.inbox(HEAD.user_id) == []
     assert not service.is_recipient(receipt.reference, HEAD)
     assert service.acknowledge(receipt.reference, HEAD).ok is False
@@ -74,7 +74,7 @@ def test_declarations_go_to_the_headteacher(service, slack):
         DeclarationForm("Tom Smith", "Year 4", "niece_nephew", ["Facebook"]), STAFF
     )
     service.deliver_due()
-    assert receipt.reference == "R-2026-0001"
+    assert receipt.reference.startswith("R-")
     (notice,) = slack.inbox(HEAD.user_id)
     assert ("Relationship", "Niece or nephew") in notice.lines
 

@@ -75,14 +75,15 @@ def test_a_recipient_adds_a_note_and_others_cannot(slack, runtime):
     assert [n.text for n in detail.notes] == ["Spoke to Jamie's parents."]
 
 
-def test_staff_home_shows_how_to_and_their_own_submissions_only(slack):
+def test_staff_home_shows_how_to_and_their_own_submissions_only(slack, runtime):
     submit_concern(slack)
     slack.fake.wait_for(lambda: notices_for(slack, HEAD))
     slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home", "channel": "D0STAFF"})
     view = slack.fake.wait_for(lambda: home_views(slack, STAFF))[0]
     text = str(view["blocks"])
     assert view["type"] == "home"
-    assert "/report-concern" in text and "Your submissions" in text and "C-2026-0001" in text
+    (mine,) = runtime.reports.list_for_submitter(Actor("slack", STAFF))
+    assert "/report-concern" in text and "Your submissions" in text and mine.reference in text
     assert "Open items" not in text and "Jamie" not in text
     assert buttons(view) == []
 
@@ -113,14 +114,16 @@ def test_head_home_shows_open_items_register_and_unclear_questions(slack, runtim
     assert "Open items" in text and "Relationship register" in text
     assert "What is the lunch menu?" in text
     acks = [b for b in buttons(view) if b["action_id"] == "acknowledge"]
-    assert sorted(b["value"] for b in acks) == ["C-2026-0001", "R-2026-0001"]
+    (concern,) = runtime.reports.list_for_submitter(Actor("slack", STAFF))
+    (declaration,) = runtime.reports.list_for_submitter(Actor("slack", OTHER))
+    assert sorted(b["value"] for b in acks) == [concern.reference, declaration.reference]
 
     # acknowledging from App Home republishes it
-    slack.click(HEAD, "acknowledge", "C-2026-0001", in_home=True)
+    slack.click(HEAD, "acknowledge", concern.reference, in_home=True)
     slack.fake.wait_for(lambda: len(home_views(slack, HEAD)) == 2)
     again = home_views(slack, HEAD)[1]
     assert [b["value"] for b in buttons(again) if b["action_id"] == "acknowledge"] == [
-        "R-2026-0001"
+        declaration.reference
     ]
 
 

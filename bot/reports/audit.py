@@ -247,7 +247,8 @@ def entries(store: Store, db: sqlite_utils.Database) -> list[Entry]:
 def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> Verification:
     """Check every row's HMAC and link, then the head inside and (unless anchor=False: a restore
     of an older backup, which records the difference itself) outside the database; name the
-    first bad row."""
+    first bad row. A head file the log says was kept but is missing fails, and so does every
+    recorded reset until an "anchor_accept" follows it (``resets`` then lists them)."""
     keyring = store.keyring
     expected_id = 1
     prev_hash = GENESIS

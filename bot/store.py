@@ -227,6 +227,7 @@ class Store:
         self.audit_anchor = audit_anchor or default_audit_anchor(self.key_source)
         self._after_commit: list[Any] = []
         self._anchor_warned = False
+        self.reanchor_reason = ""  # set by forget_audit_anchor: the next head is a new anchor
         self._lock = threading.RLock()
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _touch_private(self.path)  # SQLite gives its -wal/-shm files the db file's mode
@@ -353,21 +354,24 @@ class Store:
         return self._keyring
 
     # --- the audit head outside the database ------------------------------------------
-    def anchor_audit_head(self, row_id: int, digest: str) -> None:
+    def anchor_audit_head(self, row_id: int, digest: str) -> bool:
         """Record the audit log's head outside the database (and in the service log), so rows
-        cut off the end are noticed. Never fails the caller: the record is already committed."""
+        cut off the end are noticed. Never fails the caller: the record is already committed.
+        False when the file could not be written. Whether a missing file may be created is
+        decided by ``bot.reports.audit`` (which records its first creation in the log)."""
         log.info("audit head %d %s", row_id, digest)
         if self.audit_anchor is None:
-            return
+            return False
         current = self.read_audit_anchor()
         if current is not None and current[0] > row_id:
-            return  # another process recorded a later head already
+            return True  # another process recorded a later head already
         tmp = self.audit_anchor.with_name(self.audit_anchor.name + ".tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(f"{row_id}:{digest}\n")  # no fsync: a head lost to a power cut only
             os.replace(tmp, self.audit_anchor)  # lags the log, which verify accepts
+            return True
         except OSError as exc:
             if not self._anchor_warned:  # once per process: the service log still has the head
                 self._anchor_warned = True
@@ -376,9 +380,12 @@ class Store:
                     "file the service can write, outside the data directory",
                     self.audit_anchor, exc.strerror,
                 )  # fmt: skip
+            return False
 
-    def forget_audit_anchor(self) -> None:
-        """After restoring an older backup (the caller records that in the log first)."""
+    def forget_audit_anchor(self, reason: str) -> None:
+        """After restoring a backup (the caller records that in the log first): the next head
+        written is recorded in the log as a new anchor, for ``reason``, not as a reset."""
+        self.reanchor_reason = reason
         if self.audit_anchor is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.audit_anchor.unlink()

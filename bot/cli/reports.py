@@ -81,6 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     asub = a.add_subparsers(dest="audit_command", metavar="ACTION")
     asub.required = True
     q = asub.add_parser("verify", help="verify the audit log's hash chain")
+    q.add_argument(
+        "--accept-reset",
+        action="store_true",
+        help="after comparing the log with the service log and backups: accept the recorded "
+        "resets of the audit head file (recorded in the log with your name)",
+    )
     q.set_defaults(func=_verify, role="headteacher")
 
 
@@ -269,6 +275,14 @@ def _write_private(path: Path, text: str) -> None:
 def _verify(args, runtime) -> int:
     with runtime.store.read() as db:
         result = audit.verify(runtime.store, db)
+    if args.accept_reset and result.resets:  # the resets are then the only failure
+        rows = ", ".join(str(r) for r in result.resets)
+        runtime.reports.audit_event("anchor_accept", cli_actor(), "", f"resets at row {rows}")
+        with runtime.store.read() as db:
+            result = audit.verify(runtime.store, db)
+        print(f"Accepted the audit head resets at row {rows} (recorded in the log).")
+    elif args.accept_reset:
+        print("No audit head reset to accept.", file=sys.stderr)
     if result.ok:
         print(result.message)
     else:

@@ -240,7 +240,9 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
             # An older backup: the log had gone further. Say so in the log itself, then the
             # restored log's head becomes the one recorded outside the database.
             detail += f"; the log had reached row {anchored[0]} before this restore"
-            store.forget_audit_anchor()
+            store.forget_audit_anchor(f"re-recorded after a restore from {src.name}")
+        elif anchored is None:  # e.g. onto a new machine: a new anchor, recorded, not a reset
+            store.forget_audit_anchor(f"recorded after a restore from {src.name}")
         audit.record(store, action="verify", actor=actor_id(cli_actor()), detail=detail)
     finally:
         store.close()

@@ -7,6 +7,13 @@ recomputing "the hashes" - the attack on an unkeyed chain - fails verification. 
 off the end is caught by the head (last id and HMAC): it is kept in ``meta`` and, outside the
 database, in a file beside the key file (``Store.audit_anchor``) and in the service log.
 
+Deleting that file as well must not make a cut log look whole, and a database upgraded from
+before the file existed has none yet. So the chain records, keyed like every row, when the file
+is first created ("anchor"). From then on a missing file is a failure of ``verify``, and a
+process that finds it missing never re-creates it silently: it logs an error and records an
+"anchor_reset", which ``verify`` reports as a failure until an operator who has compared the log
+with the service log's heads and the backups records that they accept it ("anchor_accept").
+
 ``actor`` and ``detail`` are encrypted (they name people and roles: an entry "to the chair of
 governors" would tell a reader of the file which report concerns the headteacher); the chain
 covers their plaintext, so re-encrypting under a new key leaves it valid and ``rechain`` only
@@ -18,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,8 +57,12 @@ ACTIONS = frozenset(
         "reassign",  # a role's records moved to the person now configured
         "retry",  # notices refused for good tried again after the cause was fixed
         "upgrade",
+        "anchor",  # the head file was created (first time, or after a restore)
+        "anchor_reset",  # the head file was missing and was re-created from the log
+        "anchor_accept",  # an operator accepted the resets before it
     }
 )
+log = logging.getLogger(__name__)
 TRIGGERS = {
     "audit_no_update": "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
     "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
@@ -65,6 +77,7 @@ class Verification:
     rows: int
     message: str
     bad_row: int | None = None
+    resets: tuple[int, ...] = ()  # anchor resets not yet accepted: the only failure if set
 
 
 def stamp(dt: datetime) -> str:
@@ -134,7 +147,7 @@ def append(
          digest, keyring.first_id],
     )  # fmt: skip
     _set_head(db, row_id, digest)
-    store.after_commit(lambda: store.anchor_audit_head(row_id, digest))
+    store.after_commit(lambda: anchor_head(store, row_id, digest))
     return row_id
 
 
@@ -146,6 +159,70 @@ def record(store: Store, *, action: str, actor: str, reference: str = "", detail
             store, db, when=datetime.now(UTC), action=action, actor=actor,
             reference=reference, detail=detail,
         )  # fmt: skip
+
+
+def _anchor_detail(path: object, why: str) -> str:
+    return json.dumps({"file": str(path), "why": why}, ensure_ascii=False)
+
+
+def anchored_file(store: Store, db: sqlite_utils.Database) -> tuple[int, str] | None:
+    """The last row recording where the head was kept outside the database, and that file."""
+    rows = list(db.query(
+        "SELECT id, detail FROM audit WHERE action IN ('anchor', 'anchor_reset') "
+        "ORDER BY id DESC LIMIT 1"
+    ))  # fmt: skip
+    if not rows:
+        return None
+    try:
+        path = str(json.loads(_open(store, rows[0]["detail"]))["file"])
+    except (ValueError, KeyError, TypeError):
+        path = ""
+    return rows[0]["id"], path
+
+
+def anchor_head(store: Store, row_id: int, digest: str) -> None:
+    """After a commit: write the head outside the database. The file's first creation (or a
+    new file configured) is recorded in the log; if the log says this file existed and it is
+    gone, the error is logged and its re-creation recorded as a reset - never silently: that is
+    how a log cut short would otherwise be hidden."""
+    if store.audit_anchor is None or store.read_audit_anchor() is not None:
+        store.anchor_audit_head(row_id, digest)
+        return
+    path = store.audit_anchor
+    with store.read() as db:
+        anchored = anchored_file(store, db)
+    reason, store.reanchor_reason = store.reanchor_reason, ""
+    if not store.anchor_audit_head(row_id, digest):
+        return  # warned; while the log says it was anchored, verify fails on the missing file
+    if anchored is None or reason or anchored[1] != str(path):
+        why = reason or (
+            "first recorded outside the database" if anchored is None
+            else f"moved from {anchored[1]}"
+        )  # fmt: skip
+        record(store, action="anchor", actor="system", detail=_anchor_detail(path, why))
+        return
+    log.error(
+        "the audit head file %s was missing, though audit row %d records that it was kept "
+        "there: re-created from the log at row %d and recorded as a reset; rows cut off the end "
+        "and the file deleted would look like this. Compare this log's earlier 'audit head' "
+        "lines with `policybot audit verify`",
+        path, anchored[0], row_id,
+    )  # fmt: skip
+    record(
+        store, action="anchor_reset", actor="system",
+        detail=_anchor_detail(path, f"missing; re-created from the log at row {row_id}"),
+    )  # fmt: skip
+
+
+def check_anchor(store: Store) -> None:
+    """At a service's start: a head file the log says was kept, now missing, is reset (and
+    recorded) now rather than at the next entry."""
+    if store.audit_anchor is None or store.read_audit_anchor() is not None:
+        return
+    with store.read() as db:
+        head_id, head_hash = _head(db)
+    if head_id:
+        anchor_head(store, head_id, head_hash)
 
 
 @dataclass(frozen=True)
@@ -170,11 +247,15 @@ def entries(store: Store, db: sqlite_utils.Database) -> list[Entry]:
 def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> Verification:
     """Check every row's HMAC and link, then the head inside and (unless anchor=False: a restore
     of an older backup, which records the difference itself) outside the database; name the
-    first bad row."""
+    first bad row. A head file the log says was kept but is missing fails, and so does every
+    recorded reset until an "anchor_accept" follows it (``resets`` then lists them)."""
     keyring = store.keyring
     expected_id = 1
     prev_hash = GENESIS
     count = 0
+    anchored_at: int | None = None  # the last row recording where the head is kept
+    anchored_to = ""
+    resets: list[int] = []
     for row in db.query("SELECT * FROM audit ORDER BY id"):
         row_id = row["id"]
         if row_id != expected_id:
@@ -214,6 +295,14 @@ def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> V
                 f"(row {row_id - 1} was changed or replaced)",
                 row_id - 1,
             )  # fmt: skip
+        if row["action"] in ("anchor", "anchor_reset"):
+            anchored_at = row_id
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                anchored_to = str(json.loads(detail)["file"])
+        if row["action"] == "anchor_reset":
+            resets.append(row_id)
+        elif row["action"] == "anchor_accept":
+            resets = []
         prev_hash = row["hash"]
         expected_id += 1
         count += 1
@@ -248,12 +337,33 @@ def verify(store: Store, db: sqlite_utils.Database, *, anchor: bool = True) -> V
                 anchor_id,
             )  # fmt: skip
         where = f"; its head matches {store.audit_anchor}"
+    elif anchored_at is not None and anchored_to == str(store.audit_anchor):
+        return Verification(
+            False, count,
+            f"the audit head file {store.audit_anchor} is missing, but audit row {anchored_at} "
+            "records that the head was kept there: rows may have been cut off the end and the "
+            "file deleted. Restore the file from a backup of its directory, or compare this "
+            f"log (last row {count}) with the last 'audit head' line in the service log. The "
+            "next entry re-creates the file and records a reset, reported until accepted",
+        )  # fmt: skip
     else:
         where = (
             "; no head is recorded outside the database"
             + (f" ({store.audit_anchor} is missing)" if store.audit_anchor else "")
             + ", so rows cut off the end would not be noticed"
         )
+    if resets:
+        rows = ", ".join(str(r) for r in resets)
+        return Verification(
+            False, count,
+            f"the audit head file {store.audit_anchor} was missing and was re-created from the "
+            f"log (reset recorded "
+            f"at row {rows}), so entries cut off the end before then would not show. Compare "
+            "the 'audit head' lines in the service log from before each reset, and your backups, "
+            "with this log; once satisfied, run `policybot audit verify --accept-reset` "
+            "(recorded in the log)",
+            resets[0], tuple(resets),
+        )  # fmt: skip
     return Verification(
         True, count, f"Audit log intact: {count} entries, keyed hash chain verified{where}."
     )
@@ -291,7 +401,7 @@ def rechain(store: Store, db: sqlite_utils.Database, rows: list[dict[str, Any]])
     if rows:
         last = rows[-1]["id"]
         _set_head(db, last, prev_hash)
-        store.after_commit(lambda: store.anchor_audit_head(last, prev_hash))
+        store.after_commit(lambda: anchor_head(store, last, prev_hash))
     return len(rows)
 
 

@@ -554,6 +554,9 @@ class ReportService:
         self.outbox.wake()
 
     def start_delivery_worker(self, interval: float = 5.0) -> DeliveryWorker:
+        """The service's start: also checks the audit head kept outside the database (a
+        missing one is reset and recorded now, not silently at the next entry)."""
+        audit.check_anchor(self.store)
         return self.outbox.start_worker(interval)
 
     def deliver_due(self, now: datetime | None = None) -> int:

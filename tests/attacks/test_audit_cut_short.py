@@ -78,12 +78,6 @@ def test_cutting_the_tail_is_caught(slack, runtime, env, verify):
     assert code == 1 and "cut off the end" in said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: a missing head file reads as 'never recorded' (verify exits 0), and the "
-    "running service re-creates it from the cut log at its next entry. Needs write access to the "
-    "key's directory, so mostly outside threat (c); fix needs a decision on upgrades (no head yet)",
-)
 def test_cutting_the_tail_and_deleting_the_head_file_is_still_caught(slack, runtime, env, verify):
     acknowledged_concern(slack, runtime)
     anchor = Path(env["POLICYBOT_KEY_FILE"]).parent / AUDIT_ANCHOR_NAME

@@ -109,5 +109,5 @@ def test_listings_show_each_person_only_their_own(service, slack):
 def test_views_are_audited(service, slack):
     ref = submit(service)
     service.get(ref, HEAD)
-    actions = [r["action"] for r in service.store.query("SELECT action FROM audit ORDER BY id")]
-    assert actions == ["create", "view"]
+    rows = service.store.query("SELECT action FROM audit WHERE reference = ? ORDER BY id", [ref])
+    assert [r["action"] for r in rows] == ["create", "view"]

@@ -22,11 +22,11 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   ├── PermanentDeliveryError  never at this address: stop retrying, tell people
     │   └── DeliveryFailed     (handlers/teams/notifier.py) the Bot Connector refused: retry
     ├── PackageError           (handlers/teams/package.py) the Teams app package cannot be built
-    ├── CorpusError            (bot/corpus/loader.py; moves here with issue 10) policies unloadable
-    └── EvalFileError          (bot/evaluation.py; moves here with issue 10) bad question file
-
-CorpusError and EvalFileError still derive from Exception/ValueError where they are defined;
-bot/cli/policy.py catches them itself until they join the tree.
+    ├── CorpusError            the policy folder (or one file in it) cannot be read
+    │   └── UnreadableFile     a reader knows why one file cannot be used (reason + fix)
+    │       ├── NotText        (bot/corpus/textfile.py) a .txt/.md/.html file that is not text
+    │       └── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    └── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
 """
 
 from __future__ import annotations
@@ -108,3 +108,20 @@ class PermanentDeliveryError(DeliveryError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class CorpusError(PolicybotError):
+    """A policy file could not be read; the message names the file and the reason."""
+
+
+class UnreadableFile(CorpusError):
+    """Raised by a format's reader that knows why the file cannot be used; the loader adds the
+    file's name. ``reason`` says what is wrong, ``fix`` how to convert or repair it."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.reason, self.fix = reason, fix
+
+
+class EvalFileError(PolicybotError, ValueError):
+    """A question file for ``policybot eval`` is malformed; the message names the line."""

@@ -18,10 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from bot.answers import Answer
 from bot.corpus.model import Document
-
-
-class EvalFileError(ValueError):
-    pass
+from bot.errors import EvalFileError
 
 
 def normalise_id(clause_id: str) -> str:

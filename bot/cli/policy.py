@@ -11,8 +11,9 @@ from pathlib import Path
 
 from bot.answers import Answer
 from bot.assistant import Assistant
-from bot.config import ConfigError, load_settings
-from bot.corpus import CorpusError, Document, Failure, read_corpus
+from bot.config import load_settings
+from bot.corpus import Document, Failure, read_corpus
+from bot.errors import ConfigError, CorpusError, EvalFileError
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import EvalFileError, evaluate, read_questions
+    from bot.evaluation import evaluate, read_questions
 
     try:
         questions = read_questions(Path(args.file))

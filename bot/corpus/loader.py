@@ -17,6 +17,7 @@ from bot.corpus.blocks import Read
 from bot.corpus.build import build
 from bot.corpus.model import Document
 from bot.corpus.textfile import read_text_file
+from bot.errors import CorpusError, UnreadableFile
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,6 @@ _SKIP_NAMES = (".", "~$")  # hidden files, Office lock files
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows leaves in shared folders
 # An OLE compound file: what Word writes for a password-protected document (and for .doc).
 _OLE = bytes.fromhex("d0cf11e0a1b11ae1")
-
-
-class CorpusError(Exception):
-    """A policy file could not be read; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +115,8 @@ def load_document(path: Path, source: str | None = None) -> Document:
         )
     try:
         read = _reader(suffix)(path)
+    except UnreadableFile as e:  # the reader knows why (an encrypted or scanned PDF, not text)
+        raise _fail(path, e.reason, e.fix) from e
     except CorpusError:
         raise
     except UnicodeDecodeError as e:
@@ -125,8 +124,6 @@ def load_document(path: Path, source: str | None = None) -> Document:
             path, f"not UTF-8 text ({e.reason})", "save it again as UTF-8 text (or as .docx)"
         ) from e
     except Exception as e:  # a damaged Word, PDF or HTML file: name it, never a traceback
-        if hasattr(e, "fix"):  # the reader knows why (an encrypted or scanned PDF)
-            raise _fail(path, e.reason, e.fix) from e  # type: ignore[attr-defined]
         log.debug("reading %s failed: %s", path.name, type(e).__name__)
         raise _fail(
             path,

@@ -20,6 +20,7 @@ from bot.corpus.blocks import Read
 from bot.corpus.dates import meta_in
 from bot.corpus.labels import BULLET_RE, PAGE_FOOTER_RE
 from bot.corpus.text import read_lines, starts_item
+from bot.errors import UnreadableFile
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -31,10 +32,8 @@ _LEAD_WORD = re.compile(r"^([a-z]+)")
 _DIGITS = re.compile(r"\d+")
 
 
-class UnreadablePdf(Exception):
-    def __init__(self, reason: str, fix: str) -> None:
-        super().__init__(reason)
-        self.reason, self.fix = reason, fix
+class UnreadablePdf(UnreadableFile):
+    """See bot/errors.py."""
 
 
 def _page_lines(reader: PdfReader) -> tuple[list[list[str]], str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.errors import UnreadableFile
+
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
 
 
-class NotText(Exception):
-    def __init__(self, reason: str, fix: str) -> None:
-        super().__init__(reason)
-        self.reason, self.fix = reason, fix
+class NotText(UnreadableFile):
+    """See bot/errors.py."""
 
 
 def read_text_file(path: Path) -> tuple[str, list[str]]:

@@ -27,7 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
-from handlers.teams import cards
+from handlers.teams import cards, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -52,8 +52,13 @@ _COMMANDS = {
     "declare relationship": "declaration",
     "declare a relationship": "declaration",
     "declare-relationship": "declaration",
+    **views.ALIASES,  # the head's view: "open items", "register", "my reports", …
 }
 
+VIEWS_PRIVATE = (
+    "Lists of reports are private, so I only show them in our 1:1 chat. "
+    "Open a chat with me (Chat → New chat → my name) and type `{command}`."
+)
 PRIVATE_ONLY = (
     "Reports and declarations are private, so I only take them in our 1:1 chat. "
     "Open a chat with me (Chat → New chat → my name) and type `{command}`."
@@ -93,7 +98,7 @@ def bot_was_mentioned(activity: Activity) -> bool:
 
 
 def parse_command(text: str) -> tuple[str, str]:
-    """("help"|"concern"|"declaration"|"ask", rest)."""
+    """("help"|"concern"|"declaration"|a view's command|"ask", rest)."""
     stripped = text.strip()
     lowered = stripped.lower().lstrip("/").rstrip(".!")
     if not lowered:
@@ -202,6 +207,8 @@ class PolicyTeamsBot(ActivityHandler):
             await turn_context.send_activity(cards.help_message())
         elif command in FORMS:
             await self._send_form(turn_context, FORMS[command])
+        elif command in views.VIEWS:
+            await self._send_view(turn_context, views.VIEWS[command])
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
@@ -218,6 +225,14 @@ class PolicyTeamsBot(ActivityHandler):
             return
         await turn_context.send_activity(cards.message(form.card(), form.title))
 
+    async def _send_view(self, turn_context: TurnContext, view: views.View) -> None:
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command=view.command))
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(view.render, self.runtime, self.feedback, actor)
+        await turn_context.send_activity(reply)
+
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
     async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
@@ -228,10 +243,10 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, opened)
         elif submitted is not None:
             await self._submit(turn_context, value, submitted)
-        elif action == cards.ACKNOWLEDGE:
-            await self._recipient_action(turn_context, value, note=False)
-        elif action == cards.ADD_NOTE:
-            await self._recipient_action(turn_context, value, note=True)
+        elif action in (cards.ACKNOWLEDGE, cards.ADD_NOTE, views.CLOSE):
+            await self._recipient_action(turn_context, value, action)
+        elif action == views.VIEW:
+            await self._view_record(turn_context, value)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
         elif action == cards.CANCEL:
@@ -269,18 +284,34 @@ class PolicyTeamsBot(ActivityHandler):
             return
         await turn_context.send_activity(cards.receipt_message(receipt))
 
-    async def _recipient_action(self, turn_context: TurnContext, value: dict, note: bool) -> None:
+    async def _recipient_action(self, turn_context: TurnContext, value: dict, action: str) -> None:
         reference = clipped(value.get("reference"), 50).strip()
         actor = actor_for(turn_context.activity)
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
-        if note:
+        reports = self.runtime.reports
+        if action == cards.ADD_NOTE:
             text = clipped(value.get("note"), LIMITS["note"]).strip()
-            result = await off_loop(self.runtime.reports.add_note, reference, actor, text)
+            result = await off_loop(reports.add_note, reference, actor, text)
+        elif action == views.CLOSE:
+            result = await off_loop(reports.close, reference, actor)
         else:
-            result = await off_loop(self.runtime.reports.acknowledge, reference, actor)
+            result = await off_loop(reports.acknowledge, reference, actor)
         await turn_context.send_activity(result.message)
+
+    async def _view_record(self, turn_context: TurnContext, value: dict) -> None:
+        """One record, from a view's View button: its fields reach only the 1:1 chat."""
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command="my reports"))
+            return
+        reference = clipped(value.get("reference"), 50).strip()
+        if not reference:
+            await turn_context.send_activity("That card has no report reference.")
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(views.record, self.runtime, reference, actor)
+        await turn_context.send_activity(reply)
 
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
         question = clipped(value.get("question"), 1000)

@@ -169,6 +169,9 @@ HELP_TEXT = (
     "• ask <question> — or just type your question (in a channel, @mention me first)\n"
     "• report concern — privately report a concern (only the people who must see it will)\n"
     "• declare relationship — declare a family relationship with a pupil\n"
+    "• my reports — what you have sent and where it stands\n"
+    "• open items, register — for the people reports go to: what waits for you, declared "
+    "relationships\n"
     "• help — this message"
 )
 
@@ -178,6 +181,8 @@ def help_card() -> Card:
         ("ask <question>", "or just type your question (in a channel, @mention me first)"),
         ("report concern", "privately report a concern; only the people who must see it will"),
         ("declare relationship", "declare a family relationship with a pupil"),
+        ("my reports", "what you have sent and where it stands"),
+        ("open items, register", "for the people reports go to: what waits for you, the register"),
         ("help", "this message"),
     ]
     body = [

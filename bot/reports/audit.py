@@ -49,6 +49,10 @@ ACTIONS = frozenset(
         "reassign",  # a role's records moved to the person now configured
         "retry",  # notices refused for good tried again after the cause was fixed
         "upgrade",
+        "publish",  # a policy sent to staff to read and confirm (bot/campaigns/)
+        "confirm",  # a member of staff confirmed they have read and understood a policy
+        "remind",  # reminders sent to staff who have not confirmed yet
+        "staff_import",  # the staff directory replaced from a CSV or the workspace
     }
 )
 TRIGGERS = {

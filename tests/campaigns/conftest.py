@@ -55,7 +55,7 @@ DRESS_CODE_REVIEWED = (
 
 
 @pytest.fixture
-def handbook(tmp_path, monkeypatch) -> Path:
+def handbook(school, tmp_path, monkeypatch) -> Path:  # noqa: F811 - after school clears the env
     folder = tmp_path / "policies"
     folder.mkdir()
     (folder / "dress.md").write_text(DRESS_CODE)

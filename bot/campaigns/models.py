@@ -21,9 +21,14 @@ AUDIENCES = ("all", *STAFF_GROUPS)
 
 
 class CampaignError(PolicybotError):
-    """Refused: nothing was stored or sent. ``str(exc)`` says what is wrong and how to fix it."""
+    """Refused: nothing was stored or sent. ``str(exc)`` says what is wrong and how to fix it;
+    ``field`` names the input at fault ("policy", "audience", "due", "message") or is ""."""
 
     exit_code = 1
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,10 @@ class CampaignService:
         titles = "; ".join(d.title for d in (match if len(match) > 1 else docs)) or "none loaded"
         if len(match) > 1:
             raise CampaignError(
-                f"'{title}' matches more than one policy: {titles}. Give the full title."
+                f"'{title}' matches more than one policy: {titles}. Give the full title.", "policy"
             )
         raise CampaignError(
-            f"There is no policy called '{title}' in the handbook. Policies: {titles}."
+            f"There is no policy called '{title}' in the handbook. Policies: {titles}.", "policy"
         )
 
     # --- publishing ---------------------------------------------------------------------
@@ -132,23 +132,26 @@ class CampaignService:
         self._require_publisher(actor)
         document = self.find_policy(policy) if isinstance(policy, str) else policy
         if not document.clauses:
-            raise CampaignError(f"'{document.title}' has no clauses to read: check the file.")
+            raise CampaignError(
+                f"'{document.title}' has no clauses to read: check the file.", "policy"
+            )
         audience = audience.strip().lower()
         if audience not in AUDIENCES:
             raise CampaignError(
-                f"Unknown audience '{audience}': use one of {', '.join(AUDIENCES)}."
+                f"Unknown audience '{audience}': use one of {', '.join(AUDIENCES)}.", "audience"
             )
         due_date = self._due(due)
         message = " ".join(message.split())
         if len(message) > MAX_MESSAGE:
             raise CampaignError(
-                f"The message is {len(message)} characters; keep it under {MAX_MESSAGE}."
+                f"The message is {len(message)} characters; keep it under {MAX_MESSAGE}.", "message"
             )
         members = self.directory.members(group=audience)
         if not members:
             raise CampaignError(
                 f"Nobody is in the audience '{audience}': import the staff list first "
-                "(`policybot staff import staff.csv`) or choose another group. Nothing was sent."
+                "(`policybot staff import staff.csv`) or choose another group. Nothing was sent.",
+                "audience",
             )
         now = self.now()
         at = audit.stamp(now)
@@ -230,13 +233,15 @@ class CampaignService:
                 due = date.fromisoformat(due.strip())
             except ValueError:
                 raise CampaignError(
-                    f"'{due}' is not a date: give the due date as YYYY-MM-DD, e.g. 2026-12-18."
+                    f"'{due}' is not a date: give the due date as YYYY-MM-DD, e.g. 2026-12-18.",
+                    "due",
                 ) from None
         today = self.now().astimezone(self.tz).date()
         if due < today:
             raise CampaignError(
                 f"The due date {due.isoformat()} is in the past (today is {today.isoformat()}): "
-                "choose today or a later date."
+                "choose today or a later date.",
+                "due",
             )
         return due
 

@@ -191,3 +191,16 @@ def test_a_past_due_date_shows_on_the_field_and_nothing_is_sent(slack, workspace
     assert runtime.campaigns.campaigns(Actor("slack", HEAD)) == []
     assert not [m for m in slack.fake.channels.get(dm(STAFF), [])
                 if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE]  # fmt: skip
+
+
+def test_slack_pacing_us_with_429_delays_the_dms_but_each_person_gets_exactly_one(
+    slack, workspace, runtime
+):
+    slack.fake.rate_limit("chat.postMessage", 1)  # one DM a second, then 429 + Retry-After
+
+    publish(slack)
+
+    for user in (HEAD, STAFF, ANN):
+        slack.fake.wait_for(lambda user=user: policy_dms(slack, user))
+    assert any(c.status == 429 for c in slack.fake.calls_to("chat.postMessage"))
+    assert [len(policy_dms(slack, u)) for u in (HEAD, STAFF, ANN)] == [1, 1, 1]

@@ -478,7 +478,12 @@ class CampaignService:
         queued = 0
         open_rounds = self.store.query(
             "SELECT c.*, v.title, v.content_hash, v.approval_date FROM campaigns c "
-            "JOIN policy_versions v ON v.id = c.version_id WHERE c.due >= ?",
+            "JOIN policy_versions v ON v.id = c.version_id WHERE c.due >= ? "
+            # a round superseded by a later round of the same policy to the same people (or
+            # to all) is not chased: they are asked to confirm the newer one
+            "AND NOT EXISTS (SELECT 1 FROM campaigns c2 JOIN policy_versions v2 "
+            "ON v2.id = c2.version_id WHERE v2.title = v.title AND c2.id > c.id "
+            "AND (c2.audience = c.audience OR c2.audience = 'all'))",
             [today],
         )
         for c in open_rounds:

@@ -57,3 +57,18 @@ def test_a_reminder_queued_but_not_yet_sent_is_dropped_when_they_confirm(
     service.deliver_due(now)
     assert [n.notice_type for n in slack.inbox(ANN.user_id)] == ["policy"]
     assert [n.notice_type for n in slack.inbox(STAFF.user_id)] == ["policy", "policy_reminder"]
+
+
+def test_a_round_replaced_by_a_newer_version_is_no_longer_chased(
+    staffed, slack, service, clock, handbook
+):
+    from .conftest import review
+
+    staffed.publish(HEAD, "dress code", "teaching", "2026-12-04")
+    review(handbook)
+    newer = staffed.publish(HEAD, "dress code", "teaching", "2026-12-04").reference
+    now = clock.advance(days=5)
+    staffed.send_reminders(now)
+    service.deliver_due(now)
+    reminders = [n for n in slack.inbox(ANN.user_id) if n.notice_type == "policy_reminder"]
+    assert [n.reference.split(".")[0] for n in reminders] == [newer]

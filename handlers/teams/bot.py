@@ -27,7 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
-from handlers.teams import cards, views
+from handlers.teams import campaign_cards, campaigns, cards, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -53,6 +53,15 @@ _COMMANDS = {
     "declare a relationship": "declaration",
     "declare-relationship": "declaration",
     **views.ALIASES,  # the head's view: "open items", "register", "my reports", …
+    "publish": "publish",
+    "publish policy": "publish",
+    "receipts": "receipts",
+}
+# "Read and understood" rounds: the command and what answers it (both name staff or policies
+# sent to someone, so they are answered in the 1:1 chat only).
+CAMPAIGN_COMMANDS: dict[str, Callable[[Runtime, Actor], Activity]] = {
+    "publish": campaigns.publish_form,
+    "receipts": campaigns.receipts,
 }
 
 VIEWS_PRIVATE = (
@@ -147,6 +156,7 @@ class PolicyTeamsBot(ActivityHandler):
         self.references = references
         self.feedback = feedback
         self.on_new_personal_reference = on_new_personal_reference
+        self.publisher = campaigns.Publisher()
         # teams_id -> (conversation id, service url) last written: skip the write when unchanged.
         self._known: dict[str, tuple[str, str, str]] = {}
 
@@ -209,6 +219,8 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, FORMS[command])
         elif command in views.VIEWS:
             await self._send_view(turn_context, views.VIEWS[command])
+        elif command in CAMPAIGN_COMMANDS:
+            await self._campaign_command(turn_context, command)
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
@@ -233,6 +245,14 @@ class PolicyTeamsBot(ActivityHandler):
         reply = await off_loop(view.render, self.runtime, self.feedback, actor)
         await turn_context.send_activity(reply)
 
+    async def _campaign_command(self, turn_context: TurnContext, command: str) -> None:
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command=command))
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
+        await turn_context.send_activity(reply)
+
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
     async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
@@ -247,6 +267,16 @@ class PolicyTeamsBot(ActivityHandler):
             await self._recipient_action(turn_context, value, action)
         elif action == views.VIEW:
             await self._view_record(turn_context, value)
+        elif action == campaign_cards.OPEN_PUBLISH:
+            await self._campaign_command(turn_context, "publish")
+        elif action in CAMPAIGN_SUBMITS:
+            actor = actor_for(turn_context.activity)
+            if action == campaign_cards.PUBLISH and not is_personal(turn_context.activity):
+                await turn_context.send_activity(VIEWS_PRIVATE.format(command="publish"))
+                return
+            call = CAMPAIGN_SUBMITS[action](self)
+            reply = await off_loop(call, self.runtime, actor, value)
+            await turn_context.send_activity(reply)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
         elif action == cards.CANCEL:
@@ -329,6 +359,16 @@ class PolicyTeamsBot(ActivityHandler):
         await turn_context.send_activity(
             vote_note(self.runtime.settings, helpful=helpful, kept=kept)
         )
+
+
+# A policy card's buttons and the publish card's Send: the core call each one makes.
+CAMPAIGN_SUBMITS: dict[
+    str, Callable[[PolicyTeamsBot], Callable[[Runtime, Actor, dict], Activity]]
+] = {
+    campaign_cards.CONFIRM: lambda bot: campaigns.confirm,
+    campaign_cards.READ: lambda bot: campaigns.read,
+    campaign_cards.PUBLISH: lambda bot: bot.publisher.publish,
+}
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -172,6 +172,8 @@ HELP_TEXT = (
     "• my reports — what you have sent and where it stands\n"
     "• open items, register — for the people reports go to: what waits for you, declared "
     "relationships\n"
+    "• receipts — policies sent to you to read (the headteacher: who has confirmed)\n"
+    "• publish — the headteacher: send a policy to staff to read and confirm\n"
     "• help — this message"
 )
 
@@ -183,6 +185,8 @@ def help_card() -> Card:
         ("declare relationship", "declare a family relationship with a pupil"),
         ("my reports", "what you have sent and where it stands"),
         ("open items, register", "for the people reports go to: what waits for you, the register"),
+        ("receipts", "policies sent to you to read (the headteacher: who has confirmed)"),
+        ("publish", "the headteacher: send a policy to staff to read and confirm"),
         ("help", "this message"),
     ]
     body = [

@@ -28,14 +28,16 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
+    Activity,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
 )
 
+from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import DeliveryError, PermanentDeliveryError, RecipientUnreachable
 from bot.reports.models import Address, Notice
-from handlers.teams import cards
+from handlers.teams import campaign_cards, cards
 from handlers.teams.references import ReferenceStore, StoredReference
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,14 @@ def _failure(what: str, error: BaseException) -> Exception:
     if status in PERMANENT_STATUSES:
         return PermanentDeliveryError(f"Teams: HTTP {status} {what}")
     return DeliveryFailed(what + ": " + _describe(error))
+
+
+def render(notice: Notice) -> Activity:
+    """A policy to read (bot/campaigns/) gets its own card with the confirm button; every other
+    notice is a report's, with the recipient's actions."""
+    if notice.notice_type in CAMPAIGN_NOTICES:
+        return campaign_cards.policy_notice_message(notice)
+    return cards.notice_message(notice)
 
 
 class TeamsNotifier:
@@ -142,7 +152,7 @@ class TeamsNotifier:
 
         async def callback(turn_context: TurnContext) -> None:
             try:
-                response = await turn_context.send_activity(cards.notice_message(notice))
+                response = await turn_context.send_activity(render(notice))
                 outcome["id"] = (response.id if response else "") or ""
             except BaseException as exc:  # captured: on_turn_error would swallow it
                 outcome["error"] = exc

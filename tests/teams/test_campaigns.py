@@ -1,0 +1,285 @@
+""" "Read and understood" on Teams: the head publishes a policy from a card in the 1:1 chat, each
+member of staff gets a card in theirs, reads the clauses, presses "I have read and understood",
+and the head's "receipts" card shows who has and who has not. All through the real CloudAdapter
+over HTTP, the fake Bot Connector and a real SQLite file; the handbook is a folder with one
+policy the head edits between rounds."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.staff import parse_csv
+from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER
+
+DRESS_CODE = (
+    "# Staff Dress Code\n\n"
+    "## Expectations\n\n"
+    "Staff should dress smartly and appropriately for working with children.\n\n"
+    "Trainers may be worn for PE lessons and on sports day.\n\n"
+    "## Jewellery\n\n"
+    "Large hooped earrings must not be worn when teaching PE.\n"
+)
+DRESS_CODE_REVIEWED = (
+    "# Staff Dress Code\n\n"
+    "## Expectations\n\n"
+    "Staff should dress smartly and appropriately for working with children.\n\n"
+    "Trainers may be worn for PE lessons, sports day and forest school.\n\n"
+    "Lanyards must be worn at all times on site.\n"
+)
+STAFF_CSV = (
+    "name,email,group,teams_user\n"
+    f"{TEACHER.name},tom@hilltop.sch.uk,teaching,{TEACHER.aad}\n"
+    f"{OTHER.name},ann@hilltop.sch.uk,support,{OTHER.aad}\n"
+)
+ROUND_RE = re.compile(r"\bRU-\d{4}-\d{4}\b")
+CONFIRM = "I have read and understood"
+
+
+@pytest.fixture
+def teams_env(teams_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The school's config, with a handbook folder of one policy instead of the default corpus."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "dress.md").write_text(DRESS_CODE)
+    return {**teams_env, "POLICYBOT_CORPUS_DIR": str(folder)}
+
+
+@pytest.fixture
+def school(teams, teams_env):
+    """The bot, its staff list imported, every member of staff known to the bot."""
+    teams.runtime.campaigns.directory.import_csv(
+        parse_csv(STAFF_CSV), "cli:test", datetime.now(UTC)
+    )
+    for user in (HEAD, TEACHER, OTHER):
+        teams.client.send(teams.client.install(user))
+    teams.connector.wait_for(lambda calls: len(calls) >= 3)  # the welcome cards
+    teams.connector.clear()
+    teams.handbook = Path(teams_env["POLICYBOT_CORPUS_DIR"])
+    return teams
+
+
+def due(days: int = 7) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+def say(teams, user, text: str | None = None, value: dict | None = None):
+    """Send one message (or card submit) in ``user``'s 1:1 chat; return the bot's reply to it."""
+    activity = teams.client.personal(user, text, value)
+    teams.client.send(activity)
+    calls = teams.connector.wait_for(
+        lambda calls: [c for c in calls if c.reply_to_id == activity["id"]]
+    )
+    (reply,) = [c for c in calls if c.reply_to_id == activity["id"]]
+    return reply
+
+
+def shown(call) -> str:
+    """What a reader sees on the card: its text blocks, markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(call.text_blocks()))
+
+
+def policy_cards(teams, user, count: int = 1):
+    """Wait for ``count`` policy cards in ``user``'s 1:1 chat; return them. They are sent
+    proactively (botbuilder gives those a generated replyToId), never as a reply to a message
+    the person sent (the client's numeric ids)."""
+
+    def cards(calls):
+        return [
+            c
+            for c in calls
+            if c.conversation_id == user.personal_conversation
+            and not (c.reply_to_id or "").isdigit()  # not a reply to what they typed
+            and "please read" in c.text.lower()
+        ]
+
+    return cards(teams.connector.wait_for(lambda calls: len(cards(calls)) >= count))
+
+
+def publish(teams, **fields):
+    form = say(teams, HEAD, "publish")
+    (send,) = [a["data"] for a in form.submit_actions() if a["data"]["action"] == "publish_policy"]
+    value = {
+        **send,
+        "policy": "Staff Dress Code",
+        "audience": "all",
+        "due": due(),
+        "message": "Please read before Monday.",
+        **fields,
+    }
+    return say(teams, HEAD, value=value), value
+
+
+def press(teams, user, card, title: str):
+    (action,) = [a for a in card.submit_actions() if a["title"] == title]
+    return say(teams, user, value=action["data"])
+
+
+# --- publish → cards → confirm → receipts ---------------------------------------------------
+
+
+def test_the_publish_card_offers_the_handbook_an_audience_a_due_date_and_a_message(school):
+    form = say(school, HEAD, "publish")
+    inputs = form.inputs()
+    assert [c["value"] for c in inputs["policy"]["choices"]] == ["Staff Dress Code"]
+    assert {c["value"] for c in inputs["audience"]["choices"]} == {
+        "all",
+        "teaching",
+        "support",
+        "governors",
+        "volunteers",
+    }
+    assert inputs["due"]["type"] == "Input.Date"
+    assert inputs["message"]["type"] == "Input.Text"
+
+
+def test_publish_sends_each_member_of_staff_a_card_they_confirm_and_the_head_sees_receipts(
+    school,
+):
+    receipt, _ = publish(school)
+    assert "sent to 2 of all staff" in receipt.text
+    (reference,) = ROUND_RE.findall(receipt.text)
+
+    for user in (TEACHER, OTHER):
+        (card,) = policy_cards(school, user)
+        text = shown(card)
+        assert "Please read: Staff Dress Code" in text
+        assert "Please read before Monday." in text
+        assert re.search(r"\(version [0-9a-f]{8}\)", text)
+        titles = [a["title"] for a in card.submit_actions()]
+        assert titles == [CONFIRM, "Read the policy"]
+        assert {a["data"]["reference"] for a in card.submit_actions()} == {reference}
+
+    (card,) = policy_cards(school, TEACHER)
+    policy = press(school, TEACHER, card, "Read the policy")
+    assert "Trainers may be worn for PE lessons and on sports day." in shown(policy)
+    thanks = press(school, TEACHER, card, CONFIRM)
+    assert thanks.text.startswith("Thank you: you confirmed you have read and understood")
+    again = press(school, TEACHER, card, CONFIRM)
+    assert again.text.startswith("You already confirmed 'Staff Dress Code'")
+
+    receipts = shown(say(school, HEAD, "receipts"))
+    assert "1 of 2" in receipts
+    assert f"Outstanding: {OTHER.name}" in receipts
+    assert re.search(rf"{TEACHER.name} · teaching · confirmed \d{{4}}-\d\d-\d\d", receipts)
+    assert f"{OTHER.name} · support · outstanding" in receipts
+
+
+def test_an_edited_policy_published_again_shows_the_changes_by_clause_quoting_the_new_text(
+    school,
+):
+    publish(school)
+    (first,) = policy_cards(school, TEACHER)
+    press(school, TEACHER, first, CONFIRM)
+    (school.handbook / "dress.md").write_text(DRESS_CODE_REVIEWED)
+
+    publish(school, due=due(14))
+    second = policy_cards(school, TEACHER, 2)[-1]
+    text = shown(second)
+    assert "3 clauses since the version you confirmed" in text
+    assert re.search(r"Reworded §[\w.]+\nTrainers may be worn for PE lessons, sports day", text)
+    assert re.search(r"Added §[\w.]+\nLanyards must be worn at all times on site.", text)
+    assert re.search(r"Removed §[\w.]+\nLarge hooped earrings", text)
+    # Ann never confirmed the first version: her card has no comparison
+    assert "What changed" not in shown(policy_cards(school, OTHER, 2)[-1])
+
+
+def test_pressing_send_twice_publishes_once(school):
+    first, value = publish(school)
+    again = say(school, HEAD, value=value)
+    assert again.text.startswith("Already sent: ")
+    assert ROUND_RE.findall(again.text) == ROUND_RE.findall(first.text)
+    policy_cards(school, TEACHER)
+    assert len(school.runtime.campaigns.campaigns(_head())) == 1
+
+
+def test_a_reminder_card_reaches_only_who_has_not_confirmed(school):
+    publish(school, due=due(21))
+    (card,) = policy_cards(school, TEACHER)
+    press(school, TEACHER, card, CONFIRM)
+    policy_cards(school, OTHER)
+    last_day = datetime.fromisoformat(due(21) + "T09:00:00+00:00")
+    school.runtime.reports.clock = lambda: last_day  # three weeks on: every reminder is due
+    assert school.runtime.campaigns.send_reminders() == 1
+    reminder = policy_cards(school, OTHER, 2)[-1]
+    assert shown(reminder).startswith("Reminder: please read: Staff Dress Code")
+    assert [a["title"] for a in reminder.submit_actions()] == [CONFIRM, "Read the policy"]
+    assert len(policy_cards(school, TEACHER)) == 1
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def test_staff_cannot_publish_and_see_only_their_own_rounds_as_receipts(school):
+    refused = say(school, TEACHER, "publish")
+    assert refused.inputs() == {}
+    assert (
+        refused.text
+        == "Only the Headteacher can send policies to staff or see who has confirmed them."
+    )
+    publish(school)
+    (card,) = policy_cards(school, TEACHER)
+    mine = say(school, TEACHER, "receipts")
+    text = shown(mine)
+    assert "Staff Dress Code" in text and "due " in text
+    assert OTHER.name not in mine.card_text()  # nobody else's progress
+    assert [a["title"] for a in mine.submit_actions()] == [CONFIRM, "Read the policy"]
+    # a forged publish submit from staff is refused and nothing is sent
+    forged = say(
+        school,
+        TEACHER,
+        value={"action": "publish_policy", "policy": "Staff Dress Code", "audience": "all",
+               "due": due(), "form_id": "x"},
+    )  # fmt: skip
+    assert "Only the Headteacher" in forged.text
+    assert len(school.runtime.campaigns.campaigns(_head())) == 1
+
+
+def test_someone_the_round_was_not_sent_to_can_neither_confirm_nor_read_it(school):
+    receipt, _ = publish(school, audience="teaching")
+    (reference,) = ROUND_RE.findall(receipt.text)
+    policy_cards(school, TEACHER)
+    for user in (OTHER, DSL):
+        refused = say(school, user, value={"action": "confirm_read", "reference": reference})
+        assert refused.text.startswith(f"There is no policy {reference} sent to you")
+        unread = say(school, user, value={"action": "read_policy", "reference": reference})
+        assert "Trainers" not in unread.card_text()
+    receipts = shown(say(school, HEAD, "receipts"))
+    assert "0 of 1" in receipts
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"due": "2020-01-01"}, "The due date 2020-01-01 is in the past"),
+        ({"audience": "volunteers"}, "Nobody is in the audience 'volunteers'"),
+        ({"policy": "Fire drill"}, "There is no policy called 'Fire drill' in the handbook"),
+    ],
+)
+def test_bad_publish_input_comes_back_on_the_card_and_nothing_is_sent(school, fields, error):
+    reply, value = publish(school, **fields)
+    assert error in shown(reply)
+    inputs = reply.inputs()
+    assert inputs["message"]["value"] == "Please read before Monday."  # what they typed is kept
+    assert school.runtime.campaigns.campaigns(_head()) == []
+    assert not [c for c in school.connector.sent() if "please read" in c.text.lower()]
+
+
+def test_publish_and_receipts_are_never_answered_in_a_channel(school):
+    publish(school)
+    school.connector.clear()
+    for text in ("publish", "receipts"):
+        school.client.send(school.client.channel(HEAD, text))
+    in_channel = lambda calls: [c for c in calls if c.conversation_id.startswith("19:")]  # noqa: E731
+    calls = in_channel(school.connector.wait_for(lambda calls: len(in_channel(calls)) == 2))
+    assert all("1:1 chat" in c.text and c.inputs() == {} for c in calls)
+    assert not any(TEACHER.name in c.card_text() for c in calls)
+
+
+def _head():
+    from bot.reports.models import Actor
+
+    return Actor("teams", HEAD.aad)

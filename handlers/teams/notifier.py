@@ -78,6 +78,7 @@ class TeamsNotifier:
         *,
         timeout: float = 60.0,
         require_https: bool = False,
+        throttle_budget: float = 30.0,
     ) -> None:
         self.adapter = adapter
         # With credentials on, a stored reference whose serviceUrl is not https was planted (or
@@ -88,6 +89,7 @@ class TeamsNotifier:
         self.references = references
         self.loop = loop
         self.timeout = timeout
+        self.throttle_budget = min(throttle_budget, timeout / 2)  # seconds of 429 waits a send
         self._in_flight: dict[str, Future[str]] = {}  # idempotency key -> a send that timed out
         self._lock = threading.Lock()
 
@@ -148,6 +150,26 @@ class TeamsNotifier:
         reference = stored.personal
         if reference is None:
             reference = await self._create_personal_chat(stored)
+        waited = 0.0
+        while True:
+            outcome = await self._send_once(reference, notice)
+            error = outcome.get("error")
+            if isinstance(error, BaseException):
+                # 429: Teams is pacing us and did not take the message, so sending it again
+                # after the Retry-After it names cannot duplicate it (a policy round sends
+                # thousands of notices in a row); past the budget, the outbox's backoff takes over
+                wait = _retry_after(error)
+                if wait is not None and waited + wait <= self.throttle_budget:
+                    waited += wait
+                    await asyncio.sleep(wait)
+                    continue
+                raise _failure("sending to the 1:1 chat", error) from error
+            if "id" not in outcome:
+                raise DeliveryFailed("the send never ran")
+            return str(outcome["id"])
+
+    async def _send_once(self, reference: ConversationReference, notice: Notice) -> dict:
+        """One post to the 1:1 chat: {"id": activity id} or {"error": what it raised}."""
         outcome: dict[str, object] = {}
 
         async def callback(turn_context: TurnContext) -> None:
@@ -158,13 +180,7 @@ class TeamsNotifier:
                 outcome["error"] = exc
 
         await self.adapter.continue_conversation(reference, callback, self.app_id)
-        if "error" in outcome:
-            error = outcome["error"]
-            assert isinstance(error, BaseException)
-            raise _failure("sending to the 1:1 chat", error) from error
-        if "id" not in outcome:
-            raise DeliveryFailed("the send never ran")
-        return str(outcome["id"])
+        return outcome
 
     async def _create_personal_chat(self, stored: StoredReference) -> ConversationReference:
         """We know this person only from a team or group chat: open the 1:1 chat with them
@@ -215,6 +231,22 @@ class TeamsNotifier:
 def _status(error: BaseException) -> int | None:
     status = getattr(getattr(error, "response", None), "status_code", None)
     return status if isinstance(status, int) else None
+
+
+DEFAULT_RETRY_AFTER = 1.0  # a 429 without a readable Retry-After
+
+
+def _retry_after(error: BaseException) -> float | None:
+    """For a 429, the seconds Teams asks us to wait (its Retry-After header); else None."""
+    if _status(error) != 429:
+        return None
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    raw = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
+    try:
+        wait = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
+    except (TypeError, ValueError):
+        wait = DEFAULT_RETRY_AFTER
+    return max(wait, 0.0)
 
 
 def _describe(error: BaseException) -> str:

@@ -3,8 +3,8 @@
 It records every call the bot makes — replies and proactive messages
 (``POST /v3/conversations/{id}/activities[/{replyToId}]``) and new 1:1 chats
 (``POST /v3/conversations``) — and can answer 500 to the next N activity posts to play an
-outage, or 403/404 for good for one conversation or member (the bot blocked or removed, the user
-gone), as Teams does.
+outage, 429 with a Retry-After to the next N in one chat to play Microsoft's rate limit, or 403/404 for
+good for one conversation or member (the bot blocked or removed, the user gone), as Teams does.
 """
 
 from __future__ import annotations
@@ -123,6 +123,9 @@ class Call:
 class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     fail_next: int = 0  # answer 500 to this many activity posts
+    # conversation id -> answer 429 (with Retry-After) to this many posts there
+    throttle: dict[str, int] = field(default_factory=dict)
+    retry_after: str = "0.2"  # seconds, as Teams' Retry-After header gives them
     created: list[dict] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     # conversation id -> seconds: the next post there is accepted at once but answered this late
@@ -175,6 +178,9 @@ class FakeConnector:
             refused = self.refused.get(unquote(request.match_info["cid"]))
             if refused:
                 status = refused
+            elif self.throttle.get(unquote(request.match_info["cid"]), 0) > 0:
+                self.throttle[unquote(request.match_info["cid"])] -= 1
+                status = 429
             elif self.fail_next > 0:
                 self.fail_next -= 1
                 status = 500
@@ -194,6 +200,10 @@ class FakeConnector:
             delay = self.slow_once.pop(unquote(request.match_info["cid"]), 0.0)
         if delay:
             await asyncio.sleep(delay)  # the activity has landed; only the answer is late
+        if status == 429:
+            headers = {"Retry-After": self.retry_after}
+            error = {"error": {"code": "Throttled"}}
+            return web.json_response(error, status=429, headers=headers)
         if status != 200:
             code = {403: "BotDisabledByAdmin", 404: "ConversationNotFound"}.get(
                 status, "ServiceError"

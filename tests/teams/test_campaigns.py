@@ -283,3 +283,28 @@ def _head():
     from bot.reports.models import Actor
 
     return Actor("teams", HEAD.aad)
+
+
+# --- Microsoft's rate limit -----------------------------------------------------------------
+
+
+def test_teams_answering_429_slows_a_round_down_but_each_person_gets_exactly_one_card(school):
+    # Teams paces us: "429, Retry-After: 0.2", twice in Tom's chat and once in Ann's
+    school.connector.throttle.update(
+        {TEACHER.personal_conversation: 2, OTHER.personal_conversation: 1}
+    )
+    receipt, _ = publish(school)
+    (reference,) = ROUND_RE.findall(receipt.text)
+    for user in (TEACHER, OTHER):
+        policy_cards(school, user)
+    outbox = school.runtime.reports.outbox
+
+    def delivered(_calls) -> list:
+        rows = [outbox.delivery_status(f"{reference}.{n}") for n in (1, 2)]
+        return [s for row in rows for s in row if s.status == "sent"]
+
+    school.connector.wait_for(lambda calls: len(delivered(calls)) == 2)
+    assert [c.status for c in school.connector.calls].count(429) == 3
+    # the notifier waited as asked and sent again: one attempt each as the outbox sees it
+    assert [s.attempts for s in delivered([])] == [1, 1]
+    assert len(policy_cards(school, TEACHER)) == len(policy_cards(school, OTHER)) == 1

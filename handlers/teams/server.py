@@ -47,6 +47,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot.campaigns.worker import ReminderWorker
 from bot.config import TENANT_ID_RE as TENANT_RE
 from bot.errors import ConfigError, StoreError
 from bot.feedback import FeedbackLog
@@ -178,23 +179,7 @@ REFERENCES_KEY = web.AppKey("references", ReferenceStore)
 FEEDBACK_KEY = web.AppKey("feedback", FeedbackLog)
 NOTIFIER_KEY = web.AppKey("notifier", TeamsNotifier)
 WORKER_KEY = web.AppKey("worker", Any)
-REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
-REMINDER_INTERVAL = 600.0  # seconds between looks for policy reminders now due
-
-
-async def remind_periodically(runtime: Runtime, interval: float = REMINDER_INTERVAL) -> None:
-    """Queue the policy reminders now due (bot/campaigns/schedule.py decides when; the outbox
-    delivers them). Queuing is idempotent per scheduled reminder, so a second server (Slack)
-    doing the same never doubles one."""
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            queued = await loop.run_in_executor(None, runtime.campaigns.send_reminders)
-            if queued:
-                log.info("queued %d policy reminder(s)", queued)
-        except Exception as exc:  # a locked database: try again next time
-            log.error("could not queue policy reminders: %s", type(exc).__name__)
-        await asyncio.sleep(interval)
+REMINDERS_KEY = web.AppKey("reminders", ReminderWorker)  # policy reminders (bot/campaigns)
 
 
 # --- POST /api/messages -------------------------------------------------------------------
@@ -385,15 +370,13 @@ def create_app(
         runtime.reports.register_notifier(notifier)
         if start_worker:
             app[WORKER_KEY] = runtime.reports.start_delivery_worker()
-            app[REMINDERS_KEY] = asyncio.get_running_loop().create_task(
-                remind_periodically(runtime)
-            )
+            app[REMINDERS_KEY] = ReminderWorker(runtime.campaigns).start()
         runtime.reports.wake()
 
     async def cleanup(app: web.Application) -> None:
         reminders = app.get(REMINDERS_KEY)
         if reminders is not None:
-            reminders.cancel()
+            await asyncio.get_running_loop().run_in_executor(None, reminders.stop)
         worker = app.get(WORKER_KEY)
         if worker is not None:
             await asyncio.get_running_loop().run_in_executor(None, worker.stop)

@@ -126,6 +126,8 @@ class FakeConnector:
     # conversation id -> answer 429 (with Retry-After) to this many posts there
     throttle: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0.2"  # seconds, as Teams' Retry-After header gives them
+    rate: int = 0  # accept at most this many activity posts a second (0: no limit), 429 beyond
+    _window: list[float] = field(default_factory=lambda: [0.0, 0.0])  # [start, posts in it]
     created: list[dict] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     # conversation id -> seconds: the next post there is accepted at once but answered this late
@@ -178,6 +180,8 @@ class FakeConnector:
             refused = self.refused.get(unquote(request.match_info["cid"]))
             if refused:
                 status = refused
+            elif self.rate and self._over_rate():
+                status = 429
             elif self.throttle.get(unquote(request.match_info["cid"]), 0) > 0:
                 self.throttle[unquote(request.match_info["cid"])] -= 1
                 status = 429
@@ -210,6 +214,16 @@ class FakeConnector:
             )
             return web.json_response({"error": {"code": code}}, status=status)
         return web.json_response({"id": activity_id})
+
+    def _over_rate(self) -> bool:
+        """Count this post in the current one-second window; True when it is one too many."""
+        now = time.monotonic()
+        if now - self._window[0] >= 1.0:
+            self._window[:] = [now, 0.0]
+        if self._window[1] >= self.rate:
+            return True
+        self._window[1] += 1
+        return False
 
     # --- for tests ------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.errors import PolicybotError
+# re-exported for front ends; it lives in bot/errors.py with every other error
+from bot.errors import CampaignError as CampaignError
 
 # The outbox notice types a campaign sends. The first one carries the actions
 # ("confirm_read", "read_policy"); a reminder carries the same actions.
@@ -18,17 +19,6 @@ READ_ACTION = "read_policy"  # show the policy's clauses (in a thread / a card)
 
 STAFF_GROUPS = ("teaching", "support", "governors", "volunteers")
 AUDIENCES = ("all", *STAFF_GROUPS)
-
-
-class CampaignError(PolicybotError):
-    """Refused: nothing was stored or sent. ``str(exc)`` says what is wrong and how to fix it;
-    ``field`` names the input at fault ("policy", "audience", "due", "message") or is ""."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

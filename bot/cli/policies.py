@@ -13,17 +13,13 @@ from pathlib import Path
 
 from bot.campaigns.models import AUDIENCES, Progress
 from bot.config import ROLES
-from bot.errors import PolicybotError
+from bot.errors import StaffImportError
 from bot.staff import parse_csv
 
 RECEIPT_COLUMNS = (
     "round", "policy", "version", "approved", "due", "name", "group", "platform", "sent_at",
     "opened_at", "confirmed_at", "reminders",
 )  # fmt: skip
-
-
-class CliInputError(PolicybotError):
-    exit_code = 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -149,7 +145,7 @@ def _staff_import(args: argparse.Namespace, runtime) -> int:  # type: ignore[no-
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliInputError(f"{args.file}: cannot read it as a UTF-8 CSV ({exc})") from None
+        raise StaffImportError([f"{args.file}: cannot read it as a UTF-8 CSV ({exc})"]) from None
     members = parse_csv(text)
     campaigns = runtime.campaigns
     added, gone = campaigns.directory.import_csv(members, actor_id(cli_actor()), campaigns.now())

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.campaigns.models import STAFF_GROUPS
-from bot.errors import PolicybotError
+from bot.errors import StaffImportError
 from bot.staff.directory import StaffMember
 
 COLUMNS = ("name", "email", "group", "slack_user", "teams_user")
@@ -21,19 +21,6 @@ REQUIRED = ("name", "group")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_NAME = 200
-
-
-class StaffImportError(PolicybotError):
-    """The CSV was refused and nothing was imported; the message names every bad row."""
-
-    exit_code = 1
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__(
-            "Nothing was imported; fix these rows and run the import again:\n"
-            + "\n".join(f"  {p}" for p in problems)
-        )
 
 
 def parse_csv(text: str) -> list[StaffMember]:

@@ -27,7 +27,10 @@ OPEN_PUBLISH = "open_publish_form"
 PUBLISH = "publish_policy"
 
 CHANGE_PREFIXES = ("Added §", "Reworded §", "Removed §")
-MAX_ROWS = 40  # receipts listed on the card; the CSV export has them all
+# Teams refuses a card over about 28 KB: a round for 2,000 staff is summarised, and the CSV
+# export (`policybot policies receipts TITLE --csv`) has every row.
+MAX_ROWS = 25  # people listed per round, outstanding first
+MAX_NAMES = 30  # names in the "Outstanding:" line
 MAX_CLAUSES = 60
 
 
@@ -128,7 +131,10 @@ def receipts_card(progress: Progress) -> cards.Card:
         },
     ]
     if progress.outstanding:
-        outstanding = "Outstanding: " + ", ".join(progress.outstanding)
+        names = progress.outstanding
+        outstanding = "Outstanding: " + ", ".join(names[:MAX_NAMES])
+        if len(names) > MAX_NAMES:
+            outstanding += f" and {len(names) - MAX_NAMES} more"
         body.append(cards._text(esc(outstanding), color="Attention"))
     rows = sorted(progress.rows, key=lambda r: (bool(r.confirmed_at), r.name))
     for row in rows[:MAX_ROWS]:
@@ -141,7 +147,12 @@ def receipts_card(progress: Progress) -> cards.Card:
     if len(rows) > MAX_ROWS:
         more = f"{len(rows) - MAX_ROWS} more: export them with `policybot policies receipts`."
         body.append(cards._text(esc(more), isSubtle=True, size="Small"))
-    return cards.card(body, fallback=f"{progress.reference}: {progress.summary}")
+    return cards.card(body, fallback=short_summary(progress))
+
+
+def short_summary(progress: Progress) -> str:
+    """ "RU-2026-0003: 31 of 38 confirmed" — never the names (a fallback or a notification)."""
+    return f"{progress.reference}: {progress.confirmed} of {progress.total} confirmed"
 
 
 def _version(progress: Progress) -> str:
@@ -160,7 +171,7 @@ def receipts_message(rounds: Sequence[Progress]) -> Activity:
     for progress in rounds:
         content = {"type": "Container", "separator": True, "items": receipts_card(progress)["body"]}
         body.append(content)
-    text = "; ".join(f"{p.reference}: {p.summary}" for p in rounds)
+    text = "; ".join(short_summary(p) for p in rounds)
     return cards.message(cards.card(body, fallback=text), text[:1000])
 
 

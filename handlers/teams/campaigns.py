@@ -28,7 +28,7 @@ from handlers.teams.forms import clipped
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-MAX_ROUNDS = 5  # rounds on the receipts card, newest first; the CLI exports every round
+MAX_ROUNDS = 3  # rounds on the receipts card, newest first; the CLI exports every round
 PUBLISH_FIELDS = ("policy", "audience", "due", "message")
 
 
@@ -102,8 +102,8 @@ def receipts(runtime: Runtime, actor: Actor) -> Activity:
     campaigns = runtime.campaigns
     if not campaigns.may_publish(actor):
         return my_rounds(campaigns.my_campaigns(actor))
-    rounds = [campaigns.progress(actor, c.reference) for c in campaigns.campaigns(actor)]
-    return campaign_cards.receipts_message(rounds[:MAX_ROUNDS])
+    latest = campaigns.campaigns(actor)[:MAX_ROUNDS]
+    return campaign_cards.receipts_message([campaigns.progress(actor, c.reference) for c in latest])
 
 
 def my_rounds(mine: list[MyCampaign]) -> Activity:

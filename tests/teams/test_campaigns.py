@@ -6,6 +6,7 @@ policy the head edits between rounds."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -308,3 +309,22 @@ def test_teams_answering_429_slows_a_round_down_but_each_person_gets_exactly_one
     # the notifier waited as asked and sent again: one attempt each as the outbox sees it
     assert [s.attempts for s in delivered([])] == [1, 1]
     assert len(policy_cards(school, TEACHER)) == len(policy_cards(school, OTHER)) == 1
+
+
+def test_the_receipts_card_for_a_large_round_stays_within_what_teams_accepts(school):
+    many = "".join(
+        f"Staff Member {i:03d},staff{i:03d}@hilltop.sch.uk,teaching,"
+        f"00000000-0000-4000-8000-{i:012d}\n"
+        for i in range(300)
+    )
+    school.runtime.campaigns.directory.import_csv(  # the trust's list replaces the school's
+        parse_csv("name,email,group,teams_user\n" + many), "cli:test", datetime.now(UTC)
+    )
+    publish(school)
+    receipts = say(school, HEAD, "receipts")
+    assert len(json.dumps(receipts.body)) < 28_000  # Teams refuses larger cards
+    text = shown(receipts)
+    assert "0 of 300" in text
+    assert re.search(r"Outstanding: Staff Member 000(, Staff Member \d{3}){29} and 270 more", text)
+    assert "275 more: export them with `policybot policies receipts`." in text
+    assert receipts.text == f"{ROUND_RE.findall(text)[0]}: 0 of 300 confirmed"

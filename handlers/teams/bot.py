@@ -27,7 +27,8 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
-from handlers.teams import campaign_cards, campaigns, cards, views
+from bot.reports.service import actor_id
+from handlers.teams import campaign_cards, campaigns, cards, roster, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -56,6 +57,7 @@ _COMMANDS = {
     "publish": "publish",
     "publish policy": "publish",
     "receipts": "receipts",
+    "sync staff": "sync staff",
 }
 # "Read and understood" rounds: the command and what answers it (both name staff or policies
 # sent to someone, so they are answered in the 1:1 chat only).
@@ -219,6 +221,8 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, FORMS[command])
         elif command in views.VIEWS:
             await self._send_view(turn_context, views.VIEWS[command])
+        elif command == "sync staff":
+            await self._sync_staff(turn_context)
         elif command in CAMPAIGN_COMMANDS:
             await self._campaign_command(turn_context, command)
         elif not rest:
@@ -252,6 +256,22 @@ class PolicyTeamsBot(ActivityHandler):
         actor = actor_for(turn_context.activity)
         reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
         await turn_context.send_activity(reply)
+
+    async def _sync_staff(self, turn_context: TurnContext) -> None:
+        """The staff directory from this team's members (handlers/teams/roster.py)."""
+        actor = actor_for(turn_context.activity)
+        campaigns_ = self.runtime.campaigns
+        if not campaigns_.may_publish(actor):
+            await turn_context.send_activity(campaigns.refusal(self.runtime, actor))
+            return
+        if not roster.in_a_team(turn_context):
+            await turn_context.send_activity(roster.IN_A_TEAM)
+            return
+        users = await roster.team_members(turn_context)
+        staff, gone = await off_loop(
+            campaigns_.directory.sync_workspace, "teams", users, actor_id(actor), campaigns_.now()
+        )
+        await turn_context.send_activity(roster.SYNCED.format(staff=staff, gone=gone))
 
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 

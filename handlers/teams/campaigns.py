@@ -39,7 +39,7 @@ def _text(title: str, text: str) -> Activity:
 def publish_form(runtime: Runtime, actor: Actor) -> Activity:
     campaigns = runtime.campaigns
     if not campaigns.may_publish(actor):
-        return _text("Publish a policy", _refusal(runtime, actor))
+        return _text("Publish a policy", refusal(runtime, actor))
     titles = [d.title for d in campaigns.policies()]
     if not titles:
         return _text("Publish a policy", "No policies are loaded: check the policy folder.")
@@ -47,7 +47,7 @@ def publish_form(runtime: Runtime, actor: Actor) -> Activity:
     return cards.message(card, "Send a policy to read")
 
 
-def _refusal(runtime: Runtime, actor: Actor) -> str:
+def refusal(runtime: Runtime, actor: Actor) -> str:
     """The core's own wording for someone who may not publish: its publisher-only listing
     refuses them before reading anything."""
     try:
@@ -66,7 +66,7 @@ class Publisher:
 
     def publish(self, runtime: Runtime, actor: Actor, value: dict) -> Activity:
         if not runtime.campaigns.may_publish(actor):  # never the form to someone who may not
-            return _text("Publish a policy", _refusal(runtime, actor))
+            return _text("Publish a policy", refusal(runtime, actor))
         values = {f: clipped(value.get(f), 600).strip() for f in PUBLISH_FIELDS}
         form_id = clipped(value.get("form_id"), 100).strip()
         key = (actor.user_id, form_id)

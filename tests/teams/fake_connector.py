@@ -128,6 +128,8 @@ class FakeConnector:
     retry_after: str = "0.2"  # seconds, as Teams' Retry-After header gives them
     rate: int = 0  # accept at most this many activity posts a second (0: no limit), 429 beyond
     _window: list[float] = field(default_factory=lambda: [0.0, 0.0])  # [start, posts in it]
+    # a team's members as Teams lists them (TeamsChannelAccount JSON), paged by pageSize
+    roster: list[dict] = field(default_factory=list)
     created: list[dict] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     # conversation id -> seconds: the next post there is accepted at once but answered this late
@@ -145,6 +147,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         return app
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -214,6 +217,14 @@ class FakeConnector:
             )
             return web.json_response({"error": {"code": code}}, status=status)
         return web.json_response({"id": activity_id})
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        size = int(request.query.get("pageSize") or 200)
+        start = int(request.query.get("continuationToken") or 0)
+        page = self.roster[start : start + size]
+        more = start + size < len(self.roster)
+        body = {"members": page, "continuationToken": str(start + size) if more else None}
+        return web.json_response(body)
 
     def _over_rate(self) -> bool:
         """Count this post in the current one-second window; True when it is one too many."""

@@ -328,3 +328,48 @@ def test_the_receipts_card_for_a_large_round_stays_within_what_teams_accepts(sch
     assert re.search(r"Outstanding: Staff Member 000(, Staff Member \d{3}){29} and 270 more", text)
     assert "275 more: export them with `policybot policies receipts`." in text
     assert receipts.text == f"{ROUND_RE.findall(text)[0]}: 0 of 300 confirmed"
+
+
+# --- staff from the team's roster -----------------------------------------------------------
+
+
+def member(user, role: str = "user") -> dict:
+    return {
+        "id": user.teams_id,
+        "name": user.name,
+        "aadObjectId": user.aad,
+        "email": f"{user.name.split()[0].lower()}@hilltop.sch.uk",
+        "userRole": role,
+    }
+
+
+GUEST = {
+    "id": "29:1guest-Zz",
+    "name": "Visiting Speaker",
+    "aadObjectId": "99998888-7777-4666-8555-444433332222",
+    "email": "speaker@example.org",
+    "userRole": "guest",
+}
+
+
+def test_sync_staff_in_a_team_channel_makes_its_members_staff_and_skips_guests(school):
+    school.connector.roster = [member(TEACHER), member(OTHER), member(DSL), GUEST]
+    school.client.send(school.client.channel(HEAD, "sync staff"))
+    (reply,) = school.connector.wait_for(lambda calls: len(calls) == 1)
+    assert reply.text.startswith("Staff list updated from this team: 3 member(s) of staff; 0")
+    assert DSL.name not in reply.text and GUEST["name"] not in reply.text  # counts, never names
+    receipt, _ = publish(school)
+    assert "sent to 3 of all staff" in receipt.text
+    school.client.send(school.client.install(DSL))  # the DSL adds the app: the card follows
+    policy_cards(school, DSL)  # DSL is staff now; the guest never is
+    assert not [c for c in school.connector.calls if "guest" in c.conversation_id]
+
+
+def test_only_the_head_can_sync_staff_and_only_from_a_team(school):
+    school.connector.roster = [member(TEACHER), member(OTHER), member(DSL)]
+    school.client.send(school.client.channel(TEACHER, "sync staff"))
+    (refused,) = school.connector.wait_for(lambda calls: len(calls) == 1)
+    assert refused.text.startswith("Only the Headteacher")
+    assert "in a channel of the team" in say(school, HEAD, "sync staff").text
+    receipt, _ = publish(school)
+    assert "sent to 2 of all staff" in receipt.text  # the CSV's two, unchanged

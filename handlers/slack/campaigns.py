@@ -199,6 +199,10 @@ async def on_confirm(ack: AsyncAck, body: dict, action: dict, client: AsyncWebCl
             text=message.get("text", ""),
             blocks=confirmed_blocks(message.get("blocks") or [], result.message),
         )
+    elif container.get("type") == "view":  # pressed in App Home: show it updated
+        from handlers.slack import home  # home imports this module for its sections
+
+        await home.publish(client, context, actor_from(body))
     else:
         await dm(
             client, actor_from(body).user_id, text=f":white_check_mark: {bk.esc(result.message)}"

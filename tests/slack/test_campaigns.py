@@ -204,3 +204,24 @@ def test_slack_pacing_us_with_429_delays_the_dms_but_each_person_gets_exactly_on
         slack.fake.wait_for(lambda user=user: policy_dms(slack, user))
     assert any(c.status == 429 for c in slack.fake.calls_to("chat.postMessage"))
     assert [len(policy_dms(slack, u)) for u in (HEAD, STAFF, ANN)] == [1, 1, 1]
+
+
+def test_staff_can_confirm_from_app_home_and_it_leaves_their_list(slack, workspace, runtime):
+    publish(slack)
+    slack.fake.wait_for(lambda: policy_dms(slack, ANN))
+    slack.event({"type": "app_home_opened", "user": ANN, "tab": "home"})
+    home = slack.fake.wait_for(lambda: [c for c in slack.fake.calls_to("views.publish")
+                                        if c.args["user_id"] == ANN])[-1]  # fmt: skip
+    reference = next(
+        e["value"]
+        for b in home.args["view"]["blocks"] if b["type"] == "actions"
+        for e in b["elements"] if e["action_id"] == "confirm_read"
+    )  # fmt: skip
+
+    slack.click(ANN, "confirm_read", reference, in_home=True)
+
+    again = slack.fake.wait_for(lambda: [c for c in slack.fake.calls_to("views.publish")
+                                         if c.args["user_id"] == ANN][1:])[-1]  # fmt: skip
+    assert "Policies for you to read" not in str(again.args["view"])
+    (mine,) = runtime.campaigns.my_campaigns(Actor("slack", ANN))
+    assert mine.confirmed_at

@@ -507,6 +507,10 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("outbox", "id", "notice"),
     ("outbox", "id", "envelope"),
     ("outbox", "id", "last_error"),
+    ("staff", "id", "sealed"),  # m005: the staff directory and policy rounds
+    ("campaigns", "id", "message"),
+    ("campaigns", "id", "published_by"),
+    ("campaign_recipients", "id", "sealed"),
     # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
     # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),

@@ -91,11 +91,38 @@ class StaffDirectory:
         return sorted(out, key=lambda m: m.name.lower())
 
     def by_account(self, db: Any, platform: str, user_id: str) -> StaffMember | None:
-        tag = self._tag(platform, user_id)
-        if not tag or platform not in ("slack", "teams"):
+        if not user_id or platform not in ("slack", "teams"):
             return None
-        rows = list(db.query(f"SELECT * FROM staff WHERE {platform}_tag = ? LIMIT 1", [tag]))
+        # under any configured key: between `key rotate` and a restart tags may be under either
+        tags = self.store.keyring.tags(LOOKUP, f"staff-{platform}:{user_id}")
+        marks = ",".join("?" for _ in tags)
+        rows = list(
+            db.query(f"SELECT * FROM staff WHERE {platform}_tag IN ({marks}) LIMIT 1", tags)
+        )
         return self._open(rows[0]) if rows else None
+
+    def retag(self, db: Any) -> int:
+        """Recompute every keyed hash under the first key, after a key rotation: each staff
+        row's account tags (from its sealed fields) and each round's person tags (a person tag
+        under any older key is matched to its staff row). Returns how many were rewritten."""
+        count = 0
+        renamed: dict[str, str] = {}
+        keyring = self.store.keyring
+        for row in list(db.query("SELECT * FROM staff")):
+            member = self._open(row)
+            db["staff"].update(row["id"], self._tags(member))
+            new = self.person_tag(row["id"])
+            for old in keyring.tags(LOOKUP, f"staff-person:{row['id']}"):
+                renamed[old] = new
+            count += 1
+        for row in list(db.query("SELECT id, person_tag FROM campaign_recipients")):
+            new = renamed.get(row["person_tag"])
+            if new is not None and new != row["person_tag"]:
+                db.execute(
+                    "UPDATE campaign_recipients SET person_tag = ? WHERE id = ?", [new, row["id"]]
+                )
+                count += 1
+        return count
 
     def person_tag(self, staff_id: int) -> str:
         """The keyed name of a staff row in campaign records (same person across rounds)."""

@@ -139,7 +139,9 @@ def receipts_card(progress: Progress) -> cards.Card:
     rows = sorted(progress.rows, key=lambda r: (bool(r.confirmed_at), r.name))
     for row in rows[:MAX_ROWS]:
         when = f"confirmed {row.confirmed_at[:16]}" if row.confirmed_at else "outstanding"
-        if not row.sent_at and not row.confirmed_at:
+        if not row.confirmed_at and row.opened_at:
+            when = "opened the policy, not confirmed yet"
+        elif not row.sent_at and not row.confirmed_at:
             when = "not delivered yet"
         extra = f", {row.reminders} reminder(s)" if row.reminders else ""
         line = f"{esc(row.name)} · {esc(row.group)} · {esc(when)}{esc(extra)}"

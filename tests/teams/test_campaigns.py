@@ -157,6 +157,8 @@ def test_publish_sends_each_member_of_staff_a_card_they_confirm_and_the_head_see
     (card,) = policy_cards(school, TEACHER)
     policy = press(school, TEACHER, card, "Read the policy")
     assert "Trainers may be worn for PE lessons and on sports day." in shown(policy)
+    opened = shown(say(school, HEAD, "receipts"))
+    assert f"{TEACHER.name} · teaching · opened the policy, not confirmed yet" in opened
     thanks = press(school, TEACHER, card, CONFIRM)
     assert thanks.text.startswith("Thank you: you confirmed you have read and understood")
     again = press(school, TEACHER, card, CONFIRM)

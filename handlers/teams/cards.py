@@ -445,30 +445,31 @@ def notice_card(notice: Notice) -> Card:
             )
         )
     if "note" in notice.actions:
-        actions.append(
-            {
-                "type": "Action.ShowCard",
-                "title": "Add note",
-                "card": {
-                    "type": "AdaptiveCard",
-                    "body": [
-                        {
-                            "type": "Input.Text",
-                            "id": "note",
-                            "label": "Note",
-                            "isMultiline": True,
-                            "isRequired": True,
-                            "errorMessage": "Write a note first.",
-                            "maxLength": LIMITS["note"],
-                        }
-                    ],
-                    "actions": [
-                        _submit("Save note", {"action": ADD_NOTE, "reference": notice.reference})
-                    ],
-                },
-            }
-        )
+        actions.append(note_action(notice.reference))
     return card(body, actions, fallback=notice.text or notice.title)
+
+
+def note_action(reference: str) -> dict:
+    """Add note: a card with one input that Save submits (notices and the head's view)."""
+    return {
+        "type": "Action.ShowCard",
+        "title": "Add note",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [
+                {
+                    "type": "Input.Text",
+                    "id": "note",
+                    "label": "Note",
+                    "isMultiline": True,
+                    "isRequired": True,
+                    "errorMessage": "Write a note first.",
+                    "maxLength": LIMITS["note"],
+                }
+            ],
+            "actions": [_submit("Save note", {"action": ADD_NOTE, "reference": reference})],
+        },
+    }
 
 
 def notice_message(notice: Notice) -> Activity:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.schema import Activity
 
 from bot.feedback import may_see_unclear, viewer_label
-from bot.reports.models import LIMITS, ActionResult, Actor, ReportDetail, Summary
+from bot.reports.models import ActionResult, Actor, ReportDetail, Summary
 from handlers.teams import cards
 from handlers.teams.cards import esc
 
@@ -74,37 +74,12 @@ def summary_line(summary: Summary) -> str:
     return " · ".join(bits)
 
 
-def note_action(reference: str) -> dict:
-    """Add note, as the notice cards have it: a card with one input that Save submits."""
-    return {
-        "type": "Action.ShowCard",
-        "title": "Add note",
-        "card": {
-            "type": "AdaptiveCard",
-            "body": [
-                {
-                    "type": "Input.Text",
-                    "id": "note",
-                    "label": "Note",
-                    "isMultiline": True,
-                    "isRequired": True,
-                    "errorMessage": "Write a note first.",
-                    "maxLength": LIMITS["note"],
-                }
-            ],
-            "actions": [
-                cards._submit("Save note", {"action": cards.ADD_NOTE, "reference": reference})
-            ],
-        },
-    }
-
-
 def record_actions(reference: str, status: str, *, view: bool = True) -> list[dict]:
     actions: list[dict] = []
     if status == "open":
         data = {"action": cards.ACKNOWLEDGE, "reference": reference}
         actions.append(cards._submit("Acknowledge", data, style="positive"))
-    actions.append(note_action(reference))
+    actions.append(cards.note_action(reference))
     if status != "closed":
         actions.append(cards._submit("Close", {"action": CLOSE, "reference": reference}))
     if view:

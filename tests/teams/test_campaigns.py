@@ -7,6 +7,7 @@ policy the head edits between rounds."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -375,3 +376,26 @@ def test_only_the_head_can_sync_staff_and_only_from_a_team(school):
     assert "in a channel of the team" in say(school, HEAD, "sync staff").text
     receipt, _ = publish(school)
     assert "sent to 2 of all staff" in receipt.text  # the CSV's two, unchanged
+
+
+# --- logs -----------------------------------------------------------------------------------
+
+
+def test_a_whole_round_leaves_no_staff_name_or_policy_message_in_the_logs(school, caplog, capfd):
+    from bot.logs import LIBRARY_LOGGERS, guard_library_logs
+
+    guard_library_logs()
+    for name in (*LIBRARY_LOGGERS, "handlers", "bot", "policybot", ""):
+        caplog.set_level(logging.DEBUG, logger=name or None)
+    school.connector.throttle[OTHER.personal_conversation] = 1  # the 429 path logs too
+    publish(school, message="Quill-4417 read this")
+    (card,) = policy_cards(school, TEACHER)
+    press(school, TEACHER, card, "Read the policy")
+    press(school, TEACHER, card, CONFIRM)
+    policy_cards(school, OTHER)
+    say(school, HEAD, "receipts")
+    out, err = capfd.readouterr()
+    logged = "\n".join([caplog.text, *(r.getMessage() for r in caplog.records), out, err])
+    assert "published RU-" in logged and "confirmed RU-" in logged  # the round was logged
+    for secret in (TEACHER.name, OTHER.name, "Quill-4417", "tom@hilltop"):
+        assert secret not in logged

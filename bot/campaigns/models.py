@@ -134,7 +134,6 @@ class MyCampaign:
     approval_date: str
     due: str
     confirmed_at: str  # "" while outstanding
-    changes: tuple[ClauseChange, ...] = ()
 
 
 @dataclass(frozen=True)

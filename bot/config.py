@@ -71,6 +71,7 @@ ALLOWED = {
     "delivery": {"undelivered_alert_minutes", "escalate_urgent_after_minutes"},
     "feedback": {"shown_to"},
     "teams": {"allowed_tenants"},
+    "campaigns": {"publishers", "max_reminders", "timezone"},
 }
 # How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
@@ -101,6 +102,12 @@ class Settings:
     # Where the audit log's head is recorded outside the data directory (bot/reports/audit.py);
     # None: beside the key file (bot.store.default_audit_anchor).
     audit_head_file: Path | None = None
+    # "Read and understood" campaigns (bot/campaigns/): the roles that may publish policies to
+    # staff and see receipts, how many reminders at most, and the school's time zone (quiet
+    # hours and weekends are the school's).
+    campaign_publishers: tuple[str, ...] = ("headteacher",)
+    campaign_max_reminders: int = 3
+    school_timezone: str = "Europe/London"
 
     @property
     def db_path(self) -> Path:
@@ -186,6 +193,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         )
 
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
+    publishers, max_reminders, timezone = _campaigns(where, data.get("campaigns", {}))
 
     key, key_source = load_key(env)
     audit_head_file = _audit_head_file(env, data_dir)
@@ -204,7 +212,37 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         feedback_viewer=viewer or "headteacher",
         teams_tenants=teams_tenants,
         audit_head_file=audit_head_file,
+        campaign_publishers=publishers,
+        campaign_max_reminders=max_reminders,
+        school_timezone=timezone,
     )
+
+
+def _campaigns(where: str, table: Any) -> tuple[tuple[str, ...], int, str]:
+    publishers = table.get("publishers", ["headteacher"])
+    if not isinstance(publishers, list) or not all(p in ROLES for p in publishers):
+        raise ConfigError(
+            f"{where}: campaigns.publishers: must be a list of roles from {', '.join(ROLES)}, "
+            f"got {publishers!r}"
+        )
+    if "headteacher" not in publishers:
+        publishers = ["headteacher", *publishers]
+    most = table.get("max_reminders", 3)
+    if not isinstance(most, int) or isinstance(most, bool) or not 0 <= most <= 10:
+        raise ConfigError(
+            f"{where}: campaigns.max_reminders: must be a whole number 0-10, got {most!r}"
+        )
+    timezone = table.get("timezone", "Europe/London")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(timezone))
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(
+            f"{where}: campaigns.timezone: {timezone!r} is not a time zone; use e.g. "
+            "'Europe/London'"
+        ) from None
+    return tuple(dict.fromkeys(publishers)), most, str(timezone)
 
 
 def _tenants(where: str, value: Any) -> frozenset[str]:

@@ -21,6 +21,8 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   ├── RecipientUnreachable    not *yet* (no Teams conversation): stays queued
     │   ├── PermanentDeliveryError  never at this address: stop retrying, tell people
     │   └── DeliveryFailed     (handlers/teams/notifier.py) the Bot Connector refused: retry
+    ├── CampaignError          a policy round refused (exit 1); ``field`` names the bad input
+    ├── StaffImportError       a staff CSV refused as a whole, every bad row named (exit 1)
     ├── PackageError           (handlers/teams/package.py) the Teams app package cannot be built
     ├── CorpusError            the policy folder (or one file in it) cannot be read
     │   └── UnreadableFile     a reader knows why one file cannot be used (reason + fix)
@@ -86,6 +88,32 @@ class FormError(SubmissionRefused, ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
         super().__init__(" ".join(self.errors.values()) or "Please check the form.")
+
+
+class CampaignError(PolicybotError):
+    """A "read and understood" round refused (bot/campaigns/): nothing was stored or sent.
+    ``str(exc)`` says what is wrong and how to fix it; ``field`` names the input at fault
+    ("policy", "audience", "due", "message") or is "", so a form can show it on the field."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StaffImportError(PolicybotError):
+    """A staff list refused and nothing imported (bot/staff/); the message names every bad row
+    by its line number with what is wrong."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "Nothing was imported; fix these rows and run the import again:\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
 
 
 class DeliveryError(PolicybotError):

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from bot.campaigns.service import CampaignService
 from bot.config import Settings, load_settings
 from bot.reports.service import ReportService
 from bot.store import Store
@@ -28,6 +29,9 @@ class Runtime:
         self.settings = settings
         self.store = store
         self.reports = reports
+        # the handbook is read from the policy folder at each use: a policy edited on disk and
+        # published again is a new version (bot/campaigns/versions.py)
+        self.campaigns = CampaignService(reports, handbook=self._handbook)
         self._assistant = assistant
         self._embedder = embedder
 
@@ -53,6 +57,11 @@ class Runtime:
         if self._assistant is None:
             self._assistant = self._load_assistant()
         return self._assistant
+
+    def _handbook(self) -> list[Any]:
+        from bot.corpus.loader import load_corpus
+
+        return load_corpus(self.settings.corpus_dir)
 
     def _load_assistant(self) -> Any:
         from bot.assistant import Assistant  # the owner's module; imported lazily on purpose

@@ -200,6 +200,78 @@ def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
     db["outbox"].add_column("escalated", int, not_null_default=0)
 
 
+@migrations()
+def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
+    # "Read and understood" campaigns (bot/campaigns/). Who someone is stays sealed: staff rows
+    # keep name and accounts in ``sealed`` and are found by keyed hashes of each account; a
+    # recipient row names its person only by a keyed hash of the staff row (``person_tag``) and
+    # a sealed copy of their name and address. Policy text is the school's published policy
+    # and is kept in plain text so a later version can be compared clause by clause.
+    db["staff"].create(
+        {
+            "id": int,
+            "email_tag": str,  # HMAC of the lower-cased email ("" when none)
+            "slack_tag": str,  # HMAC of the Slack user id ("" when none)
+            "teams_tag": str,  # HMAC of the Teams AAD object id ("" when none)
+            "staff_group": str,  # teaching | support | governors | volunteers | ""
+            "active": int,
+            "source": str,  # csv | slack | teams
+            "sealed": str,  # encrypted JSON: name, email, slack_user, teams_user
+            "updated_at": str,
+        },
+        pk="id",
+        defaults={"active": 1, "email_tag": "", "slack_tag": "", "teams_tag": ""},
+    )
+    for column in ("email_tag", "slack_tag", "teams_tag"):
+        db["staff"].create_index([column])
+    db["policy_versions"].create(
+        {
+            "id": int,
+            "title": str,
+            "content_hash": str,  # sha256 of the title and every clause's id and text
+            "approval_date": str,
+            "source": str,
+            "clauses": str,  # JSON [[id, full_text], ...] in document order
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["policy_versions"].create_index(["title", "content_hash"], unique=True)
+    db["campaigns"].create(
+        {
+            "id": int,
+            "reference": str,  # RU-2026-0001
+            "version_id": int,
+            "audience": str,  # all | a staff group
+            "due": str,  # ISO date
+            "message": str,  # encrypted
+            "published_by": str,  # encrypted
+            "created_at": str,
+            "reminders": str,  # JSON list of ISO instants when reminders are due
+        },
+        pk="id",
+        foreign_keys=[("version_id", "policy_versions", "id")],
+    )
+    db["campaigns"].create_index(["reference"], unique=True)
+    db["campaign_recipients"].create(
+        {
+            "id": int,
+            "campaign_id": int,
+            "number": int,  # 1.. within the campaign: outbox reference RU-2026-0001.17
+            "person_tag": str,  # HMAC of the staff row: the same person across rounds
+            "sealed": str,  # encrypted JSON: name, group, platform, user_id
+            "opened_at": str,
+            "confirmed_at": str,
+            "reminders_sent": int,
+        },
+        pk="id",
+        defaults={"reminders_sent": 0},
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+    )
+    db["campaign_recipients"].create_index(["campaign_id", "person_tag"], unique=True)
+    db["campaign_recipients"].create_index(["person_tag"])
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
@@ -442,6 +514,10 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("outbox", "id", "notice"),
     ("outbox", "id", "envelope"),
     ("outbox", "id", "last_error"),
+    ("staff", "id", "sealed"),  # m005: the staff directory and policy rounds
+    ("campaigns", "id", "message"),
+    ("campaigns", "id", "published_by"),
+    ("campaign_recipients", "id", "sealed"),
     # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
     # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),

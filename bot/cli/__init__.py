@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "bot.cli.reports",  # reports …, audit verify
     "bot.cli.keys",  # key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
+    "bot.cli.policies",  # policies publish|receipts|rounds|remind, staff import|list
 ]
 
 

@@ -26,6 +26,7 @@ from bot.reports import audit
 from bot.reports.sealing import retag
 from bot.reports.service import actor_id
 from bot.sealed_table import TEAMS_FILE, reencrypt_file
+from bot.staff.directory import StaffDirectory
 from bot.store import ENCRYPTED_COLUMNS, Store
 
 
@@ -130,5 +131,6 @@ def reencrypt_store(store: Store) -> tuple[int, str]:
                 db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
                 count += 1
         count += retag(store, db)
+        count += StaffDirectory(store).retag(db)  # the staff directory and policy rounds
         count += audit.rechain(store, db, entries)
     return count, ("ok" if before.ok else f"failed at row {before.bad_row}: {before.message}")

@@ -60,6 +60,10 @@ ACTIONS = frozenset(
         "anchor",  # the head file was created (first time, or after a restore)
         "anchor_reset",  # the head file was missing and was re-created from the log
         "anchor_accept",  # an operator accepted the resets before it
+        "publish",  # a policy sent to staff to read and confirm (bot/campaigns/)
+        "confirm",  # a member of staff confirmed they have read and understood a policy
+        "remind",  # reminders sent to staff who have not confirmed yet
+        "staff_import",  # the staff directory replaced from a CSV or the workspace
     }
 )
 log = logging.getLogger(__name__)

@@ -132,18 +132,23 @@ class Outbox:
     def enqueue(
         self,
         db: Any,
-        report_id: int,
+        report_id: int | None,
         reference: str,
         role: str,
         address: Address,
         notice: Notice,
         now: datetime,
+        *,
+        idempotency_key: str = "",
     ) -> None:
-        """One notice for one person, inside the caller's transaction."""
+        """One notice for one person, inside the caller's transaction. Notices that belong to
+        no report (bot/campaigns/) pass ``report_id=None`` and their own ``idempotency_key``."""
         store = self.store
-        seq = db.execute("SELECT COUNT(*) FROM outbox WHERE report_id = ?", [report_id]).fetchone()[
-            0
-        ]
+        if not idempotency_key:
+            seq = db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE report_id = ?", [report_id]
+            ).fetchone()[0]
+            idempotency_key = f"{reference}/{seq + 1}/{notice.notice_type}"
         db["outbox"].insert(
             {
                 "report_id": report_id,
@@ -151,7 +156,7 @@ class Outbox:
                 "notice_type": notice.notice_type,
                 "envelope": sealing.envelope(store, role, address.platform, address.user_id),
                 "notice": sealing.seal_notice(store, notices.to_json(notice)),
-                "idempotency_key": f"{reference}/{seq + 1}/{notice.notice_type}",
+                "idempotency_key": idempotency_key,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now.timestamp(),

@@ -30,6 +30,8 @@ HELPFUL = "feedback_helpful"
 NOT_HELPFUL = "feedback_not_helpful"
 ACKNOWLEDGE = "acknowledge"
 NOTE = "note"
+CONFIRM_READ = "confirm_read"  # "I have read and understood" (bot/campaigns/)
+READ_POLICY = "read_policy"  # the policy's clauses, in a thread
 
 
 def esc(text: str | None) -> str:
@@ -219,6 +221,10 @@ def notice_buttons(reference: str, actions: Iterable[str]) -> list[Block]:
             buttons.append(button("Acknowledge", ACKNOWLEDGE, reference, style="primary"))
         elif action == "note":
             buttons.append(button("Add note", NOTE, reference))
+        elif action == CONFIRM_READ:
+            buttons.append(button("I have read and understood", CONFIRM_READ, reference, "primary"))
+        elif action == READ_POLICY:
+            buttons.append(button("Read the policy", READ_POLICY, reference))
     return buttons
 
 

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.feedback import may_see_unclear
 from bot.reports.models import Actor, Summary
 from handlers.slack import blocks as bk
+from handlers.slack import campaigns
 from handlers.slack.context import feedback_of, runtime_of
 from handlers.threads import off_loop
 
@@ -24,6 +25,7 @@ HOW_TO = (
     "*Declare a relationship with a student*: `/declare-relationship`."
 )
 MAX_ITEMS = 15
+MAX_ROUNDS = 5  # the newest rounds with their outstanding names; the CLI has every one
 
 
 def register(app: AsyncApp) -> None:
@@ -51,7 +53,46 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
     if show_unclear:
         unclear = await off_loop(feedback_of(context).unclear)
     view = home_view(mine, received, unclear, show_unclear=show_unclear)
+    view["blocks"] = (view["blocks"] + await campaign_blocks(runtime, actor))[:100]
     await client.views_publish(user_id=actor.user_id, view=view)
+
+
+async def campaign_blocks(runtime: Any, actor: Actor) -> list[dict]:
+    """ "Read and understood": the publisher's rounds with progress ("31 of 38 confirmed;
+    outstanding: ..."); for everyone, their own policies still to confirm, with the button."""
+    blocks: list[dict] = []
+    service = runtime.campaigns
+    if service.may_publish(actor):
+        rounds = await off_loop(service.campaigns, actor)
+        blocks += [
+            {"type": "divider"},
+            {"type": "header", "text": bk.plain("Policies sent to staff", 150)},
+        ]
+        if not rounds:
+            blocks.append(bk.context("None yet: use `/policy-publish` to send one."))
+        for summary in rounds[:MAX_ROUNDS]:
+            progress = await off_loop(service.progress, actor, summary.reference)
+            blocks.append(bk.mrkdwn(campaigns.progress_line(progress), verbatim=True))
+    mine = [c for c in await off_loop(service.my_campaigns, actor) if not c.confirmed_at]
+    if mine:
+        blocks += [
+            {"type": "divider"},
+            {"type": "header", "text": bk.plain("Policies for you to read", 150)},
+        ]
+        for c in mine[:MAX_ITEMS]:
+            blocks += [
+                bk.mrkdwn(
+                    f"*{bk.esc(c.title)}* (version {bk.esc(c.version)}) · confirm by "
+                    f"{bk.esc(c.due)}",
+                    verbatim=True,
+                ),
+                {
+                    "type": "actions",
+                    "block_id": f"read_{c.reference}",
+                    "elements": bk.notice_buttons(c.reference, (bk.CONFIRM_READ, bk.READ_POLICY)),
+                },
+            ]
+    return blocks
 
 
 def home_view(

@@ -15,6 +15,7 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.errors import PermanentDeliveryError
 from bot.reports.models import Address, Notice
@@ -47,8 +48,10 @@ class SlackNotifier:
 
     def __init__(self, token: str, api_url: str | None = None, *, timeout: int = 10) -> None:
         kwargs = {"base_url": api_url} if api_url else {}
-        # no built-in retry handlers beyond connection errors: the outbox owns retries
+        # the outbox owns retries after failures; a 429 is Slack pacing us, so the client waits
+        # the Retry-After it names and tries again (a campaign sends thousands of DMs in a row)
         self.client = WebClient(token=token, timeout=timeout, **kwargs)
+        self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
 
     def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
         try:

@@ -31,6 +31,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from bot.campaigns.worker import ReminderWorker
 from handlers.slack.app import build_app
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.util import SharedSession
@@ -60,6 +61,7 @@ class SlackServer:
     app: AsyncApp | None = None
     error: str | None = None
     _worker: Any = field(default=None, repr=False)
+    _reminders: ReminderWorker | None = field(default=None, repr=False)
     _http: SharedSession = field(default_factory=SharedSession, repr=False)
     _verifier: SignatureVerifier | None = field(default=None, repr=False)
 
@@ -79,6 +81,7 @@ class SlackServer:
         runtime.reports.register_notifier(SlackNotifier(self.token, self.api_url))
         if self.deliver:
             self._worker = runtime.reports.start_delivery_worker()
+            self._reminders = ReminderWorker(runtime.campaigns).start()
         self.runtime = runtime
         return self.app
 
@@ -86,6 +89,9 @@ class SlackServer:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        if self._reminders is not None:
+            self._reminders.stop()
+            self._reminders = None
 
     # ---- routes ----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:

@@ -27,7 +27,8 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
-from handlers.teams import cards
+from bot.reports.service import actor_id
+from handlers.teams import campaign_cards, campaigns, cards, roster, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -52,8 +53,23 @@ _COMMANDS = {
     "declare relationship": "declaration",
     "declare a relationship": "declaration",
     "declare-relationship": "declaration",
+    **views.ALIASES,  # the head's view: "open items", "register", "my reports", …
+    "publish": "publish",
+    "publish policy": "publish",
+    "receipts": "receipts",
+    "sync staff": "sync staff",
+}
+# "Read and understood" rounds: the command and what answers it (both name staff or policies
+# sent to someone, so they are answered in the 1:1 chat only).
+CAMPAIGN_COMMANDS: dict[str, Callable[[Runtime, Actor], Activity]] = {
+    "publish": campaigns.publish_form,
+    "receipts": campaigns.receipts,
 }
 
+VIEWS_PRIVATE = (
+    "Lists of reports are private, so I only show them in our 1:1 chat. "
+    "Open a chat with me (Chat → New chat → my name) and type `{command}`."
+)
 PRIVATE_ONLY = (
     "Reports and declarations are private, so I only take them in our 1:1 chat. "
     "Open a chat with me (Chat → New chat → my name) and type `{command}`."
@@ -93,7 +109,7 @@ def bot_was_mentioned(activity: Activity) -> bool:
 
 
 def parse_command(text: str) -> tuple[str, str]:
-    """("help"|"concern"|"declaration"|"ask", rest)."""
+    """("help"|"concern"|"declaration"|a view's command|"ask", rest)."""
     stripped = text.strip()
     lowered = stripped.lower().lstrip("/").rstrip(".!")
     if not lowered:
@@ -142,6 +158,7 @@ class PolicyTeamsBot(ActivityHandler):
         self.references = references
         self.feedback = feedback
         self.on_new_personal_reference = on_new_personal_reference
+        self.publisher = campaigns.Publisher()
         # teams_id -> (conversation id, service url) last written: skip the write when unchanged.
         self._known: dict[str, tuple[str, str, str]] = {}
 
@@ -202,6 +219,12 @@ class PolicyTeamsBot(ActivityHandler):
             await turn_context.send_activity(cards.help_message())
         elif command in FORMS:
             await self._send_form(turn_context, FORMS[command])
+        elif command in views.VIEWS:
+            await self._send_view(turn_context, views.VIEWS[command])
+        elif command == "sync staff":
+            await self._sync_staff(turn_context)
+        elif command in CAMPAIGN_COMMANDS:
+            await self._campaign_command(turn_context, command)
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
@@ -218,6 +241,38 @@ class PolicyTeamsBot(ActivityHandler):
             return
         await turn_context.send_activity(cards.message(form.card(), form.title))
 
+    async def _send_view(self, turn_context: TurnContext, view: views.View) -> None:
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command=view.command))
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(view.render, self.runtime, self.feedback, actor)
+        await turn_context.send_activity(reply)
+
+    async def _campaign_command(self, turn_context: TurnContext, command: str) -> None:
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command=command))
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
+        await turn_context.send_activity(reply)
+
+    async def _sync_staff(self, turn_context: TurnContext) -> None:
+        """The staff directory from this team's members (handlers/teams/roster.py)."""
+        actor = actor_for(turn_context.activity)
+        campaigns_ = self.runtime.campaigns
+        if not campaigns_.may_publish(actor):
+            await turn_context.send_activity(campaigns.refusal(self.runtime, actor))
+            return
+        if not roster.in_a_team(turn_context):
+            await turn_context.send_activity(roster.IN_A_TEAM)
+            return
+        users = await roster.team_members(turn_context)
+        staff, gone = await off_loop(
+            campaigns_.directory.sync_workspace, "teams", users, actor_id(actor), campaigns_.now()
+        )
+        await turn_context.send_activity(roster.SYNCED.format(staff=staff, gone=gone))
+
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
     async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
@@ -228,10 +283,20 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, opened)
         elif submitted is not None:
             await self._submit(turn_context, value, submitted)
-        elif action == cards.ACKNOWLEDGE:
-            await self._recipient_action(turn_context, value, note=False)
-        elif action == cards.ADD_NOTE:
-            await self._recipient_action(turn_context, value, note=True)
+        elif action in (cards.ACKNOWLEDGE, cards.ADD_NOTE, views.CLOSE):
+            await self._recipient_action(turn_context, value, action)
+        elif action == views.VIEW:
+            await self._view_record(turn_context, value)
+        elif action == campaign_cards.OPEN_PUBLISH:
+            await self._campaign_command(turn_context, "publish")
+        elif action in CAMPAIGN_SUBMITS:
+            actor = actor_for(turn_context.activity)
+            if action == campaign_cards.PUBLISH and not is_personal(turn_context.activity):
+                await turn_context.send_activity(VIEWS_PRIVATE.format(command="publish"))
+                return
+            call = CAMPAIGN_SUBMITS[action](self)
+            reply = await off_loop(call, self.runtime, actor, value)
+            await turn_context.send_activity(reply)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
         elif action == cards.CANCEL:
@@ -269,18 +334,34 @@ class PolicyTeamsBot(ActivityHandler):
             return
         await turn_context.send_activity(cards.receipt_message(receipt))
 
-    async def _recipient_action(self, turn_context: TurnContext, value: dict, note: bool) -> None:
+    async def _recipient_action(self, turn_context: TurnContext, value: dict, action: str) -> None:
         reference = clipped(value.get("reference"), 50).strip()
         actor = actor_for(turn_context.activity)
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
-        if note:
+        reports = self.runtime.reports
+        if action == cards.ADD_NOTE:
             text = clipped(value.get("note"), LIMITS["note"]).strip()
-            result = await off_loop(self.runtime.reports.add_note, reference, actor, text)
+            result = await off_loop(reports.add_note, reference, actor, text)
+        elif action == views.CLOSE:
+            result = await off_loop(reports.close, reference, actor)
         else:
-            result = await off_loop(self.runtime.reports.acknowledge, reference, actor)
+            result = await off_loop(reports.acknowledge, reference, actor)
         await turn_context.send_activity(result.message)
+
+    async def _view_record(self, turn_context: TurnContext, value: dict) -> None:
+        """One record, from a view's View button: its fields reach only the 1:1 chat."""
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command="my reports"))
+            return
+        reference = clipped(value.get("reference"), 50).strip()
+        if not reference:
+            await turn_context.send_activity("That card has no report reference.")
+            return
+        actor = actor_for(turn_context.activity)
+        reply = await off_loop(views.record, self.runtime, reference, actor)
+        await turn_context.send_activity(reply)
 
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
         question = clipped(value.get("question"), 1000)
@@ -298,6 +379,16 @@ class PolicyTeamsBot(ActivityHandler):
         await turn_context.send_activity(
             vote_note(self.runtime.settings, helpful=helpful, kept=kept)
         )
+
+
+# A policy card's buttons and the publish card's Send: the core call each one makes.
+CAMPAIGN_SUBMITS: dict[
+    str, Callable[[PolicyTeamsBot], Callable[[Runtime, Actor, dict], Activity]]
+] = {
+    campaign_cards.CONFIRM: lambda bot: campaigns.confirm,
+    campaign_cards.READ: lambda bot: campaigns.read,
+    campaign_cards.PUBLISH: lambda bot: bot.publisher.publish,
+}
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -169,6 +169,11 @@ HELP_TEXT = (
     "• ask <question> — or just type your question (in a channel, @mention me first)\n"
     "• report concern — privately report a concern (only the people who must see it will)\n"
     "• declare relationship — declare a family relationship with a pupil\n"
+    "• my reports — what you have sent and where it stands\n"
+    "• open items, register — for the people reports go to: what waits for you, declared "
+    "relationships\n"
+    "• receipts — policies sent to you to read (the headteacher: who has confirmed)\n"
+    "• publish — the headteacher: send a policy to staff to read and confirm\n"
     "• help — this message"
 )
 
@@ -178,6 +183,10 @@ def help_card() -> Card:
         ("ask <question>", "or just type your question (in a channel, @mention me first)"),
         ("report concern", "privately report a concern; only the people who must see it will"),
         ("declare relationship", "declare a family relationship with a pupil"),
+        ("my reports", "what you have sent and where it stands"),
+        ("open items, register", "for the people reports go to: what waits for you, the register"),
+        ("receipts", "policies sent to you to read (the headteacher: who has confirmed)"),
+        ("publish", "the headteacher: send a policy to staff to read and confirm"),
         ("help", "this message"),
     ]
     body = [
@@ -436,30 +445,31 @@ def notice_card(notice: Notice) -> Card:
             )
         )
     if "note" in notice.actions:
-        actions.append(
-            {
-                "type": "Action.ShowCard",
-                "title": "Add note",
-                "card": {
-                    "type": "AdaptiveCard",
-                    "body": [
-                        {
-                            "type": "Input.Text",
-                            "id": "note",
-                            "label": "Note",
-                            "isMultiline": True,
-                            "isRequired": True,
-                            "errorMessage": "Write a note first.",
-                            "maxLength": LIMITS["note"],
-                        }
-                    ],
-                    "actions": [
-                        _submit("Save note", {"action": ADD_NOTE, "reference": notice.reference})
-                    ],
-                },
-            }
-        )
+        actions.append(note_action(notice.reference))
     return card(body, actions, fallback=notice.text or notice.title)
+
+
+def note_action(reference: str) -> dict:
+    """Add note: a card with one input that Save submits (notices and the head's view)."""
+    return {
+        "type": "Action.ShowCard",
+        "title": "Add note",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [
+                {
+                    "type": "Input.Text",
+                    "id": "note",
+                    "label": "Note",
+                    "isMultiline": True,
+                    "isRequired": True,
+                    "errorMessage": "Write a note first.",
+                    "maxLength": LIMITS["note"],
+                }
+            ],
+            "actions": [_submit("Save note", {"action": ADD_NOTE, "reference": reference})],
+        },
+    }
 
 
 def notice_message(notice: Notice) -> Activity:

@@ -28,14 +28,16 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
+    Activity,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
 )
 
+from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import DeliveryError, PermanentDeliveryError, RecipientUnreachable
 from bot.reports.models import Address, Notice
-from handlers.teams import cards
+from handlers.teams import campaign_cards, cards
 from handlers.teams.references import ReferenceStore, StoredReference
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,14 @@ def _failure(what: str, error: BaseException) -> Exception:
     return DeliveryFailed(what + ": " + _describe(error))
 
 
+def render(notice: Notice) -> Activity:
+    """A policy to read (bot/campaigns/) gets its own card with the confirm button; every other
+    notice is a report's, with the recipient's actions."""
+    if notice.notice_type in CAMPAIGN_NOTICES:
+        return campaign_cards.policy_notice_message(notice)
+    return cards.notice_message(notice)
+
+
 class TeamsNotifier:
     platform = "teams"
 
@@ -68,6 +78,7 @@ class TeamsNotifier:
         *,
         timeout: float = 60.0,
         require_https: bool = False,
+        throttle_budget: float = 30.0,
     ) -> None:
         self.adapter = adapter
         # With credentials on, a stored reference whose serviceUrl is not https was planted (or
@@ -78,6 +89,7 @@ class TeamsNotifier:
         self.references = references
         self.loop = loop
         self.timeout = timeout
+        self.throttle_budget = min(throttle_budget, timeout / 2)  # seconds of 429 waits a send
         self._in_flight: dict[str, Future[str]] = {}  # idempotency key -> a send that timed out
         self._lock = threading.Lock()
 
@@ -138,23 +150,37 @@ class TeamsNotifier:
         reference = stored.personal
         if reference is None:
             reference = await self._create_personal_chat(stored)
+        waited = 0.0
+        while True:
+            outcome = await self._send_once(reference, notice)
+            error = outcome.get("error")
+            if isinstance(error, BaseException):
+                # 429: Teams is pacing us and did not take the message, so sending it again
+                # after the Retry-After it names cannot duplicate it (a policy round sends
+                # thousands of notices in a row); past the budget, the outbox's backoff takes over
+                wait = _retry_after(error)
+                if wait is not None and waited + wait <= self.throttle_budget:
+                    waited += wait
+                    await asyncio.sleep(wait)
+                    continue
+                raise _failure("sending to the 1:1 chat", error) from error
+            if "id" not in outcome:
+                raise DeliveryFailed("the send never ran")
+            return str(outcome["id"])
+
+    async def _send_once(self, reference: ConversationReference, notice: Notice) -> dict:
+        """One post to the 1:1 chat: {"id": activity id} or {"error": what it raised}."""
         outcome: dict[str, object] = {}
 
         async def callback(turn_context: TurnContext) -> None:
             try:
-                response = await turn_context.send_activity(cards.notice_message(notice))
+                response = await turn_context.send_activity(render(notice))
                 outcome["id"] = (response.id if response else "") or ""
             except BaseException as exc:  # captured: on_turn_error would swallow it
                 outcome["error"] = exc
 
         await self.adapter.continue_conversation(reference, callback, self.app_id)
-        if "error" in outcome:
-            error = outcome["error"]
-            assert isinstance(error, BaseException)
-            raise _failure("sending to the 1:1 chat", error) from error
-        if "id" not in outcome:
-            raise DeliveryFailed("the send never ran")
-        return str(outcome["id"])
+        return outcome
 
     async def _create_personal_chat(self, stored: StoredReference) -> ConversationReference:
         """We know this person only from a team or group chat: open the 1:1 chat with them
@@ -205,6 +231,22 @@ class TeamsNotifier:
 def _status(error: BaseException) -> int | None:
     status = getattr(getattr(error, "response", None), "status_code", None)
     return status if isinstance(status, int) else None
+
+
+DEFAULT_RETRY_AFTER = 1.0  # a 429 without a readable Retry-After
+
+
+def _retry_after(error: BaseException) -> float | None:
+    """For a 429, the seconds Teams asks us to wait (its Retry-After header); else None."""
+    if _status(error) != 429:
+        return None
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    raw = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
+    try:
+        wait = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
+    except (TypeError, ValueError):
+        wait = DEFAULT_RETRY_AFTER
+    return max(wait, 0.0)
 
 
 def _describe(error: BaseException) -> str:

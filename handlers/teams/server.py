@@ -47,6 +47,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot.campaigns.worker import ReminderWorker
 from bot.config import TENANT_ID_RE as TENANT_RE
 from bot.errors import ConfigError, StoreError
 from bot.feedback import FeedbackLog
@@ -178,6 +179,7 @@ REFERENCES_KEY = web.AppKey("references", ReferenceStore)
 FEEDBACK_KEY = web.AppKey("feedback", FeedbackLog)
 NOTIFIER_KEY = web.AppKey("notifier", TeamsNotifier)
 WORKER_KEY = web.AppKey("worker", Any)
+REMINDERS_KEY = web.AppKey("reminders", ReminderWorker)  # policy reminders (bot/campaigns)
 
 
 # --- POST /api/messages -------------------------------------------------------------------
@@ -375,9 +377,13 @@ def create_app(
         runtime.reports.register_notifier(notifier)
         if start_worker:
             app[WORKER_KEY] = runtime.reports.start_delivery_worker()
+            app[REMINDERS_KEY] = ReminderWorker(runtime.campaigns).start()
         runtime.reports.wake()
 
     async def cleanup(app: web.Application) -> None:
+        reminders = app.get(REMINDERS_KEY)
+        if reminders is not None:
+            await asyncio.get_running_loop().run_in_executor(None, reminders.stop)
         worker = app.get(WORKER_KEY)
         if worker is not None:
             await asyncio.get_running_loop().run_in_executor(None, worker.stop)

@@ -47,6 +47,7 @@ class _Failure:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     channels: dict[str, list[dict]] = field(default_factory=dict)
+    users: list[dict] = field(default_factory=list)  # what users.list returns, page by page
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -55,6 +56,8 @@ class FakeSlack:
         self._views = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._refused: dict[str, str] = {}  # user id -> Slack error code, on every DM call
+        self._limits: dict[str, int] = {}  # method -> calls allowed per second, then 429
+        self._recent: dict[str, list[float]] = {}
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> str:
@@ -115,6 +118,11 @@ class FakeSlack:
                 _Failure(status, after_effect) for _ in range(times)
             )
 
+    def rate_limit(self, method: str, per_second: int) -> None:
+        """Like Slack's rate tiers: beyond ``per_second`` calls to ``method`` in any second,
+        answer 429 with ``Retry-After: 1``."""
+        self._limits[method] = per_second
+
     def refuse(self, user: str, error: str) -> None:
         """Every attempt to DM ``user`` fails with Slack's ``error`` code (HTTP 200, ok=false),
         as Slack answers for a deleted or deactivated user, a bot's id or a revoked token."""
@@ -156,6 +164,9 @@ class FakeSlack:
             queue = self._failures.get(method) or []
             failure = queue.pop(0) if queue else None
             status = failure.status if failure else 200
+            if failure is None and self._over_limit(method):
+                self.calls.append(Call(method, args, path=url.path, status=429))
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
             self.calls.append(Call(method, args, path=url.path, status=status))
             if failure and not failure.after_effect:
                 return _error(failure.status)
@@ -166,6 +177,18 @@ class FakeSlack:
         if failure:
             return _error(failure.status)
         return 200, body, {}
+
+    def _over_limit(self, method: str) -> bool:
+        limit = self._limits.get(method)
+        if limit is None:
+            return False
+        now = time.monotonic()
+        recent = [t for t in self._recent.get(method, []) if now - t < 1.0]
+        if len(recent) >= limit:
+            self._recent[method] = recent
+            return True
+        self._recent[method] = [*recent, now]
+        return False
 
     def _refusal(self, method: str, args: dict[str, Any]) -> str:
         if method == "conversations.open":
@@ -210,6 +233,13 @@ class FakeSlack:
             view = dict(args.get("view") or {})
             view.setdefault("id", f"V{next(self._views)}")
             return {"ok": True, "view": view}
+        if method == "users.list":
+            start = int(args.get("cursor") or 0)
+            size = int(args.get("limit") or 200)
+            page = self.users[start : start + size]
+            more = start + size < len(self.users)
+            return {"ok": True, "members": page,
+                    "response_metadata": {"next_cursor": str(start + size) if more else ""}}  # fmt: skip
         if method == "users.info":
             user = args.get("user", "")
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}}

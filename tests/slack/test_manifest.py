@@ -26,10 +26,11 @@ def _list_after(text: str, key: str) -> list[str]:
 def test_manifest_declares_the_commands_events_and_scopes_the_app_uses():
     text = MANIFEST.read_text()
     commands = re.findall(r"- command: (\S+)", text)
-    assert commands == ["/policy", "/report-concern", "/declare-relationship"]
+    assert commands == ["/policy", "/report-concern", "/declare-relationship", "/policy-publish"]
     assert set(_list_after(text, "bot_events")) == {"app_home_opened", "app_mention", "message.im"}
     scopes = set(_list_after(text, "bot"))
     assert {"chat:write", "commands", "im:history", "im:write", "app_mentions:read"} <= scopes
+    assert "users:read" in scopes  # users.list: who is staff for a policy round
     assert "channels:history" not in scopes  # the app never reads channels
     urls = set(re.findall(r"(?:url|request_url): (\S+)", text))
     assert urls == {"https://policybot.example.sch.uk/slack/events"}

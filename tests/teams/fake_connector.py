@@ -3,8 +3,8 @@
 It records every call the bot makes — replies and proactive messages
 (``POST /v3/conversations/{id}/activities[/{replyToId}]``) and new 1:1 chats
 (``POST /v3/conversations``) — and can answer 500 to the next N activity posts to play an
-outage, or 403/404 for good for one conversation or member (the bot blocked or removed, the user
-gone), as Teams does.
+outage, 429 with a Retry-After to the next N in one chat to play Microsoft's rate limit, or 403/404 for
+good for one conversation or member (the bot blocked or removed, the user gone), as Teams does.
 """
 
 from __future__ import annotations
@@ -123,6 +123,13 @@ class Call:
 class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     fail_next: int = 0  # answer 500 to this many activity posts
+    # conversation id -> answer 429 (with Retry-After) to this many posts there
+    throttle: dict[str, int] = field(default_factory=dict)
+    retry_after: str = "0.2"  # seconds, as Teams' Retry-After header gives them
+    rate: int = 0  # accept at most this many activity posts a second (0: no limit), 429 beyond
+    _window: list[float] = field(default_factory=lambda: [0.0, 0.0])  # [start, posts in it]
+    # a team's members as Teams lists them (TeamsChannelAccount JSON), paged by pageSize
+    roster: list[dict] = field(default_factory=list)
     created: list[dict] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     # conversation id -> seconds: the next post there is accepted at once but answered this late
@@ -140,6 +147,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         return app
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -175,6 +183,11 @@ class FakeConnector:
             refused = self.refused.get(unquote(request.match_info["cid"]))
             if refused:
                 status = refused
+            elif self.rate and self._over_rate():
+                status = 429
+            elif self.throttle.get(unquote(request.match_info["cid"]), 0) > 0:
+                self.throttle[unquote(request.match_info["cid"])] -= 1
+                status = 429
             elif self.fail_next > 0:
                 self.fail_next -= 1
                 status = 500
@@ -194,12 +207,34 @@ class FakeConnector:
             delay = self.slow_once.pop(unquote(request.match_info["cid"]), 0.0)
         if delay:
             await asyncio.sleep(delay)  # the activity has landed; only the answer is late
+        if status == 429:
+            headers = {"Retry-After": self.retry_after}
+            error = {"error": {"code": "Throttled"}}
+            return web.json_response(error, status=429, headers=headers)
         if status != 200:
             code = {403: "BotDisabledByAdmin", 404: "ConversationNotFound"}.get(
                 status, "ServiceError"
             )
             return web.json_response({"error": {"code": code}}, status=status)
         return web.json_response({"id": activity_id})
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        size = int(request.query.get("pageSize") or 200)
+        start = int(request.query.get("continuationToken") or 0)
+        page = self.roster[start : start + size]
+        more = start + size < len(self.roster)
+        body = {"members": page, "continuationToken": str(start + size) if more else None}
+        return web.json_response(body)
+
+    def _over_rate(self) -> bool:
+        """Count this post in the current one-second window; True when it is one too many."""
+        now = time.monotonic()
+        if now - self._window[0] >= 1.0:
+            self._window[:] = [now, 0.0]
+        if self._window[1] >= self.rate:
+            return True
+        self._window[1] += 1
+        return False
 
     # --- for tests ------------------------------------------------------------------------
 

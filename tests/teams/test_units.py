@@ -50,6 +50,13 @@ def test_strip_mentions_removes_other_at_tags_and_nbsp():
         ("ask Can I post photos?", ("ask", "Can I post photos?")),
         ("Can I post photos?", ("ask", "Can I post photos?")),
         ("asking about photos", ("ask", "asking about photos")),
+        ("Open items", ("open items", "")),
+        ("my reports", ("my reports", "")),
+        ("register", ("register", "")),
+        ("receipts", ("receipts", "")),
+        ("publish", ("publish", "")),
+        ("sync staff", ("sync staff", "")),
+        ("what are the open items?", ("ask", "what are the open items?")),
     ],
 )
 def test_parse_command(text, expected):

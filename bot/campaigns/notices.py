@@ -1,0 +1,93 @@
+"""The direct message a member of staff is sent for a round, as a plain-text
+:class:`bot.reports.models.Notice` (front ends render it; values are cleaned like every notice).
+
+Shape, for renderers (Slack blocks, Teams cards):
+
+- ``reference``: "RU-2026-0003.17" (the round, a dot, the person's number in it). The round's
+  reference (before the dot) is what ``CampaignService.confirm`` / ``clauses`` take; front ends
+  put it in the button values.
+- ``notice_type``: "policy" (first message) or "policy_reminder".
+- ``title``: "Please read: Social Media Policy" (or "Reminder: please read: ...").
+- ``lines``: ("Policy", title), ("Version", "approved 12 March 2026 (version 3f9a01c2)"),
+  ("Due", "2026-12-04"), ("Message", the head's note) then, when the person confirmed an
+  earlier version, ("What changed", "3 clauses since the version you confirmed") followed by
+  one line per change labelled "Added §6.xi" / "Reworded §6.ii" / "Removed §9.i" with the new
+  (for removed: the old) clause text.
+- ``actions``: ("confirm_read", "read_policy"): an "I have read and understood" button and a
+  "Read the policy" button that shows the clauses (``CampaignService.clauses``).
+"""
+
+from __future__ import annotations
+
+from bot.campaigns.models import (
+    CONFIRM_ACTION,
+    POLICY_NOTICE,
+    READ_ACTION,
+    REMINDER_NOTICE,
+    ClauseChange,
+)
+from bot.reports.models import Notice
+from bot.reports.neutralise import clean
+
+MAX_CHANGES_LISTED = 25
+CHANGE_TEXT_LIMIT = 600
+
+
+def round_of(notice_reference: str) -> str:
+    """The round's reference in a notice's: "RU-2026-0003.17" -> "RU-2026-0003"."""
+    return notice_reference.split(".", 1)[0]
+
+
+def policy_notice(
+    reference: str,
+    *,
+    title: str,
+    version: str,
+    approval_date: str,
+    due: str,
+    message: str,
+    changes: list[ClauseChange] | None,
+    reminder: int = 0,
+) -> Notice:
+    """``changes`` is None for someone who never confirmed an earlier version."""
+    heading = f"Please read: {clean(title, 200)}"
+    if reminder:
+        heading = "Reminder: " + heading[0].lower() + heading[1:]
+    approved = f"approved {approval_date} " if approval_date else ""
+    lines: list[tuple[str, str]] = [
+        ("Policy", clean(title, 200)),
+        ("Version", f"{approved}(version {version})"),
+        ("Due", due),
+    ]
+    if message:
+        lines.append(("Message", clean(message, 500)))
+    if changes is not None:
+        if changes:
+            n = len(changes)
+            lines.append(
+                (
+                    "What changed",
+                    f"{n} clause{'s' if n != 1 else ''} since the version you confirmed",
+                )
+            )
+            for change in changes[:MAX_CHANGES_LISTED]:
+                lines.append((change.label, clean(change.text, CHANGE_TEXT_LIMIT)))
+            if n > MAX_CHANGES_LISTED:
+                lines.append(("More", f"{n - MAX_CHANGES_LISTED} more: read the whole policy"))
+        else:
+            lines.append(("What changed", "No clause changed since the version you confirmed"))
+    footer = (
+        'Please read the policy, then press "I have read and understood". You can ask me '
+        "questions about it here."
+    )
+    text = "\n".join([heading, *(f"{label}: {value}" for label, value in lines), footer])
+    return Notice(
+        reference=reference,
+        notice_type=REMINDER_NOTICE if reminder else POLICY_NOTICE,
+        urgent=False,
+        title=heading,
+        lines=lines,
+        actions=(CONFIRM_ACTION, READ_ACTION),
+        text=text,
+        recipient_role="staff",
+    )

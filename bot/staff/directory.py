@@ -1,0 +1,209 @@
+"""The stored staff directory. Each row's name, email and accounts are sealed; it is found by
+keyed hashes (HMAC under the store's lookup key) of its email, Slack id and Teams id, so a copy
+of the database without the key names nobody and cannot be searched for a known account.
+
+Imports are all-or-nothing (one transaction). A CSV import replaces the CSV's part of the
+directory: people no longer in the file become inactive (their past confirmations stay). A
+workspace sync adds and updates workspace accounts and deactivates the ones that are gone,
+deactivated or turned into guests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.keys import LOOKUP
+from bot.reports import audit
+
+if TYPE_CHECKING:
+    from bot.staff.importing import WorkspaceUser
+    from bot.store import Store
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    name: str
+    email: str = ""
+    group: str = ""  # teaching | support | governors | volunteers | "" (workspace only)
+    slack_user: str = ""
+    teams_user: str = ""
+    id: int = 0
+    active: bool = True
+    source: str = "csv"
+
+    def address(self, platform: str) -> str:
+        return self.slack_user if platform == "slack" else self.teams_user
+
+
+class StaffDirectory:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- keyed lookups ------------------------------------------------------------------
+    def _tag(self, kind: str, value: str) -> str:
+        return self.store.keyring.tag(LOOKUP, f"staff-{kind}:{value}") if value else ""
+
+    def _tags(self, m: StaffMember) -> dict[str, str]:
+        return {
+            "email_tag": self._tag("email", m.email.lower()),
+            "slack_tag": self._tag("slack", m.slack_user),
+            "teams_tag": self._tag("teams", m.teams_user),
+        }
+
+    def _seal(self, m: StaffMember) -> str:
+        fields = {"name": m.name, "email": m.email, "slack_user": m.slack_user,
+                  "teams_user": m.teams_user}  # fmt: skip
+        return self.store.encrypt_json(fields, pad_to=256)
+
+    def _open(self, row: dict[str, Any]) -> StaffMember:
+        f = self.store.decrypt_json(row["sealed"])
+        return StaffMember(
+            name=f["name"], email=f["email"], group=row["staff_group"] or "",
+            slack_user=f["slack_user"], teams_user=f["teams_user"], id=row["id"],
+            active=bool(row["active"]), source=row["source"],
+        )  # fmt: skip
+
+    def _find(self, db: Any, m: StaffMember) -> dict[str, Any] | None:
+        for column, tag in self._tags(m).items():
+            if tag:
+                rows = list(db.query(f"SELECT * FROM staff WHERE {column} = ? LIMIT 1", [tag]))
+                if rows:
+                    return rows[0]
+        return None
+
+    def _save(self, db: Any, m: StaffMember, now: str, existing: dict[str, Any] | None) -> None:
+        row = {**self._tags(m), "staff_group": m.group, "active": int(m.active),
+               "source": m.source, "sealed": self._seal(m), "updated_at": now}  # fmt: skip
+        if existing is None:
+            db["staff"].insert(row)
+        else:
+            db["staff"].update(existing["id"], row)
+
+    # --- reading ------------------------------------------------------------------------
+    def members(self, *, group: str = "all", include_inactive: bool = False) -> list[StaffMember]:
+        """Staff in ``group`` ("all" for everyone), by name."""
+        rows = self.store.query("SELECT * FROM staff ORDER BY id")
+        out = [self._open(r) for r in rows]
+        out = [m for m in out if include_inactive or m.active]
+        if group != "all":
+            out = [m for m in out if m.group == group]
+        return sorted(out, key=lambda m: m.name.lower())
+
+    def by_account(self, db: Any, platform: str, user_id: str) -> StaffMember | None:
+        if not user_id or platform not in ("slack", "teams"):
+            return None
+        # under any configured key: between `key rotate` and a restart tags may be under either
+        tags = self.store.keyring.tags(LOOKUP, f"staff-{platform}:{user_id}")
+        marks = ",".join("?" for _ in tags)
+        rows = list(
+            db.query(f"SELECT * FROM staff WHERE {platform}_tag IN ({marks}) LIMIT 1", tags)
+        )
+        return self._open(rows[0]) if rows else None
+
+    def retag(self, db: Any) -> int:
+        """Recompute every keyed hash under the first key, after a key rotation: each staff
+        row's account tags (from its sealed fields) and each round's person tags (a person tag
+        under any older key is matched to its staff row). Returns how many were rewritten."""
+        count = 0
+        renamed: dict[str, str] = {}
+        keyring = self.store.keyring
+        for row in list(db.query("SELECT * FROM staff")):
+            member = self._open(row)
+            db["staff"].update(row["id"], self._tags(member))
+            new = self.person_tag(row["id"])
+            for old in keyring.tags(LOOKUP, f"staff-person:{row['id']}"):
+                renamed[old] = new
+            count += 1
+        for row in list(db.query("SELECT id, person_tag FROM campaign_recipients")):
+            new = renamed.get(row["person_tag"])
+            if new is not None and new != row["person_tag"]:
+                db.execute(
+                    "UPDATE campaign_recipients SET person_tag = ? WHERE id = ?", [new, row["id"]]
+                )
+                count += 1
+        return count
+
+    def person_tag(self, staff_id: int) -> str:
+        """The keyed name of a staff row in campaign records (same person across rounds)."""
+        return self._tag("person", str(staff_id))
+
+    # --- importing ----------------------------------------------------------------------
+    def import_csv(self, members: list[StaffMember], actor: str, now: datetime) -> tuple[int, int]:
+        """Replace the CSV part of the directory with ``members`` (already validated).
+        Returns (added or updated, deactivated)."""
+        at = audit.stamp(now)
+        with self.store.transaction() as db:
+            kept: set[int] = set()
+            for m in members:
+                existing = self._find(db, m)
+                merged = m
+                if existing is not None:
+                    old = self._open(existing)
+                    merged = replace(
+                        m, slack_user=m.slack_user or old.slack_user,
+                        teams_user=m.teams_user or old.teams_user,
+                    )  # fmt: skip
+                    kept.add(existing["id"])
+                self._save(db, replace(merged, source="csv", active=True), at, existing)
+                if existing is None:
+                    kept.add(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            gone = [
+                r["id"]
+                for r in db.query("SELECT id FROM staff WHERE source = 'csv' AND active = 1")
+                if r["id"] not in kept
+            ]
+            for staff_id in gone:
+                db.execute(
+                    "UPDATE staff SET active = 0, updated_at = ? WHERE id = ?", [at, staff_id]
+                )
+            audit.append(
+                self.store, db, when=now, action="staff_import", actor=actor,
+                detail=f"csv: {len(members)} staff, {len(gone)} deactivated",
+            )  # fmt: skip
+        return len(members), len(gone)
+
+    def sync_workspace(
+        self, platform: str, users: list[WorkspaceUser], actor: str, now: datetime
+    ) -> tuple[int, int]:
+        """Bring the directory in line with a workspace's user list. Returns (active staff
+        from the workspace, deactivated)."""
+        from bot.staff.importing import workspace_staff
+
+        at = audit.stamp(now)
+        staff = workspace_staff(users)
+        staff_ids = {u.user_id for u in staff}
+        deactivated = 0
+        with self.store.transaction() as db:
+            for u in staff:
+                probe = StaffMember(name=u.name, email=u.email.lower(), source=platform)
+                probe = replace(probe, **{f"{platform}_user": u.user_id})
+                existing = self._find(db, probe)
+                if existing is None:
+                    self._save(db, probe, at, None)
+                    continue
+                old = self._open(existing)
+                updated = replace(
+                    old, name=old.name if old.source == "csv" else u.name,
+                    email=old.email or probe.email, active=True,
+                    **{f"{platform}_user": u.user_id},
+                )  # fmt: skip
+                self._save(db, updated, at, existing)
+            for u in users:
+                if u.user_id in staff_ids:
+                    continue
+                row = self.by_account(db, platform, u.user_id)
+                if row is not None and row.active:
+                    # a deactivated account or a guest: never sent campaigns on this account
+                    existing = list(db.query("SELECT * FROM staff WHERE id = ?", [row.id]))[0]
+                    keep_active = row.source == "csv" and bool(
+                        row.teams_user if platform == "slack" else row.slack_user
+                    )
+                    cleared = replace(row, active=keep_active, **{f"{platform}_user": ""})
+                    self._save(db, cleared, at, existing)
+                    deactivated += 1
+            audit.append(
+                self.store, db, when=now, action="staff_import", actor=actor,
+                detail=f"{platform} workspace: {len(staff)} staff, {deactivated} deactivated",
+            )  # fmt: skip
+        return len(staff), deactivated

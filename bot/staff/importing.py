@@ -1,0 +1,109 @@
+"""Turning a staff CSV or a workspace's user list into :class:`StaffMember` records.
+
+A CSV is checked in full before anything is stored: every bad row is named (by its line number
+in the file) with what is wrong and how to fix it, and one bad row means nothing is imported.
+From a workspace, bots, guests (Slack's single- and multi-channel guests) and deactivated
+accounts are never staff."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from bot.campaigns.models import STAFF_GROUPS
+from bot.errors import StaffImportError
+from bot.staff.directory import StaffMember
+
+COLUMNS = ("name", "email", "group", "slack_user", "teams_user")
+REQUIRED = ("name", "group")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MAX_NAME = 200
+
+
+def parse_csv(text: str) -> list[StaffMember]:
+    """Every row of a staff CSV (header: name,email,group[,slack_user][,teams_user])."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise StaffImportError(
+            [f"line 1 (header): missing column(s) {', '.join(missing)}; the header must be "
+             f"{','.join(COLUMNS)} (slack_user and teams_user may be left out)"]
+        )  # fmt: skip
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise StaffImportError(
+            [f"line 1 (header): unknown column(s) {', '.join(unknown)}; allowed: "
+             f"{', '.join(COLUMNS)}"]
+        )  # fmt: skip
+    reader.fieldnames = header
+    members: list[StaffMember] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if not any(values.values()):
+            continue  # blank line
+        errors = []
+        name, email, group = (
+            values.get("name", ""),
+            values.get("email", ""),
+            values.get("group", ""),
+        )
+        slack_user, teams_user = values.get("slack_user", ""), values.get("teams_user", "")
+        if not name:
+            errors.append("name is empty")
+        elif len(name) > MAX_NAME:
+            errors.append(f"name is longer than {MAX_NAME} characters")
+        if group.lower() not in STAFF_GROUPS:
+            errors.append(f"group {group!r} is not one of {', '.join(STAFF_GROUPS)}")
+        if email and not EMAIL_RE.match(email):
+            errors.append(f"email {email!r} is not an email address")
+        if slack_user and not SLACK_ID_RE.match(slack_user):
+            errors.append(f"slack_user {slack_user!r} is not a Slack user id (like U024BE7LH)")
+        if not (email or slack_user or teams_user):
+            errors.append("give at least one of email, slack_user or teams_user")
+        key = email.lower() or slack_user or teams_user
+        if key and key in seen:
+            errors.append(f"same person as line {seen[key]}")
+        if errors:
+            problems.append(f"line {line} ({name or 'no name'}): " + "; ".join(errors))
+            continue
+        seen[key] = line
+        members.append(
+            StaffMember(
+                name=name,
+                email=email.lower(),
+                group=group.lower(),
+                slack_user=slack_user,
+                teams_user=teams_user,
+            )  # fmt: skip
+        )
+    if problems:
+        raise StaffImportError(problems)
+    if not members:
+        raise StaffImportError(["the file has no staff rows under its header"])
+    return members
+
+
+@dataclass(frozen=True)
+class WorkspaceUser:
+    """One account as a chat workspace lists it (Slack users.list), in plain terms."""
+
+    user_id: str
+    name: str
+    email: str = ""
+    is_bot: bool = False
+    is_guest: bool = False  # Slack: is_restricted or is_ultra_restricted
+    deleted: bool = False
+
+
+def workspace_staff(users: list[WorkspaceUser]) -> list[WorkspaceUser]:
+    """The accounts that are staff: not bots, not guests, not deactivated."""
+    return [
+        u for u in users if not (u.is_bot or u.is_guest or u.deleted) and u.user_id != "USLACKBOT"
+    ]

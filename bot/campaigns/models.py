@@ -26,12 +26,12 @@ class ClauseChange:
     """One clause that differs from the version a person last confirmed."""
 
     kind: str  # added | removed | reworded
-    clause_id: str  # the policy's own id, e.g. "6.xi"
+    clause_id: str  # as staff cite it: "§6.xi", or "Jewellery" where the policy has no numbers
     text: str  # the new text (added, reworded) or the old text (removed)
 
     @property
     def label(self) -> str:
-        return f"{self.kind.capitalize()} §{self.clause_id}"
+        return f"{self.kind.capitalize()} {self.clause_id}"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,14 @@ Clauses = list[tuple[str, str]]
 
 
 def clauses_of(document: Document) -> Clauses:
-    """Top-level clauses only (a clause's full text includes its lettered sub-items)."""
-    return [(c.id, c.full_text) for c in document.clauses if c.parent is None]
+    """Top-level clauses only (a clause's full text includes its lettered sub-items), each
+    named as staff cite it: "§4.2(b)" where the document numbers it, "Jewellery" or
+    "Expectations, item 2" (its place) where it does not."""
+    return [(cite(c.id, c.numbered), c.full_text) for c in document.clauses if c.parent is None]
+
+
+def cite(clause_id: str, numbered: bool) -> str:
+    return f"§{clause_id}" if numbered else clause_id
 
 
 def content_hash(title: str, clauses: Clauses) -> str:

@@ -243,7 +243,7 @@ async def on_read(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClien
     for start in range(0, len(clauses), CLAUSES_PER_MESSAGE):
         part = clauses[start : start + CLAUSES_PER_MESSAGE]
         blocks = [
-            bk.mrkdwn(f"*§{bk.policy_text(cid)}* {bk.policy_text(text)}") for cid, text in part
+            bk.mrkdwn(f"*{bk.policy_text(cid)}* {bk.policy_text(text)}") for cid, text in part
         ]
         if start == 0:
             blocks.insert(0, bk.mrkdwn(f"*{bk.policy_text(title)}*"))

@@ -65,7 +65,7 @@ def test_reading_the_policy_shows_its_clauses_and_records_it_as_opened(staffed, 
     ref = staffed.publish(HEAD, "dress code", "all", "2026-12-04").reference
     title, clauses = staffed.clauses(ANN, ref)
     assert title == "Staff Dress Code"
-    assert ("2.1", "Large hooped earrings must not be worn when teaching PE.") in clauses
+    assert ("Jewellery", "Large hooped earrings must not be worn when teaching PE.") in clauses
     ann = next(r for r in staffed.progress(HEAD, ref).rows if r.name == "Ann Teacher")
     assert ann.opened_at == "2026-11-25T09:00:00Z"
 
@@ -118,9 +118,9 @@ def test_an_edited_policy_is_a_new_round_that_lists_what_changed_and_keeps_the_o
         sam_new.lines.index(("What changed", "3 clauses since the version you confirmed")) + 1 :
     ]
     assert changes == [
-        ("Reworded §1.2", "Trainers may be worn for PE lessons, sports day and forest school."),
-        ("Added §1.3", "Lanyards must be worn at all times on site."),
-        ("Removed §2.1", "Large hooped earrings must not be worn when teaching PE."),
+        ("Reworded Expectations, item 2", "Trainers may be worn for PE lessons, sports day and forest school."),
+        ("Added Expectations, item 3", "Lanyards must be worn at all times on site."),
+        ("Removed Jewellery", "Large hooped earrings must not be worn when teaching PE."),
     ]
     # Ann never confirmed the first version: she is sent the new one without a comparison.
     assert "What changed" not in dict(slack.inbox(ANN.user_id)[-1].lines)

@@ -149,7 +149,7 @@ def test_a_reviewed_policy_sent_again_lists_the_reworded_clause(slack, workspace
     second = slack.fake.wait_for(lambda: policy_dms(slack, STAFF)[1:])[0]
     text = str(second["blocks"])
     assert "1 clauses since" not in text and "1 clause since the version you confirmed" in text
-    assert "Reworded §1.2" in text and "on sports day and at forest school." in text
+    assert "Reworded Expectations, item 2" in text and "on sports day and at forest school." in text
     ann_second = slack.fake.wait_for(lambda: policy_dms(slack, ANN)[1:])[0]
     assert "What changed" not in str(ann_second["blocks"])  # she never confirmed the first
 

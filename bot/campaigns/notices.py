@@ -11,7 +11,7 @@ Shape, for renderers (Slack blocks, Teams cards):
 - ``lines``: ("Policy", title), ("Version", "approved 12 March 2026 (version 3f9a01c2)"),
   ("Due", "2026-12-04"), ("Message", the head's note) then, when the person confirmed an
   earlier version, ("What changed", "3 clauses since the version you confirmed") followed by
-  one line per change labelled "Added §6.xi" / "Reworded §6.ii" / "Removed §9.i" with the new
+  one line per change labelled "Added §6.xi" / "Reworded Expectations, item 2" / "Removed §9.i" with the new
   (for removed: the old) clause text.
 - ``actions``: ("confirm_read", "read_policy"): an "I have read and understood" button and a
   "Read the policy" button that shows the clauses (``CampaignService.clauses``).

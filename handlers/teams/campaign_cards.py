@@ -26,7 +26,7 @@ READ = READ_ACTION
 OPEN_PUBLISH = "open_publish_form"
 PUBLISH = "publish_policy"
 
-CHANGE_PREFIXES = ("Added §", "Reworded §", "Removed §")
+CHANGE_PREFIXES = ("Added ", "Reworded ", "Removed ")  # ClauseChange.label
 # Teams refuses a card over about 28 KB: a round for 2,000 staff is summarised, and the CSV
 # export (`policybot policies receipts TITLE --csv`) has every row.
 MAX_ROWS = 25  # people listed per round, outstanding first
@@ -101,7 +101,7 @@ def clauses_message(title: str, clauses: Sequence[tuple[str, str]], reference: s
     """The whole policy, clause by clause, with the confirm button at the end."""
     body: list[dict] = [cards._text(esc(title), weight="Bolder", size="Medium")]
     for clause_id, text in list(clauses)[:MAX_CLAUSES]:
-        body.append(cards._text(f"**§{esc(clause_id)}** {esc(text)}", spacing="Small"))
+        body.append(cards._text(f"**{esc(clause_id)}** {esc(text)}", spacing="Small"))
     if len(clauses) > MAX_CLAUSES:
         more = f"{len(clauses) - MAX_CLAUSES} more clauses: ask me about them here."
         body.append(cards._text(esc(more), isSubtle=True, size="Small"))

@@ -197,6 +197,18 @@ class Summary:
     recipients: tuple[str, ...] = ()  # role labels
     delivery_pending: bool = False
 
+    def facts(self) -> list[str]:
+        """What a listing says after the reference, in order, as plain text: the label, the
+        status, who acknowledged it (or that delivery is still in progress) and the date. Each
+        front end marks up the reference and urgency its own way and escapes these."""
+        facts = [self.label, self.status]
+        if self.acknowledged_by:
+            facts.append(f"acknowledged by {self.acknowledged_by}")
+        elif self.delivery_pending:
+            facts.append("delivery in progress")
+        facts.append(self.created_at[:10])
+        return facts
+
 
 @dataclass(frozen=True)
 class Note:

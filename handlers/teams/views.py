@@ -63,14 +63,11 @@ def is_recipient_person(runtime: Runtime, actor: Actor) -> bool:
 
 
 def summary_line(summary: Summary) -> str:
-    bits = [f"**{esc(summary.reference)}**", esc(summary.label), f"_{esc(summary.status)}_"]
+    status = summary.facts()
+    bits = [f"**{esc(summary.reference)}**", esc(status[0]), f"_{esc(status[1])}_"]
+    bits += [esc(fact) for fact in status[2:]]
     if summary.urgent:
         bits.insert(0, "🚨 URGENT")
-    if summary.acknowledged_by:
-        bits.append(f"acknowledged by {esc(summary.acknowledged_by)}")
-    elif summary.delivery_pending:
-        bits.append("delivery in progress")
-    bits.append(esc(summary.created_at[:10]))
     return " · ".join(bits)
 
 

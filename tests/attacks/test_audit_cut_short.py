@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 
 from bot.cli import main as cli
 from bot.store import AUDIT_ANCHOR_NAME
-from tests.slack.conftest import CONFIG, HEAD
+from tests.slack.conftest import CONFIG, HEAD, STAFF
 from tests.slack.test_concerns import dm, notices_for, submit_concern
 
 
@@ -63,6 +63,15 @@ def acknowledged_concern(slack, runtime) -> None:
     reference = notice["blocks"][-1]["elements"][0]["value"]
     slack.click(HEAD, "acknowledge", reference, message=notice, channel=dm(HEAD))
     slack.fake.wait_for(lambda: slack.fake.calls_to("chat.update"))
+    slack.fake.wait_for(lambda: notices_for(slack, STAFF))  # the reporter is told
+    # Then nothing more is in flight: the attack edits a database the service is not writing.
+    slack.fake.wait_for(lambda: all_sent(runtime.settings.db_path))
+
+
+def all_sent(db_path: Path) -> bool:
+    with sqlite3.connect(db_path) as db:
+        (waiting,) = db.execute("SELECT COUNT(*) FROM outbox WHERE status != 'sent'").fetchone()
+    return waiting == 0
 
 
 def test_the_untouched_log_verifies(slack, runtime, verify):

@@ -163,7 +163,7 @@ class CampaignService:
             times = schedule.reminder_times(
                 now, due_date, self.settings.campaign_max_reminders, self.tz
             )
-            db["campaigns"].insert(
+            db.table("campaigns").insert(
                 {
                     "reference": reference,
                     "version_id": version_id,
@@ -187,7 +187,7 @@ class CampaignService:
                     continue
                 number += 1
                 platform = next((p for p in CHAT_PLATFORMS if member.address(p)), "")
-                db["campaign_recipients"].insert(
+                db.table("campaign_recipients").insert(
                     {
                         "campaign_id": campaign_id,
                         "number": number,

@@ -10,11 +10,16 @@ import csv
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.campaigns.models import AUDIENCES, Progress
-from bot.config import ROLES
+from bot.cli.reports import _acting, _with_runtime
 from bot.errors import StaffImportError
+from bot.people import ROLES, Actor
 from bot.staff import parse_csv
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 RECEIPT_COLUMNS = (
     "round", "policy", "version", "approved", "due", "name", "group", "platform", "sent_at",
@@ -22,7 +27,7 @@ RECEIPT_COLUMNS = (
 )  # fmt: skip
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("policies", help="send a policy to staff to read and confirm; receipts")
     p.add_argument("--as", dest="role", choices=ROLES, default="headteacher",
                    help="act as this configured person (default headteacher)")  # fmt: skip
@@ -57,20 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_staff_list)
 
 
-def _acting(fn):  # type: ignore[no-untyped-def]
-    from bot.cli.reports import _acting as acting
-
-    return acting(fn)
-
-
-def _with_runtime(fn):  # type: ignore[no-untyped-def]
-    from bot.cli.reports import _with_runtime as with_runtime
-
-    return with_runtime(fn)
-
-
 @_acting
-def _publish(args: argparse.Namespace, runtime, actor) -> int:  # type: ignore[no-untyped-def]
+def _publish(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     from bot.corpus.loader import load_document
 
     policy: object = args.policy
@@ -84,7 +77,7 @@ def _publish(args: argparse.Namespace, runtime, actor) -> int:  # type: ignore[n
 
 
 @_acting
-def _receipts(args: argparse.Namespace, runtime, actor) -> int:  # type: ignore[no-untyped-def]
+def _receipts(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     rounds = runtime.campaigns.receipts(actor, args.title)
     if args.csv or args.output:
         text = _csv(rounds)
@@ -124,7 +117,7 @@ def _safe(value: object) -> str:
 
 
 @_acting
-def _rounds(args: argparse.Namespace, runtime, actor) -> int:  # type: ignore[no-untyped-def]
+def _rounds(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     for c in runtime.campaigns.campaigns(actor):
         print(f"{c.reference}  {c.title} (version {c.version}) to {c.audience}, due {c.due}: "
               f"{c.confirmed} of {c.total} confirmed")  # fmt: skip
@@ -132,13 +125,13 @@ def _rounds(args: argparse.Namespace, runtime, actor) -> int:  # type: ignore[no
 
 
 @_with_runtime
-def _remind(args: argparse.Namespace, runtime) -> int:  # type: ignore[no-untyped-def]
+def _remind(args: argparse.Namespace, runtime: Runtime) -> int:
     print(f"{runtime.campaigns.send_reminders()} reminders queued")
     return 0
 
 
 @_with_runtime
-def _staff_import(args: argparse.Namespace, runtime) -> int:  # type: ignore[no-untyped-def]
+def _staff_import(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.operator import cli_actor
     from bot.reports.service import actor_id
 
@@ -155,7 +148,7 @@ def _staff_import(args: argparse.Namespace, runtime) -> int:  # type: ignore[no-
 
 
 @_with_runtime
-def _staff_list(args: argparse.Namespace, runtime) -> int:  # type: ignore[no-untyped-def]
+def _staff_list(args: argparse.Namespace, runtime: Runtime) -> int:
     members = runtime.campaigns.directory.members(group=args.group)
     for m in members:
         where = ", ".join(p for p, v in (("slack", m.slack_user), ("teams", m.teams_user)) if v)

@@ -5,8 +5,9 @@ workspace (the front end fetches Slack's ``users.list`` and hands the core plain
 Names and accounts are personal data: each row keeps them sealed and is found only by keyed
 hashes of its email and accounts (bot/store.py m005)."""
 
+from bot.errors import StaffImportError
 from bot.staff.directory import StaffDirectory, StaffMember
-from bot.staff.importing import StaffImportError, WorkspaceUser, parse_csv, workspace_staff
+from bot.staff.importing import WorkspaceUser, parse_csv, workspace_staff
 
 __all__ = [
     "StaffDirectory",

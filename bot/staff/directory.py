@@ -67,7 +67,9 @@ class StaffDirectory:
     def _find(self, db: Any, m: StaffMember) -> dict[str, Any] | None:
         for column, tag in self._tags(m).items():
             if tag:
-                rows = list(db.query(f"SELECT * FROM staff WHERE {column} = ? LIMIT 1", [tag]))
+                rows: list[dict[str, Any]] = list(
+                    db.query(f"SELECT * FROM staff WHERE {column} = ? LIMIT 1", [tag])
+                )
                 if rows:
                     return rows[0]
         return None
@@ -116,10 +118,11 @@ class StaffDirectory:
                 renamed[old] = new
             count += 1
         for row in list(db.query("SELECT id, person_tag FROM campaign_recipients")):
-            new = renamed.get(row["person_tag"])
-            if new is not None and new != row["person_tag"]:
+            renamed_to = renamed.get(row["person_tag"])
+            if renamed_to is not None and renamed_to != row["person_tag"]:
                 db.execute(
-                    "UPDATE campaign_recipients SET person_tag = ? WHERE id = ?", [new, row["id"]]
+                    "UPDATE campaign_recipients SET person_tag = ? WHERE id = ?",
+                    [renamed_to, row["id"]],
                 )
                 count += 1
         return count
@@ -177,16 +180,18 @@ class StaffDirectory:
         with self.store.transaction() as db:
             for u in staff:
                 probe = StaffMember(name=u.name, email=u.email.lower(), source=platform)
-                probe = replace(probe, **{f"{platform}_user": u.user_id})
+                probe = _with_account(probe, platform, u.user_id)
                 existing = self._find(db, probe)
                 if existing is None:
                     self._save(db, probe, at, None)
                     continue
                 old = self._open(existing)
-                updated = replace(
-                    old, name=old.name if old.source == "csv" else u.name,
-                    email=old.email or probe.email, active=True,
-                    **{f"{platform}_user": u.user_id},
+                updated = _with_account(
+                    replace(
+                        old, name=old.name if old.source == "csv" else u.name,
+                        email=old.email or probe.email, active=True,
+                    ),
+                    platform, u.user_id,
                 )  # fmt: skip
                 self._save(db, updated, at, existing)
             for u in users:
@@ -199,7 +204,7 @@ class StaffDirectory:
                     keep_active = row.source == "csv" and bool(
                         row.teams_user if platform == "slack" else row.slack_user
                     )
-                    cleared = replace(row, active=keep_active, **{f"{platform}_user": ""})
+                    cleared = _with_account(replace(row, active=keep_active), platform, "")
                     self._save(db, cleared, at, existing)
                     deactivated += 1
             audit.append(
@@ -207,3 +212,10 @@ class StaffDirectory:
                 detail=f"{platform} workspace: {len(staff)} staff, {deactivated} deactivated",
             )  # fmt: skip
         return len(staff), deactivated
+
+
+def _with_account(member: StaffMember, platform: str, user_id: str) -> StaffMember:
+    """The member with their account on ``platform`` ("slack" or "teams") set to ``user_id``."""
+    if platform == "slack":
+        return replace(member, slack_user=user_id)
+    return replace(member, teams_user=user_id)

@@ -168,7 +168,12 @@ class Weights:
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
     scope_bonus: float = 1.0  # "is X covered?": to scope clauses that name X
     policy: float = 0.5  # × how far a clause's policy is behind the best one (several policies)
-    policy_depth: int = 3  # how many of a policy's best clauses speak for it
+    # how many of a policy's best clauses speak for it (a policy on the topic has several)
+    policy_depth: int = 5
+    # BM25 reads a clause as at least this share of the average clause's length: a five-word
+    # list item ("send a text message to the parents by 9.30am;") otherwise wins on one shared
+    # word, as if that word were its whole subject
+    min_length: float = 0.5
 
 
 class ClauseIndex:
@@ -227,9 +232,12 @@ class ClauseIndex:
         """Per term: the clauses containing it and their BM25Plus contribution above the
         per-term floor (idf * delta), precomputed from rank-bm25's own statistics. Scoring then
         touches only matching clauses, which keeps a 10,000-clause corpus fast; the scores are
-        exactly BM25Plus's."""
+        BM25Plus's, except that no clause counts as shorter than `Weights.min_length` of the
+        average (see there)."""
         b25 = self.bm25
-        doc_len = np.asarray(b25.doc_len, dtype=np.float64)
+        doc_len = np.maximum(
+            np.asarray(b25.doc_len, dtype=np.float64), self.weights.min_length * b25.avgdl
+        )
         norm = b25.k1 * (1 - b25.b + b25.b * doc_len / b25.avgdl)
         rows: dict[str, tuple[list[int], list[float]]] = {}
         for i, freqs in enumerate(b25.doc_freqs):

@@ -192,10 +192,13 @@ def test_corpus_path_is_configurable(tmp_path):
 
 
 def test_bm25_scores_are_rank_bm25s_bm25plus(bm25_bot):
-    """The inverted-index scoring is a speed-up of rank-bm25's BM25Plus, not a different model."""
+    """The inverted-index scoring is a speed-up of rank-bm25's BM25Plus, not a different model
+    (with no length floor; the floor is the one deliberate difference, tested below)."""
     import numpy as np
 
-    index = bm25_bot.index
+    from bot.retrieval.index import ClauseIndex, Weights
+
+    index = ClauseIndex(bm25_bot.documents, Weights(min_length=0.0))
     for question in ["friend request from a parent", "social contact concerns", "radicalisation"]:
         terms = index.query_terms(question)
         pairs = [f"{a}_{b}" for a, b in zip(terms, terms[1:], strict=False)]
@@ -210,6 +213,32 @@ def test_bm25_scores_are_rank_bm25s_bm25plus(bm25_bot):
         by_unit = {h.unit.key: h.bm25 for h in got.hits}
         for i, unit in enumerate(index.units):
             assert abs(by_unit[unit.key] - expected[i]) < 1e-9
+
+
+def test_a_five_word_list_item_does_not_outrank_the_rule_on_one_shared_word(tmp_path):
+    """BM25 divides by a clause's length, so a tiny list item that shares one word with the
+    question looked like it was all about that word. No clause counts as shorter than half
+    the average."""
+    (tmp_path / "attendance.txt").write_text(
+        "Attendance Policy\n\n1. Absence\n\n"
+        "1.1 If a pupil is absent and no reason has been given, the office will:\n"
+        "a) send a text message to parents;\nb) phone parents at 10am.\n\n"
+        "1.2 Registers are taken at 8.50am and again after lunch, and are kept by the office "
+        "for three years as the law requires.\n\n"
+        "1.3 Parents must tell the school on the first morning of any absence, giving the reason "
+        "and how long the absence is likely to last, and must provide medical evidence when the "
+        "school asks for it.\n"
+    )
+    (tmp_path / "online.txt").write_text(
+        "Online Conduct Policy\n\n1. Contact with pupils\n\n1.1 Staff must never exchange "
+        "private messages with pupils on Instagram, Facebook or any other social network, and "
+        "must report to the headteacher any attempt by a pupil to make contact that way.\n\n"
+        "1.2 Staff should keep their own social network profiles private and should not share "
+        "details of their personal life with pupils or their families at any time.\n"
+    )
+    bot = Assistant.load(Path(tmp_path), embedder="none")
+    answer = bot.ask("Can I send a pupil a birthday message on Facebook?")
+    assert answer.best.label == "Online Conduct Policy §1.1"
 
 
 def test_greetings_and_thanks_get_a_friendly_word_not_a_refusal(bm25_bot):

@@ -26,6 +26,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check bot handlers tests benchmarks
 	$(BIN)/ruff format --check bot handlers tests benchmarks
+	$(BIN)/mypy bot
 
 bench: setup
 	for b in benchmarks/bench_*.py; do echo "== $$b"; HF_HUB_OFFLINE=1 $(BIN)/python $$b || exit 1; done

@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from benchmarks.common import percentile  # noqa: E402
-from bot.config import Person, Settings  # noqa: E402
-from bot.reports.models import Actor, ConcernForm  # noqa: E402
-from bot.reports.service import ReportService  # noqa: E402
-from bot.store import Store  # noqa: E402
+from benchmarks.common import percentile
+from bot.config import Person, Settings
+from bot.reports.models import Actor, ConcernForm
+from bot.reports.service import ReportService
+from bot.store import Store
 
 STAFF = Actor("slack", "U0STAFF01", "Sam Teacher")
 

@@ -26,14 +26,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiohttp import web  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+from aiohttp import web
+from cryptography.fernet import Fernet
 
-from benchmarks.common import CHAT_QUESTIONS, percentile  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from handlers.slack.server import SlackServer  # noqa: E402
-from tests.slack.fake_slack import FakeSlack  # noqa: E402
-from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp  # noqa: E402
+from benchmarks.common import CHAT_QUESTIONS, percentile
+from bot.runtime import Runtime
+from handlers.slack.server import SlackServer
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp
 
 
 def serve_app(api_url: str, dense: bool, ready: Any, stop: Any) -> None:

@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from benchmarks.common import CHAT_QUESTIONS, percentile  # noqa: E402
-from handlers.teams.server import TeamsAuth, create_app  # noqa: E402
-from tests.teams.conftest import LoopThread, TeamsClient, User, _start  # noqa: E402
-from tests.teams.fake_connector import FakeConnector  # noqa: E402
+from benchmarks.common import CHAT_QUESTIONS, percentile
+from handlers.teams.server import TeamsAuth, create_app
+from tests.teams.conftest import LoopThread, TeamsClient, User, _start
+from tests.teams.fake_connector import FakeConnector
 
 
 def main() -> int:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_reports import STAFF, form, make_service  # noqa: E402
-from bot.health import _outbox  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from benchmarks.bench_reports import STAFF, form, make_service
+from bot.health import _outbox
+from bot.runtime import Runtime
 
 logging.disable(logging.WARNING)  # one line per escalation is not what is measured
 

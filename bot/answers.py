@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from bot.corpus.model import Clause, Document
 from bot.retrieval.index import Hit, Result, split_sentences
@@ -56,7 +57,7 @@ class Answer:
     def see_also(self) -> list[Citation]:
         return self.citations[1:]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The `policybot ask --json` object."""
         return {
             "question": self.question,
@@ -68,7 +69,7 @@ class Answer:
             ],
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

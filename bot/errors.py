@@ -58,11 +58,11 @@ class StoreError(PolicybotError):
     """The store cannot be used; the message says why and what to do."""
 
 
-class KeyMissing(StoreError):  # noqa: N818 - reads as a state
+class KeyMissing(StoreError):
     """No encryption key is configured, so report text cannot be read or written."""
 
 
-class WrongKey(StoreError):  # noqa: N818 - reads as a state
+class WrongKey(StoreError):
     """The configured key does not decrypt what is stored."""
 
 
@@ -120,7 +120,7 @@ class DeliveryError(PolicybotError):
     """A notifier could not deliver a notice; the outbox decides whether to retry."""
 
 
-class RecipientUnreachable(DeliveryError):  # noqa: N818 - reads as a state, not an error
+class RecipientUnreachable(DeliveryError):
     """Raised by a notifier when it cannot reach the person *yet* (e.g. Teams has no
     conversation reference for them until they open the bot). The outbox keeps the notice
     queued; ``ReportService.wake()`` retries at once when the notifier learns the address."""

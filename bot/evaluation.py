@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from bot.answers import Answer
 from bot.corpus.model import Document
@@ -54,7 +55,7 @@ class Report:
     rr: float = 0.0
     abstained_out: int = 0
     abstained_in: int = 0
-    misses: list[dict] = field(default_factory=list)
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
     def metrics(self) -> dict[str, float | int]:
         n, m = max(self.in_scope, 1), max(self.out_of_scope, 1)
@@ -70,8 +71,8 @@ class Report:
         }
 
 
-def read_questions(path: Path) -> list[dict]:
-    out = []
+def read_questions(path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -92,7 +93,7 @@ def read_questions(path: Path) -> list[dict]:
 
 
 def evaluate(
-    questions: Iterable[dict],
+    questions: Iterable[dict[str, Any]],
     ask: Callable[[str], Answer],
     documents: Iterable[Document] = (),
 ) -> Report:

@@ -42,7 +42,8 @@ class SealedTable:
         return self._keyring.tag(LOOKUP, f"{self.name}\0{value}")
 
     def _open(self, token: str) -> dict[str, Any]:
-        return json.loads(self._fernet.decrypt(token.encode()).decode())["record"]
+        record: dict[str, Any] = json.loads(self._fernet.decrypt(token.encode()).decode())["record"]
+        return record
 
     def _seal(self, record: dict[str, Any], key: str, alt: str | None) -> str:
         text = json.dumps({"key": key, "alt": alt, "record": record}, separators=(",", ":"))

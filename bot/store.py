@@ -55,9 +55,9 @@ migrations = Migrations("policybot")
 
 @migrations()
 def m001_reports(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["counters"].create({"kind": str, "year": int, "last": int}, pk=("kind", "year"))
-    db["reports"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("counters").create({"kind": str, "year": int, "last": int}, pk=("kind", "year"))
+    db.table("reports").create(
         {
             "id": int,
             "reference": str,
@@ -83,9 +83,9 @@ def m001_reports(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"reference", "kind", "status", "created_at", "body"},
     )
-    db["reports"].create_index(["reference"], unique=True)
-    db["reports"].create_index(["submitter_platform", "submitter_id"])
-    db["recipients"].create(
+    db.table("reports").create_index(["reference"], unique=True)
+    db.table("reports").create_index(["submitter_platform", "submitter_id"])
+    db.table("recipients").create(
         {
             "id": int,
             "report_id": int,
@@ -97,15 +97,15 @@ def m001_reports(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("report_id", "reports", "id")],
     )
-    db["recipients"].create_index(["report_id"])
-    db["recipients"].create_index(["slack_user"])
-    db["recipients"].create_index(["teams_user"])
-    db["notes"].create(
+    db.table("recipients").create_index(["report_id"])
+    db.table("recipients").create_index(["slack_user"])
+    db.table("recipients").create_index(["teams_user"])
+    db.table("notes").create(
         {"id": int, "report_id": int, "at": str, "author": str, "author_role": str, "text": str},
         pk="id",
         foreign_keys=[("report_id", "reports", "id")],
     )
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int,
             "report_id": int,
@@ -128,10 +128,10 @@ def m001_reports(db: sqlite_utils.Database) -> None:
         defaults={"attempts": 0, "unreachable": 0, "last_error": ""},
         foreign_keys=[("report_id", "reports", "id")],
     )
-    db["outbox"].create_index(["idempotency_key"], unique=True)
-    db["outbox"].create_index(["status", "next_attempt_at"])
-    db["outbox"].create_index(["report_id"])
-    db["audit"].create(
+    db.table("outbox").create_index(["idempotency_key"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["report_id"])
+    db.table("audit").create(
         {
             "id": int,
             "at": str,
@@ -160,8 +160,8 @@ def m001_reports(db: sqlite_utils.Database) -> None:
 def m002_submission_keys(db: sqlite_utils.Database) -> None:
     # A form a front end sends twice (a double click, a retry after a slow answer) carries the
     # same key; it must file one report, not two.
-    db["reports"].add_column("submission_key", str)
-    db["reports"].create_index(
+    db.table("reports").add_column("submission_key", str)
+    db.table("reports").create_index(
         ["submitter_platform", "submitter_id", "submission_key"],
         unique=True,
         index_name="reports_submission_key",
@@ -175,10 +175,12 @@ def m003_sealed_records(db: sqlite_utils.Database) -> None:
     # so ``bot.reports.sealing.seal_legacy_rows`` does it at the first open with the key. From
     # then on the flag, submitter and "who acted" columns of `reports`, `recipients` (whom a
     # record went to is in its sealed facts) and notes' author columns stay empty.
-    db["reports"].add_column("sealed", str)  # encrypted, padded JSON: see service._seal
-    db["reports"].add_column("submission_tag", str)  # HMAC(submitter + form id): de-duplication
-    db["outbox"].add_column("envelope", str)  # encrypted JSON: role, platform, user id
-    db["audit"].add_column("key_id", str)  # which key signed the row (bot.keys.key_id)
+    db.table("reports").add_column("sealed", str)  # encrypted, padded JSON: see service._seal
+    db.table("reports").add_column(
+        "submission_tag", str
+    )  # HMAC(submitter + form id): de-duplication
+    db.table("outbox").add_column("envelope", str)  # encrypted JSON: role, platform, user id
+    db.table("audit").add_column("key_id", str)  # which key signed the row (bot.keys.key_id)
     for index in (
         "reports_submission_key",
         "idx_reports_submitter_platform_submitter_id",
@@ -186,7 +188,9 @@ def m003_sealed_records(db: sqlite_utils.Database) -> None:
         "idx_recipients_teams_user",
     ):
         db.execute(f"DROP INDEX IF EXISTS {index}")
-    db["reports"].create_index(["submission_tag"], unique=True, index_name="reports_submission_tag")
+    db.table("reports").create_index(
+        ["submission_tag"], unique=True, index_name="reports_submission_tag"
+    )
 
 
 @migrations()
@@ -196,8 +200,8 @@ def m004_undeliverable_notices(db: sqlite_utils.Database) -> None:
     # escalated, so two delivery workers (Slack's and Teams' processes) never do either twice.
     # Flags only, and uniform: whom the notice is for is in its sealed envelope (m003), and
     # `escalated` is set on every refused or late first notice, urgent or not (urgency is sealed).
-    db["outbox"].add_column("submitter_told", int, not_null_default=0)
-    db["outbox"].add_column("escalated", int, not_null_default=0)
+    db.table("outbox").add_column("submitter_told", int, not_null_default=0)
+    db.table("outbox").add_column("escalated", int, not_null_default=0)
 
 
 @migrations()
@@ -207,7 +211,7 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
     # recipient row names its person only by a keyed hash of the staff row (``person_tag``) and
     # a sealed copy of their name and address. Policy text is the school's published policy
     # and is kept in plain text so a later version can be compared clause by clause.
-    db["staff"].create(
+    db.table("staff").create(
         {
             "id": int,
             "email_tag": str,  # HMAC of the lower-cased email ("" when none)
@@ -223,8 +227,8 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
         defaults={"active": 1, "email_tag": "", "slack_tag": "", "teams_tag": ""},
     )
     for column in ("email_tag", "slack_tag", "teams_tag"):
-        db["staff"].create_index([column])
-    db["policy_versions"].create(
+        db.table("staff").create_index([column])
+    db.table("policy_versions").create(
         {
             "id": int,
             "title": str,
@@ -236,8 +240,8 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["policy_versions"].create_index(["title", "content_hash"], unique=True)
-    db["campaigns"].create(
+    db.table("policy_versions").create_index(["title", "content_hash"], unique=True)
+    db.table("campaigns").create(
         {
             "id": int,
             "reference": str,  # RU-2026-0001
@@ -252,8 +256,8 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("version_id", "policy_versions", "id")],
     )
-    db["campaigns"].create_index(["reference"], unique=True)
-    db["campaign_recipients"].create(
+    db.table("campaigns").create_index(["reference"], unique=True)
+    db.table("campaign_recipients").create(
         {
             "id": int,
             "campaign_id": int,
@@ -268,8 +272,8 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
         defaults={"reminders_sent": 0},
         foreign_keys=[("campaign_id", "campaigns", "id")],
     )
-    db["campaign_recipients"].create_index(["campaign_id", "person_tag"], unique=True)
-    db["campaign_recipients"].create_index(["person_tag"])
+    db.table("campaign_recipients").create_index(["campaign_id", "person_tag"], unique=True)
+    db.table("campaign_recipients").create_index(["person_tag"])
 
 
 class Store:
@@ -495,7 +499,7 @@ class Store:
         with self.transaction() as db:
             rows = list(db.query("SELECT value FROM meta WHERE key = 'key_check'"))
             if not rows:
-                db["meta"].insert({"key": "key_check", "value": check_value(self._fernet)})
+                db.table("meta").insert({"key": "key_check", "value": check_value(self._fernet)})
                 return
         if not opens(self._fernet, rows[0]["value"]):
             self.close()

@@ -13,7 +13,7 @@ from bot.config import load_settings
 from bot.keys import new_key, rotation, write_key_file
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     k = sub.add_parser("key", help="encryption key for report records")
     ksub = k.add_subparsers(dest="key_command", metavar="ACTION")
     ksub.required = True

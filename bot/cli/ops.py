@@ -15,7 +15,7 @@ from bot.ops.backup import KEY_WARNING, backup, restore
 from bot.ops.check import run_checks
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "check", help="check config, secrets, permissions, key, model and the chat APIs"
     )

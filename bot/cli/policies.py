@@ -65,8 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 @_acting
 def _publish(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     from bot.corpus.loader import load_document
+    from bot.corpus.model import Document
 
-    policy: object = args.policy
+    policy: Document | str = args.policy
     path = Path(args.policy).expanduser()
     if path.suffix and path.is_file():
         policy = load_document(path)

@@ -7,7 +7,9 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot.answers import Answer
 from bot.assistant import Assistant
@@ -18,7 +20,7 @@ from bot.errors import ConfigError, CorpusError, EvalFileError
 log = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("ask", help="answer one question (or a JSON Lines batch) from the policies")
     p.add_argument("question", nargs="?", help="the question, in quotes")
     p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
@@ -69,7 +71,7 @@ def load_assistant(no_model: bool = False, progress: bool = False) -> Assistant:
     return assistant
 
 
-def _guarded(fn):
+def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
@@ -117,7 +119,7 @@ def _batch(args: argparse.Namespace) -> int:
                 bad += 1
                 message = f'line {n}: expected a JSON object like {{"q": "question"}}'
                 print(f"policybot: {args.batch}: {message}", file=sys.stderr)
-                out = {
+                out: dict[str, Any] = {
                     "question": None,
                     "answered": False,
                     "text": message,
@@ -206,7 +208,7 @@ def _progress(done: int, total: int, label: str) -> None:
     sys.stdout.flush()
 
 
-def corpus_rows(docs: list[Document]) -> list[dict]:
+def corpus_rows(docs: list[Document]) -> list[dict[str, Any]]:
     return [
         {
             "title": d.title,

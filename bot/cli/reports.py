@@ -11,17 +11,24 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ROLES
 from bot.errors import ConfigError
 from bot.operator import cli_actor
+from bot.people import ROLES
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
-def register(sub: argparse._SubParsersAction) -> None:
+Command = Callable[[argparse.Namespace], int]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("reports", help="list, show, acknowledge and export reports")
     p.add_argument(
         "--as",
@@ -90,13 +97,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_verify, role="headteacher")
 
 
-def _runtime():
+def _runtime() -> Runtime:
     from bot.runtime import Runtime
 
     return Runtime.from_env(os.environ, load_assistant=False)
 
 
-def _with_runtime(fn):
+def _with_runtime(fn: Callable[[argparse.Namespace, Runtime], int]) -> Command:
     """Run fn with a runtime, closed afterwards; a failure (a PolicybotError such as a wrong
     key) is printed once by bot/cli/__init__.py."""
 
@@ -110,7 +117,7 @@ def _with_runtime(fn):
     return run
 
 
-def _actor(args: argparse.Namespace, runtime) -> Actor:
+def _actor(args: argparse.Namespace, runtime: Runtime) -> Actor:
     person = runtime.settings.people.get(args.role)
     if person is None:
         where = runtime.settings.config_path or "POLICYBOT_CONFIG (not set)"
@@ -118,9 +125,9 @@ def _actor(args: argparse.Namespace, runtime) -> Actor:
     return cli_actor(args.role, person.name)
 
 
-def _acting(fn):
+def _acting(fn: Callable[[argparse.Namespace, Runtime, Actor], int]) -> Command:
     @_with_runtime
-    def run(args: argparse.Namespace, runtime) -> int:
+    def run(args: argparse.Namespace, runtime: Runtime) -> int:
         return fn(args, runtime, _actor(args, runtime))
 
     return run
@@ -132,7 +139,7 @@ def _result(result: ActionResult) -> int:
 
 
 @_acting
-def _list(args, runtime, actor) -> int:
+def _list(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     summaries = runtime.reports.list_for_recipient(actor)
     runtime.reports.audit_event("list", actor, "", f"{len(summaries)} reports")
     if args.json:
@@ -151,7 +158,7 @@ def _list(args, runtime, actor) -> int:
 
 
 @_acting
-def _show(args, runtime, actor) -> int:
+def _show(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     detail = runtime.reports.get(args.reference, actor)
     if isinstance(detail, ActionResult):
         return _result(detail)
@@ -175,7 +182,7 @@ def _show(args, runtime, actor) -> int:
 
 
 @_acting
-def _undelivered(args, runtime, actor) -> int:
+def _undelivered(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     if args.retry:
         return _result(runtime.reports.retry_failed(actor))
     rows = runtime.reports.undelivered(actor, everything=args.all)
@@ -203,12 +210,12 @@ def _undelivered(args, runtime, actor) -> int:
 
 
 @_acting
-def _reassign(args, runtime, actor) -> int:
+def _reassign(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     return _result(runtime.reports.reassign(args.target_role, actor))
 
 
 @_acting
-def _history(args, runtime, actor) -> int:
+def _history(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     entries = runtime.reports.history(args.reference, actor)
     if isinstance(entries, ActionResult):
         return _result(entries)
@@ -218,22 +225,22 @@ def _history(args, runtime, actor) -> int:
 
 
 @_acting
-def _ack(args, runtime, actor) -> int:
+def _ack(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     return _result(runtime.reports.acknowledge(args.reference, actor))
 
 
 @_acting
-def _note(args, runtime, actor) -> int:
+def _note(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     return _result(runtime.reports.add_note(args.reference, actor, args.text))
 
 
 @_acting
-def _close(args, runtime, actor) -> int:
+def _close(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     return _result(runtime.reports.close(args.reference, actor))
 
 
 @_acting
-def _export(args, runtime, actor) -> int:
+def _export(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     rows = runtime.reports.export_relationships(actor)
     fields = [
         "reference", "declared_at", "declared_by", "declarant_platform", "pupil", "year_group",
@@ -272,7 +279,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 @_with_runtime
-def _verify(args, runtime) -> int:
+def _verify(args: argparse.Namespace, runtime: Runtime) -> int:
     with runtime.store.read() as db:
         result = audit.verify(runtime.store, db)
     if args.accept_reset and result.resets:  # the resets are then the only failure

@@ -10,7 +10,7 @@ import sys
 DEFAULT_PORTS = {"slack": 3000, "teams": 3978}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the Slack or Teams app")
     p.add_argument("platform", choices=sorted(DEFAULT_PORTS), help="which chat platform to serve")
     p.add_argument(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("teams", help="Microsoft Teams app tools")
     teams_sub = p.add_subparsers(dest="teams_command", metavar="COMMAND")
     teams_sub.required = True

@@ -6,7 +6,6 @@ sub-folders; `read_corpus(folder)` also returns the files that could not be used
 
 from bot.corpus.loader import (
     Corpus,
-    CorpusError,
     Failure,
     corpus_fingerprint,
     load_corpus,
@@ -14,6 +13,7 @@ from bot.corpus.loader import (
     read_corpus,
 )
 from bot.corpus.model import Clause, Document
+from bot.errors import CorpusError
 
 __all__ = [
     "Clause",

@@ -89,7 +89,7 @@ class _Builder:
         self.letter_item: Clause | None = None  # last lettered sub-item, holder of "(ii)"
         self.decimal: Clause | None = None  # last "4.2" clause: holder of its "i." items
         self.last_letter = ""
-        self.unnumbered: dict[tuple, list[Clause]] = {}
+        self.unnumbered: dict[tuple[tuple[int, str, str], ...], list[Clause]] = {}
         self.temp = 0
 
     # --- headings -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ table rows become rows (a document-control table) and <meta> tags may carry date
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import meta_field, meta_line
@@ -46,7 +47,7 @@ class _Parser(HTMLParser):
         self.skip = 0
         self.text: list[str] = []
         self.heading = 0
-        self.lists: list[list] = []  # [kind ("ul"/"ol"), counter, type]
+        self.lists: list[list[Any]] = []  # [kind ("ul"/"ol"), counter, type]
         self.item_label = ""
         self.item_bullet = False
         self.row: list[str] | None = None

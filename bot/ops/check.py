@@ -13,12 +13,13 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import ROLES, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.corpus import read_corpus
 from bot.errors import ConfigError, CorpusError, StoreError
 from bot.ops.backup import COMPANION_FILES
 from bot.ops.reach import reach_slack, reach_teams
 from bot.ops.result import Check
+from bot.people import ROLES
 from bot.retrieval import embedders
 from bot.store import Store
 

@@ -36,6 +36,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+import sqlite_utils
+
 from bot.config import Settings
 from bot.errors import PermanentDeliveryError, RecipientUnreachable
 from bot.people import PLATFORM_LABELS
@@ -131,7 +133,7 @@ class Outbox:
     # --- queueing -------------------------------------------------------------------------
     def enqueue(
         self,
-        db: Any,
+        db: sqlite_utils.Database,
         report_id: int | None,
         reference: str,
         role: str,
@@ -149,7 +151,7 @@ class Outbox:
                 "SELECT COUNT(*) FROM outbox WHERE report_id = ?", [report_id]
             ).fetchone()[0]
             idempotency_key = f"{reference}/{seq + 1}/{notice.notice_type}"
-        db["outbox"].insert(
+        db.table("outbox").insert(
             {
                 "report_id": report_id,
                 "reference": reference,
@@ -167,7 +169,12 @@ class Outbox:
         )
 
     def readdress(
-        self, db: Any, report: dict[str, Any], role: str, address: Address, now: datetime
+        self,
+        db: sqlite_utils.Database,
+        report: dict[str, Any],
+        role: str,
+        address: Address,
+        now: datetime,
     ) -> None:
         """The role's undelivered notices go to its new holder; an open record's first notice
         is sent to them again so they have its buttons."""
@@ -200,12 +207,16 @@ class Outbox:
         notice = dataclasses.replace(notice, recipient_role=role)
         self.enqueue(db, report["id"], report["reference"], role, address, notice, now)
 
-    def to_submitter(self, db: Any, report: dict[str, Any], notice: Notice, now: datetime) -> None:
+    def to_submitter(
+        self, db: sqlite_utils.Database, report: dict[str, Any], notice: Notice, now: datetime
+    ) -> None:
         """A notice to the person who sent the record, on the account they sent it from."""
         address = Address(report["submitter_platform"], report["submitter_id"])
         self.enqueue(db, report["id"], report["reference"], "submitter", address, notice, now)
 
-    def retry_failed(self, db: Any, rows: list[dict[str, Any]], now: datetime) -> None:
+    def retry_failed(
+        self, db: sqlite_utils.Database, rows: list[dict[str, Any]], now: datetime
+    ) -> None:
         for row in rows:
             db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' "
@@ -214,7 +225,7 @@ class Outbox:
             )
 
     # --- reading ------------------------------------------------------------------------
-    def recipient_rows(self, db: Any, report_id: int) -> list[dict[str, Any]]:
+    def recipient_rows(self, db: sqlite_utils.Database, report_id: int) -> list[dict[str, Any]]:
         """A record's outbox rows to its recipients (not its submitter), opened, oldest first."""
         return [
             open_outbox(self.store, r)
@@ -222,7 +233,9 @@ class Outbox:
             if r["notice_type"] not in SUBMITTER_NOTICES
         ]
 
-    def rows_on(self, db: Any, report_ids: list[int], condition: str) -> list[dict[str, Any]]:
+    def rows_on(
+        self, db: sqlite_utils.Database, report_ids: list[int], condition: str
+    ) -> list[dict[str, Any]]:
         """Outbox rows matching ``condition`` on these records, opened, oldest first."""
         if not report_ids:
             return []
@@ -245,7 +258,7 @@ class Outbox:
             if r["notice_type"] not in SUBMITTER_NOTICES
         )
 
-    def unsent_counts(self, db: Any) -> dict[int, int]:
+    def unsent_counts(self, db: sqlite_utils.Database) -> dict[int, int]:
         """Per record id, how many notices to its recipients have not been sent."""
         unsent_types = ",".join(f"'{t}'" for t in SUBMITTER_NOTICES)
         return {
@@ -309,14 +322,14 @@ class Outbox:
         ]
 
     # --- escalation and "could not be delivered" flags ------------------------------------
-    def mark_escalated(self, db: Any, row_id: int) -> None:
+    def mark_escalated(self, db: sqlite_utils.Database, row_id: int) -> None:
         db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row_id])
 
-    def mark_submitter_told(self, db: Any, row_id: int) -> None:
+    def mark_submitter_told(self, db: sqlite_utils.Database, row_id: int) -> None:
         db.execute("UPDATE outbox SET submitter_told = 1 WHERE id = ?", [row_id])
 
     def escalate_missed(
-        self, db: Any, report_id: int, row: dict[str, Any], now: datetime
+        self, db: sqlite_utils.Database, report_id: int, row: dict[str, Any], now: datetime
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Flag ``row`` and every other first notice of the record that has failed or is late
         as escalated (one escalation covers them all). Returns (all its recipient rows, the
@@ -600,7 +613,7 @@ def _timestamp(iso_text: str) -> float:
 
 
 def _first_due(
-    store: Store, db: Any, ts: float, platforms: tuple[str, ...], page: int = 20
+    store: Store, db: sqlite_utils.Database, ts: float, platforms: tuple[str, ...], page: int = 20
 ) -> dict[str, Any] | None:
     """The first due outbox row (oldest first) for one of these platforms, read a page at a
     time so a long queue is neither sorted nor decrypted in full for every claim."""

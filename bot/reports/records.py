@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+import sqlite_utils
 
 from bot.errors import StoreError
 from bot.people import Actor, Person
@@ -26,12 +28,12 @@ REFERENCE_SPACE = 9999  # C-2026-0001 … C-2026-9999: random, so a reference te
 REFERENCE_TRIES = 500
 
 
-def one(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
+def one(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
     rows = list(db.query(sql, params))
     return rows[0] if rows else None
 
 
-def next_reference(db: Any, kind: str, year: int) -> str:
+def next_reference(db: sqlite_utils.Database, kind: str, year: int) -> str:
     """An unused reference with a random number, never a count: the head receives every
     concern but those about them, so a gap between two counted references of theirs would
     tell them one exists (and a reporter how many colleagues filed in between)."""
@@ -59,7 +61,7 @@ def recipient_entry(role: str, person: Person) -> dict[str, Any]:
 
 def insert(
     store: Store,
-    db: Any,
+    db: sqlite_utils.Database,
     row: dict[str, Any],
     submitter: Actor,
     recipients: list[Recipient],
@@ -81,27 +83,23 @@ def insert(
         "recipients": [recipient_entry(role, r.person) for r in recipients for role in r.roles],
     }
     tag = sealing.submission_tag(store, submitter.platform, submitter.user_id, key) if key else None
-    report_id = (
-        db["reports"]
-        .insert(
-            {
-                "kind": kind,
-                "reference": reference,
-                "year": now.year,
-                "status": "open",
-                "created_at": audit.stamp(now),
-                "body": body,
-                "sealed": sealing.seal(store, facts),
-                "submission_tag": tag,
-            }
-        )
-        .last_pk
+    reports = db.table("reports").insert(
+        {
+            "kind": kind,
+            "reference": reference,
+            "year": now.year,
+            "status": "open",
+            "created_at": audit.stamp(now),
+            "body": body,
+            "sealed": sealing.seal(store, facts),
+            "submission_tag": tag,
+        }
     )
-    return report_id, reference
+    return cast(int, reports.last_pk), reference  # the INTEGER PRIMARY KEY just assigned
 
 
 def earlier_submission(
-    store: Store, db: Any, submitter: Actor, key: str | None
+    store: Store, db: sqlite_utils.Database, submitter: Actor, key: str | None
 ) -> dict[str, Any] | None:
     """The record this sender already filed from the same form, if any."""
     if key is None:
@@ -112,39 +110,47 @@ def earlier_submission(
     return open_report(store, rows[0]) if rows else None
 
 
-def by_reference(store: Store, db: Any, reference: str) -> dict[str, Any] | None:
+def by_reference(store: Store, db: sqlite_utils.Database, reference: str) -> dict[str, Any] | None:
     row = one(db, "SELECT * FROM reports WHERE reference = ?", [reference])
     return open_report(store, row) if row else None
 
 
-def by_id(store: Store, db: Any, report_id: int) -> dict[str, Any] | None:
+def by_id(store: Store, db: sqlite_utils.Database, report_id: int) -> dict[str, Any] | None:
     row = one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
     return open_report(store, row) if row else None
 
 
-def every(store: Store, db: Any) -> list[dict[str, Any]]:
+def every(store: Store, db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every report, newest first, with its sealed facts. Lookups by submitter or recipient
     filter these in Python: an index on either would be readable without the key."""
     return [open_report(store, r) for r in db.query("SELECT * FROM reports ORDER BY id DESC")]
 
 
-def set_status(store: Store, db: Any, report: dict[str, Any], status: str, **sealed: Any) -> None:
+def set_status(
+    store: Store, db: sqlite_utils.Database, report: dict[str, Any], status: str, **sealed: Any
+) -> None:
     """A new status, and who set it when (sealed)."""
     db.execute("UPDATE reports SET status = ? WHERE id = ?", [status, report["id"]])
     sealing.reseal(store, db, report, **sealed)
 
 
-def set_recipients(store: Store, db: Any, report: dict[str, Any], entries: list[Any]) -> None:
+def set_recipients(
+    store: Store, db: sqlite_utils.Database, report: dict[str, Any], entries: list[Any]
+) -> None:
     sealing.reseal(store, db, report, recipients=entries)
 
 
-def add_note(store: Store, db: Any, report_id: int, at: str, note: dict[str, str]) -> None:
-    db["notes"].insert(
+def add_note(
+    store: Store, db: sqlite_utils.Database, report_id: int, at: str, note: dict[str, str]
+) -> None:
+    db.table("notes").insert(
         {"report_id": report_id, "at": at, "text": store.encrypt_json(note, pad_to=256)}
     )
 
 
-def notes(store: Store, db: Any, report_id: int) -> list[tuple[str, dict[str, Any]]]:
+def notes(
+    store: Store, db: sqlite_utils.Database, report_id: int
+) -> list[tuple[str, dict[str, Any]]]:
     """A record's notes, oldest first, as (when, {author, author_role, text})."""
     rows = db.query("SELECT * FROM notes WHERE report_id = ? ORDER BY id", [report_id])
     return [(n["at"], store.decrypt_json(n["text"])) for n in rows]
@@ -165,12 +171,12 @@ def is_recipient(recipient: dict[str, Any], actor: Actor) -> bool:
         mine = (recipient["teams_user"] or "").lower()
         return bool(mine) and mine == actor.user_id.lower()
     if actor.platform == "cli":
-        return recipient["role"] == actor.role
+        return bool(recipient["role"] == actor.role)
     return False
 
 
 def filed_by(report: dict[str, Any], actor: Actor) -> bool:
-    return (
+    return bool(
         report["submitter_platform"] == actor.platform and report["submitter_id"] == actor.user_id
     )
 

@@ -36,6 +36,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlite_utils
+
 from bot.config import Settings
 from bot.errors import SubmissionRefused
 from bot.people import CHAT_PLATFORMS, PLATFORM_LABELS, PLATFORMS, ROLE_LABELS, Actor
@@ -261,7 +263,9 @@ class ReportService:
 
     # --- recipients' actions ----------------------------------------------------------
     def acknowledge(self, reference: str, actor: Actor) -> ActionResult:
-        def act(db: Any, report: Record, me: Record, by: str, now: datetime) -> Outcome:
+        def act(
+            db: sqlite_utils.Database, report: Record, me: Record, by: str, now: datetime
+        ) -> Outcome:
             reference = report["reference"]
             if report["status"] != "open":
                 who = report["acknowledged_by"] or report["closed_by"]
@@ -276,7 +280,9 @@ class ReportService:
         return self._as_recipient(reference, actor, "acknowledge", act)
 
     def close(self, reference: str, actor: Actor) -> ActionResult:
-        def act(db: Any, report: Record, me: Record, by: str, now: datetime) -> Outcome:
+        def act(
+            db: sqlite_utils.Database, report: Record, me: Record, by: str, now: datetime
+        ) -> Outcome:
             reference = report["reference"]
             if report["status"] == "closed":
                 return ActionResult(
@@ -294,7 +300,9 @@ class ReportService:
         if errors:
             return ActionResult(False, errors["note"])
 
-        def act(db: Any, report: Record, me: Record, by: str, now: datetime) -> Outcome:
+        def act(
+            db: sqlite_utils.Database, report: Record, me: Record, by: str, now: datetime
+        ) -> Outcome:
             sealed_note = {"author": by, "author_role": me["role"], "text": note}
             records.add_note(self.store, db, report["id"], iso(now), sealed_note)
             self._notify_other_recipients(db, report, actor, by, note, now)
@@ -333,7 +341,7 @@ class ReportService:
         return ActionResult(True, outcome)
 
     def _notify_submitter(
-        self, db: Any, report: Record, notice_type: str, by: str, now: datetime
+        self, db: sqlite_utils.Database, report: Record, notice_type: str, by: str, now: datetime
     ) -> None:
         if report["submitter_platform"] not in CHAT_PLATFORMS:
             return
@@ -343,7 +351,13 @@ class ReportService:
         self.outbox.to_submitter(db, report, notice, now)
 
     def _notify_other_recipients(
-        self, db: Any, report: Record, author: Actor, by: str, text: str, now: datetime
+        self,
+        db: sqlite_utils.Database,
+        report: Record,
+        author: Actor,
+        by: str,
+        text: str,
+        now: datetime,
     ) -> None:
         # The record's recipients as they are now (reassign moves a role to its new holder),
         # one notice per person however many roles they hold.
@@ -465,7 +479,7 @@ class ReportService:
             ]
             return self._summaries(db, theirs)
 
-    def _summaries(self, db: Any, reports: list[Record]) -> list[Summary]:
+    def _summaries(self, db: sqlite_utils.Database, reports: list[Record]) -> list[Summary]:
         unsent = self.outbox.unsent_counts(db)
         out = []
         for r in reports:
@@ -604,7 +618,9 @@ class ReportService:
         self.wake()
         return ActionResult(True, f"{len(rows)} notice(s) will be tried again now.")
 
-    def _unsent_on_my_reports(self, db: Any, actor: Actor, condition: str) -> list[Record]:
+    def _unsent_on_my_reports(
+        self, db: sqlite_utils.Database, actor: Actor, condition: str
+    ) -> list[Record]:
         """Outbox rows matching ``condition`` on the records not yet closed that the actor
         received, opened, oldest first. Whom a record went to is sealed, so the records are
         read and matched in Python."""

@@ -11,6 +11,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlite_utils
+
 from bot.people import CHAT_PLATFORMS
 from bot.reports import audit, escalation, notices, records
 from bot.reports.models import Address
@@ -22,7 +24,11 @@ log = logging.getLogger(__name__)
 
 
 def tell_submitter(
-    outbox: Outbox, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
+    outbox: Outbox,
+    db: sqlite_utils.Database,
+    report: dict[str, Any],
+    row: dict[str, Any],
+    now: datetime,
 ) -> None:
     """The record's first notice did not reach ``row``'s person: tell whoever sent it."""
     outbox.mark_submitter_told(db, row["id"])
@@ -36,7 +42,11 @@ def tell_submitter(
 
 
 def escalate(
-    outbox: Outbox, db: Any, report: dict[str, Any], row: dict[str, Any], now: datetime
+    outbox: Outbox,
+    db: sqlite_utils.Database,
+    report: dict[str, Any],
+    row: dict[str, Any],
+    now: datetime,
 ) -> None:
     """An urgent concern's first notice failed or is late: send it to the next role, once,
     unless someone has already acted on it."""

@@ -346,7 +346,8 @@ class ClauseIndex:
                 for a, b in zip(first[:-1], first[1:], strict=True)
             ]
         )
-        return (best - best.max())[self._unit_doc]
+        behind: np.ndarray = (best - best.max())[self._unit_doc]
+        return behind
 
     # ---------- query side ----------
     def query_terms(self, question: str) -> list[str]:

@@ -558,7 +558,8 @@ def stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    stemmed: str = stemmer.stemWord(word)  # snowballstemmer ships no types
+    return stemmed
 
 
 def normalise_text(text: str) -> str:

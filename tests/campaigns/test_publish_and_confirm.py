@@ -118,7 +118,10 @@ def test_an_edited_policy_is_a_new_round_that_lists_what_changed_and_keeps_the_o
         sam_new.lines.index(("What changed", "3 clauses since the version you confirmed")) + 1 :
     ]
     assert changes == [
-        ("Reworded Expectations, item 2", "Trainers may be worn for PE lessons, sports day and forest school."),
+        (
+            "Reworded Expectations, item 2",
+            "Trainers may be worn for PE lessons, sports day and forest school.",
+        ),
         ("Added Expectations, item 3", "Lanyards must be worn at all times on site."),
         ("Removed Jewellery", "Large hooped earrings must not be worn when teaching PE."),
     ]

@@ -30,7 +30,7 @@ class FakeChatApis(BaseHTTPRequestHandler):
 
     calls: list[str]
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode()
         self.server.calls.append(self.path)  # type: ignore[attr-defined]

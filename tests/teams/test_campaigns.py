@@ -184,8 +184,12 @@ def test_an_edited_policy_published_again_shows_the_changes_by_clause_quoting_th
     second = policy_cards(school, TEACHER, 2)[-1]
     text = shown(second)
     assert "3 clauses since the version you confirmed" in text
-    assert re.search(r"Reworded Expectations, item 2\nTrainers may be worn for PE lessons, sports day", text)
-    assert re.search(r"Added Expectations, item 3\nLanyards must be worn at all times on site.", text)
+    assert re.search(
+        r"Reworded Expectations, item 2\nTrainers may be worn for PE lessons, sports day", text
+    )
+    assert re.search(
+        r"Added Expectations, item 3\nLanyards must be worn at all times on site.", text
+    )
     assert re.search(r"Removed Jewellery\nLarge hooped earrings", text)
     # Ann never confirmed the first version: her card has no comparison
     assert "What changed" not in shown(policy_cards(school, OTHER, 2)[-1])

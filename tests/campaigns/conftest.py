@@ -44,7 +44,8 @@ DRESS_CODE = (
     "## Jewellery\n\n"
     "Large hooped earrings must not be worn when teaching PE.\n"
 )
-# The reviewed version: 1.2 reworded, 1.3 added, 2.1 removed with its section.
+# The reviewed version: Expectations item 2 reworded, item 3 added, Jewellery removed with
+# its section.
 DRESS_CODE_REVIEWED = (
     "# Staff Dress Code\n\n"
     "## Expectations\n\n"

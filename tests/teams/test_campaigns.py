@@ -15,23 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.staff import parse_csv
+from tests.campaigns.conftest import DRESS_CODE, DRESS_CODE_REVIEWED
 from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER
 
-DRESS_CODE = (
-    "# Staff Dress Code\n\n"
-    "## Expectations\n\n"
-    "Staff should dress smartly and appropriately for working with children.\n\n"
-    "Trainers may be worn for PE lessons and on sports day.\n\n"
-    "## Jewellery\n\n"
-    "Large hooped earrings must not be worn when teaching PE.\n"
-)
-DRESS_CODE_REVIEWED = (
-    "# Staff Dress Code\n\n"
-    "## Expectations\n\n"
-    "Staff should dress smartly and appropriately for working with children.\n\n"
-    "Trainers may be worn for PE lessons, sports day and forest school.\n\n"
-    "Lanyards must be worn at all times on site.\n"
-)
 STAFF_CSV = (
     "name,email,group,teams_user\n"
     f"{TEACHER.name},tom@hilltop.sch.uk,teaching,{TEACHER.aad}\n"

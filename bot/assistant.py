@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,21 +17,18 @@ from bot.corpus import Document, load_corpus
 from bot.document_facts import facts_answer
 from bot.retrieval.embedders import Embedder, load_embedder
 from bot.retrieval.index import ClauseIndex, Result
+from bot.retrieval.intent import QuestionIntent, classify
 
 log = logging.getLogger(__name__)
 
 EXAMPLE = "“A parent sent me a friend request on Facebook, can I accept?”"
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
-)
-_THANKS = re.compile(r"^(?:thanks|thank you|thx|cheers|ta)\b.{0,20}$", re.I)
 
 
-def small_talk(text: str) -> str | None:
+def small_talk(intent: QuestionIntent) -> str | None:
     """A friendly word for greetings and thanks instead of 'the policies don't cover this'."""
-    if _GREETING.match(text):
+    if intent.greeting:
         return f"Hello! Ask me anything about the school's policies, for example {EXAMPLE}"
-    if _THANKS.match(text):
+    if intent.thanks:
         return "You're welcome. Ask again any time."
     return None
 
@@ -187,13 +183,15 @@ class Assistant:
                 text="Ask me a question about the school's policies, for example: "
                 "“Can I accept a friend request from a parent?”",
             )
-        reply = small_talk(question)
+        intent = classify(question)  # once: small talk here, question-type priors in search
+        reply = small_talk(intent)
         if reply is not None:
             return Answer(question=question, answered=False, text=reply)
         facts = facts_answer(question, self.documents, self.today())
         if facts is not None:
             return facts
-        result = self.index.search(question[:1000], k=10)
+        query = question[:1000]
+        result = self.index.search(query, k=10, intent=intent if query == question else None)
         return compose(
             question,
             result,

@@ -31,74 +31,13 @@ from rank_bm25 import BM25Plus
 
 from bot.corpus.model import Clause, Document
 from bot.retrieval.embedders import Embedder
+from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
 from bot.retrieval.questions import dense_query, questions_for
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = "5"
-# "Who …?" questions want the clause that names the person to go to, not one that merely
-# describes the topic: a general question-type prior, applied as a small bonus to the fused score.
-_WHO_QUESTION = re.compile(r"^\s*who\b|\bwho (?:do|should|must|can|will|would) (?:i|we)\b", re.I)
-_NAMES_WHO_TO_TELL = re.compile(
-    r"\b(?:contact|inform|informed|report|reported|raise|raised|notify|tell|speak|discuss|"
-    r"discussing|approved?|authorised|agreed)\b[^.]{0,80}?\b(?:headteacher|governing body|"
-    r"safeguarding lead|line manager|leadership team|police)\b|\b(?:headteacher|governing body|"
-    r"safeguarding lead|line manager)\b[^.]{0,40}?\b(?:must|should) be (?:informed|told|notified|"
-    r"contacted)\b",
-    re.I,
-)
-# "What should I do …?" wants a clause that tells staff what to do, not one that defines the
-# problem; "What does … mean?" wants the definition. General question-type priors.
-_ACTION_QUESTION = re.compile(
-    r"\bwhat (?:should|must|do|can|shall) (?:i|we) do\b|\bwhat do i do\b|"
-    r"\bhow (?:should|do|can|must) (?:i|we) (?:respond|deal|handle|react|report)\b|"
-    r"\bwhat (?:action|steps) (?:should|must|do) (?:i|we)\b",
-    re.I,
-)
-_DEFINITION_QUESTION = re.compile(
-    r"\bwhat (?:does|do) .{1,40}? mean\b|\bwhat counts as\b|\bdefin(?:e|ition)\b|"
-    r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$|"
-    r"\b(?:considered|consider|classed|regarded|treated) (?:to be|as)\b|\bwhat is meant by\b",
-    re.I,
-)
-# A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
-# as". Questions about logistics (how do I get something done, how many, when, where, what is the
-# procedure) are usually about school life the policies do not cover, so they need stronger
-# evidence before a clause is quoted as their answer. Normative forms ("when do I need to",
-# "how should I") are not logistics.
-_LOGISTICS_QUESTION = re.compile(
-    r"^\s*(?:how (?:do|can|would) (?:i|we|you)\b(?! (?:need|have) to)|how (?:many|much|long|often)\b|"
-    r"what time\b|when (?:is|are|does|do|will)\b(?! (?:i|we) (?:need|have|must|should))|"
-    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b)",
-    re.I,
-)
-_DIRECTS_ACTION = re.compile(
-    r"\b(?:should|must|are advised to|need to)\b[^.]{0,60}?\b(?:keep|report|take|record|contact|"
-    r"inform|raise|follow|notify|discuss|seek|tell)\b|\bmust be (?:informed|reported|raised)\b",
-    re.I,
-)
-_DEFINES = re.compile(r"\b(?:can be defined as|is defined as|definitions apply)\b", re.I)
-# "Is YouTube covered by the policy?", "Do volunteers have to follow this policy?" want the
-# clause that states the policy's scope and names the thing asked about, not every clause that
-# happens to mention it: a general question-type prior like the ones above.
-_SCOPE_QUESTION = re.compile(
-    r"\b(?:covered|included|bound) (?:by|in|under) (?:this|the|our)\b[^?]{0,30}?\b(?:policy|rules)\b"
-    r"|\b(?:does|do|will) (?:this|the|our|it)\b(?:[^?]{0,30}?\bpolicy)? (?:apply|cover|include)\b"
-    r"|\b(?:have|need) to (?:follow|comply with|obey|stick to) (?:this|the|our)\b[^?]{0,30}?"
-    r"\b(?:policy|rules)\b|^\s*(?:is|are) (?:[\w'-]+ ){1,4}(?:covered|included)\b",
-    re.I,
-)
-_STATES_SCOPE = re.compile(
-    r"\bthis policy (?:also )?(?:applies|covers)\b|\bincludes,? but is not limited to\b|"
-    r"\bthe following definitions apply\b",
-    re.I,
-)
-_SCOPE_WORDS = frozenset(
-    tokens(
-        "policy policies cover covered covers apply applies include included follow comply rules"
-    )
-)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"'‘“])|\n+")
 
 
@@ -153,7 +92,7 @@ class Result:
     top_dense: float  # best dense similarity (0 without a model)
     dense_used: bool
     query_terms: list[str]
-    asks_logistics: bool = False  # "how do I …", "when …", "where …": see _LOGISTICS_QUESTION
+    asks_logistics: bool = False  # "how do I …", "when …", "where …": see intent.py
     unanchored: bool = False  # unknown words, and no known word that is specific to a topic
 
 
@@ -203,18 +142,7 @@ class ClauseIndex:
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
         n = len(self.units)
-        self.directs_action = np.array(
-            [bool(_DIRECTS_ACTION.search(u.clause.full_text)) for u in self.units], dtype=float
-        )
-        self.defines = np.array(
-            [bool(_DEFINES.search(u.clause.full_text)) for u in self.units], dtype=float
-        )
-        self.states_scope = np.array(
-            [bool(_STATES_SCOPE.search(u.clause.full_text)) for u in self.units], dtype=float
-        )
-        self.names_whom = np.array(
-            [bool(_NAMES_WHO_TO_TELL.search(u.clause.full_text)) for u in self.units], dtype=float
-        )
+        self.kinds = clause_kinds([u.clause.full_text for u in self.units])
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
         # Words found in a quarter of all clauses or more ("school", "student", "social media"):
         # knowing them says nothing about which topic a question is on. (A handful of clauses
@@ -380,11 +308,14 @@ class ClauseIndex:
         scope question itself, nor ones found all over the policies)."""
         out = np.zeros(len(self.units))
         for t in known:
-            if t not in _SCOPE_WORDS and t not in self._everywhere and t in self._postings:
+            if t not in SCOPE_WORDS and t not in self._everywhere and t in self._postings:
                 out[self._postings[t][0]] = 1.0
         return out
 
-    def search(self, question: str, k: int = 10) -> Result:
+    def search(self, question: str, k: int = 10, intent: QuestionIntent | None = None) -> Result:
+        """The `k` best clauses: lexical → dense → fuse → priors, each a named step below.
+        `intent` is `classify(question)` when the caller has it already."""
+        intent = classify(question) if intent is None else intent
         terms = self.query_terms(question)
         n = len(self.units)
         known = [t for t in terms if t in self._vocab_set]
@@ -395,45 +326,10 @@ class ClauseIndex:
         # ("What is the policy on school dinners?").
         unanchored = len(known) < len(terms) and all(t in self._everywhere for t in known)
 
-        bm = np.zeros(n)
-        if known:
-            # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
-            # 0 means "no question term in this clause".
-            for t in _bigrams(terms):
-                if t in self._postings:
-                    docs, part = self._postings[t]
-                    bm[docs] += self.weights.bigram * part
-            for t in known:
-                docs, part = self._postings[t]
-                w = self.weights.platform_term if t in PLATFORM_TERMS else 1.0
-                bm[docs] += w * part
-
-        with self._lock:
-            embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
-        dense = np.zeros(n)
-        if embedder is not None and uv is not None and sv is not None and owner is not None:
-            qv = embedder.encode([dense_query(question)])[0]
-            clause_sim = uv @ qv
-            sent_sim = np.full(n, -1.0)
-            # owners are ascending, so each clause's best sentence is one reduceat away
-            starts = self._sent_starts
-            sent_sim[owner[starts]] = np.maximum.reduceat(sv @ qv, starts)
-            w = self.weights.sentence
-            dense = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
-            fused = self.weights.dense * _z(dense) + (1 - self.weights.dense) * _z(bm)
-        else:
-            fused = _z(bm)  # same scale as the fused score, so the priors weigh alike
-
-        if len(self.documents) > 1 and self.weights.policy:
-            fused = fused + self.weights.policy * self._policy_prior(fused)
-        if _WHO_QUESTION.search(question):
-            fused = fused + self.weights.who_bonus * self.names_whom
-        if _ACTION_QUESTION.search(question):
-            fused = fused + self.weights.intent_bonus * (self.directs_action - self.defines)
-        elif _DEFINITION_QUESTION.search(question):
-            fused = fused + self.weights.intent_bonus * self.defines
-        if _SCOPE_QUESTION.search(question):
-            fused = fused + self.weights.scope_bonus * self.states_scope * self._naming(known)
+        bm = self._lexical(terms, known)
+        dense = self._dense(question)
+        fused = self._fuse(bm, dense)
+        fused = self._priors(fused, intent, known)
         order = np.argsort(-fused, kind="stable")[:k]
         weights = [self.idf.get(t, max_idf) for t in terms]
 
@@ -446,7 +342,7 @@ class ClauseIndex:
                 self.units[i],
                 float(fused[i]),
                 float(bm[i]),
-                float(dense[i]),
+                float(dense[i]) if dense is not None else 0.0,
                 covered(i) if total else 0.0,
             )
             for i in order
@@ -454,12 +350,69 @@ class ClauseIndex:
         return Result(
             hits=hits,
             coverage=coverage,
-            top_dense=float(dense.max()) if embedder is not None else 0.0,
-            dense_used=embedder is not None,
+            top_dense=float(dense.max()) if dense is not None else 0.0,
+            dense_used=dense is not None,
             query_terms=terms,
-            asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+            asks_logistics=intent.asks_logistics,
             unanchored=unanchored,
         )
+
+    def _lexical(self, terms: list[str], known: list[str]) -> np.ndarray:
+        """Per clause: BM25Plus over the question's known terms and their adjacent pairs."""
+        bm = np.zeros(len(self.units))
+        if known:
+            # BM25Plus gives every clause a floor of idf * delta per term; remove it so that
+            # 0 means "no question term in this clause".
+            for t in _bigrams(terms):
+                if t in self._postings:
+                    docs, part = self._postings[t]
+                    bm[docs] += self.weights.bigram * part
+            for t in known:
+                docs, part = self._postings[t]
+                w = self.weights.platform_term if t in PLATFORM_TERMS else 1.0
+                bm[docs] += w * part
+        return bm
+
+    def _dense(self, question: str) -> np.ndarray | None:
+        """Per clause: cosine similarity of the clause and of its best sentence view, blended;
+        None without a model."""
+        with self._lock:
+            embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
+        if embedder is None or uv is None or sv is None or owner is None:
+            return None
+        n = len(self.units)
+        qv = embedder.encode([dense_query(question)])[0]
+        clause_sim = uv @ qv
+        sent_sim = np.full(n, -1.0)
+        # owners are ascending, so each clause's best sentence is one reduceat away
+        starts = self._sent_starts
+        sent_sim[owner[starts]] = np.maximum.reduceat(sv @ qv, starts)
+        w = self.weights.sentence
+        dense: np.ndarray = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
+        return dense
+
+    def _fuse(self, bm: np.ndarray, dense: np.ndarray | None) -> np.ndarray:
+        """Weighted sum of per-query z-scores (see the module docstring for why not RRF)."""
+        if dense is None:
+            return _z(bm)  # same scale as the fused score, so the priors weigh alike
+        fused: np.ndarray = self.weights.dense * _z(dense) + (1 - self.weights.dense) * _z(bm)
+        return fused
+
+    def _priors(self, fused: np.ndarray, intent: QuestionIntent, known: list[str]) -> np.ndarray:
+        """The policy prior, then the question-type priors (intent.py): small bonuses to the
+        clauses of the kind the question asks for."""
+        kinds, w = self.kinds, self.weights
+        if len(self.documents) > 1 and w.policy:
+            fused = fused + w.policy * self._policy_prior(fused)
+        if intent.asks_who_to_tell:
+            fused = fused + w.who_bonus * kinds.names_who_to_tell
+        if intent.asks_what_to_do:
+            fused = fused + w.intent_bonus * (kinds.directs_action - kinds.defines)
+        elif intent.asks_definition:
+            fused = fused + w.intent_bonus * kinds.defines
+        if intent.asks_scope:
+            fused = fused + w.scope_bonus * kinds.states_scope * self._naming(known)
+        return fused
 
 
 def _encode(

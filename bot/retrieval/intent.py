@@ -1,0 +1,142 @@
+"""What a question asks for, and what kind of thing each clause says: the one home of both.
+
+Why here: retrieval ranks by topic, but a policy answers some kinds of question with some kinds
+of clause ("who do I tell?" with the clause naming the person, "what should I do?" with one that
+directs action, "what does X mean?" with the definition, "is X covered?" with the scope). These
+are general question-type priors, never phrases tuned to particular questions or documents.
+A question is classified once (`classify`) and a clause once, at index time (`clause_kinds`);
+ranking, abstention and small talk all read those results instead of matching text again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.retrieval.vocabulary import tokens
+
+# "Who …?" questions want the clause that names the person to go to, not one that merely
+# describes the topic: a general question-type prior, applied as a small bonus to the fused score.
+_WHO_QUESTION = re.compile(r"^\s*who\b|\bwho (?:do|should|must|can|will|would) (?:i|we)\b", re.I)
+_NAMES_WHO_TO_TELL = re.compile(
+    r"\b(?:contact|inform|informed|report|reported|raise|raised|notify|tell|speak|discuss|"
+    r"discussing|approved?|authorised|agreed)\b[^.]{0,80}?\b(?:headteacher|governing body|"
+    r"safeguarding lead|line manager|leadership team|police)\b|\b(?:headteacher|governing body|"
+    r"safeguarding lead|line manager)\b[^.]{0,40}?\b(?:must|should) be (?:informed|told|notified|"
+    r"contacted)\b",
+    re.I,
+)
+# "What should I do …?" wants a clause that tells staff what to do, not one that defines the
+# problem; "What does … mean?" wants the definition. General question-type priors.
+_ACTION_QUESTION = re.compile(
+    r"\bwhat (?:should|must|do|can|shall) (?:i|we) do\b|\bwhat do i do\b|"
+    r"\bhow (?:should|do|can|must) (?:i|we) (?:respond|deal|handle|react|report)\b|"
+    r"\bwhat (?:action|steps) (?:should|must|do) (?:i|we)\b",
+    re.I,
+)
+_DEFINITION_QUESTION = re.compile(
+    r"\bwhat (?:does|do) .{1,40}? mean\b|\bwhat counts as\b|\bdefin(?:e|ition)\b|"
+    r"\bmeaning of\b|^\s*what (?:is|are) (?:a |an )?[\w-]+(?: [\w-]+)?\s*\??\s*$|"
+    r"\b(?:considered|consider|classed|regarded|treated) (?:to be|as)\b|\bwhat is meant by\b",
+    re.I,
+)
+# A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
+# as". Questions about logistics (how do I get something done, how many, when, where, what is the
+# procedure) are usually about school life the policies do not cover, so they need stronger
+# evidence before a clause is quoted as their answer. Normative forms ("when do I need to",
+# "how should I") are not logistics.
+_LOGISTICS_QUESTION = re.compile(
+    r"^\s*(?:how (?:do|can|would) (?:i|we|you)\b(?! (?:need|have) to)|how (?:many|much|long|often)\b|"
+    r"what time\b|when (?:is|are|does|do|will)\b(?! (?:i|we) (?:need|have|must|should))|"
+    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b)",
+    re.I,
+)
+_DIRECTS_ACTION = re.compile(
+    r"\b(?:should|must|are advised to|need to)\b[^.]{0,60}?\b(?:keep|report|take|record|contact|"
+    r"inform|raise|follow|notify|discuss|seek|tell)\b|\bmust be (?:informed|reported|raised)\b",
+    re.I,
+)
+_DEFINES = re.compile(r"\b(?:can be defined as|is defined as|definitions apply)\b", re.I)
+# "Is YouTube covered by the policy?", "Do volunteers have to follow this policy?" want the
+# clause that states the policy's scope and names the thing asked about, not every clause that
+# happens to mention it: a general question-type prior like the ones above.
+_SCOPE_QUESTION = re.compile(
+    r"\b(?:covered|included|bound) (?:by|in|under) (?:this|the|our)\b[^?]{0,30}?\b(?:policy|rules)\b"
+    r"|\b(?:does|do|will) (?:this|the|our|it)\b(?:[^?]{0,30}?\bpolicy)? (?:apply|cover|include)\b"
+    r"|\b(?:have|need) to (?:follow|comply with|obey|stick to) (?:this|the|our)\b[^?]{0,30}?"
+    r"\b(?:policy|rules)\b|^\s*(?:is|are) (?:[\w'-]+ ){1,4}(?:covered|included)\b",
+    re.I,
+)
+_STATES_SCOPE = re.compile(
+    r"\bthis policy (?:also )?(?:applies|covers)\b|\bincludes,? but is not limited to\b|"
+    r"\bthe following definitions apply\b",
+    re.I,
+)
+# The words of a scope question itself ("is it covered by the policy?"): not what it is about.
+SCOPE_WORDS = frozenset(
+    tokens(
+        "policy policies cover covered covers apply applies include included follow comply rules"
+    )
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
+)
+_THANKS = re.compile(r"^(?:thanks|thank you|thx|cheers|ta)\b.{0,20}$", re.I)
+
+
+@dataclass(frozen=True)
+class QuestionIntent:
+    """What kind of answer a question wants (several may hold at once)."""
+
+    asks_who_to_tell: bool = False  # "Who do I tell if …?"
+    asks_what_to_do: bool = False  # "What should I do if …?"
+    asks_definition: bool = False  # "What counts as …?" (never together with asks_what_to_do)
+    asks_scope: bool = False  # "Is YouTube covered by the policy?"
+    asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
+    greeting: bool = False  # "Hello!"
+    thanks: bool = False  # "Thanks!"
+
+    @property
+    def small_talk(self) -> bool:
+        return self.greeting or self.thanks
+
+
+def classify(question: str) -> QuestionIntent:
+    """The question's intent, read from its form alone (never from the policies)."""
+    what_to_do = bool(_ACTION_QUESTION.search(question))
+    return QuestionIntent(
+        asks_who_to_tell=bool(_WHO_QUESTION.search(question)),
+        asks_what_to_do=what_to_do,
+        asks_definition=not what_to_do and bool(_DEFINITION_QUESTION.search(question)),
+        asks_scope=bool(_SCOPE_QUESTION.search(question)),
+        asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+        greeting=bool(_GREETING.match(question)),
+        thanks=bool(_THANKS.match(question)),
+    )
+
+
+@dataclass(frozen=True)
+class ClauseKinds:
+    """Per clause (1.0 or 0.0, aligned with the index's units): what kind of thing it says."""
+
+    directs_action: np.ndarray  # "staff should report …"
+    defines: np.ndarray  # "… is defined as …"
+    states_scope: np.ndarray  # "this policy applies to …"
+    names_who_to_tell: np.ndarray  # "… must inform the headteacher"
+
+
+def clause_kinds(texts: Sequence[str]) -> ClauseKinds:
+    """Each clause's kinds, computed once when the index is built."""
+
+    def flag(pattern: re.Pattern[str]) -> np.ndarray:
+        return np.array([bool(pattern.search(t)) for t in texts], dtype=float)
+
+    return ClauseKinds(
+        directs_action=flag(_DIRECTS_ACTION),
+        defines=flag(_DEFINES),
+        states_scope=flag(_STATES_SCOPE),
+        names_who_to_tell=flag(_NAMES_WHO_TO_TELL),
+    )

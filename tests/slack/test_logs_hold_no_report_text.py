@@ -10,9 +10,8 @@ import logging
 import time
 from urllib.parse import urlencode
 
-import pytest
-
-from bot.logs import LIBRARY_LOGGERS, guard_library_logs
+from bot.logs import guard_library_logs
+from tests import logcapture
 from tests.slack.conftest import HEAD, STAFF
 from tests.slack.harness import fill
 from tests.slack.test_concerns import notices_for, open_modal
@@ -22,22 +21,7 @@ PUPIL = f"Jamie {MARKER}-pupil"
 REPORTER = f"Ann {MARKER}-reporter"
 FORM = "application/x-www-form-urlencoded"
 
-
-@pytest.fixture
-def everything_logged(caplog, capfd):
-    guard_library_logs()
-    caplog.set_level(logging.DEBUG)
-    for name in (*LIBRARY_LOGGERS, "policybot", "handlers", "bot"):
-        caplog.set_level(logging.DEBUG, logger=name)
-
-    def text() -> str:
-        out, err = capfd.readouterr()
-        records = "\n".join(
-            f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-        )
-        return "\n".join([caplog.text, records, out, err])
-
-    return text
+everything_logged = logcapture.everything_logged  # the shared fixture
 
 
 def submission(slack, opened_view: dict) -> str:

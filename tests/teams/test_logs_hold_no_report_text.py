@@ -5,34 +5,16 @@ real CloudAdapter (botbuilder, msrest, aiohttp and requests loggers all captured
 from __future__ import annotations
 
 import json
-import logging
 
-import pytest
-
-from bot.logs import LIBRARY_LOGGERS, guard_library_logs
 from handlers.teams.server import TeamsAuth
+from tests import logcapture
 from tests.teams.conftest import DSL, HEAD, TEACHER
 from tests.teams.test_reports import concern
 
 MARKER = "Zebedee-Quill-4417"
 APP_ID = "4a1b2c3d-0000-4000-8000-00000000b007"
 
-
-@pytest.fixture
-def everything_logged(caplog, capfd):
-    guard_library_logs()
-    caplog.set_level(logging.DEBUG)
-    for name in (*LIBRARY_LOGGERS, "handlers", "bot", "policybot"):
-        caplog.set_level(logging.DEBUG, logger=name)
-
-    def text() -> str:
-        out, err = capfd.readouterr()
-        records = "\n".join(
-            f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-        )
-        return "\n".join([caplog.text, records, out, err])
-
-    return text
+everything_logged = logcapture.everything_logged  # the shared fixture
 
 
 def secret_concern() -> dict:

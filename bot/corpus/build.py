@@ -21,11 +21,13 @@ from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import (
     META_LINE_RE,
     is_control_label,
-    is_date_value,
+    leading_date,
     meta_field,
     meta_line,
+    meta_pairs,
     parse_date,
     review_due,
+    sentence_dates,
 )
 from bot.corpus.labels import (
     BULLET_RE,
@@ -322,6 +324,7 @@ def build(read: Read, source: str) -> Document:
     control = dict(read.control)
     paras = read.blocks
     in_contents = False
+    said: dict[str, str] = {}  # dates the policy's own sentences give, used when no label does
     for i, block in enumerate(paras):
         if block.kind == "heading":
             text = clean(block.text)
@@ -339,18 +342,28 @@ def build(read: Read, source: str) -> Document:
                 continue
             _row(block, meta, control)
         else:
-            found = meta_line(clean(block.text))
+            text = clean(block.text)
+            found = meta_line(text)
             if found:  # "Review date: September 2026" is about the policy, not a rule in it
                 meta.setdefault(found[0], found[1])
-                label = META_LINE_RE.match(clean(block.text).strip())
+                label = META_LINE_RE.match(text.strip())
                 if label:
-                    control.setdefault(label["key"].strip(), found[1])
+                    control.setdefault(label["key"].strip(), label["value"].strip())
                 continue
+            pairs, only_meta = meta_pairs(text)
+            if only_meta:  # "Adopted October 2019   Review date October 2020"
+                for name, value, key in pairs:
+                    if name != "last_reviewed":
+                        meta.setdefault(name, value)
+                    control.setdefault(key[:1].upper() + key[1:], value)
+                continue
+            for name, value in sentence_dates(text):  # "This policy will be reviewed in …"
+                said.setdefault(name, value)
             nxt = next(
                 (clean(p.text) for p in paras[i + 1 :] if p.kind == "para" and p.text.strip()), ""
             )
             b.para(block, nxt)
-    for name, value in read.fallback.items():
+    for name, value in [*read.fallback.items(), *said.items()]:
         meta.setdefault(name, value)
     clauses = [c for c in b.finish() if c.text or c.children]
     title = choose_title([meta.get("title", ""), *read.titles], source)
@@ -361,7 +374,7 @@ def build(read: Read, source: str) -> Document:
         school = _LEADING_WORD.sub("", m.group(1)) if m else ""
     next_review = meta.get("next_review", "")
     warnings = list(read.warnings)
-    review_date = parse_date(next_review) if next_review else None
+    review_date = parse_date(leading_date(next_review) or next_review) if next_review else None
     if not next_review:
         due = review_due(meta.get("approval_date", ""), meta.get("review_frequency", ""))
         if due is not None:  # "Approved October 2023, reviewed triennially": due October 2026
@@ -401,10 +414,17 @@ def _row(block: Block, meta: dict[str, str], control: dict[str, str]) -> None:
         return
     key = cells[0].rstrip(":").strip()
     value = next((c for c in cells[1:] if c), "")
+    pairs, only_meta = meta_pairs(f"{key}: {value}")
+    if len(pairs) > 1 and only_meta:  # "Reviewed: September 2024    Next review: September 2025"
+        for name, date, label in pairs:
+            if name != "last_reviewed":
+                meta.setdefault(name, date)
+            control.setdefault(label[:1].upper() + label[1:], date)
+        return
     field = meta_field(key)
     exact = meta_field(key, fuzzy=False)
     dated = field in {"approval_date", "next_review"}
-    if field and value and field not in meta and (exact or not dated or is_date_value(value)):
+    if field and value and field not in meta and (exact or not dated or leading_date(value)):
         meta[field] = value
     if value:
         control.setdefault(key, value)

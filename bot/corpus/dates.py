@@ -21,6 +21,8 @@ META_KEYS = {
     "title": "title",
     "name of policy": "title",
     "policy name": "title",
+    "title of policy": "title",
+    "name of the policy": "title",
     "approval date": "approval_date",
     "date approved": "approval_date",
     "approved": "approval_date",
@@ -88,9 +90,12 @@ def meta_line(text: str) -> tuple[str, str] | None:
     if name is None or name in {"title", "school"}:
         return None
     value = m["value"].strip()
-    if name != "review_frequency" and not is_date_value(value):
+    if name == "review_frequency":
+        return name, value
+    date = leading_date(value)
+    if date is None or len(meta_pairs(value)[0]) > 0:  # not a date, or several labels
         return None
-    return name, value
+    return name, date
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -115,10 +120,97 @@ def parse_date(value: str) -> dt.date | None:
     m = re.fullmatch(r"([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\s+(\d{4})", v)
     if m and m[1] in MONTHS:
         return _safe_date(int(m[3]), MONTHS[m[1]], int(m[2]))
-    m = re.fullmatch(r"(autumn|spring|summer)(?: term)?\s+(\d{4})", v)
+    m = re.fullmatch(r"(autumn|spring|summer)(?: term)?(?: [12])?\s+(\d{4})", v)
     if m:  # a school term: its last month
         return _month_end(int(m[2]), TERM_END[m[1]])
+    m = re.fullmatch(r"([a-z]{3,9})[ /-](\d{2})", v)
+    if m and m[1] in MONTHS:  # "Sep-25", as spreadsheets write a month
+        return _month_end(2000 + int(m[2]), MONTHS[m[1]])
+    m = re.fullmatch(r"(\d{1,2})/(\d{2})", v)
+    if m:  # "09/26": month and year (a day and month alone is no date)
+        return _month_end(2000 + int(m[2]), int(m[1]))
+    m = re.fullmatch(r"(\d{4})[/-](\d{2}|\d{4})", v)
+    if m and int(m[2][-2:]) == (int(m[1]) + 1) % 100:
+        # "2025/26", "2025-2026": a school year, which ends in August
+        return _month_end(int(m[1]) + 1, 8)
+    m = re.fullmatch(r"(\d{4})", v)
+    if m and 1990 <= int(m[1]) <= 2100:  # "Next review: 2026": by the end of that year
+        return _month_end(int(m[1]), 12)
     return None
+
+
+def leading_date(value: str) -> str | None:
+    """The date a value starts with, as written: "September 2025" of "September 2025 (or
+    sooner if the law changes)"; None when it does not start with one."""
+    words = value.split()
+    for end in range(min(len(words), 5), 0, -1):
+        text = " ".join(words[:end]).rstrip(".,;:)|").strip()
+        if parse_date(text) is not None:
+            return text
+    return None
+
+
+# A date label inside a line that may hold several ("Adopted October 2019   Review date October
+# 2020", "Last reviewed: March 2024. Next review: March 2025.") or a sentence ("This policy was
+# approved by the governing body on 5 October 2023 and will be reviewed in October 2025.").
+_BY = (
+    r"(?:\s+by\s+(?:the\s+)?(?:full\s+|local\s+)?(?:governing\s+(?:body|board)|governors|"
+    r"trust(?:\s+board)?|trustees|headteacher|board|committee|staff))?"
+)
+_DATE_LABEL = re.compile(
+    r"(?<![\w-])(?P<key>"
+    r"(?P<last>last\s+review(?:ed)?|date\s+(?:last\s+)?reviewed|(?:was\s+)?reviewed)"
+    r"|(?P<freq>review\s+(?:cycle|frequency|period))"
+    r"|(?P<next>date\s+of\s+(?:the\s+)?next\s+review|next\s+(?:scheduled\s+)?review"
+    r"(?:\s+date|\s+due)?|(?:policy\s+)?review\s+(?:date|due)|(?:will\s+|to\s+)be\s+reviewed"
+    r"|due\s+for\s+review|review)"
+    r"|(?P<approved>(?:date\s+)?(?:approved|adopted|ratified)" + _BY + r"|approval\s+date)"
+    r")(?:\s+(?:on|in|by|is|for\s+this\s+policy\s+is))?\s*(?:[:\-–—]\s*)?",
+    re.IGNORECASE,
+)
+
+
+def meta_pairs(text: str) -> tuple[list[tuple[str, str, str]], bool]:
+    """Every labelled date in a line, as (field, value, label), and whether the line holds
+    nothing else (so it is about the policy, not a rule in it). Fields: approval_date,
+    next_review, review_frequency and last_reviewed."""
+    found: list[tuple[str, str, str]] = []
+    labels = list(_DATE_LABEL.finditer(text))
+    rest = text
+    for i, m in enumerate(labels):
+        stop = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        after = text[m.end() : stop]
+        key = m["key"].strip()
+        if m["freq"]:
+            value = after.strip(" .,;|·–—-")
+            if value and len(value.split()) <= 4:
+                found.append(("review_frequency", value, key))
+                rest = rest.replace(text[m.start() : stop], " ", 1)
+            continue
+        value = leading_date(after)
+        if value is None:
+            continue
+        field = "last_reviewed" if m["last"] else "next_review" if m["next"] else "approval_date"
+        found.append((field, value, key))
+        rest = rest.replace(
+            text[m.start() : m.end()] + after[: after.find(value) + len(value)], " ", 1
+        )
+    only_meta = bool(found) and not re.sub(r"[\s.,;:|·•()–—-]+", "", rest)
+    return found, only_meta
+
+
+_ABOUT_POLICY = re.compile(r"\bthis policy\b|\bnext (?:scheduled )?review\b", re.IGNORECASE)
+
+
+def sentence_dates(text: str) -> list[tuple[str, str]]:
+    """Dates a sentence of the policy gives about the policy itself ("This policy was approved
+    by the governing body on 5 October 2023 and will be reviewed in October 2025."): only
+    sentences that speak of this policy or its next review, so a rule's own dates ("risk
+    assessments are reviewed in September") are never taken for the policy's."""
+    if not _ABOUT_POLICY.search(text):
+        return []
+    pairs, _ = meta_pairs(text)
+    return [(f, v) for f, v, _ in pairs if f in {"approval_date", "next_review"}]
 
 
 parse_review_date = parse_date
@@ -165,6 +257,9 @@ def meta_in(text: str) -> list[tuple[str, str]]:
             if found := meta_line(" ".join(words[:end])):
                 out.append(found)
                 break
+        else:  # "Approved: Spring 2024 Review: Spring 2026" in one part
+            pairs, _ = meta_pairs(part)
+            out.extend((f, v) for f, v, _ in pairs if f != "last_reviewed")
     return out
 
 

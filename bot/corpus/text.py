@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import is_control_label, split_label
+from bot.corpus.dates import is_control_label, meta_line, meta_pairs, split_label
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -45,6 +45,10 @@ def starts_item(line: str) -> bool:
 
 def _next_line(raw: list[str], i: int) -> str:
     return next((ln for ln in raw[i + 1 :] if ln.strip()), "")
+
+
+def _is_dates(line: str) -> bool:
+    return meta_line(line) is not None or meta_pairs(line)[1]
 
 
 def _is_row(line: str) -> bool:
@@ -93,6 +97,11 @@ def read_lines(lines: list[str]) -> Read:
             and "\t" not in original
             and is_heading_text(dec["rest"], 8)
         )
+        if not starts_item(original) and "\t" not in original and _is_dates(line):
+            # "Adopted October 2019   Review date October 2020": about the policy (the builder
+            # reads it), never a heading or a row of cells
+            read.blocks.append(Block("para", line))
+            continue
         if numbered_heading or sub_heading or (standalone and not in_contents and in_body):
             if sub_heading and dec:
                 level = dec["num"].count(".") + 1

@@ -158,3 +158,74 @@ def test_a_labelled_sentence_before_the_first_heading_is_policy_text(tmp_path):
     doc = load_document(policy)
     assert doc.control == {"Swimming lead": "Daniel Okafor"}
     assert doc.clauses[0].text == "Note: every pupil in Years 3 and 4 swims each week."
+
+
+def test_more_ways_schools_write_a_review_date_are_read():
+    assert parse_date("Sep-25") == dt.date(2025, 9, 30)
+    assert parse_date("09/26") == dt.date(2026, 9, 30)
+    assert parse_date("2025/26") == dt.date(2026, 8, 31)  # a school year ends in August
+    assert parse_date("2025-2026") == dt.date(2026, 8, 31)
+    assert parse_date("2026") == dt.date(2026, 12, 31)
+    assert parse_date("Spring Term 2 2026") == dt.date(2026, 4, 30)
+    assert parse_date("2025/27") is None  # not one school year
+    assert parse_date("12") is None
+
+
+def _policy_with(tmp_path, name: str, control_line: str):
+    policy = tmp_path / f"{name}.txt"
+    policy.write_text(
+        f"Lunchtime Supervision Policy\n\n{control_line}\n\n1. Duties\n\n"
+        "1.1 Midday supervisors must keep children in sight at all times.\n\n"
+        "1.2 Every accident is written in the accident book before the end of the day.\n"
+    )
+    return load_document(policy)
+
+
+@pytest.mark.parametrize(
+    ("line", "approved", "next_review", "due"),
+    [
+        ("Adopted October 2019   Review date October 2020", "October 2019", "October 2020",
+         dt.date(2020, 10, 31)),
+        ("Reviewed: September 2024    Next review: September 2025", "", "September 2025",
+         dt.date(2025, 9, 30)),
+        ("Last reviewed: March 2024. Next review: March 2025.", "", "March 2025",
+         dt.date(2025, 3, 31)),
+        ("Approved by Governors: Spring 2024 | Review: Spring 2026", "Spring 2024",
+         "Spring 2026", dt.date(2026, 4, 30)),
+        ("Review cycle: Annual   Last review: Nov 2023   Next review: Nov 2024", "", "Nov 2024",
+         dt.date(2024, 11, 30)),
+        ("Policy review date – July 2026", "", "July 2026", dt.date(2026, 7, 31)),
+        ("Next review: September 2025 (or sooner if the law changes)", "", "September 2025",
+         dt.date(2025, 9, 30)),
+    ],
+)  # fmt: skip
+def test_a_line_holding_several_dates_gives_each_its_field(
+    tmp_path, line, approved, next_review, due
+):
+    doc = _policy_with(tmp_path, "lunchtime", line)
+    assert (doc.approval_date, doc.next_review, doc.next_review_date) == (
+        approved,
+        next_review,
+        due,
+    )
+    assert [c.id for c in doc.clauses] == ["1.1", "1.2"]  # the line is no rule, nor a heading
+    assert "no review date found" not in doc.warnings
+
+
+def test_a_sentence_about_this_policy_gives_its_dates_and_stays_policy_text(tmp_path):
+    doc = _policy_with(
+        tmp_path,
+        "lunchtime",
+        "This policy was approved by the governing body on 5 October 2023 and will be "
+        "reviewed in October 2025.",
+    )
+    assert (doc.approval_date, doc.next_review) == ("5 October 2023", "October 2025")
+    assert doc.overdue(TODAY)
+    assert doc.clauses[0].text.startswith("This policy was approved")
+
+
+def test_a_rule_with_a_date_is_not_taken_for_the_policys_review(tmp_path):
+    doc = _policy_with(
+        tmp_path, "lunchtime", "Risk assessments for the field are reviewed in September 2025."
+    )
+    assert doc.next_review == "" and "no review date found" in doc.warnings

@@ -137,8 +137,10 @@ def _outbox(
             for r in (
                 open_outbox(runtime.store, row)
                 for row in runtime.store.query(
+                    # policy-round DMs (bot/campaigns/) belong to no report
                     "SELECT o.*, r.status AS report_status FROM outbox o "
-                    "JOIN reports r ON r.id = o.report_id WHERE o.status != 'sent' ORDER BY o.id"
+                    "LEFT JOIN reports r ON r.id = o.report_id WHERE o.status != 'sent' "
+                    "ORDER BY o.id"
                 )
             )
             if r["platform"] in platforms
@@ -154,16 +156,25 @@ def _outbox(
     undelivered = [
         r
         for r in rows
-        if r["report_status"] != "closed"
+        if r["report_id"] is not None
+        and r["report_status"] != "closed"
         and (r["status"] == "failed" or _timestamp(r["created_at"]) < alert_before)
     ]
+    # A policy DM that can never be delivered (the person left, the account is gone) is the
+    # head's to see in the round's progress, not a reason to page the IT admin; a stuck one
+    # is (the worker that carries safeguarding notices is down), and counts in `stuck`.
+    policy_failed = [r for r in rows if r["report_id"] is None and r["status"] == "failed"]
     out: dict[str, Any] = {
         "ok": not stuck and not undelivered,
         "platforms": list(platforms),
         "pending": len(waiting),
         "stuck": len(stuck),
         "undelivered": len(undelivered),
-        "_unreachable": sorted({r["role"] for r in waiting if r["unreachable"]}),
+        "policy_dms_pending": sum(1 for r in waiting if r["report_id"] is None),
+        "policy_dms_failed": len(policy_failed),
+        "_unreachable": sorted(
+            {r["role"] for r in waiting if r["unreachable"] and r["report_id"] is not None}
+        ),
     }
     if undelivered:
         out["error"] = (

@@ -187,14 +187,15 @@ def meta_pairs(text: str) -> tuple[list[tuple[str, str, str]], bool]:
                 found.append(("review_frequency", value, key))
                 rest = rest.replace(text[m.start() : stop], " ", 1)
             continue
-        value = leading_date(after)
-        if value is None:
+        date = leading_date(after)
+        if date is None:
             continue
         field = "last_reviewed" if m["last"] else "next_review" if m["next"] else "approval_date"
-        found.append((field, value, key))
-        rest = rest.replace(
-            text[m.start() : m.end()] + after[: after.find(value) + len(value)], " ", 1
-        )
+        found.append((field, date, key))
+        # the label and the date as written (its words may be spaced any way)
+        written = re.match(r"\s*" + r"\s+".join(map(re.escape, date.split())), after)
+        end = m.end() + (written.end() if written else 0)
+        rest = rest.replace(text[m.start() : end], " ", 1)
     only_meta = bool(found) and not re.sub(r"[\s.,;:|·•()–—-]+", "", rest)
     return found, only_meta
 

@@ -25,7 +25,12 @@ PHRASES: dict[str, str] = {
     "social networking": "social network",
     "social networks": "social network",
     "social networking sites": "social network",
-    "friend request": "friend request",
+    # on a social network a "friend request" is being asked to become friends: policies say
+    # "accept … as friends"; "request" in a policy is a formal one (subject access, leave)
+    "friend requests": "friend",
+    "friend request": "friend",
+    "follow requests": "follow",
+    "follow request": "follow",
     "add as a friend": "friend",
     "facebook friend": "friend facebook",
     "whats app": "whatsapp",

@@ -74,6 +74,8 @@ def real_handbook(handbook_dir, tmp_path_factory) -> Assistant:
         ("Can I give a child paracetamol without a signed consent form?", "Medical Conditions"),
         ("Can I take photos of pupils on my own phone?", "Staff Code of Conduct"),
         ("Can a parent friend me on Facebook?", "Social Media Policy"),
+        # the example the assistant itself gives: "request" here is no subject access request
+        ("Can I accept a friend request from a parent?", "Social Media Policy"),
     ],
 )
 def test_a_question_is_answered_from_the_policy_that_holds_the_rule(

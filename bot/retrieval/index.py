@@ -106,6 +106,7 @@ class Weights:
     intent_bonus: float = 0.5  # for action/definition questions, to clauses of that kind
     who_bonus: float = 0.5  # added to clauses naming whom to tell, for "who …?" questions
     scope_bonus: float = 1.0  # "is X covered?": to scope clauses that name X
+    holder_bonus: float = 1.0  # "who is the DSL?": to clauses naming a person and the role
     policy: float = 0.5  # × how far a clause's policy is behind the best one (several policies)
     # how many of a policy's best clauses speak for it (a policy on the topic has several)
     policy_depth: int = 5
@@ -410,6 +411,8 @@ class ClauseIndex:
             fused = fused + w.intent_bonus * (kinds.directs_action - kinds.defines)
         elif intent.asks_definition:
             fused = fused + w.intent_bonus * kinds.defines
+        if intent.asks_who_holds:
+            fused = fused + w.holder_bonus * kinds.names_a_person * self._naming(known)
         if intent.asks_scope:
             fused = fused + w.scope_bonus * kinds.states_scope * self._naming(known)
         return fused

@@ -81,6 +81,15 @@ SCOPE_WORDS = frozenset(
         "policy policies cover covered covers apply applies include included follow comply rules"
     )
 )
+# "Who is the DSL?", "Who's our SENCO?" want the clause that names the person in that role
+# ("The DSL is Mrs Priya Lomax"), not every clause about the role's duties: a question-type prior.
+_WHO_HOLDS_QUESTION = re.compile(
+    r"^\s*who(?:'s|’s| is| are)\s+(?!(?:responsible|in charge|allowed|able|entitled|expected|"
+    r"required|meant|supposed)\b)(?:the |our |my |this |the school'?s )?[\w'’ -]{2,60}?\s*\??\s*$",
+    re.I,
+)
+# A person named with a title, as policies name the people who hold a role.
+_NAMES_A_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z'’-]+")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
 )
@@ -95,6 +104,7 @@ class QuestionIntent:
     asks_what_to_do: bool = False  # "What should I do if …?"
     asks_definition: bool = False  # "What counts as …?" (never together with asks_what_to_do)
     asks_scope: bool = False  # "Is YouTube covered by the policy?"
+    asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
     asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
     greeting: bool = False  # "Hello!"
     thanks: bool = False  # "Thanks!"
@@ -112,6 +122,7 @@ def classify(question: str) -> QuestionIntent:
         asks_what_to_do=what_to_do,
         asks_definition=not what_to_do and bool(_DEFINITION_QUESTION.search(question)),
         asks_scope=bool(_SCOPE_QUESTION.search(question)),
+        asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
         asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),
         thanks=bool(_THANKS.match(question)),
@@ -126,6 +137,7 @@ class ClauseKinds:
     defines: np.ndarray  # "… is defined as …"
     states_scope: np.ndarray  # "this policy applies to …"
     names_who_to_tell: np.ndarray  # "… must inform the headteacher"
+    names_a_person: np.ndarray  # "The DSL is Mrs Priya Lomax"
 
 
 def clause_kinds(texts: Sequence[str]) -> ClauseKinds:
@@ -139,4 +151,5 @@ def clause_kinds(texts: Sequence[str]) -> ClauseKinds:
         defines=flag(_DEFINES),
         states_scope=flag(_STATES_SCOPE),
         names_who_to_tell=flag(_NAMES_WHO_TO_TELL),
+        names_a_person=flag(_NAMES_A_PERSON),
     )

@@ -129,6 +129,35 @@ def test_questions_in_the_handbooks_words_that_no_policy_answers_are_not_answere
     assert "don't cover this" in answer.text
 
 
+def test_who_is_the_dsl_quotes_the_clause_naming_them_not_their_duties(handbook):
+    answer = handbook.ask("who is the DSL?")
+    assert answer.answered
+    assert answer.best.label == "Safeguarding and Child Protection Policy §2.1"
+    assert "Mrs Priya Lomax" in answer.best.quote
+    quoted_verbatim(handbook, answer)
+
+
+def test_who_holds_a_role_is_the_clause_naming_the_person_even_when_another_says_it_more(
+    tmp_path,
+):
+    (tmp_path / "safeguarding.txt").write_text(
+        "Safeguarding Policy\n\n1. Key people\n\n"
+        "1.1 The DSL is Mrs Ada Brown, Deputy Headteacher.\n\n"
+        "1.2 The DSL keeps the safeguarding records and attends DSL training every two "
+        "years.\n"
+    )
+    (tmp_path / "visits.txt").write_text(
+        "Educational Visits Policy\n\n1. Planning\n\n"
+        "1.1 The visit leader tells the DSL about any pupil with a child protection plan.\n\n"
+        "1.2 Every visit has a risk assessment approved by the headteacher.\n\n"
+        "1.3 Parents give written consent for visits outside the local area.\n\n"
+        "1.4 A first aider goes on every visit.\n"
+    )
+    bot = Assistant.load(tmp_path, None, embedder="none")
+    answer = bot.ask("Who is the DSL?")
+    assert answer.best.label == "Safeguarding Policy §1.1"
+
+
 def test_json_citations_name_the_policy_file(handbook):
     data = handbook.ask("Can parents be fined for term time holidays?").to_json()
     first = data["citations"][0]

@@ -24,6 +24,15 @@ def test_is_x_covered_asks_about_the_policys_scope():
     assert classify("Do volunteers have to follow this policy?").asks_scope
 
 
+def test_who_is_the_dsl_asks_for_the_person_in_a_role_not_who_is_responsible():
+    assert classify("Who is the DSL?").asks_who_holds
+    assert classify("who's our SENCO").asks_who_holds
+    assert not classify("Who is responsible for this policy?").asks_who_holds
+    assert not classify("Who do I tell if a child discloses abuse?").asks_who_holds
+    kinds = clause_kinds(["The DSL is Mrs Priya Lomax.", "The DSL keeps records securely."])
+    assert list(kinds.names_a_person) == [1.0, 0.0]
+
+
 def test_how_do_i_book_asks_about_logistics_but_when_do_i_need_to_asks_a_rule():
     assert classify("How do I book the minibus?").asks_logistics
     assert not classify("When do I need to tell the headteacher?").asks_logistics

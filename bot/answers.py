@@ -231,7 +231,7 @@ def compose(
     warning = None
     if overdue:
         warning = " ".join(
-            f"The {d.title} was due for review in {d.next_review}; it may have changed, so check "
+            f"The {d.title} was due for review {d.review_when}; it may have changed, so check "
             "with the headteacher if in doubt."
             for d in overdue
         )

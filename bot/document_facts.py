@@ -93,7 +93,7 @@ def facts_answer(
         blocks.append(f"From the {d.title}'s document control:\n{lines}")
     overdue = [d for d in docs if d.overdue(today)]
     warning = " ".join(
-        f"The {d.title} was due for review in {d.next_review} and that date has passed: ask the "
+        f"The {d.title} was due for review {d.review_when} and that date has passed: ask the "
         "headteacher whether a newer version is in force."
         for d in overdue
     )

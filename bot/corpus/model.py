@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 
@@ -56,6 +57,18 @@ class Document:
     @property
     def ids(self) -> list[str]:
         return [c.id for c in self.clauses]
+
+    @property
+    def review_when(self) -> str:
+        """ "in September 2026", or "on 01/09/2025" for a date with its day: how a sentence
+        says when the review was due."""
+        has_day = bool(
+            re.search(
+                r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|^\s*\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]",
+                self.next_review,
+            )
+        )
+        return f"{'on' if has_day else 'in'} {self.next_review}"
 
     def overdue(self, today: dt.date | None = None) -> bool:
         today = today or dt.date.today()

@@ -200,6 +200,7 @@ def test_a_named_policy_answers_from_its_own_document_control(handbook):
     behaviour = handbook.ask("When is the behaviour policy due for review?")
     assert behaviour.text.startswith("From the Behaviour Policy's document control:")
     assert "2025-01-31" in behaviour.text and "that date has passed" in behaviour.text
+    assert "was due for review on 2025-01-31" in behaviour.text  # a day: "on", a month: "in"
     # staff say "the complaints policy" for the Complaints Procedure
     complaints = handbook.ask("Who approved the complaints policy?")
     assert complaints.text.startswith("From the Complaints Procedure's document control:")

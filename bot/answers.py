@@ -28,6 +28,13 @@ class Citation:
     trimmed_before: bool = False  # the quote starts after the clause's first sentence
     trimmed_after: bool = False  # the quote stops before the clause's last sentence
     items: tuple[str, ...] = ()  # list items the quote introduces, each verbatim ("a) Expose …")
+    # For a quote that is one item of a list: the sentence that introduces the list, verbatim
+    # from the clause above ("If a pupil is absent …, the school office will:"), the item's own
+    # printed label ("a)") and whether items before it are left out. An item alone ("send a
+    # text message to the parents by 9.30am;") does not say who must do it, or when.
+    lead_in: str = ""
+    marker: str = ""
+    items_skipped: bool = False
 
     @property
     def label(self) -> str:
@@ -90,6 +97,7 @@ CONCERN_STEMS = {
 }  # fmt: skip
 _DEFAULT_ASK = "your line manager or a member of the leadership team"
 QUOTE_WHOLE_CHARS = 450
+MAX_ITEMS = 12  # list items shown under the sentence that introduces them
 
 
 def _family_of(clause_id: str) -> str:
@@ -114,6 +122,11 @@ def trim_quote(clause: Clause, question_terms: set[str]) -> tuple[str, bool, boo
     if not candidates:
         return clause.full_text, False, False, ()
     pi, si, _, _ = max(candidates, key=lambda c: (c[3], -c[0], -c[1]))
+    # An item of a list ("b) Cause (an individual) to be shunned or avoided;") says nothing
+    # alone: quote the sentence that introduces the list, and the list.
+    lead = next((j for j in range(pi - 1, -1, -1) if paragraphs[j].rstrip().endswith(":")), None)
+    if lead is not None and pi - lead <= MAX_ITEMS:
+        pi, si = lead, len(split_sentences(paragraphs[lead])) - 1
     para = paragraphs[pi]
     sentences = split_sentences(para)
     if len(para) <= QUOTE_WHOLE_CHARS or len(sentences) <= 2:
@@ -130,7 +143,7 @@ def trim_quote(clause: Clause, question_terms: set[str]) -> tuple[str, bool, boo
         after = pi < len(paragraphs) - 1 or end < len(sentences)
     items: tuple[str, ...] = ()
     if quote.rstrip().endswith(":"):
-        items = tuple(paragraphs[pi + 1 : pi + 13])
+        items = tuple(paragraphs[pi + 1 : pi + 1 + MAX_ITEMS])
         after = pi + 1 + len(items) < len(paragraphs)
     return quote, before, after, items
 
@@ -209,6 +222,7 @@ def compose(
     for h in chosen:
         quote, before, after, items = trim_quote(h.unit.clause, q_terms)
         clause, doc = h.unit.clause, documents[h.unit.doc]
+        lead_in, skipped = _lead_in(doc, clause)
         citations.append(
             Citation(
                 document=doc.title,
@@ -220,6 +234,9 @@ def compose(
                 trimmed_before=before,
                 trimmed_after=after,
                 items=items,
+                lead_in=lead_in,
+                marker=clause.marker if lead_in else "",
+                items_skipped=skipped,
             )
         )
     command, suggestion = suggest_command(q_terms, best_hit.unit.clause)
@@ -247,14 +264,42 @@ def compose(
     return replace(answer, text=render_text(answer))
 
 
+LEAD_IN_CHARS = 300
+
+
+def _lead_in(doc: Document, clause: Clause) -> tuple[str, bool]:
+    """(The sentence introducing the list a clause is an item of, whether items come before
+    it), or ("", False) for a clause that is no list item or whose parent says more than a
+    lead-in: the last sentence of the parent's own text, verbatim."""
+    if not clause.parent:
+        return "", False
+    try:
+        parent = doc.clause(clause.parent)
+    except KeyError:
+        return "", False
+    sentences = split_sentences(parent.text.strip())
+    if not sentences or len(sentences[-1]) > LEAD_IN_CHARS:
+        return "", False
+    skipped = bool(parent.children) and parent.children[0] != clause.id
+    return sentences[-1], skipped
+
+
+def quote_line(c: Citation) -> str:
+    """A citation's quote as one line of plain text, with the lead-in of a list item."""
+    quote = ("…" if c.trimmed_before else "") + c.quote + ("…" if c.trimmed_after else "")
+    if c.lead_in:
+        item = f"{c.marker} {quote}" if c.marker else quote
+        quote = f"{c.lead_in} {'… ' if c.items_skipped else ''}{item}"
+    return quote
+
+
 def render_text(answer: Answer) -> str:
     """Readable plain text (console, and the fallback text of chat messages)."""
     if not answer.answered or not answer.best:
         return answer.text
     best = answer.best
-    quote = ("…" if best.trimmed_before else "") + best.quote + ("…" if best.trimmed_after else "")
     lines = [
-        f"“{quote}”",
+        f"“{quote_line(best)}”",
         *(f"   {item}" for item in best.items),
         # an unnumbered clause's id is already its place under the headings
         f"— {best.label}" + (f" ({best.section})" if best.section and best.numbered else ""),

@@ -98,6 +98,11 @@ def _quote(citation: Citation) -> str:
         text = "… " + text
     if citation.trimmed_after and not citation.items:
         text = text + " …"
+    if citation.lead_in:  # a list item under the sentence that introduces it
+        item = f"{policy_text(citation.marker)} {text}" if citation.marker else text
+        text = (
+            policy_text(citation.lead_in) + "\n" + ("… " if citation.items_skipped else "") + item
+        )
     for item in citation.items:  # the list the quote introduces ("… statements which:")
         text += "\n" + policy_text(item)
     quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())

@@ -112,6 +112,9 @@ def _quote(c: Citation) -> str:
         quote = "… " + quote
     if c.trimmed_after:
         quote = quote + " …"
+    if c.lead_in:  # a list item under the sentence that introduces it
+        item = f"{c.marker} {quote}" if c.marker else quote
+        quote = c.lead_in + "\n\n" + ("… " if c.items_skipped else "") + item
     return quote
 
 

@@ -359,3 +359,31 @@ def test_without_the_model_logistics_and_unanchored_questions_need_more_of_their
 )
 def test_is_x_covered_finds_the_scope_clause_that_names_x(bm25_bot, question, clause):
     assert bm25_bot.ask(question).best.clause == clause
+
+
+def test_a_list_item_is_quoted_under_the_sentence_that_introduces_it(bm25_bot):
+    # the item itself is the best match: it comes with its lead-in, items before it elided
+    answer = bm25_bot.ask(
+        "Could my post lower someone's standing in the estimation of right-thinking members "
+        "of society?"
+    )
+    best = answer.best
+    assert best.clause == "6.xxv.c" and best.marker == "c)" and best.items_skipped
+    assert best.lead_in == "The laws of defamation and apply to statements which:"
+    assert answer.text.startswith(
+        "“The laws of defamation and apply to statements which: … c) Lower (an individual's) "
+        "standing in the estimation of right-thinking members of society or;”"
+    )
+    clause = next(d for d in bm25_bot.documents).clause("6.xxv")
+    assert best.lead_in in clause.text  # verbatim, from the clause above the item
+
+
+def test_an_item_matched_inside_its_clause_brings_the_lead_in_and_the_list(bm25_bot):
+    answer = bm25_bot.ask(
+        "Is it defamatory to post something that causes someone to be shunned or avoided?"
+    )
+    best = answer.best
+    assert best.clause == "6.xxv"
+    assert best.quote.endswith("The laws of defamation and apply to statements which:")
+    assert "b) Cause (an individual) to be shunned or avoided;" in best.items
+    assert len(best.items) == 4

@@ -130,6 +130,20 @@ def test_the_bots_own_messages_and_edits_are_ignored(slack):
     assert len(slack.fake.posts_to("D0STAFF")) == 1
 
 
+def test_a_list_item_is_shown_under_the_sentence_that_introduces_it(slack):
+    slack.event(
+        dm_event(
+            "Could my post lower someone's standing in the estimation of right-thinking "
+            "members of society?",
+            ts="1700000009.000200",
+        )
+    )
+    answer = slack.fake.wait_for(lambda: slack.fake.posts_to("D0STAFF"))[0].args
+    quote = answer["blocks"][0]["text"]["text"]
+    assert quote.startswith(">The laws of defamation and apply to statements which:\n")
+    assert ">… c) Lower (an individual's) standing in the estimation" in quote
+
+
 def test_a_quote_that_introduces_a_list_shows_the_list(slack):
     slack.event(
         dm_event(

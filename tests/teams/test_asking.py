@@ -133,6 +133,19 @@ def test_feedback_buttons_record_a_vote(teams):
     assert rows == [(0, "teams")]
 
 
+def test_a_list_item_is_shown_under_the_sentence_that_introduces_it(teams):
+    teams.client.send(
+        teams.client.personal(
+            TEACHER,
+            "Could my post lower someone's standing in the estimation of right-thinking "
+            "members of society?",
+        )
+    )
+    texts = _one_reply(teams).card_text()
+    assert "The laws of defamation and apply to statements which:" in texts
+    assert "… c) Lower (an individual's) standing in the estimation" in texts
+
+
 def test_a_quote_that_introduces_a_list_shows_the_list(teams):
     teams.client.send(
         teams.client.personal(TEACHER, "What are the four things that make a statement defamatory?")

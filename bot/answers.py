@@ -161,7 +161,7 @@ _STAFF_CONTACT = re.compile(
 )
 
 
-def _ask_instead(documents: Sequence[Document]) -> str:
+def ask_instead(documents: Sequence[Document]) -> str:
     """Who staff should ask when no policy covers a question: the person the handbook's
     policies name most often in their "if you are a member of staff, speak with …" contacts
     (the first named on a tie), so one policy's contact line does not speak for all of them."""
@@ -199,7 +199,7 @@ def compose(
 ) -> Answer:
     q_terms = set(result.query_terms)
     if not answered or not result.hits:
-        who = _ask_instead(documents)
+        who = ask_instead(documents)
         text = f"The school's policies don't cover this. Please ask {who}."
         return Answer(question=question, answered=False, text=text, ask_instead=who)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.answers import Answer, compose
+from bot.answers import Answer, ask_instead, compose
 from bot.corpus import Document, load_corpus
 from bot.document_facts import facts_answer
 from bot.retrieval.embedders import Embedder, load_embedder
@@ -187,6 +187,14 @@ class Assistant:
         reply = small_talk(intent)
         if reply is not None:
             return Answer(question=question, answered=False, text=reply)
+        if intent.asks_for_credential:  # never a rule about passwords as if it were one
+            who = ask_instead(self.documents)
+            return Answer(
+                question=question,
+                answered=False,
+                text=f"The school's policies don't hold passwords or codes. Please ask {who}.",
+                ask_instead=who,
+            )
         facts = facts_answer(question, self.documents, self.today())
         if facts is not None:
             return facts

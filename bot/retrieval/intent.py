@@ -90,6 +90,17 @@ _WHO_HOLDS_QUESTION = re.compile(
 )
 # A person named with a title, as policies name the people who hold a role.
 _NAMES_A_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z'’-]+")
+# "What's the wifi password?", "What's the door code for the staff room?": a request for a
+# credential. Policies set rules about passwords; they never hold one (and must not), so such a
+# question is never answered from a clause about passwords. "What is the password policy?" asks
+# about the rules and is not this.
+_CREDENTIAL_QUESTION = re.compile(
+    r"^\s*(?:what(?:'s|’s| is| are)|tell me|give me|send me|i need|can i (?:have|get)|"
+    r"does anyone (?:know|have))\b[^?]{0,50}?\b(?:passwords?|passcodes?|pins?|pin (?:number|code)|"
+    r"(?:door|access|alarm|key|gate|entry|safe|wi-?fi) ?codes?|log-?in details|wi-?fi keys?)"
+    r"(?:\s+(?:for|to|on|of)\b[^?]{1,50})?\s*\??\s*$",
+    re.I,
+)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
 )
@@ -106,6 +117,7 @@ class QuestionIntent:
     asks_scope: bool = False  # "Is YouTube covered by the policy?"
     asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
     asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
+    asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
     greeting: bool = False  # "Hello!"
     thanks: bool = False  # "Thanks!"
 
@@ -124,6 +136,7 @@ def classify(question: str) -> QuestionIntent:
         asks_scope=bool(_SCOPE_QUESTION.search(question)),
         asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
         asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+        asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
         greeting=bool(_GREETING.match(question)),
         thanks=bool(_THANKS.match(question)),
     )

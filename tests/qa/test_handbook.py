@@ -158,6 +158,15 @@ def test_who_holds_a_role_is_the_clause_naming_the_person_even_when_another_says
     assert answer.best.label == "Safeguarding Policy §1.1"
 
 
+def test_a_password_is_never_answered_with_the_rules_about_passwords(handbook):
+    answer = handbook.ask("What's the staff wifi password?")
+    assert not answer.answered and not answer.citations
+    assert answer.text.startswith("The school's policies don't hold passwords or codes.")
+    assert answer.ask_instead and answer.ask_instead in answer.text
+    rules = handbook.ask("How long must my password be?")  # the rules are still answered
+    assert rules.answered and rules.best.document == "Acceptable Use of IT Policy"
+
+
 def test_json_citations_name_the_policy_file(handbook):
     data = handbook.ask("Can parents be fined for term time holidays?").to_json()
     first = data["citations"][0]

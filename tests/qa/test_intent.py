@@ -33,6 +33,14 @@ def test_who_is_the_dsl_asks_for_the_person_in_a_role_not_who_is_responsible():
     assert list(kinds.names_a_person) == [1.0, 0.0]
 
 
+def test_asking_for_a_password_or_a_door_code_is_asking_for_a_credential():
+    assert classify("What's the staff wifi password?").asks_for_credential
+    assert classify("what's the door code for the staff room").asks_for_credential
+    assert not classify("What is the password policy?").asks_for_credential
+    assert not classify("How long must my password be?").asks_for_credential
+    assert not classify("What should I do if someone knows my password?").asks_for_credential
+
+
 def test_how_do_i_book_asks_about_logistics_but_when_do_i_need_to_asks_a_rule():
     assert classify("How do I book the minibus?").asks_logistics
     assert not classify("When do I need to tell the headteacher?").asks_logistics

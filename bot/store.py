@@ -276,6 +276,18 @@ def m005_policy_campaigns(db: sqlite_utils.Database) -> None:
     db.table("campaign_recipients").create_index(["person_tag"])
 
 
+@migrations()
+def m006_campaign_submissions(db: sqlite_utils.Database) -> None:
+    # A publish form sent twice (a double click, Teams re-sending after a slow answer, or a
+    # restart in between) carries the same key; it must send the policy to staff once. The key
+    # is kept as a keyed hash of who sent it and the form's id; the receipt as encrypted JSON.
+    db.table("campaigns").add_column("submission_tag", str)
+    db.table("campaigns").add_column("receipt", str)
+    db.table("campaigns").create_index(
+        ["submission_tag"], unique=True, index_name="campaigns_submission_tag"
+    )
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 

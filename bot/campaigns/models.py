@@ -48,6 +48,7 @@ class PublishReceipt:
     no_account: int  # staff in the audience with no Slack or Teams account: not sent
     already_confirmed: int  # confirmed this very version in an earlier round: not asked again
     new_version: bool  # True when this content had never been published before
+    repeated: bool = False  # the same form was sent before: this is its first receipt, no DMs
 
     @property
     def message(self) -> str:

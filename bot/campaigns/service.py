@@ -20,8 +20,10 @@ stay as they were. A person is told what changed since the version THEY last con
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import sqlite3
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -42,8 +44,10 @@ from bot.campaigns.models import (
     ReceiptRow,
 )
 from bot.corpus.model import Document
+from bot.keys import LOOKUP
 from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit
+from bot.reports.forms import clean_submission_key
 from bot.reports.models import Address
 from bot.staff.directory import StaffDirectory
 
@@ -128,8 +132,15 @@ class CampaignService:
         audience: str,
         due: date | str,
         message: str = "",
+        submission_key: str | None = None,
     ) -> PublishReceipt:
+        """Send a policy to read. ``submission_key`` identifies one filled-in form (a front
+        end's form id): the same form sent again, even after a restart, gets its first
+        receipt back (``repeated``) and nobody is sent the policy twice."""
         self._require_publisher(actor)
+        tags = self._submission_tags(actor, submission_key)
+        if tags and (first := self._earlier_publish(tags)) is not None:
+            return first
         document = self.find_policy(policy) if isinstance(policy, str) else policy
         if not document.clauses:
             raise CampaignError(
@@ -157,75 +168,104 @@ class CampaignService:
         at = audit.stamp(now)
         outbox = self.reports.outbox
         sent = no_account = already = 0
-        with self.store.transaction() as db:
-            version_id, digest, new_version = versions.store_version(db, document, at)
-            reference = _next_reference(db, now.year)
-            times = schedule.reminder_times(
-                now, due_date, self.settings.campaign_max_reminders, self.tz
-            )
-            db.table("campaigns").insert(
-                {
-                    "reference": reference,
-                    "version_id": version_id,
-                    "audience": audience,
-                    "due": due_date.isoformat(),
-                    "message": self.store.encrypt(message),
-                    "published_by": self.store.encrypt(_actor_id(actor)),
-                    "created_at": at,
-                    "reminders": json.dumps([audit.stamp(t) for t in times]),
-                }  # fmt: skip
-            )
-            campaign_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-            confirmed = self._confirmed_versions(db, document.title)
-            clauses = versions.clauses_of(document)
-            number = 0
-            for member in members:
-                tag = self.directory.person_tag(member.id)
-                earlier = confirmed.get(tag)
-                if earlier is not None and earlier[0] == version_id:
-                    already += 1
-                    continue
-                number += 1
-                platform = next((p for p in CHAT_PLATFORMS if member.address(p)), "")
-                db.table("campaign_recipients").insert(
+        try:
+            with self.store.transaction() as db:
+                version_id, digest, new_version = versions.store_version(db, document, at)
+                reference = _next_reference(db, now.year)
+                times = schedule.reminder_times(
+                    now, due_date, self.settings.campaign_max_reminders, self.tz
+                )
+                db.table("campaigns").insert(
                     {
-                        "campaign_id": campaign_id,
-                        "number": number,
-                        "person_tag": tag,
-                        "sealed": self._seal_recipient(
-                            member.name, member.group, platform, member.address(platform)
-                        ),
-                        "reminders_sent": 0,
+                        "reference": reference,
+                        "version_id": version_id,
+                        "audience": audience,
+                        "due": due_date.isoformat(),
+                        "message": self.store.encrypt(message),
+                        "published_by": self.store.encrypt(_actor_id(actor)),
+                        "created_at": at,
+                        "reminders": json.dumps([audit.stamp(t) for t in times]),
+                        "submission_tag": tags[0] if tags else None,
                     }  # fmt: skip
                 )
-                if not platform:
-                    no_account += 1
-                    continue
-                changes = versions.diff(earlier[1], clauses) if earlier is not None else None
-                notice = campaign_notices.policy_notice(
-                    f"{reference}.{number}", title=document.title, version=versions.short(digest),
-                    approval_date=document.approval_date, due=due_date.isoformat(),
-                    message=message, changes=changes,
+                campaign_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                confirmed = self._confirmed_versions(db, document.title)
+                clauses = versions.clauses_of(document)
+                number = 0
+                for member in members:
+                    tag = self.directory.person_tag(member.id)
+                    earlier = confirmed.get(tag)
+                    if earlier is not None and earlier[0] == version_id:
+                        already += 1
+                        continue
+                    number += 1
+                    platform = next((p for p in CHAT_PLATFORMS if member.address(p)), "")
+                    db.table("campaign_recipients").insert(
+                        {
+                            "campaign_id": campaign_id,
+                            "number": number,
+                            "person_tag": tag,
+                            "sealed": self._seal_recipient(
+                                member.name, member.group, platform, member.address(platform)
+                            ),
+                            "reminders_sent": 0,
+                        }  # fmt: skip
+                    )
+                    if not platform:
+                        no_account += 1
+                        continue
+                    changes = versions.diff(earlier[1], clauses) if earlier is not None else None
+                    notice = campaign_notices.policy_notice(
+                        f"{reference}.{number}", title=document.title, version=versions.short(digest),
+                        approval_date=document.approval_date, due=due_date.isoformat(),
+                        message=message, changes=changes,
+                    )  # fmt: skip
+                    outbox.enqueue(
+                        db, None, notice.reference, "staff", Address(platform, member.address(platform)),
+                        notice, now, idempotency_key=f"{notice.reference}/{POLICY_NOTICE}",
+                    )  # fmt: skip
+                    sent += 1
+                audit.append(
+                    self.store, db, when=now, action="publish", actor=_actor_id(actor),
+                    reference=reference,
+                    detail=f"{document.title} version {versions.short(digest)} to {audience}: "
+                    f"{sent} sent, {no_account} without an account, {already} already confirmed",
                 )  # fmt: skip
-                outbox.enqueue(
-                    db, None, notice.reference, "staff", Address(platform, member.address(platform)),
-                    notice, now, idempotency_key=f"{notice.reference}/{POLICY_NOTICE}",
+                receipt = PublishReceipt(
+                    reference=reference, title=document.title, version=versions.short(digest),
+                    approval_date=document.approval_date, audience=audience,
+                    due=due_date.isoformat(), sent_to=sent, no_account=no_account,
+                    already_confirmed=already, new_version=new_version,
                 )  # fmt: skip
-                sent += 1
-            audit.append(
-                self.store, db, when=now, action="publish", actor=_actor_id(actor),
-                reference=reference,
-                detail=f"{document.title} version {versions.short(digest)} to {audience}: "
-                f"{sent} sent, {no_account} without an account, {already} already confirmed",
-            )  # fmt: skip
-        log.info("published %s to %d staff", reference, sent)
+                if tags:
+                    db.execute(
+                        "UPDATE campaigns SET receipt = ? WHERE id = ?",
+                        [self.store.encrypt(json.dumps(dataclasses.asdict(receipt))), campaign_id],
+                    )
+            log.info("published %s to %d staff", reference, sent)
+        except sqlite3.IntegrityError:  # the same form, published by another process
+            if tags and (first := self._earlier_publish(tags)) is not None:
+                return first
+            raise
         self.reports.outbox.interrupt()
-        return PublishReceipt(
-            reference=reference, title=document.title, version=versions.short(digest),
-            approval_date=document.approval_date, audience=audience, due=due_date.isoformat(),
-            sent_to=sent, no_account=no_account, already_confirmed=already,
-            new_version=new_version,
-        )  # fmt: skip
+        return receipt
+
+    def _submission_tags(self, actor: Actor, submission_key: str | None) -> list[str]:
+        key = clean_submission_key(submission_key)
+        if key is None:
+            return []
+        return self.store.keyring.tags(LOOKUP, f"publish:{actor.platform}:{actor.user_id}:{key}")
+
+    def _earlier_publish(self, tags: list[str]) -> PublishReceipt | None:
+        marks = ", ".join("?" for _ in tags)
+        rows = self.store.query(
+            f"SELECT receipt FROM campaigns WHERE submission_tag IN ({marks})", tags
+        )
+        if not rows or not rows[0]["receipt"]:
+            return None
+        fields = json.loads(self.store.decrypt(rows[0]["receipt"]))
+        log.info("publish form %s sent again: nothing sent twice", fields["reference"])
+        return PublishReceipt(**{**fields, "repeated": True})
 
     def _due(self, due: date | str) -> date:
         if isinstance(due, str):

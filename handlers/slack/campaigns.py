@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -140,14 +141,17 @@ async def on_submitted(ack: AsyncAck, body: dict, view: dict, client: AsyncWebCl
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(syncing), SYNC_WAIT_SECONDS)
     try:
+        # the modal's id: Submit pressed again after a slow answer publishes nothing twice
         receipt = await off_loop(
-            runtime.campaigns.publish, actor, a["policy"], a["audience"], a["due"], a["message"]
-        )
+            functools.partial(runtime.campaigns.publish, submission_key=view.get("id")),
+            actor, a["policy"], a["audience"], a["due"], a["message"],
+        )  # fmt: skip
     except CampaignError as exc:
         await ack(response_action="errors", errors={exc.field or "policy": str(exc)[:150]})
         return
     await ack()
-    await dm(client, actor.user_id, text=f":white_check_mark: {bk.esc(receipt.message)}")
+    again = "Already sent: " if receipt.repeated else ""
+    await dm(client, actor.user_id, text=f":white_check_mark: {again}{bk.esc(receipt.message)}")
 
 
 async def sync_staff(client: AsyncWebClient, runtime: Any) -> None:

@@ -6,9 +6,9 @@ otherwise) and who may confirm or read a round is too (only the people it was se
 translate card inputs to the core's arguments, and the core's answers and refusals to cards.
 A member of staff who types "receipts" sees their own rounds, never anyone else's.
 
-A publish card pressed twice (or re-sent by Teams) must not send the policy to every member of
-staff twice: the card's Send carries a ``form_id`` and a form already published in this process
-answers with its first receipt.
+A publish card pressed twice (or re-sent by Teams, even after a restart) must not send the
+policy to every member of staff twice: the card's Send carries a ``form_id``, passed to the core
+as the submission key, and a form already published answers with its first receipt.
 """
 
 from __future__ import annotations
@@ -62,29 +62,23 @@ class Publisher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._done: dict[tuple[str, str], PublishReceipt] = {}
 
     def publish(self, runtime: Runtime, actor: Actor, value: dict) -> Activity:
         if not runtime.campaigns.may_publish(actor):  # never the form to someone who may not
             return _text("Publish a policy", refusal(runtime, actor))
         values = {f: clipped(value.get(f), 600).strip() for f in PUBLISH_FIELDS}
         form_id = clipped(value.get("form_id"), 100).strip()
-        key = (actor.user_id, form_id)
         with self._lock:  # one publish at a time: a second press waits, then finds the first
-            earlier = self._done.get(key) if form_id else None
-            if earlier is not None:
-                return receipt_message(earlier, again=True)
             try:
                 receipt = runtime.campaigns.publish(
-                    actor, values["policy"], values["audience"], values["due"], values["message"]
-                )
+                    actor, values["policy"], values["audience"], values["due"], values["message"],
+                    submission_key=form_id or None,
+                )  # fmt: skip
             except CampaignError as err:
                 titles = [d.title for d in runtime.campaigns.policies()]
                 card = campaign_cards.publish_form(titles, values, str(err), form_id=form_id)
                 return cards.message({**card, "fallbackText": str(err)}, str(err))
-            if form_id:
-                self._done[key] = receipt
-        return receipt_message(receipt)
+        return receipt_message(receipt, again=receipt.repeated)
 
 
 def receipt_message(receipt: PublishReceipt, *, again: bool = False) -> Activity:

@@ -7,6 +7,8 @@ import sqlite3
 import pytest
 
 from bot.campaigns.models import CampaignError
+from bot.campaigns.service import CampaignService
+from bot.corpus.loader import load_corpus
 from bot.reports import audit
 
 from .conftest import ANN, BOB, HEAD, STAFF, STRANGER, review
@@ -141,6 +143,24 @@ def test_sending_the_same_version_again_skips_who_already_confirmed_it(staffed, 
     staffed.confirm(STAFF, first.reference)
     again = staffed.publish(HEAD, "dress code", "all", "2026-12-04")
     assert (again.sent_to, again.already_confirmed, again.new_version) == (2, 1, False)
+
+
+def test_the_same_publish_form_sent_again_after_a_restart_sends_nothing_twice(
+    staffed, open_service, settings, slack
+):
+    first = staffed.publish(HEAD, "dress code", "all", "2026-12-04", submission_key="card-7f3a")
+    assert not first.repeated
+
+    restarted = CampaignService(open_service(), handbook=lambda: load_corpus(settings.corpus_dir))
+    again = restarted.publish(HEAD, "dress code", "all", "2026-12-04", submission_key="card-7f3a")
+    assert again.repeated and again.reference == first.reference
+    assert (again.sent_to, again.version) == (first.sent_to, first.version)
+    assert len(restarted.campaigns(HEAD)) == 1
+    # the same card from someone else, or a new card, is a publish of its own
+    other = restarted.publish(HEAD, "dress code", "all", "2026-12-04", submission_key="card-9b2c")
+    assert not other.repeated and other.reference != first.reference
+    # the form's id is stored only as a keyed hash
+    assert "card-7f3a" not in settings.db_path.read_bytes().decode("latin-1")
 
 
 @pytest.mark.parametrize(

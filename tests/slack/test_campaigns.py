@@ -177,6 +177,22 @@ def test_reminders_stop_once_confirmed(slack, workspace, runtime, env):
     assert 1 <= len(reminders(ANN)) <= runtime.settings.campaign_max_reminders
 
 
+def test_submit_pressed_again_on_the_same_modal_publishes_once(slack, workspace, runtime):
+    slack.command("/policy-publish", user=HEAD)
+    view = slack.fake.wait_for(lambda: slack.fake.calls_to("views.open"))[0].args["view"]
+    answers = {"policy": "Staff Dress Code", "audience": "all", "due": DUE, "message": ""}
+    assert slack.submit(HEAD, view, answers, view_id="V0PUBLISH1").status == 200
+    slack.fake.wait_for(lambda: policy_dms(slack, STAFF))
+    # Slack was slow to see the answer; the head pressed Submit on the same modal again
+    assert slack.submit(HEAD, view, answers, view_id="V0PUBLISH1").status == 200
+    receipts = slack.fake.wait_for(
+        lambda: [m for m in slack.fake.channels.get(dm(HEAD), []) if "RU-" in str(m)][1:]
+    )
+    assert "Already sent: " in str(receipts[-1])
+    assert len(runtime.campaigns.campaigns(Actor("slack", HEAD))) == 1
+    assert len(policy_dms(slack, STAFF)) == 1
+
+
 def test_only_the_head_can_open_policy_publish(slack, workspace):
     resp = slack.command("/policy-publish", user=STAFF)
     assert "Only the headteacher can send policies" in resp.json()["text"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from bot.corpus.labels import is_heading_text
 from bot.corpus.model import Clause, Document
 from bot.retrieval.index import Hit, Result, split_sentences
 from bot.retrieval.vocabulary import tokens
@@ -278,8 +279,8 @@ def _lead_in(doc: Document, clause: Clause) -> tuple[str, bool]:
     except KeyError:
         return "", False
     sentences = split_sentences(parent.text.strip())
-    if not sentences or len(sentences[-1]) > LEAD_IN_CHARS:
-        return "", False
+    if not sentences or len(sentences[-1]) > LEAD_IN_CHARS or is_heading_text(sentences[-1]):
+        return "", False  # no lead-in, or only a title above the items
     skipped = bool(parent.children) and parent.children[0] != clause.id
     return sentences[-1], skipped
 

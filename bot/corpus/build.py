@@ -365,7 +365,7 @@ def build(read: Read, source: str) -> Document:
             b.para(block, nxt)
     for name, value in [*read.fallback.items(), *said.items()]:
         meta.setdefault(name, value)
-    clauses = [c for c in b.finish() if c.text or c.children]
+    clauses = _numbered_headings([c for c in b.finish() if c.text or c.children])
     title = choose_title([meta.get("title", ""), *read.titles], source)
     body_text = "\n".join(c.text for c in clauses)
     school = meta.get("school", "")
@@ -400,6 +400,28 @@ def build(read: Read, source: str) -> Document:
         control=control,
         warnings=warnings,
     )
+
+
+def _numbered_headings(clauses: list[Clause]) -> list[Clause]:
+    """A numbered title with numbered clauses below it ("3.2 Lateness", then "3.2.1 The school
+    gates open at 8.40am …") is a sub-heading, not a rule: it leaves the clause list and joins
+    the heading path of the clauses it heads, so it is context for them and never an answer."""
+    out: list[Clause] = []
+    for i, c in enumerate(clauses):
+        below = [d for d in clauses[i + 1 :] if d.id.startswith(c.id + ".")]
+        if (
+            c.numbered
+            and not c.children
+            and "\n" not in c.full_text
+            and is_heading_text(c.text.strip(), 8)
+            and below
+            and clauses[i + 1] is below[0]
+        ):
+            for d in below:
+                d.path = (*d.path, c.text.strip()) if c.text.strip() not in d.path else d.path
+            continue
+        out.append(c)
+    return out
 
 
 def _is_control_row(block: Block) -> bool:

@@ -229,3 +229,17 @@ def test_a_rule_with_a_date_is_not_taken_for_the_policys_review(tmp_path):
         tmp_path, "lunchtime", "Risk assessments for the field are reviewed in September 2025."
     )
     assert doc.next_review == "" and "no review date found" in doc.warnings
+
+
+def test_a_numbered_title_over_numbered_clauses_is_a_heading_not_a_rule(tmp_path):
+    policy = tmp_path / "attendance.txt"
+    policy.write_text(
+        "Attendance Policy\n\n3. Registration and punctuality\n\n3.2 Lateness\n\n"
+        "3.2.1 The school gates open at 8.40am.\n\n"
+        "3.2.2 Pupils who arrive late are signed in at the office.\n\n"
+        "3.3 Registers are kept for three years.\n"
+    )
+    doc = load_document(policy)
+    assert [c.id for c in doc.clauses] == ["3.2.1", "3.2.2", "3.3"]
+    assert doc.clause("3.2.1").path == ("Registration and punctuality", "Lateness")
+    assert doc.clause("3.3").path == ("Registration and punctuality",)

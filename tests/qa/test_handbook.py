@@ -167,6 +167,12 @@ def test_a_password_is_never_answered_with_the_rules_about_passwords(handbook):
     assert rules.answered and rules.best.document == "Acceptable Use of IT Policy"
 
 
+def test_a_numbered_sub_heading_is_never_the_answer(handbook):
+    answer = handbook.ask("what does the attendance policy say about lateness")
+    assert answer.answered and answer.best.document == "Attendance Policy"
+    assert answer.best.clause.startswith("3.2.") and answer.best.quote != "Lateness"
+
+
 def test_json_citations_name_the_policy_file(handbook):
     data = handbook.ask("Can parents be fined for term time holidays?").to_json()
     first = data["citations"][0]

@@ -27,6 +27,7 @@ from bot.corpus.labels import (
     is_history_header,
 )
 from bot.corpus.text import SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.word import school_in
 from bot.errors import UnreadableFile
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ def read_pdf(path: Path) -> Read:
     own_text = " ".join(" ".join(lines) for lines in pages).lower()
     lines: list[str] = []
     dates: dict[str, str] = {}
+    school = ""  # the school's name in the running header
     if big and pages:
         pages[0] = _join_title(pages[0], big)
     for page_lines in pages:
@@ -172,6 +174,7 @@ def read_pdf(path: Path) -> Read:
             if _DIGITS.sub("#", s) in furniture or PAGE_FOOTER_RE.match(s):
                 for name, value in meta_in(s):  # a review date in the running footer
                     dates.setdefault(name, value)
+                school = school or school_in(s)
                 continue
             if s.lower().rstrip(":") in {"contents", "table of contents"} or _LEADERS.search(ln):
                 continue  # the contents page
@@ -190,6 +193,8 @@ def read_pdf(path: Path) -> Read:
         lines += kept
     read = read_lines(_paragraphs(lines, own, own_text))
     read.fallback.update(dates)
+    if school:
+        read.meta.setdefault("school", school)
     titles: list[str] = []
     meta_title = (reader.metadata.title if reader.metadata else None) or ""
     if (

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import is_control_label, meta_field, meta_in, meta_line, meta_pairs
+from bot.corpus.dates import (
+    is_control_label,
+    leading_date,
+    meta_field,
+    meta_in,
+    meta_line,
+    meta_pairs,
+)
 from bot.corpus.labels import is_form_line, is_history_header
 from bot.corpus.titles import is_generic
 
@@ -336,7 +343,12 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
     if is_history_header(filled[0][0]):
         return []  # Version | Date | Changes: the document's history, never policy text
     numbered = [c for c, _ in filled if len(c) >= 2 and _NUMBER_CELL.match(c[0])]
-    if len(numbered) >= max(2, (len(filled) + 1) // 2) and all(len(c) <= 3 for c, _ in filled):
+    worded = [c for c in numbered if len(" ".join(c[1:]).split()) >= 3]
+    if (
+        len(numbered) >= max(2, (len(filled) + 1) // 2)
+        and len(worded) * 2 >= len(numbered)  # sentences beside the numbers, not figures
+        and all(len(c) <= 3 for c, _ in filled)
+    ):
         # A local-authority template whose body is a table: number cell | text cell.
         out = []
         for cells, bold in filled:
@@ -357,6 +369,10 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
         len(filled) == 2
         and len(first) == len(filled[1][0])
         and all(is_control_label(c) or meta_field(c) for c in first if c)
+        and any(
+            meta_field(k) in {"approval_date", "next_review"} and leading_date(v)
+            for k, v in zip(first, filled[1][0], strict=True)
+        )
     ):  # labels across the top, values below: "Date adopted | Review date" / "5 Feb 2025 | …"
         return [
             Block("row", cells=(k, v)) for k, v in zip(first, filled[1][0], strict=True) if k and v
@@ -445,9 +461,11 @@ def _font_title(lines: list[tuple[float, str]], body: float) -> tuple[str, str]:
 
 
 def _is_cover(blocks: list[Block], words: int) -> bool:
-    """A first page that ends in a page break before any numbered clause or long sentence."""
+    """A first page that ends in a page break before any numbered clause, long sentence or
+    section of the policy ("Introduction", "1. Purpose")."""
     return words <= 120 and not any(
-        b.kind == "para" and (len(b.text.split()) > 25 or re.match(r"\d{1,2}\.\d", b.text))
+        (b.kind == "para" and (len(b.text.split()) > 25 or re.match(r"\d{1,2}\.\d", b.text)))
+        or (b.kind == "heading" and (is_generic(b.text) or b.text[:1].isdigit()))
         for b in blocks
     )
 
@@ -491,8 +509,8 @@ def read_docx(path: Path) -> Read:
         num = _num_pr(para)
         label, bullet = numbering.label(*num) if num else ("", False)
         if in_front:
-            heading_style = _heading_level(low) and not is_generic(text) and low != "title"
-            if label or heading_style or len(front) >= 15:
+            # a numbered paragraph or a Heading style starts the policy itself
+            if label or _heading_level(low) or len(front) >= 15:
                 in_front = False
             elif text:
                 front += _front_lines(para)
@@ -581,6 +599,21 @@ def _furniture_dates(document: Any, read: Read) -> None:
             for text in paragraphs:
                 for name, value in meta_in(text):
                     read.fallback.setdefault(name, value)
+                school = school_in(text)
+                if school and part is section.header:
+                    read.meta.setdefault("school", school)
+
+
+_PART_SPLIT = re.compile(r"\s+[|·•–—-]\s+|\t+")
+
+
+def school_in(text: str) -> str:
+    """The school's name in a running header ("Kingsway Primary School – Lettings Policy")."""
+    for part in _PART_SPLIT.split(text):
+        part = part.strip()
+        if _SCHOOLISH.match(part) and len(part.split()) <= 10:
+            return part
+    return ""
 
 
 def _drop_title_heading(read: Read) -> None:

@@ -70,8 +70,10 @@ def is_history_header(cells: list[str]) -> bool:
         len(cells) >= 2
         and all(c and not any(ch.isdigit() for ch in c) for c in cells)
         and bool(words)
+        and len(words) <= 10
         and set(words) <= _HISTORY_WORDS
         and bool(set(words) & _HISTORY_KEYS)
+        and bool(set(words) & {"date", "dates"})
     )
 
 

@@ -27,6 +27,7 @@ from bot.corpus.labels import (
     is_history_header,
 )
 from bot.corpus.text import SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.titles import is_generic
 from bot.corpus.word import school_in
 from bot.errors import UnreadableFile
 
@@ -178,7 +179,7 @@ def read_pdf(path: Path) -> Read:
                 continue
             if s.lower().rstrip(":") in {"contents", "table of contents"} or _LEADERS.search(ln):
                 continue  # the contents page
-            if history and not meta_in(s):
+            if history and _history_row(s):
                 continue
             history = False
             if is_history_header(s.split()):
@@ -243,6 +244,24 @@ def _cover(lines: list[str], title: str) -> list[str]:
 def _about_policy(line: str) -> bool:
     """ "Policy adopted by governors 23 January 2025": a date line, never a heading."""
     return bool(meta_pairs(line)[0] or split_label(line))
+
+
+_VERSION = re.compile(r"^v?\d{1,2}(?:\.\d{1,2})*\s+")
+
+
+def _history_row(line: str) -> bool:
+    """A line of a version-history table: "1.0 September 2023 New policy", or a short wrapped
+    part of its Changes column ("DfE guidance"); not the heading or prose that follows it."""
+    if leading_date(_VERSION.sub("", line, count=1)) or leading_date(line):
+        return not meta_in(line)  # a footer's "Next review: …" ends the table
+    words = line.split()
+    return (
+        len(words) <= 6
+        and not starts_item(line)
+        and not SECTION_RE.match(line)
+        and not is_generic(line)
+        and not meta_in(line)
+    )
 
 
 _NOTE_RE = re.compile(r"^(\d{1,2}) (\S.*)$")

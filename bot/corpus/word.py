@@ -451,8 +451,17 @@ def _front_lines(paragraph: Any) -> list[tuple[float, str]]:
 def _font_title(lines: list[tuple[float, str]], body: float) -> tuple[str, str]:
     """The largest text before the policy starts, as a reader takes the title (a school's name
     above it is not the title), and the school's name when the front page gives it."""
-    school = next((t for _, t in lines if _SCHOOLISH.match(t) and len(t.split()) <= 10), "")
-    sized = [(s, t) for s, t in lines if s > body and len(t.split()) <= 20 and t != school]
+    school = next(
+        (
+            t
+            for _, t in lines
+            if _SCHOOLISH.match(t) and len(t.split()) <= 10 and "policy" not in t.lower()
+        ),
+        "",
+    )
+    sized = [(s, t) for s, t in lines if s > body and len(t.split()) <= 20]
+    if any(t != school for _, t in sized):  # "Scheme of Delegation for the Trust" alone: a title
+        sized = [(s, t) for s, t in sized if t != school]
     if not sized:
         return "", school
     biggest = max(s for s, _ in sized)

@@ -73,6 +73,14 @@ def test_a_version_history_table_is_not_policy_text(ext):
 
 
 @BOTH
+def test_a_version_table_under_the_title_ends_where_the_first_section_starts(ext):
+    doc = load_document(TEMPLATES / f"eyfs-caps-headings.{ext}")
+    assert doc.ids == ["AIMS", "SAFEGUARDING AND WELFARE", "Appendix 1 – Legislation and guidance"]
+    assert doc.clause("AIMS").text.startswith("1. Every child in the Early Years Foundation Stage")
+    assert not any("consultation" in c.text or "Nov 2023" in c.text for c in doc.clauses)
+
+
+@BOTH
 def test_a_form_in_an_appendix_is_not_quoted_as_a_rule(ext):
     doc = load_document(TEMPLATES / f"exclusions-appendix-form.{ext}")
     assert (doc.approval_date, doc.next_review) == ("18/09/2025", "18/09/2026")

@@ -167,3 +167,15 @@ def test_the_it_admin_sees_every_template_policy_with_its_own_title(cli_env, cap
 def test_the_school_named_in_the_running_header_is_the_policys_school(ext):
     doc = load_document(TEMPLATES / f"charging-la-table.{ext}")
     assert doc.school == "Brookfield Church of England Primary School"
+
+
+def test_a_word_policy_kept_beside_its_pdf_export_gets_two_distinct_titles(cli_env, capsys):
+    # Schools often keep "lettings.docx" and the "lettings.pdf" they publish in one folder.
+    for ext in ("docx", "pdf"):
+        shutil.copy(TEMPLATES / f"lettings-cover-textbox.{ext}", cli_env)
+    main(["corpus", "--json"])
+    titles = sorted(d["title"] for d in json.loads(capsys.readouterr().out)["documents"])
+    assert titles == [
+        "Lettings Policy (lettings-cover-textbox.docx)",
+        "Lettings Policy (lettings-cover-textbox.pdf)",
+    ]

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.corpus.blocks import Read
-from bot.corpus.dates import leading_date, meta_field, meta_in, meta_pairs, split_label
+from bot.corpus.dates import (
+    is_control_label,
+    leading_date,
+    meta_field,
+    meta_in,
+    meta_pairs,
+    split_label,
+)
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -26,7 +33,7 @@ from bot.corpus.labels import (
     is_form_line,
     is_history_header,
 )
-from bot.corpus.text import SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.text import KEY_VALUE_RE, SCHOOL_NAME_RE, read_lines, starts_item
 from bot.corpus.titles import is_generic
 from bot.corpus.word import school_in
 from bot.errors import UnreadableFile
@@ -230,6 +237,11 @@ def _cover(lines: list[str], title: str) -> list[str]:
     """The cover page as the text reader should see it: the title, then the policy's dates, each
     on its own; the logo, the school's name and the rest of the cover are not policy text."""
     keep = [ln for ln in lines if ln and (ln == title or meta_in(ln) or _about_policy(ln))]
+    keep += [  # "Approved by: Full Governing Body": the policy's details, kept as the cover has them
+        ln
+        for ln in lines
+        if ln not in keep and (m := KEY_VALUE_RE.match(ln)) and is_control_label(m["key"])
+    ]
     if title and title not in keep:
         keep.insert(0, title)
     school = next((ln for ln in lines if SCHOOL_NAME_RE.match(ln) and ln != title), "")

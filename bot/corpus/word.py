@@ -416,6 +416,20 @@ def _size(paragraph: Any, element: Any | None = None) -> float:
     return 0.0
 
 
+def _breaks_before(paragraph: Any) -> bool:
+    """A paragraph set to start on a new page (pageBreakBefore, on it or its style)."""
+    elements = [paragraph._p]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element)
+        style = style.base_style
+    for el in elements:
+        flag = el.find(f"{W}pPr/{W}pageBreakBefore")
+        if flag is not None:
+            return _attr(flag, "val") not in ("0", "false", "off")
+    return False
+
+
 def _page_break(element: Any) -> bool:
     """A paragraph that ends its page: a manual page break, or a section break in its pPr."""
     if element.find(f"{W}pPr/{W}sectPr") is not None:
@@ -423,6 +437,7 @@ def _page_break(element: Any) -> bool:
     return any(_attr(br, "type") == "page" for br in element.iter(f"{W}br"))
 
 
+_LABELLED = re.compile(r"^(?P<key>[A-Z][\w ,'’()/-]{1,40}):\s*(?P<value>\S.{0,100})$")
 _SCHOOLISH = re.compile(
     r"^[A-Z][\w'’ &.-]{2,80}\b(?:school|academy|college|federation|trust|nursery)$", re.I
 )
@@ -517,6 +532,10 @@ def read_docx(path: Path) -> Read:
         low = style.lower()
         num = _num_pr(para)
         label, bullet = numbering.label(*num) if num else ("", False)
+        if in_front and front and _breaks_before(para):  # "Contents" set to start a new page
+            in_front = False
+            if _is_cover(read.blocks, front_words):
+                cover_end = len(read.blocks)
         if in_front:
             # a numbered paragraph or a Heading style starts the policy itself
             if label or _heading_level(low) or len(front) >= 15:
@@ -572,11 +591,14 @@ def read_docx(path: Path) -> Read:
     if cover_end > 0:
         # The cover page (logo, school name, title, dates) is about the policy, not in it: its
         # dates and tables stay for the builder to read as the policy's details.
-        read.blocks = [
-            b
-            for b in read.blocks[:cover_end]
-            if b.kind == "row" or meta_line(b.text) or meta_pairs(b.text)[1]
-        ] + read.blocks[cover_end:]
+        cover = []
+        for b in read.blocks[:cover_end]:
+            pair = _LABELLED.match(b.text) if b.kind != "row" else None
+            if b.kind == "row" or meta_line(b.text) or meta_pairs(b.text)[1]:
+                cover.append(b)
+            elif pair and is_control_label(pair["key"]):  # "Approved by: Full Governing Body"
+                cover.append(Block("row", cells=(pair["key"], pair["value"])))
+        read.blocks = cover + read.blocks[cover_end:]
     _drop_title_heading(read)
     _furniture_dates(document, read)
     return read

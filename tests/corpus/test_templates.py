@@ -123,6 +123,14 @@ def test_dates_in_content_controls_with_a_bold_label_are_the_policy_dates(ext):
 
 
 @BOTH
+def test_a_cover_that_ends_where_contents_starts_a_new_page_is_not_quoted(ext):
+    # No page break: the "Contents" paragraph is set to start on a new page.
+    doc = load_document(TEMPLATES / f"lone-working-autonumber.{ext}")
+    assert doc.control["Approved by"] == "Full Governing Body"
+    assert not any("diocesan model" in c.text for c in doc.clauses)
+
+
+@BOTH
 def test_dates_in_a_table_with_the_labels_across_the_top(ext):
     # Date adopted | Review date | Policy lead, with the values in the row below.
     doc = load_document(TEMPLATES / f"wellbeing-trust-cover.{ext}")

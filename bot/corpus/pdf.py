@@ -172,7 +172,7 @@ def read_pdf(path: Path) -> Read:
     if big and pages:
         pages[0] = _join_title(pages[0], big)
     for page_lines in pages:
-        history = False  # inside a Version | Date | Changes table, which ends with its page
+        history = False  # inside a Version | Date | Changes table
         kept: list[str] = []
         for ln in page_lines:
             s = ln.strip()
@@ -228,9 +228,14 @@ def _join_title(lines: list[str], title: str) -> list[str]:
 
 
 def _is_cover(lines: list[str]) -> bool:
-    """A first page of a few short lines (logo, school, title, dates) and no clause."""
+    """A first page of a few short lines (logo, school, title, dates): no clause, no section
+    heading ("Introduction") and no line of running prose."""
     words = sum(len(ln.split()) for ln in lines)
-    return 0 < words <= 120 and not any(DECIMAL_RE.match(ln) for ln in lines)
+    return 0 < words <= 120 and not any(
+        DECIMAL_RE.match(ln) or starts_item(ln) or len(ln.split()) > 14 or is_generic(ln)
+        for ln in lines
+        if ln
+    )
 
 
 def _cover(lines: list[str], title: str) -> list[str]:

@@ -347,7 +347,7 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
     if (
         len(numbered) >= max(2, (len(filled) + 1) // 2)
         and len(worded) * 2 >= len(numbered)  # sentences beside the numbers, not figures
-        and all(len(c) <= 3 for c, _ in filled)
+        and all(len(c) <= 2 for c, _ in filled)  # a third column makes it a data table
     ):
         # A local-authority template whose body is a table: number cell | text cell.
         out = []
@@ -361,6 +361,8 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
             if short and (bold or re.fullmatch(r"\d{1,2}\.?", num)) and text[:1].isupper():
                 level = num.rstrip(".").count(".") + 1 if num else 1
                 out.append(Block("heading", line, level=level))
+            elif num.isdigit():  # "3 | The governors will…": clause 3, as a reader cites it
+                out.append(Block("para", f"{num}. {text}"))
             else:
                 out.append(Block("para", line))
         return out

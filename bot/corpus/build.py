@@ -283,6 +283,10 @@ class _Builder:
             self.numbered(f"{self.prefix()}{item['num']}", item["rest"])
         elif upper:
             self.numbered(f"{self.prefix()}{upper['letter']}", upper["rest"])
+        elif self.current is not None:  # a label out of sequence: never lose the line
+            self.append(line, "\n")
+        else:
+            self.block(line)
 
     # --- the end ----------------------------------------------------------------------------
     def finish(self) -> list[Clause]:

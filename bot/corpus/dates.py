@@ -182,9 +182,9 @@ def meta_pairs(text: str) -> tuple[list[tuple[str, str, str]], bool]:
         after = text[m.end() : stop]
         key = m["key"].strip()
         if m["freq"]:
-            value = after.strip(" .,;|·–—-")
-            if value and len(value.split()) <= 4:
-                found.append(("review_frequency", value, key))
+            every = after.strip(" .,;|·–—-")
+            if every and len(every.split()) <= 4:
+                found.append(("review_frequency", every, key))
                 rest = rest.replace(text[m.start() : stop], " ", 1)
             continue
         date = leading_date(after)
@@ -239,6 +239,8 @@ def split_label(line: str) -> tuple[str, str] | None:
         if any(ch.isdigit() for ch in key):
             return None
         name = meta_field(key, fuzzy=False)
+        if name is None and is_date_value(value):  # "Policy adopted by governors 23 Jan 2025"
+            name = meta_field(key)
         if name and (name in {"title", "school", "review_frequency"} or is_date_value(value)):
             return key, value
     return None

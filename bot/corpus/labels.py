@@ -14,7 +14,7 @@ SECTION_RE = re.compile(
 )
 DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
 NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
-ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})\.\s+(?P<rest>\S.*)$")
+ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})[.)]\s+(?P<rest>\S.*)$")  # "iv." or "iv)"
 PAREN_ROMAN_RE = re.compile(rf"^\((?P<num>{ROMAN})\)\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<marker>\(?(?P<letter>[a-z])[.)])\s+(?P<rest>\S.*)$")
 # "A." / "(B)" or an upper-case roman numeral "IV." (Word's upperLetter / upperRoman lists)
@@ -34,6 +34,47 @@ PAGE_FOOTER_RE = re.compile(
 NUMBER_PREFIX_RE = re.compile(
     rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|[IVX]{{2,5}}\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
 )
+
+
+# A line of a form to fill in ("Signed: ________  Date: ___", "☐ Yes ☐ No"): blanks, not rules.
+_BLANK_RE = re.compile(r"_{4,}|\.{10,}|…{4,}")
+_TICK_BOXES = "☐☑☒□"
+
+
+def is_form_line(text: str) -> bool:
+    """A line that is a form's fields: a short label before fill-in blanks, or two or more tick
+    boxes. A rule that mentions a form is a sentence, not blanks."""
+    if sum(text.count(c) for c in _TICK_BOXES) >= 2:
+        return True
+    if not _BLANK_RE.search(text):
+        return False
+    words = [w for w in _BLANK_RE.sub(" ", text).split() if any(ch.isalnum() for ch in w)]
+    return len(words) <= 12
+
+
+# Column labels of a version-history / amendments table: the document's history, not its rules.
+_HISTORY_WORDS = {
+    "version", "ver", "no", "number", "date", "dates", "changes", "change", "amendment",
+    "amendments", "amended", "author", "by", "description", "details", "summary", "comments",
+    "reason", "reviewed", "approved", "section", "page", "of", "made", "and", "revision",
+    "name", "notes", "status", "who",
+}  # fmt: skip
+_HISTORY_KEYS = {"version", "ver", "changes", "change", "amendment", "amendments", "revision"}
+_WORDS = re.compile(r"[a-z]+")
+
+
+def is_history_header(cells: list[str]) -> bool:
+    """ "Version | Date | Changes": the header row of a version-history table."""
+    words = _WORDS.findall(" ".join(cells).lower())
+    return (
+        len(cells) >= 2
+        and all(c and not any(ch.isdigit() for ch in c) for c in cells)
+        and bool(words)
+        and len(words) <= 10
+        and set(words) <= _HISTORY_WORDS
+        and bool(set(words) & _HISTORY_KEYS)
+        and bool(set(words) & {"date", "dates"})
+    )
 
 
 def strip_markup(text: str) -> str:

@@ -213,6 +213,9 @@ def _disambiguate(docs: list[Document]) -> None:
         name = PurePosixPath(d.source).stem
         if stems.count(name.lower()) > 1:  # the same file name in two folders: use the path
             name = str(PurePosixPath(d.source).with_suffix(""))
+            paths = [str(PurePosixPath(c.source).with_suffix("")).lower() for c in clashing]
+            if paths.count(name.lower()) > 1:  # policy.docx and its policy.pdf side by side
+                name = d.source
         d.title = f"{old} ({name})"
         d.warnings.append(f"duplicate title {old!r}: renamed {d.title!r}")
 

@@ -17,9 +17,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.corpus.blocks import Read
-from bot.corpus.dates import meta_in
-from bot.corpus.labels import BULLET_RE, PAGE_FOOTER_RE
-from bot.corpus.text import read_lines, starts_item
+from bot.corpus.dates import (
+    is_control_label,
+    leading_date,
+    meta_field,
+    meta_in,
+    meta_pairs,
+    split_label,
+)
+from bot.corpus.labels import (
+    BULLET_RE,
+    DECIMAL_RE,
+    PAGE_FOOTER_RE,
+    SECTION_RE,
+    is_form_line,
+    is_history_header,
+)
+from bot.corpus.text import KEY_VALUE_RE, SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.titles import is_generic
+from bot.corpus.word import school_in
 from bot.errors import UnreadableFile
 
 if TYPE_CHECKING:
@@ -40,11 +56,12 @@ def _page_lines(reader: PdfReader) -> tuple[list[list[str]], str]:
     """Each page's lines (whitespace runs collapsed: justified text spreads words apart), and
     the largest text on page one, read in the same pass (text extraction is the slow part)."""
     pages = []
-    runs: list[tuple[float, str]] = []
+    runs: list[tuple[float, float, str]] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, font_size: float) -> None:
         if text.strip():
-            runs.append((round(abs(font_size * (tm[3] or 1) * (cm[3] or 1)), 1), text))
+            size = round(abs(font_size * (tm[3] or 1) * (cm[3] or 1)), 1)
+            runs.append((size, round(tm[5] * (cm[3] or 1) + cm[5], 1), text))
 
     for n, page in enumerate(reader.pages):
         try:
@@ -69,15 +86,28 @@ def _furniture(pages: list[list[str]]) -> set[str]:
     return {k for k, n in seen.items() if n >= need}
 
 
-def _largest(runs: list[tuple[float, str]]) -> str:
-    """The largest text on the first page (Word's Title style exports as the biggest font)."""
+def _largest(runs: list[tuple[float, float, str]]) -> str:
+    """The largest text on the first page (Word's Title style exports as the biggest font); a
+    title set over two lines is one title ("Drug Education and Managing" / "Drug-Related…")."""
     if not runs:
         return ""
-    biggest = max(size for size, _ in runs)
-    body = Counter(size for size, _ in runs).most_common(1)[0][0]
-    if biggest <= body:
+    biggest = max(size for size, _, _ in runs)
+    amount: Counter[float] = Counter()
+    for size, _, text in runs:  # the body size is the one most of the text is set in
+        amount[size] += len(text.strip())
+    if biggest <= amount.most_common(1)[0][0]:
         return ""
-    return " ".join("".join(t for size, t in runs if size == biggest).split())
+    out, last_y = "", None
+    for size, y, text in runs:
+        if size != biggest:
+            continue
+        if last_y is not None and y != last_y and not out.endswith(" "):
+            out += " "
+        elif not out and starts_item(text):
+            return ""  # the body's own text ("1. Drills"): the page has no title of its own
+        out, last_y = out + text, y
+    out = " ".join(out.split())
+    return out if len(out.split()) <= 20 else ""
 
 
 def _vocabulary(pages: list[list[str]]) -> set[str]:
@@ -138,21 +168,41 @@ def read_pdf(path: Path) -> Read:
     own_text = " ".join(" ".join(lines) for lines in pages).lower()
     lines: list[str] = []
     dates: dict[str, str] = {}
+    school = ""  # the school's name in the running header
+    if big and pages:
+        pages[0] = _join_title(pages[0], big)
     for page_lines in pages:
+        history = False  # inside a Version | Date | Changes table
+        kept: list[str] = []
         for ln in page_lines:
             s = ln.strip()
             if not s:
-                lines.append("")
+                kept.append("")
                 continue
             if _DIGITS.sub("#", s) in furniture or PAGE_FOOTER_RE.match(s):
                 for name, value in meta_in(s):  # a review date in the running footer
                     dates.setdefault(name, value)
+                school = school or school_in(s)
                 continue
             if s.lower().rstrip(":") in {"contents", "table of contents"} or _LEADERS.search(ln):
                 continue  # the contents page
-            lines.append(s)
+            if history and _history_row(s):
+                continue
+            history = False
+            if is_history_header(s.split()):
+                history = True  # the document's history, not its rules
+                continue
+            if is_form_line(s):
+                continue  # "Signed: ______  Date: ____": a form's blanks
+            kept.append(s)
+        kept = _label_rows(_drop_footnotes(kept))
+        if page_lines is pages[0] and len(pages) > 1 and _is_cover(kept):
+            kept = _cover(kept, big)
+        lines += kept
     read = read_lines(_paragraphs(lines, own, own_text))
     read.fallback.update(dates)
+    if school:
+        read.meta.setdefault("school", school)
     titles: list[str] = []
     meta_title = (reader.metadata.title if reader.metadata else None) or ""
     if (
@@ -165,6 +215,143 @@ def read_pdf(path: Path) -> Read:
         titles.append(big)
     read.titles = titles + read.titles
     return read
+
+
+def _join_title(lines: list[str], title: str) -> list[str]:
+    """The title set over two or three lines on the cover is one line, as it is read."""
+    want = " ".join(title.split())
+    for i in range(len(lines)):
+        for j in range(i + 2, min(i + 4, len(lines)) + 1):
+            if " ".join(" ".join(lines[i:j]).split()) == want:
+                return [*lines[:i], want, *lines[j:]]
+    return lines
+
+
+def _is_cover(lines: list[str]) -> bool:
+    """A first page of a few short lines (logo, school, title, dates): no clause, no section
+    heading ("Introduction") and no line of running prose."""
+    words = sum(len(ln.split()) for ln in lines)
+    return 0 < words <= 120 and not any(
+        DECIMAL_RE.match(ln) or starts_item(ln) or len(ln.split()) > 14 or is_generic(ln)
+        for ln in lines
+        if ln
+    )
+
+
+def _cover(lines: list[str], title: str) -> list[str]:
+    """The cover page as the text reader should see it: the title, then the policy's dates, each
+    on its own; the logo, the school's name and the rest of the cover are not policy text."""
+    keep = [ln for ln in lines if ln and (ln == title or meta_in(ln) or _about_policy(ln))]
+    keep += [  # "Approved by: Full Governing Body": the policy's details, kept as the cover has them
+        ln
+        for ln in lines
+        if ln not in keep and (m := KEY_VALUE_RE.match(ln)) and is_control_label(m["key"])
+    ]
+    if title and title not in keep:
+        keep.insert(0, title)
+    school = next((ln for ln in lines if SCHOOL_NAME_RE.match(ln) and ln != title), "")
+    if school:  # above the title, where the text reader takes it as the school's name
+        keep = [school, *(ln for ln in keep if ln != school)]
+    out: list[str] = []
+    for ln in keep:
+        out += [ln, ""]
+    return out
+
+
+def _about_policy(line: str) -> bool:
+    """ "Policy adopted by governors 23 January 2025": a date line, never a heading."""
+    return bool(meta_pairs(line)[0] or split_label(line))
+
+
+_VERSION = re.compile(r"^v?\d{1,2}(?:\.\d{1,2})*\s+")
+
+
+def _history_row(line: str) -> bool:
+    """A line of a version-history table: "1.0 September 2023 New policy", or a short wrapped
+    part of its Changes column ("DfE guidance"); not the heading or prose that follows it."""
+    if leading_date(_VERSION.sub("", line, count=1)) or leading_date(line):
+        return not meta_in(line)  # a footer's "Next review: …" ends the table
+    words = line.split()
+    return (
+        len(words) <= 6
+        and not starts_item(line)
+        and not SECTION_RE.match(line)
+        and not is_generic(line)
+        and not meta_in(line)
+    )
+
+
+_NOTE_RE = re.compile(r"^(\d{1,2}) (\S.*)$")
+
+
+def _drop_footnotes(lines: list[str]) -> list[str]:
+    """Footnotes at the foot of a page ("1 Drug advice for schools, DfE, 2012."), and their
+    reference numbers glued to a word in the text above ("schools1"): not policy text."""
+    body = [ln for ln in lines if ln]
+    start = len(body)
+    for i in range(len(body) - 1, 0, -1):
+        m = _NOTE_RE.match(body[i])
+        if m and any(_ref(m[1]).search(ln) for ln in body[:i]):
+            start = i
+        elif not m and i < start - 1:
+            break
+    if start == len(body):
+        return lines
+    notes = body[start:]
+    numbers = [m[1] for ln in notes if (m := _NOTE_RE.match(ln))]
+    out = []
+    for ln in lines[: lines.index(notes[0])] if notes[0] in lines else lines:
+        for n in numbers:
+            ln = _ref(n).sub("", ln)
+        out.append(ln)
+    return out
+
+
+def _ref(number: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<=[a-z]{{2}}){number}(?=[\s.,;:)]|$)")
+
+
+def _label_rows(lines: list[str]) -> list[str]:
+    """A cover-page table with its labels across the top and the values below ("Date adopted
+    Review date" / "5 February 2025 February 2026") → "Date adopted: 5 February 2025" lines."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        labels = _date_labels(lines[i]) if i + 1 < len(lines) else []
+        rest = lines[i + 1] if labels else ""
+        pairs = []
+        for label in labels:
+            value = leading_date(rest)
+            if value is None:
+                break
+            pairs.append(f"{label}: {value}")
+            rest = rest[rest.find(value) + len(value) :].strip()
+        if labels and len(pairs) == len(labels):
+            out += pairs
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _date_labels(line: str) -> list[str]:
+    """The date labels a line starts with, when it holds two or more of them and nothing else
+    but other labels: "Date adopted Review date Policy lead" → ["Date adopted", "Review date"]."""
+    words, found, k = line.split(), [], 0
+    while k < len(words):
+        for n in range(min(4, len(words) - k), 0, -1):
+            key = " ".join(words[k : k + n])
+            if meta_field(key, fuzzy=False) in {"approval_date", "next_review"}:
+                found.append(key)
+                k += n
+                break
+        else:
+            break
+    rest = words[k:]
+    if len(found) < 2 or len(rest) > 4 or any(ch.isdigit() for w in rest for ch in w):
+        return []
+    return found
 
 
 def _paragraphs(lines: list[str], own: set[str], own_text: str) -> list[str]:
@@ -183,11 +370,16 @@ def _paragraphs(lines: list[str], own: set[str], own_text: str) -> list[str]:
         ends_para = not prev or prev.endswith((".", ":", ";", "!", "?")) or len(prev) < 0.7 * full
         short_heading = (
             len(ln.split()) <= 8
-            and ln[:1].isupper()
+            and (ln[:1].isupper() or bool(SECTION_RE.match(ln)))
             and not ln.endswith((".", ",", ";", ":"))
             and not starts_item(ln)
             and ends_para
+            and not _about_policy(ln)
         )
+        if not starts_item(ln) and (meta_pairs(ln)[1] or split_label(ln)):
+            out += ["", ln, ""]  # "Approved: Nov 2024  Next review: Nov 2025" stands alone
+            prev = ""
+            continue
         if out and out[-1] and _HYPHEN_END.search(out[-1]) and _LEAD_WORD.match(ln):
             out[-1] = join_hyphenated(out[-1], ln, own, own_text)
         elif not out or not out[-1] or starts_item(ln) or BULLET_RE.match(ln):
@@ -214,7 +406,8 @@ def _paragraphs(lines: list[str], own: set[str], own_text: str) -> list[str]:
 
 def _is_heading(line: str) -> bool:
     return (
-        len(line.split()) <= 8
+        not _about_policy(line)
+        and len(line.split()) <= 8
         and line[:1].isupper()
         and not line.rstrip().endswith((".", ",", ";", ":"))
         and not BULLET_RE.match(line)

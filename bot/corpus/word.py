@@ -10,12 +10,21 @@ style or the first Heading 1; tables become rows (document-control tables).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.corpus.blocks import Block, Read
-from bot.corpus.dates import meta_field, meta_in
+from bot.corpus.dates import (
+    is_control_label,
+    leading_date,
+    meta_field,
+    meta_in,
+    meta_line,
+    meta_pairs,
+)
+from bot.corpus.labels import is_form_line, is_history_header
 from bot.corpus.titles import is_generic
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -213,7 +222,11 @@ def visible_text(element: Any) -> str:
             tag = child.tag
             if tag in _HIDDEN or tag == f"{W}pPr":
                 continue
-            if tag == f"{W}t":
+            if tag == f"{W}p":  # a paragraph inside a text box: its own line
+                out.append(" ")
+                walk(child)
+                out.append(" ")
+            elif tag == f"{W}t":
                 out.append(child.text or "")
             elif tag in (f"{W}tab", f"{W}ptab"):
                 out.append("\t")
@@ -243,11 +256,31 @@ def _body_elements(parent: Any) -> Any:
             yield child
 
 
+def _visible_runs(paragraph: Any) -> list[Any]:
+    """The paragraph's runs that show text, including those inside hyperlinks, fields and
+    content controls (python-docx's `runs` lists only the direct ones)."""
+    from docx.text.run import Run
+
+    runs = []
+    for r in paragraph._p.iter(f"{W}r"):
+        if any(a.tag in _HIDDEN for a in r.iterancestors()):
+            continue
+        if any(a.tag == f"{W}txbxContent" for a in r.iterancestors()):
+            continue
+        run = Run(r, paragraph)
+        if run.text.strip():
+            runs.append(run)
+    return runs
+
+
 def _bold_heading(paragraph: Any, text: str) -> bool:
-    """A short paragraph set wholly in bold with no closing punctuation: a heading by eye."""
+    """A short paragraph set wholly in bold with no closing punctuation: a heading by eye
+    (never "Review date: July 2026" with its label in bold)."""
     if len(text.split()) > 10 or text.endswith((".", ",", ";", ":", "?", "!")):
         return False
-    runs = [r for r in paragraph.runs if r.text.strip()]
+    if meta_line(text) or meta_pairs(text)[1]:
+        return False
+    runs = _visible_runs(paragraph)
     style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
     return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
 
@@ -275,6 +308,194 @@ def _heading_level(style_name: str) -> int:
     return 0
 
 
+_NUMBER_CELL = re.compile(r"^\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z]|[ivx]{1,5}|[A-Z])[.)]?$")
+
+
+def _cell_text(cell: Any) -> str:
+    return " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
+
+
+def _table_rows(table: Any) -> list[tuple[list[str], bool]]:
+    """Each row's cells as written (a merged cell once) and whether the row is all bold."""
+    from docx.text.paragraph import Paragraph
+
+    out = []
+    for row in table.rows:
+        cells: list[str] = []
+        bold = True
+        for cell in row.cells:
+            t = _cell_text(cell)
+            if not cells or t != cells[-1]:  # merged cells repeat their text
+                cells.append(t)
+            for p in cell._tc.iter(f"{W}p"):
+                para = Paragraph(p, table)
+                if visible_text(p).strip() and not _all_bold(para):
+                    bold = False
+        out.append((cells, bold))
+    return out
+
+
+def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
+    """A Word table as the blocks a reader sees in it."""
+    filled = [(c, b) for c, b in rows if any(c)]
+    if not filled:
+        return []
+    if is_history_header(filled[0][0]):
+        return []  # Version | Date | Changes: the document's history, never policy text
+    numbered = [c for c, _ in filled if len(c) >= 2 and _NUMBER_CELL.match(c[0])]
+    worded = [c for c in numbered if len(" ".join(c[1:]).split()) >= 3]
+    if (
+        len(numbered) >= max(2, (len(filled) + 1) // 2)
+        and len(worded) * 2 >= len(numbered)  # sentences beside the numbers, not figures
+        and all(len(c) <= 2 for c, _ in filled)  # a third column makes it a data table
+    ):
+        # A local-authority template whose body is a table: number cell | text cell.
+        out = []
+        for cells, bold in filled:
+            num = cells[0] if _NUMBER_CELL.match(cells[0]) else ""
+            text = " ".join(c for c in (cells[1:] if num else cells) if c)
+            if not text:
+                continue
+            line = f"{num} {text}" if num else text
+            short = len(text.split()) <= 10 and not text.endswith((".", ";", ":", ","))
+            if short and (bold or re.fullmatch(r"\d{1,2}\.?", num)) and text[:1].isupper():
+                level = num.rstrip(".").count(".") + 1 if num else 1
+                out.append(Block("heading", line, level=level))
+            elif num.isdigit():  # "3 | The governors will…": clause 3, as a reader cites it
+                out.append(Block("para", f"{num}. {text}"))
+            else:
+                out.append(Block("para", line))
+        return out
+    first = filled[0][0]
+    if (
+        len(filled) == 2
+        and len(first) == len(filled[1][0])
+        and all(is_control_label(c) or meta_field(c) for c in first if c)
+        and any(
+            meta_field(k) in {"approval_date", "next_review"} and leading_date(v)
+            for k, v in zip(first, filled[1][0], strict=True)
+        )
+    ):  # labels across the top, values below: "Date adopted | Review date" / "5 Feb 2025 | …"
+        return [
+            Block("row", cells=(k, v)) for k, v in zip(first, filled[1][0], strict=True) if k and v
+        ]
+    out = []
+    for cells, _ in filled:
+        if len(cells) >= 2:
+            out.append(Block("row", cells=tuple(cells)))
+        elif cells[0]:
+            out.append(Block("para", cells[0]))
+    return out
+
+
+def _all_bold(paragraph: Any) -> bool:
+    runs = _visible_runs(paragraph)
+    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+    return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
+
+
+def _size(paragraph: Any, element: Any | None = None) -> float:
+    """The largest font size (points) of a paragraph's text, from its runs or its style."""
+    el = paragraph._p if element is None else element
+    sizes = []
+    for r in el.iter(f"{W}r"):
+        if any(a.tag in _HIDDEN for a in r.iterancestors()):
+            continue
+        if element is None and any(a.tag == f"{W}txbxContent" for a in r.iterancestors()):
+            continue
+        if not "".join(t.text or "" for t in r.iter(f"{W}t")).strip():
+            continue
+        sz = _attr(_child(r, "rPr", "sz"), "val")
+        if sz and sz.isdigit():
+            sizes.append(int(sz) / 2)
+    if sizes:
+        return max(sizes)
+    style = paragraph.style
+    while style is not None:
+        if style.font.size is not None:
+            return float(style.font.size.pt)
+        style = style.base_style
+    return 0.0
+
+
+def _breaks_before(paragraph: Any) -> bool:
+    """A paragraph set to start on a new page (pageBreakBefore, on it or its style)."""
+    elements = [paragraph._p]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element)
+        style = style.base_style
+    for el in elements:
+        flag = el.find(f"{W}pPr/{W}pageBreakBefore")
+        if flag is not None:
+            return _attr(flag, "val") not in ("0", "false", "off")
+    return False
+
+
+def _page_break(element: Any) -> bool:
+    """A paragraph that ends its page: a manual page break, or a section break in its pPr."""
+    if element.find(f"{W}pPr/{W}sectPr") is not None:
+        return True
+    return any(_attr(br, "type") == "page" for br in element.iter(f"{W}br"))
+
+
+_LABELLED = re.compile(r"^(?P<key>[A-Z][\w ,'’()/-]{1,40}):\s*(?P<value>\S.{0,100})$")
+_SCHOOLISH = re.compile(
+    r"^[A-Z][\w'’ &.-]{2,80}\b(?:school|academy|college|federation|trust|nursery)$", re.I
+)
+
+
+def _front_lines(paragraph: Any) -> list[tuple[float, str]]:
+    """(font size, text) of a front-page paragraph, a text box's paragraphs one by one."""
+    boxes = [
+        box
+        for box in paragraph._p.iter(f"{W}txbxContent")
+        if not any(a.tag in _HIDDEN for a in box.iterancestors())
+    ]
+    out = []
+    for box in boxes:
+        for p in box.iter(f"{W}p"):
+            text = " ".join(visible_text(p).split())
+            if text:
+                out.append((_size(paragraph, p), text))
+    if not boxes:
+        text = " ".join(visible_text(paragraph._p).split())
+        if text:
+            out.append((_size(paragraph), text))
+    return out
+
+
+def _font_title(lines: list[tuple[float, str]], body: float) -> tuple[str, str]:
+    """The largest text before the policy starts, as a reader takes the title (a school's name
+    above it is not the title), and the school's name when the front page gives it."""
+    school = next(
+        (
+            t
+            for _, t in lines
+            if _SCHOOLISH.match(t) and len(t.split()) <= 10 and "policy" not in t.lower()
+        ),
+        "",
+    )
+    sized = [(s, t) for s, t in lines if s > body and len(t.split()) <= 20]
+    if any(t != school for _, t in sized):  # "Scheme of Delegation for the Trust" alone: a title
+        sized = [(s, t) for s, t in sized if t != school]
+    if not sized:
+        return "", school
+    biggest = max(s for s, _ in sized)
+    title = " ".join(t for s, t in sized if s == biggest)
+    return title, school
+
+
+def _is_cover(blocks: list[Block], words: int) -> bool:
+    """A first page that ends in a page break before any numbered clause, long sentence or
+    section of the policy ("Introduction", "1. Purpose")."""
+    return words <= 120 and not any(
+        (b.kind == "para" and (len(b.text.split()) > 25 or re.match(r"\d{1,2}\.\d", b.text)))
+        or (b.kind == "heading" and (is_generic(b.text) or b.text[:1].isdigit()))
+        for b in blocks
+    )
+
+
 def read_docx(path: Path) -> Read:
     import docx  # python-docx, imported only when a Word policy is present
     from docx.table import Table
@@ -293,19 +514,16 @@ def read_docx(path: Path) -> Read:
     first_h1 = True
     deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
     body = document.element.body
+    normal = document.styles["Normal"] if "Normal" in [s.name for s in document.styles] else None
+    body_size = float(normal.font.size.pt) if normal is not None and normal.font.size else 11.0
+    front: list[tuple[float, str]] = []  # the text before the policy starts, with font sizes
+    in_front, front_words, cover_end, cover_pending = True, 0, -1, False
+    styled = 1 if core_title else 0  # title candidates from the file's own title fields
     for child in _body_elements(body):
+        if cover_pending:
+            cover_end, cover_pending = len(read.blocks), False
         if child.tag == f"{W}tbl":
-            table = Table(child, document)
-            for row in table.rows:
-                cells: list[str] = []
-                for cell in row.cells:
-                    t = " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
-                    if not cells or t != cells[-1]:  # merged cells repeat their text
-                        cells.append(t)
-                if len(cells) >= 2 and any(cells):
-                    read.blocks.append(Block("row", cells=tuple(cells)))
-                elif cells and cells[0]:
-                    read.blocks.append(Block("para", cells[0]))
+            read.blocks.extend(_table_blocks(_table_rows(Table(child, document))))
             continue
         if child.tag != f"{W}p":
             continue
@@ -316,16 +534,35 @@ def read_docx(path: Path) -> Read:
         low = style.lower()
         num = _num_pr(para)
         label, bullet = numbering.label(*num) if num else ("", False)
+        if in_front and front and _breaks_before(para):  # "Contents" set to start a new page
+            in_front = False
+            if _is_cover(read.blocks, front_words):
+                cover_end = len(read.blocks)
+        if in_front:
+            # a numbered paragraph or a Heading style starts the policy itself
+            if label or _heading_level(low) or len(front) >= 15:
+                in_front = False
+            elif text:
+                front += _front_lines(para)
+                front_words += len(text.split())
+        if in_front and _page_break(child):
+            in_front = False
+            cover_pending = _is_cover(read.blocks, front_words)
         if not text:
             continue
+        if is_form_line(text):
+            continue  # "Signed: ________   Date: ____" in a form: nothing to quote
         tabbed = tuple(c.strip() for c in raw_text.split("\t") if c.strip())
         if len(tabbed) >= 2 and meta_field(tabbed[0]):  # "Date of next review<TAB>July 2027"
             read.blocks.append(Block("row", cells=tabbed))
             continue
         if low.startswith("toc") or low == "contents heading":
             continue  # the contents page: never clauses
+        if len(tabbed) >= 2 and re.fullmatch(r"\d{1,3}", tabbed[-1]) and _has_leader_tab(para):
+            continue  # "2. Drug education<TAB>2": a contents line typed by hand, tab leader
         if low == "title":
             read.titles.insert(0 if not core_title else 1, text)
+            styled += 1
             continue
         if low == "subtitle":
             continue
@@ -346,9 +583,41 @@ def read_docx(path: Path) -> Read:
         if low.startswith("list bullet"):
             bullet = True
         read.blocks.append(Block("para", f"{label} {text}" if label else text, bullet=bullet))
+    if cover_pending:
+        cover_end = len(read.blocks)
+    title, school = _font_title(front, body_size)
+    if title and not is_generic(title):  # after the title fields, before the first heading
+        read.titles.insert(min(styled, len(read.titles)), title)
+    if school:
+        read.meta.setdefault("school", school)
+    if cover_end > 0:
+        # The cover page (logo, school name, title, dates) is about the policy, not in it: its
+        # dates and tables stay for the builder to read as the policy's details.
+        cover = []
+        for b in read.blocks[:cover_end]:
+            pair = _LABELLED.match(b.text) if b.kind != "row" else None
+            if b.kind == "row" or meta_line(b.text) or meta_pairs(b.text)[1]:
+                cover.append(b)
+            elif pair and is_control_label(pair["key"]):  # "Approved by: Full Governing Body"
+                cover.append(Block("row", cells=(pair["key"], pair["value"])))
+        read.blocks = cover + read.blocks[cover_end:]
     _drop_title_heading(read)
     _furniture_dates(document, read)
     return read
+
+
+def _has_leader_tab(paragraph: Any) -> bool:
+    """A right tab stop with a dot (or other) leader: how a contents line is set."""
+    elements = [paragraph._p]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element)
+        style = style.base_style
+    for el in elements:
+        for tab in el.iter(f"{W}tab"):
+            if _attr(tab, "leader") not in (None, "none") and _attr(tab, "val") == "right":
+                return True
+    return False
 
 
 def _furniture_dates(document: Any, read: Read) -> None:
@@ -363,6 +632,21 @@ def _furniture_dates(document: Any, read: Read) -> None:
             for text in paragraphs:
                 for name, value in meta_in(text):
                     read.fallback.setdefault(name, value)
+                school = school_in(text)
+                if school and part is section.header:
+                    read.meta.setdefault("school", school)
+
+
+_PART_SPLIT = re.compile(r"\s+[|·•–—-]\s+|\t+")
+
+
+def school_in(text: str) -> str:
+    """The school's name in a running header ("Kingsway Primary School – Lettings Policy")."""
+    for part in _PART_SPLIT.split(text):
+        part = part.strip()
+        if _SCHOOLISH.match(part) and len(part.split()) <= 10:
+            return part
+    return ""
 
 
 def _drop_title_heading(read: Read) -> None:

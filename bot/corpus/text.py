@@ -258,7 +258,8 @@ _TAB_LABEL_RE = re.compile(
 _WORD_BULLET_RE = re.compile(r"^(?P<lead>[ \t]*)(?:[§ØüŸ][ \t]+|o(?:\t|[ ]{2,}))(?=\S)")
 _GLYPHS = set("-*•●▪◦–·○■□➢✓§ØüvoŸ")
 _PAGE_PART_RE = re.compile(
-    r"^(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|\d{1,3}\s+of\s+\d{1,3})$", re.I
+    r"^(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|\d{1,3}\s+of\s+\d{1,3}|[-–—]\s*\d{1,3}\s*[-–—])$",
+    re.IGNORECASE,
 )
 _PARTS_RE = re.compile(r"\s{2,}|\t|\s+[|·•]\s+|\s+[-–—]\s+")
 _LEADER_RE = re.compile(r"(?:\.{4,}|…{2,}|(?:\. ){3,})\s*\d{1,3}\s*$")
@@ -296,7 +297,7 @@ def _is_page_line(s: str) -> bool:
     if PAGE_FOOTER_RE.match(s):
         return True
     parts = [p.strip() for p in _PARTS_RE.split(s) if p.strip()]
-    return len(parts) > 1 and _PAGE_PART_RE.match(parts[-1]) is not None
+    return len(parts) > 1 and any(_PAGE_PART_RE.match(p) for p in (parts[0], parts[-1]))
 
 
 def _unmail(lines: list[str]) -> list[str]:
@@ -328,7 +329,7 @@ def _unmail(lines: list[str]) -> list[str]:
         filled = [i for i, ln in enumerate(body) if ln.strip()][:15]
         if filled and _GREETING_RE.match(body[filled[0]].strip()):
             start = filled[0] + 1
-            for n, i in enumerate(filled[1:-1], 1):
+            for i in filled[1:-1]:
                 s = body[i].strip()
                 short = len(s.split()) <= 3 and not s.endswith((".", ":", ";", "!", "?"))
                 if _SIGN_OFF_RE.match(s) or (short and not body[i - 1].strip()):

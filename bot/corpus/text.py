@@ -276,6 +276,7 @@ _SIGN_OFF_RE = re.compile(
     re.IGNORECASE,
 )
 _GREETING_RE = re.compile(r"^(?:dear|hi|hello|good\s+(?:morning|afternoon))\b", re.IGNORECASE)
+_UNWRAPPED = 10**6
 _HYPHEN_END_RE = re.compile(r"[A-Za-z]-$")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 
@@ -418,7 +419,7 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
     width = max((len(ln) for ln in prose), default=0)
     long = [ln for ln in prose if len(ln) >= 60]
     if sum(not ln.endswith((".", "!", "?", ":", ";")) for ln in long) < 0.3 * len(long):
-        width = 10**6  # most lines end a sentence: one paragraph per line, never wrapped
+        width = _UNWRAPPED  # most lines end a sentence: one paragraph per line, never wrapped
     own_text = " ".join(prose).lower()
     own = {w.lower() for w in _WORD_RE.findall(own_text)}
 
@@ -449,7 +450,7 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
             out.append(s if "\t" not in ln else ln.strip(" "))
             continue
         lead = len(ln) - len(ln.lstrip())
-        if para and _continues(para[1], ln, lead, indent, item_col, width):
+        if para and _continues(para[0], para[1], ln, lead, indent, item_col, width):
             if _HYPHEN_END_RE.search(para[0]) and s[:1].islower():
                 from bot.corpus.pdf import join_hyphenated  # the PDF reader's rule for this
 
@@ -467,16 +468,23 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
     return out, dates
 
 
-def _continues(prev: str, line: str, lead: int, indent: int, item_col: int, width: int) -> bool:
-    """Whether `line` goes on with the paragraph whose last physical line is `prev`."""
-    s = line.strip()
+def _continues(
+    para: str, prev: str, line: str, lead: int, indent: int, item_col: int, width: int
+) -> bool:
+    """Whether `line` goes on with paragraph `para`, whose last physical line is `prev`."""
+    s, p = line.strip(), prev.strip()
     if starts_item(s) or WORD_SECTION_RE.match(s) or SECTION_RE.match(clean(s)):
         return False
     if s[:1].islower():
-        return not prev.rstrip().endswith((":", ";"))
+        return not p.endswith((":", ";"))
     if item_col and lead >= item_col - 1 and lead > indent:
         return True  # under a list item's hanging indent
-    if prev.rstrip().endswith((".", "!", "?")) and is_heading_text(s, 8) and len(s) < width / 2:
-        return False  # a heading after the paragraph's last sentence
-    first = s.split()[0]
-    return len(prev.rstrip()) + 1 + len(first) > width  # the line was full: a wrap, not a break
+    full = len(prev.rstrip()) + 1 + len(s.split()[0]) > width  # the next word did not fit
+    if p.endswith((".", "!", "?", ":", ";")):
+        # a new paragraph or heading after the last sentence, unless that sentence filled the line
+        return full and not (is_heading_text(s, 8) and len(s) < width / 2)
+    if full or width >= _UNWRAPPED:
+        return full
+    # A hard-wrapped file (text copied from a PDF breaks lines short of the width too): a line
+    # ending mid-sentence goes on, unless it was a heading or a list item of its own.
+    return not (para == p and is_heading_text(p, 8)) and not item_col

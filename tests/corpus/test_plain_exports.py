@@ -205,6 +205,15 @@ def test_a_review_date_only_in_the_running_footer_is_still_the_review_date():
     assert d.clause("Celebrations").text.endswith("so that staff can check them for allergens.")
 
 
+def test_a_pdf_line_broken_short_of_the_width_mid_sentence_still_joins_its_paragraph():
+    # "…must give the" / "School Business Manager a care plan…": one sentence, one clause
+    assert doc("healthy-eating.txt").clause("Allergies").text == (
+        "The school is a nut-free site. Parents of children with a food allergy must give the "
+        "School Business Manager a care plan from the child's doctor, which is kept in the class "
+        "first aid bag and in the kitchen."
+    )
+
+
 def test_hard_wrapped_list_items_are_joined_under_their_hanging_indent():
     d = doc("visitors.txt")
     assert d.ids == ["1.1", "2.1", "2.2", "2.3", "3.1", "3.2"]

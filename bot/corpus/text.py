@@ -277,6 +277,12 @@ _SIGN_OFF_RE = re.compile(
 )
 _GREETING_RE = re.compile(r"^(?:dear|hi|hello|good\s+(?:morning|afternoon))\b", re.IGNORECASE)
 _UNWRAPPED = 10**6
+_SIGNED_RE = re.compile(
+    r"^(?P<key>(?:signed|signature)(?:\s+(?:by|of|on\s+behalf\s+of)\b[^:]{0,40})?)\s*:\s*"
+    r"(?P<value>\S.{0,100})$",
+    re.IGNORECASE,
+)
+_FORWARDED_RE = re.compile(r"^[-\s]*(?:forwarded message|original message)[-\s]*$", re.I)
 _HYPHEN_END_RE = re.compile(r"[A-Za-z]-$")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 
@@ -305,6 +311,8 @@ def _unmail(lines: list[str]) -> list[str]:
     """An e-mail pasted into the file: the policy without the mail headers, covering note and
     sign-off."""
     filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    while filled and _FORWARDED_RE.match(lines[filled[0]].strip()):
+        filled.pop(0)  # "---------- Forwarded message ---------" above the headers
     if not filled or not re.match(r"^from\s*:", lines[filled[0]].strip(), re.IGNORECASE):
         return lines
     head = filled[0]
@@ -383,11 +391,17 @@ def _is_form_line(s: str) -> bool:
     return len(_BLANKS_RE.sub(" ", s).split()) <= 8
 
 
+def _is_table_row(original: str) -> bool:
+    """Cells split by tabs; a paragraph indented with a tab is not a row."""
+    body = original.strip(" ")
+    return "\t" in body.lstrip("\t") or (body.startswith("\t") and body.count("\t") > 1)
+
+
 def _row_like(s: str, original: str) -> bool:
     """A line that is never part of a paragraph: a table row or a labelled detail."""
     pair = KEY_VALUE_RE.match(s)
     return (
-        "\t" in original
+        _is_table_row(original)
         or bool(pair and is_control_label(pair["key"]))
         or _is_dates(s)
         or bool(SCHOOL_NAME_RE.match(s))
@@ -415,7 +429,7 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
                 kept.append(("", False))  # a rule between parts
             continue
         kept.append((ln, False))
-    prose = [ln.rstrip() for ln, _ in kept if ln.strip() and "\t" not in ln]
+    prose = [ln.rstrip() for ln, _ in kept if ln.strip() and not _is_table_row(ln)]
     width = max((len(ln) for ln in prose), default=0)
     long = [ln for ln in prose if len(ln) >= 60]
     if sum(not ln.endswith((".", "!", "?", ":", ";")) for ln in long) < 0.3 * len(long):
@@ -445,9 +459,13 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
             flush()
             out.extend(["", s, ""] if out and out[-1] else [s, ""])
             continue
+        if signed := _SIGNED_RE.match(s):  # "Signed: J Patel (Chair of Governors)": a detail
+            flush()
+            out.append(f"{signed['key'].strip()}\t{signed['value'].strip()}")
+            continue
         if _row_like(clean(s), ln):
             flush()
-            out.append(s if "\t" not in ln else ln.strip(" "))
+            out.append(ln.strip(" ") if _is_table_row(ln) else s)
             continue
         lead = len(ln) - len(ln.lstrip())
         if para and _continues(para[0], para[1], ln, lead, indent, item_col, width):

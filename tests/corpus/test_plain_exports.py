@@ -256,3 +256,35 @@ def test_an_email_whose_subject_is_not_the_title_loses_its_covering_note(tmp_pat
     assert [c.text for c in d.clauses] == [
         "Every class has a first aid bag. Staff record every injury in the accident book."
     ]
+
+
+def test_a_forwarded_email_with_a_signed_policy_keeps_the_signature_as_a_detail(tmp_path):
+    mail = tmp_path / "whistleblowing.txt"
+    mail.write_text(
+        "---------- Forwarded message ---------\nFrom: Head <head@school.example>\n"
+        "Date: Tue, 3 Sep 2024 at 09:12\nSubject: Whistleblowing Policy\nTo: Staff\n\n"
+        "Whistleblowing Policy\nApproved: July 2024\nNext review: July 2025\n\n"
+        "1. Raising a concern\n1.1 Staff should raise a concern with the headteacher.\n\n"
+        "Signed: J. Patel (Chair of Governors)\n"
+    )
+    d = load_document(mail)
+    assert (d.title, d.approval_date) == ("Whistleblowing Policy", "July 2024")
+    assert d.control["Signed"] == "J. Patel (Chair of Governors)"
+    assert [(c.id, c.full_text) for c in d.clauses] == [
+        ("1.1", "Staff should raise a concern with the headteacher.")
+    ]
+
+
+def test_a_paragraph_indented_with_a_tab_is_text_not_a_table_row(tmp_path):
+    policy = tmp_path / "first-aid.txt"
+    policy.write_text(
+        "First Aid Policy\n\nReview date: May 2026\n\nAccidents\n\n"
+        "\tEvery accident is written in the accident book on the day it happens.\n\n"
+        "\tParents are told of any bump to the head by a phone call.\n",
+        encoding="utf-8",
+    )
+    d = load_document(policy)
+    assert [c.text for c in d.clauses] == [
+        "Every accident is written in the accident book on the day it happens.",
+        "Parents are told of any bump to the head by a phone call.",
+    ]

@@ -272,7 +272,7 @@ _MAIL_HEADER_RE = re.compile(
 _SUBJECT_RE = re.compile(r"^subject\s*:\s*(?:(?:re|fw|fwd)\s*:\s*)*(?P<s>.*)$", re.IGNORECASE)
 _SIGN_OFF_RE = re.compile(
     r"^(?:(?:kind|best|warm|many)\s+(?:regards|wishes|thanks)|regards|thanks|thank\s+you"
-    r"|yours\s+(?:sincerely|faithfully)|best)\s*[,.!]?$",
+    r"|yours\s+(?:sincerely|faithfully)|best)\s*[,.!]?$|^sent\s+from\s+my\s+\w+",
     re.IGNORECASE,
 )
 _GREETING_RE = re.compile(r"^(?:dear|hi|hello|good\s+(?:morning|afternoon))\b", re.IGNORECASE)
@@ -290,13 +290,36 @@ _WORD_RE = re.compile(r"[A-Za-z]+")
 def _unlabel_tab(line: str) -> str:
     """ "1.1<tab>Text" → "1.1 Text"; "o<tab>Text" or "§ Text" → "• Text"."""
     m = _TAB_LABEL_RE.match(line)
-    if m and "\t" not in line[m.end() :]:  # (a table row numbered in its first cell stays one)
+    if m and "\t" not in line[m.end() :]:
         label = "•" if m["label"] in _GLYPHS else m["label"]
         return f"{m['lead']}{label} {line[m.end() :]}"
     m = _WORD_BULLET_RE.match(line)
     if m:
         return f"{m['lead']}• {line[m.end() :]}"
     return line
+
+
+def _unlabel_lists(lines: list[str]) -> list[str]:
+    """Word's tab after each number or bullet taken out, except in a table: a run of tabbed
+    lines where some row does not start with a label ("Year<tab>Minutes" / "1<tab>10 minutes")."""
+    out = list(lines)
+    run: list[int] = []
+    for i, ln in enumerate([*lines, ""]):
+        if "\t" in ln.strip():
+            run.append(i)
+            continue
+        table = any(  # (a control block's "Approved by:<tab>…" rows are no table)
+            not _TAB_LABEL_RE.match(lines[k])
+            and not is_control_label(lines[k].strip().split("\t")[0])
+            for k in run
+        )
+        for k in run:  # (a numbered paragraph beside a table is still a paragraph)
+            if not table or len(lines[k].split()) > 8:
+                out[k] = _unlabel_tab(lines[k])
+        run = []
+        if i < len(lines):
+            out[i] = _unlabel_tab(ln)  # "§ Text", "o  Text": a bullet with no tab
+    return out
 
 
 def _is_page_line(s: str) -> bool:
@@ -412,9 +435,10 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
     """A text file's lines → one line per paragraph with blank lines between paragraphs (table
     rows and labelled details stay on their own lines), and dates from running headers."""
     lines = [
-        _unlabel_tab(ln.replace("\r", "").replace("\ufeff", "").replace("\u00a0", " ").rstrip(" "))
+        ln.replace("\r", "").replace("\ufeff", "").replace("\u00a0", " ").rstrip(" ")
         for ln in raw_lines
     ]
+    lines = _unlabel_lists(lines)
     lines = _unmail(lines)
     furniture, dates = _furniture(lines)
     kept: list[tuple[str, bool]] = []  # (line, underlined heading)

@@ -288,3 +288,29 @@ def test_a_paragraph_indented_with_a_tab_is_text_not_a_table_row(tmp_path):
         "Every accident is written in the accident book on the day it happens.",
         "Parents are told of any bump to the head by a phone call.",
     ]
+
+
+def test_a_table_numbered_in_its_first_column_stays_a_table(tmp_path):
+    policy = tmp_path / "homework.txt"
+    policy.write_text(
+        "Homework Policy\n\nReview date: July 2026\n\nTime spent\n\n"
+        "Homework should take no longer than this each night:\n"
+        "Year\tMinutes\n1\t10 minutes\n2\tReading at home\n"
+    )
+    assert load_document(policy).clause("Time spent").full_text.splitlines() == [
+        "Homework should take no longer than this each night:",
+        "Year | Minutes",
+        "1 | 10 minutes",
+        "2 | Reading at home",
+    ]
+
+
+def test_word_numbering_right_under_a_tabbed_control_block_is_still_numbering(tmp_path):
+    policy = tmp_path / "anti-bullying.txt"
+    policy.write_bytes(
+        b"Anti-Bullying Policy\r\nApproved by:\tGoverning Body\r\nReview date:\tMay 2026\r\n"
+        b"1.\tAims\r\n1.1\tEvery child has the right to learn without fear of being bullied.\r\n"
+    )
+    d = load_document(policy)
+    assert d.control == {"Approved by": "Governing Body", "Review date": "May 2026"}
+    assert [(c.id, c.path) for c in d.clauses] == [("1.1", ("Aims",))]

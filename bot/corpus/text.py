@@ -447,7 +447,9 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
         if i in furniture or (s and (_LEADER_RE.search(s) or _is_form_line(s))):
             continue
         if s and _RULE_RE.match(s):
-            if kept and kept[-1][0].strip() and not kept[-1][1]:
+            above = kept[-1][0].strip() if kept else ""
+            alone = len(kept) < 2 or not kept[-2][0].strip()
+            if above and alone and not kept[-1][1] and is_heading_text(above):
                 kept[-1] = (kept[-1][0], True)  # the line above is underlined: a heading
             else:
                 kept.append(("", False))  # a rule between parts
@@ -464,6 +466,7 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
     out: list[str] = []
     para: list[str] = []  # the paragraph being gathered, as [text, last physical line]
     indent = item_col = 0
+    row = False  # the last line written was a row or a labelled detail
 
     def flush() -> None:
         if para:
@@ -478,19 +481,25 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
             flush()
             if out and out[-1]:
                 out.append("")
+            row = False
             continue
         if underlined:
             flush()
+            row = False
             out.extend(["", s, ""] if out and out[-1] else [s, ""])
             continue
-        if signed := _SIGNED_RE.match(s):  # "Signed: J Patel (Chair of Governors)": a detail
+        signed = _SIGNED_RE.match(s)  # "Signed: J Patel (Chair of Governors)": a detail
+        if signed or _row_like(clean(s), ln):
             flush()
-            out.append(f"{signed['key'].strip()}\t{signed['value'].strip()}")
+            if out and out[-1] and not row:
+                out.append("")  # (a paragraph before it ends there)
+            if signed:
+                out.append(f"{signed['key'].strip()}\t{signed['value'].strip()}")
+            else:
+                out.append(ln.strip(" ") if _is_table_row(ln) else s)
+            row = True
             continue
-        if _row_like(clean(s), ln):
-            flush()
-            out.append(ln.strip(" ") if _is_table_row(ln) else s)
-            continue
+        row = False
         lead = len(ln) - len(ln.lstrip())
         if para and _continues(para[0], para[1], ln, lead, indent, item_col, width):
             if _HYPHEN_END_RE.search(para[0]) and s[:1].islower():

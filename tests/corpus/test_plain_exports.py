@@ -314,3 +314,45 @@ def test_word_numbering_right_under_a_tabbed_control_block_is_still_numbering(tm
     d = load_document(policy)
     assert d.control == {"Approved by": "Governing Body", "Review date": "May 2026"}
     assert [(c.id, c.path) for c in d.clauses] == [("1.1", ("Aims",))]
+
+
+def test_pdftotext_output_reads_across_its_page_breaks(tmp_path):
+    # pdftotext: a form feed between pages, the page number alone on a line, a running header
+    policy = tmp_path / "visits.txt"
+    policy.write_text(
+        "Educational Visits Policy\n\nReview date: March 2027\n\n1. Planning\n\n"
+        "1.1 A risk assessment is written for each visit and shared with all adults\n\n"
+        + " " * 70
+        + "2\n\x0cEducational Visits Policy"
+        + " " * 40
+        + "March 2025\n\ngoing on the visit.\n\n2. Ratios\n\n"
+        "2.1 For Reception, one adult for every four children.\n\n"
+        + " " * 70
+        + "3\n\x0cEducational Visits Policy"
+        + " " * 40
+        + "March 2025\n\n2.2 For Key Stage 2, one adult for every ten children.\n"
+    )
+    d = load_document(policy)
+    assert [(c.id, c.text) for c in d.clauses] == [
+        (
+            "1.1",
+            "A risk assessment is written for each visit and shared with all adults going on the visit.",
+        ),
+        ("2.1", "For Reception, one adult for every four children."),
+        ("2.2", "For Key Stage 2, one adult for every ten children."),
+    ]
+
+
+def test_a_rule_between_paragraphs_is_not_an_underline(tmp_path):
+    policy = tmp_path / "uniform.txt"
+    policy.write_text(
+        "Uniform Policy\n\nReview date: June 2026\n\nPE kit\n\n"
+        "Children wear a plain white T-shirt and black shorts for PE.\n"
+        "----------------------------------------\n"
+        "Earrings must be removed for PE.\n"
+    )
+    d = load_document(policy)
+    assert [c.text for c in d.clauses] == [
+        "Children wear a plain white T-shirt and black shorts for PE.",
+        "Earrings must be removed for PE.",
+    ]

@@ -524,7 +524,8 @@ def _continues(
 ) -> bool:
     """Whether `line` goes on with paragraph `para`, whose last physical line is `prev`."""
     s, p = line.strip(), prev.strip()
-    if starts_item(s) or WORD_SECTION_RE.match(s) or SECTION_RE.match(clean(s)):
+    heading = (WORD_SECTION_RE.match(s) or SECTION_RE.match(clean(s))) and is_heading_text(s)
+    if starts_item(s) or heading:
         return False
     if s[:1].islower():
         return not p.endswith((":", ";"))

@@ -356,3 +356,21 @@ def test_a_rule_between_paragraphs_is_not_an_underline(tmp_path):
         "Children wear a plain white T-shirt and black shorts for PE.",
         "Earrings must be removed for PE.",
     ]
+
+
+def test_a_wrapped_line_that_starts_with_a_cross_reference_is_not_a_heading(tmp_path):
+    policy = tmp_path / "relationships.txt"
+    policy.write_text(
+        "Relationships Policy\n\nReview date: May 2026\n\nWithdrawal\n\n"
+        "Parents who wish to withdraw their child should write to the headteacher, using the form in\n"
+        "Appendix 1. The headteacher will reply within ten school days and will offer to meet them.\n"
+        "Section 2 Roles\n"
+        "The PSHE lead plans the curriculum, supports staff and reviews resources before use.\n"
+    )
+    d = load_document(policy)
+    assert d.clause("Withdrawal").text == (
+        "Parents who wish to withdraw their child should write to the headteacher, using the form "
+        "in Appendix 1. The headteacher will reply within ten school days and will offer to meet "
+        "them."
+    )
+    assert d.clause("2").path == ("Roles",)

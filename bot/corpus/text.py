@@ -244,7 +244,21 @@ def read_text(text: str) -> Read:
     read = read_lines(lines)
     for name, value in fallback.items():
         read.fallback.setdefault(name, value)
+    if read.titles and "title" not in read.meta and (spelled := _spelled(read.titles[0], text)):
+        read.titles.insert(0, spelled)
     return read
+
+
+def _spelled(title: str, text: str) -> str | None:
+    """A title printed in capitals ("HOMEWORK POLICY"), as the policy itself writes it in running
+    text ("…the Homework Policy…"); None when it never does."""
+    if not title.isupper() or not title.split():
+        return None
+    words = r"\s+".join(re.escape(w) for w in title.split())
+    for m in re.finditer(rf"(?<![\w-]){words}(?![\w-])", text, re.IGNORECASE):
+        if not m.group(0).isupper():
+            return " ".join(m.group(0).split())
+    return None
 
 
 # --- a .txt file as it reaches the shared drive → one line per paragraph ---------------------

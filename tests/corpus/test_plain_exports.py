@@ -27,12 +27,13 @@ def text_of(d, clause_id: str) -> str:
 FACTS = {
     "anti-bullying.txt": ("Anti-Bullying Policy", "14 October 2024", "October 2025"),
     "equal-opportunities.txt": ("Equal Opportunities Policy", "3 March 2025", "March 2027"),
+    # printed in capitals and never written otherwise: kept as printed ("SEND" is no "Send")
     "homework.txt": ("HOMEWORK POLICY", "June 2024", "June 2026"),
     "rse.txt": ("Relationships and Sex Education (RSE) Policy", "21 January 2025", "January 2026"),
     "sun-safety.txt": ("Sun Safety Policy", "12/05/2025", "05/2026"),
     "staff-dress-code.txt": ("Staff Dress Code", "28 August 2024", "September 2025"),
     "mobile-phones.txt": ("Mobile Phone Policy", "4 November 2024", "November 2025"),
-    "visitors.txt": ("VISITORS POLICY", "Autumn 2024", "Autumn 2026"),
+    "visitors.txt": ("Visitors Policy", "Autumn 2024", "Autumn 2026"),
     "lockdown.txt": ("Lockdown Procedure", "9 January 2025", "January 2026"),
     "healthy-eating.txt": ("Healthy Eating Policy", "", "July 2026"),
 }
@@ -374,3 +375,10 @@ def test_a_wrapped_line_that_starts_with_a_cross_reference_is_not_a_heading(tmp_
         "them."
     )
     assert d.clause("2").path == ("Roles",)
+
+
+def test_a_title_printed_in_capitals_is_spelled_as_the_policy_writes_it():
+    # "VISITORS POLICY" on top; "1.1 This Visitors Policy explains…" in the text
+    d = doc("visitors.txt")
+    assert d.title == "Visitors Policy"
+    assert d.clause("1.1").text.startswith("This Visitors Policy explains how the school")

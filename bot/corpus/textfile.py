@@ -1,8 +1,9 @@
 """Reading a text-based policy file (.txt, .md, .html) as text, or saying why it is not one.
 
 Schools save text as UTF-8 (with or without a byte-order mark), as UTF-16 (Notepad's and Word's
-"Unicode" text) or, from Notepad and older Word exports, as Windows-1252; all are read. A binary file with a text name (a renamed Word file, a corrupt upload) is refused rather
-than quoted as gibberish.
+"Unicode" text) or, from Notepad and older Word exports, as Windows-1252; all are read. A binary
+file with a text name (a renamed Word file, a corrupt upload) is refused rather than quoted as
+gibberish.
 """
 
 from __future__ import annotations

@@ -98,8 +98,22 @@ def is_heading_text(text: str, max_words: int = 12) -> bool:
     )
 
 
+# "Section 3: Roles and responsibilities", "PART 2 - PROCEDURES", "Appendix 1 – Forms"
+WORD_NUMBER_RE = re.compile(
+    r"^(?P<word>section|part|appendix|annexe?|schedule)\s+(?P<num>\d{1,2}|[A-Z]|[IVX]{1,4})\b"
+    r"\s*[:.\-–—]?\s*",
+    re.IGNORECASE,
+)
+
+
 def split_number(heading: str) -> tuple[str, str]:
-    """ "4.2 Risk assessment" → ("4.2", "Risk assessment"); "Risk assessment" → ("", …)."""
+    """ "4.2 Risk assessment" → ("4.2", "Risk assessment"); "Risk assessment" → ("", …);
+    "Section 3: Roles" → ("3", "Roles"); "Appendix 1: Forms" → ("Appendix 1", "Forms")."""
+    if w := WORD_NUMBER_RE.match(heading.strip()):
+        rest = heading.strip()[w.end() :].strip() or heading.strip()
+        if w["word"].lower() in {"section", "part"}:
+            return w["num"], rest
+        return f"{w['word'].capitalize()} {w['num']}", rest
     m = NUMBER_PREFIX_RE.match(heading.strip())
     if not m or len(heading.strip()) == len(m.group(0).strip()):
         return "", heading.strip()

@@ -1,8 +1,9 @@
 """Reading a text-based policy file (.txt, .md, .html) as text, or saying why it is not one.
 
-Schools save text as UTF-8 or, from Notepad and older Word exports, as Windows-1252; both are
-read. A binary file with a text name (a renamed Word file, a corrupt upload) is refused rather
-than quoted as gibberish.
+Schools save text as UTF-8 (with or without a byte-order mark), as UTF-16 (Notepad's and Word's
+"Unicode" text) or, from Notepad and older Word exports, as Windows-1252; all are read. A binary
+file with a text name (a renamed Word file, a corrupt upload) is refused rather than quoted as
+gibberish.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ class NotText(UnreadableFile):
 def read_text_file(path: Path) -> tuple[str, list[str]]:
     """The file's text and any note for the IT admin about how it was read."""
     raw = Path(path).read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode", Word's Unicode text
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass
     try:
         text, notes = raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:

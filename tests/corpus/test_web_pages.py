@@ -1,0 +1,211 @@
+"""Policies saved from school websites read as a person reads the page.
+
+Schools publish policies as CMS pages (WordPress themes, school-website platforms) whose menus,
+breadcrumbs, cookie banners, sidebars, share buttons and footers are <div>s with class names,
+and as Markdown exported from static sites. Staff asking about a policy must be quoted the
+policy's own words, under its own title and dates: never the site around it.
+The pages are in fixtures/web/; their README lists what each one should give.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import load_document
+
+WEB = Path(__file__).resolve().parent / "fixtures" / "web"
+
+# What no quote from any page may contain: site chrome as a reader skips it.
+CHROME = (
+    "Skip to",
+    "cookie",
+    "Cookie",
+    "Home",
+    "Share",
+    "Facebook",
+    "Back to top",
+    "Related Policies",
+    "Quick Links",
+    "Download",
+    "©",
+    "Copyright",
+    "Posted on",
+    "Last updated",
+    "Page updated",
+    "Telephone",
+    "Tel:",
+    "Website by",
+    "Edit",
+    ".pdf",
+)
+
+
+def quotes(name: str) -> str:
+    return "\n".join(c.full_text for c in load_document(WEB / name).clauses)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.name for p in WEB.iterdir() if p.suffix in {".html", ".htm", ".md"} and p.stem != "README"
+    ),
+)
+def test_no_page_quotes_its_website_chrome_or_markup(name):
+    text = quotes(name)
+    for chrome in CHROME:
+        assert chrome not in text, f"{name} quotes {chrome!r}"
+    for markup in ("<", "{{", "{:", "+++", "|---", "--- |", "**", "]["):
+        assert markup not in text, f"{name} quotes markup {markup!r}"
+
+
+@pytest.mark.parametrize(
+    "name, title, approved, next_review",
+    [
+        (
+            "charging-remissions.html",
+            "Charging and Remissions Policy",
+            "11 March 2025",
+            "March 2027",
+        ),
+        ("uniform.htm", "School Uniform Policy", "", "June 2026"),
+        ("anti-bullying.html", "Anti-Bullying Policy", "17 July 2025", "July 2026"),
+        ("online-safety.html", "Online Safety Policy", "05/02/2025", "February 2026"),
+        ("first-aid.html", "First Aid Policy", "24 February 2025", "February 2026"),
+        ("send-information-report.md", "SEND Information Report", "", "October 2026"),
+        ("equality-objectives.md", "Equality Information and Objectives", "", "November 2028"),
+        ("lettings.md", "Lettings Policy", "19/05/2025", "2027-05-31"),
+    ],
+)
+def test_each_page_has_its_own_title_and_dates(name, title, approved, next_review):
+    doc = load_document(WEB / name)
+    assert (doc.title, doc.approval_date, doc.next_review) == (title, approved, next_review)
+    assert doc.next_review_date is not None
+
+
+# --- HTML -------------------------------------------------------------------------------------
+def test_a_wordpress_page_is_only_its_article():
+    """Cookie banner, site header and menu, breadcrumbs, "Posted on" line, download button,
+    share buttons, edit link, sidebar widgets and footer are all <div>s with class names."""
+    doc = load_document(WEB / "charging-remissions.html")
+    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "3.1", "4.1", "4.2"]
+    assert doc.clause("3.1").full_text.endswith(
+        "Individual instrument tuition | £9.50 per lesson\nBreakfast club | £3.00 per session"
+    )
+    assert doc.control["Posted on"] == "14th March 2025"  # the page's date, kept as written
+
+
+def test_the_school_name_in_the_logo_heading_is_not_the_policy_title():
+    """The site header's <h1> is the school's name; the policy's title is the page-title
+    heading in the content."""
+    doc = load_document(WEB / "online-safety.html")
+    assert doc.title == "Online Safety Policy"
+    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2"]
+    assert "Abbey Road" not in quotes("online-safety.html")  # the footer's address
+
+
+def test_bold_paragraphs_are_the_sub_headings_they_look_like():
+    doc = load_document(WEB / "uniform.htm")
+    assert [c.id for c in doc.clauses] == [
+        "Aims",
+        "Uniform list",
+        "PE kit",
+        "Jewellery",
+        "Help with the cost of uniform",
+    ]
+
+
+def test_lines_broken_with_br_are_the_list_they_show():
+    doc = load_document(WEB / "uniform.htm")
+    assert doc.clause("Uniform list").full_text == (
+        "Children wear:\n"
+        "grey or black trousers, skirt or pinafore\n"
+        "a white polo shirt\n"
+        "a green sweatshirt or cardigan with the school logo\n"
+        "black school shoes (not trainers)"
+    )
+    # A sentence the editor broke with <br> is still one sentence.
+    assert doc.clause("Jewellery").text.endswith(
+        "Earrings must be removed or covered with tape by the child for PE; staff will not "
+        "remove them."
+    )
+    aid = load_document(WEB / "first-aid.html")
+    assert aid.clause("Treating an injury, item 1").full_text == (
+        "When a child is hurt, the adult on duty will:\n"
+        "1) make sure the area is safe;\n"
+        "2) give first aid or call a first aider;\n"
+        "3) record the injury in the accident book before the end of the day."
+    )
+
+
+def test_a_page_laid_out_with_a_table_is_read_as_its_content():
+    """An old site puts the menu in one cell and the policy in the next: no "row" of the page."""
+    doc = load_document(WEB / "first-aid.html")
+    assert doc.title == "First Aid Policy"  # not "First Aid - Policies - Meadow Lane…"
+    assert doc.control["Date adopted"] == "24 February 2025"
+    assert "HomePoliciesContact" not in doc.control
+    assert doc.clause("Calling an ambulance").text.startswith("Staff should call 999")
+
+
+def test_nested_lists_in_main_keep_their_numbers_but_not_the_sidebar():
+    doc = load_document(WEB / "anti-bullying.html")
+    assert doc.clause("What staff will do").full_text.splitlines()[1:4] == [
+        "2. Tell the class teacher and the designated member of staff:",
+        "a. by the end of the school day; and",
+        "b. using the behaviour log on the school system.",
+    ]
+    assert "In this section" not in " ".join(doc.ids)
+    assert "Safeguarding Policy" not in quotes("anti-bullying.html")
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        (
+            "Hollybank Church of England Primary School - Policies - School Uniform",
+            "School Uniform",
+        ),
+        ("First Aid - Policies - Meadow Lane Infant School", "First Aid"),
+        ("Anti-Bullying Policy – Brookside Academy", "Anti-Bullying Policy"),
+        ("Key Information | Behaviour Policy | Oak Federation", "Behaviour Policy"),
+    ],
+)
+def test_a_page_without_a_heading_is_named_by_the_policy_part_of_its_title(
+    tmp_path, title, expected
+):
+    page = tmp_path / "page.html"
+    page.write_text(
+        f"<html><head><title>{title}</title></head><body>"
+        "<div class='content'><p>Pupils are collected from the playground at 3.15pm.</p></div>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    assert load_document(page).title == expected
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+def test_front_matter_keeps_the_policys_details_not_the_site_generators():
+    doc = load_document(WEB / "send-information-report.md")
+    assert doc.control["last_reviewed"] == "1 October 2025"
+    assert doc.control["next_review"] == "October 2026"
+    for key in ("layout", "permalink", "tags", "categories"):
+        assert key not in doc.control
+
+
+def test_toml_front_matter_is_read_like_yaml():
+    doc = load_document(WEB / "equality-objectives.md")
+    assert doc.school == "Riverside Community Primary School"  # from its [params] table
+    assert doc.control["Page updated"] == "20 November 2024"  # the page's date, not a clause
+
+
+def test_a_table_without_outer_pipes_is_rows_and_template_tags_are_not_text():
+    doc = load_document(WEB / "lettings.md")
+    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1"]
+    assert doc.clause("3.1").full_text.splitlines()[1:] == [
+        "Room | Per hour",
+        "Hall | £25",
+        "Classroom | £15",
+        "Field (summer only) | £30",
+    ]
+    assert doc.clause("2.3").text.endswith("enhanced DBS checks.")  # no "{: .highlight}"

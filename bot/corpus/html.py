@@ -36,7 +36,6 @@ _SKIP = {
     "template",
     "svg",
     "form",
-    "button",
     "select",
     "iframe",
     "object",
@@ -109,7 +108,23 @@ _CHROME_RUNS = (
     "sronly",
 )
 # "entry-header", "page-header", "post-title-bar": the content's own header, holding its title.
-_CONTENT_WORDS = {"entry", "page", "post", "article", "content", "title", "policy", "section"}
+# "accordion-header", "card-header": a section's heading in the content.
+_CONTENT_WORDS = {
+    "entry",
+    "page",
+    "post",
+    "article",
+    "content",
+    "title",
+    "policy",
+    "section",
+    "accordion",
+    "card",
+    "panel",
+    "collapse",
+    "tab",
+    "toggle",
+}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _FILE_LINK = re.compile(r"\.(?:pdf|docx?|odt|rtf|xlsx?|pptx?)(?:[?#].*)?$", re.IGNORECASE)
@@ -263,10 +278,10 @@ def _is_chrome(node: _Node) -> bool:
         if any(r in run for r in _CHROME_RUNS):
             return True
         for w in words:
-            header = w.startswith("header") or w.endswith("header")
+            header = w.startswith("header") or w.endswith("header") or w == "top"
             if header and _CONTENT_WORDS & set(words):
                 continue  # "entry-header": the content's own header, holding its title
-            if w in _CHROME_WORDS or (w.startswith(_CHROME_STARTS) and w != "shared"):
+            if w in _CHROME_WORDS or w == "top" or (w.startswith(_CHROME_STARTS) and w != "shared"):
                 return True
             if w.endswith(_CHROME_ENDS) and len(w) > 3:
                 return True
@@ -282,7 +297,30 @@ def _inside(node: _Node, tags: set[str]) -> bool:
     return False
 
 
+def _nearest(node: _Node, tag: str) -> _Node | None:
+    p = node.parent
+    while p is not None and p.tag != tag:
+        p = p.parent
+    return p
+
+
+def _class_heading(node: _Node) -> str:
+    """The text of a <div class="card-header">-like element: a short line styled as a heading."""
+    words = set(_words(node.attrs.get("class", "")))
+    if not words & {"header", "heading", "title", "subtitle"}:
+        return ""
+    if any(d.tag in _CLOSES_P or d.tag in ("table", "br") for d in node.descendants()):
+        return ""
+    text = " ".join(node.text().split())
+    if not text or len(text.split()) > 12 or text.endswith((".", ",", ";", "?", "!")):
+        return ""
+    return text
+
+
 def _skipped(node: _Node) -> bool:
+    if node.tag == "button":  # "Accept", "Menu"; but an accordion's button is its heading
+        words = set(_words(node.attrs.get("class", "")))
+        return not (_inside(node, set(_HEADINGS)) or words & _CONTENT_WORDS)
     if node.tag in _SKIP:
         # The content's own <header> (holding its <h1>) and an <aside> note in an article stay.
         own = {"header": {"article", "main"}, "aside": {"article"}}.get(node.tag)
@@ -304,8 +342,11 @@ def _layout_table(node: _Node) -> bool:
 
 def _only_bold(node: _Node) -> str:
     """The text of a paragraph that is only bold text ("<p><strong>PE kit</strong></p>")."""
+    table = _nearest(node, "table")
+    if table is not None and not _layout_table(table):
+        return ""  # a table's header cell, not a heading of the page
     texts = [c for c in node.children if isinstance(c, str) and c.strip()]
-    elems = [c for c in node.elements() if c.tag != "br"]
+    elems = [c for c in node.elements() if c.tag != "br" and c.text().strip()]
     if texts or len(elems) != 1:
         return ""
     inner = elems[0]
@@ -349,6 +390,7 @@ class _Blocks:
         self.cell: list[str] | None = None
         self.h1_seen = False
         self.title_heading = False  # this heading is styled as the page's title
+        self.site_names: set[str] = set()  # the school's name, as the page's <title> gives it
 
     def start(self, tag: str, a: dict[str, str]) -> None:
         if tag == "br":
@@ -399,11 +441,15 @@ class _Blocks:
         if self.cell is not None:
             self.cell.append(data)
         elif self.row is None:
-            self.text.append(data)
+            # A line break in the source is a space on the page: only <br> breaks a line.
+            self.text.append(data.replace("\r", " ").replace("\n", " "))
 
-    def bold_heading(self, text: str) -> None:
+    def bold_heading(self, text: str, below: bool = True) -> None:
+        """A paragraph styled as a heading: a sub-heading of the last real heading (bold text),
+        or a heading beside it (a card's or panel's header)."""
         self.flush()
-        self.read.blocks.append(Block("heading", text, level=min(self.last_level + 1, 6)))
+        level = min(self.last_level + 1, 6) if below else self.last_level
+        self.read.blocks.append(Block("heading", text, level=level))
 
     def meta(self, name: str, content: str) -> None:
         low = name.lower()
@@ -429,6 +475,14 @@ class _Blocks:
     def flush(self) -> None:
         raw = "".join(self.text)
         self.text = []
+        if self.heading:
+            self._one(raw.replace("\n", " "))
+            return
+        # A blank line (<br><br>) parts two paragraphs of a <div> or <p>.
+        for chunk in re.split(r"\n[^\S\n]*\n", raw):
+            self._one(chunk)
+
+    def _one(self, raw: str) -> None:
         lines = [" ".join(ln.split()) for ln in raw.split("\n") if ln.strip()]
         if not lines:
             return
@@ -441,6 +495,8 @@ class _Blocks:
         if _FURNITURE.match(text):
             return
         if self.heading:
+            if text.lower() in self.site_names:
+                return  # the school's name in the site's banner
             title = self.heading == 1 or self.title_heading
             if title and not self.h1_seen and _names_policy(text):
                 self.h1_seen = True
@@ -519,6 +575,9 @@ def _walk(node: _Node, out: _Blocks) -> None:
         if child.tag in ("p", "div") and (bold := _only_bold(child)):
             out.bold_heading(bold)
             continue
+        if child.tag in ("p", "div") and (styled := _class_heading(child)):
+            out.bold_heading(styled, below=False)
+            continue
         if child.tag == "table" and _layout_table(child):
             out.flush()
             _walk_layout(child, out)
@@ -553,12 +612,20 @@ def read_html(text: str) -> Read:
     tree.feed(text)
     tree.close()
     out = _Blocks()
+    nodes = tree.root.descendants()
+    title = next((n for n in nodes if n.tag == "title"), None)
+    names = _TITLE_PARTS.split(" ".join(title.text().split())) if title is not None else []
+    names += [
+        n.attrs.get("content", "")
+        for n in nodes
+        if n.tag == "meta" and n.attrs.get("property", "").lower() == "og:site_name"
+    ]
+    out.site_names = {n.strip().lower() for n in names if _SCHOOL_NAME.search(n.strip())}
     _walk(tree.root, out)
     out.flush()
     read = out.read
     og = [t for t in read.titles[1 if out.h1_seen else 0 :]]
     read.titles[1 if out.h1_seen else 0 :] = [_page_title(t) for t in og]
-    title = next((n for n in tree.root.descendants() if n.tag == "title"), None)
     if title is not None and (page_title := _page_title(title.text())):
         read.titles.append(page_title)
     return read

@@ -76,6 +76,8 @@ def test_no_page_quotes_its_website_chrome_or_markup(name):
         ("send-information-report.md", "SEND Information Report", "", "October 2026"),
         ("equality-objectives.md", "Equality Information and Objectives", "", "November 2028"),
         ("lettings.md", "Lettings Policy", "19/05/2025", "2027-05-31"),
+        ("intimate-care.html", "Intimate Care Policy", "10 December 2024", "December 2026"),
+        ("attendance.html", "Attendance Policy", "", "September 2026"),
     ],
 )
 def test_each_page_has_its_own_title_and_dates(name, title, approved, next_review):
@@ -157,6 +159,34 @@ def test_nested_lists_in_main_keep_their_numbers_but_not_the_sidebar():
     ]
     assert "In this section" not in " ".join(doc.ids)
     assert "Safeguarding Policy" not in quotes("anti-bullying.html")
+
+
+def test_a_policy_pasted_from_word_into_the_website_keeps_its_sections():
+    """Word's paste: bold "1.&nbsp;&nbsp;Purpose" paragraphs (with empty <o:p> tags) are the
+    numbered sections, Symbol-font bullets are bullets, a <div> split by <br><br> is three
+    paragraphs, and a table whose cells hold <p>s is still a table."""
+    doc = load_document(WEB / "intimate-care.html")
+    assert doc.title == "Intimate Care Policy"  # not the banner's "Ashcroft Primary School"
+    assert doc.clause("1").text.startswith("Intimate care is any care that involves washing")
+    assert doc.clause("2").full_text == (
+        "Every child has the right to privacy and dignity.\n"
+        "Children are encouraged to do as much for themselves as they can."
+    )
+    assert doc.clause("3, item 2").text == (
+        "Staff wear disposable gloves and aprons, and dispose of soiled items in the yellow bin "
+        "in the medical room."
+    )
+    assert doc.clause("4, item 1").full_text.splitlines() == [
+        "Record | Kept by",
+        "Intimate care log | Class teacher",
+        "Individual care plan | SENDCo",
+    ]
+    assert "Vale Schools Partnership" not in quotes("intimate-care.html")
+
+
+def test_accordion_and_card_titles_are_the_sections_staff_see():
+    doc = load_document(WEB / "attendance.html")
+    assert doc.ids == ["Reporting an absence", "Lateness", "Holidays in term time"]
 
 
 @pytest.mark.parametrize(

@@ -299,7 +299,7 @@ def review_due(approved: str, frequency: str) -> dt.date | None:
 # Labels of a document-control table ("Approved by", "Version", "Attendance lead"): facts about
 # the policy, not rules in it.
 _CONTROL_WORDS = re.compile(
-    r"\b(approv|adopt|ratif|review|version|author|written|owner|status|date|publish|"
+    r"\b(approv|adopt|ratif|review|version|author(?!it)|written|owner|status|date|publish|"
     r"committee|signed|statutory|amend|policy title|title|lead|contact|responsib)",
     re.IGNORECASE,
 )

@@ -572,6 +572,9 @@ def _walk(node: _Node, out: _Blocks) -> None:
             continue
         if child.tag in ("p", "div", "li", "dd") and _download_only(child):
             continue
+        if child.tag == "summary" and (label := " ".join(child.text().split())):
+            out.bold_heading(label)  # a <details> disclosure's label heads what it opens
+            continue
         if child.tag in ("p", "div") and (bold := _only_bold(child)):
             out.bold_heading(bold)
             continue
@@ -605,6 +608,17 @@ def _page_title(text: str) -> str:
     parts = [p.strip() for p in _TITLE_PARTS.split(" ".join(text.split())) if p.strip()]
     named = [p for p in parts if p.lower() not in _SITE_SECTIONS and not _SCHOOL_NAME.search(p)]
     return (named or parts or [""])[0]
+
+
+def read_fragment(text: str) -> Read:
+    """A block of HTML inside another format (a Markdown page's <table> or <div>)."""
+    tree = _Tree()
+    tree.feed(text)
+    tree.close()
+    out = _Blocks()
+    _walk(tree.root, out)
+    out.flush()
+    return out.read
 
 
 def read_html(text: str) -> Read:

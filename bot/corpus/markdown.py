@@ -16,7 +16,7 @@ import re
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import is_date_value, meta_field
-from bot.corpus.html import page_date
+from bot.corpus.html import page_date, read_fragment
 from bot.corpus.labels import BULLET_RE
 from bot.corpus.titles import is_generic
 
@@ -32,6 +32,12 @@ _ORDERED = re.compile(r"^(\d{1,2})[.)]\s+")
 # Static-site template tags and kramdown attribute lists: instructions to the generator.
 _TEMPLATE = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}|\{:[^}]*\}|\{\{.*?\}\}")
 _FILE_LINK = re.compile(r"\]\([^)]*\.(?:pdf|docx?|odt)\)|\]:\s*\S+\.(?:pdf|docx?|odt)\b", re.I)
+# A line opening a block of HTML: the block runs to the next blank line, as in CommonMark.
+_HTML_BLOCK = re.compile(
+    r"^</?(?:table|thead|tbody|tr|div|ul|ol|li|dl|details|summary|p|section|figure|blockquote|"
+    r"h[1-6]|aside|nav|article|header|footer|center)\b",
+    re.IGNORECASE,
+)
 _DOWNLOAD = re.compile(r"^(?:click here to )?download\b", re.IGNORECASE)
 # Keys a site generator puts in front matter for itself, not details of the policy.
 _SITE_KEYS = {
@@ -162,6 +168,20 @@ def read_markdown(text: str) -> Read:
         if in_footnote and raw.startswith((" ", "\t")):
             continue
         in_footnote = False
+        if stripped.startswith("<!--"):  # a comment, perhaps over several lines
+            while "-->" not in stripped and i < len(lines):
+                stripped, i = lines[i], i + 1
+            continue
+        if _HTML_BLOCK.match(stripped):
+            chunk = [stripped]
+            while i < len(lines) and lines[i].strip():
+                chunk, i = [*chunk, lines[i]], i + 1
+            fragment = read_fragment("\n".join(chunk))
+            read.blocks += fragment.blocks
+            for key, value in fragment.control.items():
+                read.control.setdefault(key, value)
+            prev_kind = "blank"
+            continue
         if _TEMPLATE.search(stripped):
             stripped = _TEMPLATE.sub("", stripped).strip()
             if not inline(stripped):

@@ -223,6 +223,21 @@ def test_front_matter_keeps_the_policys_details_not_the_site_generators():
         assert key not in doc.control
 
 
+def test_html_inside_markdown_is_read_as_html_and_comments_are_not_text():
+    doc = load_document(WEB / "send-information-report.md")
+    assert doc.clause("Who else can help").full_text.splitlines() == [
+        "Service | How to contact",
+        "Local authority SEND team | 01632 960 555",  # "authority" is not a control label
+        "Parent partnership service | Through the local offer website",
+    ]
+    assert doc.clause("Support in lessons, item 2").text.startswith(
+        "Pupils with an Education, Health and Care plan"
+    )
+    assert "Check the contact details" not in quotes("send-information-report.md")
+    equality = load_document(WEB / "equality-objectives.md")
+    assert equality.clause("Equality information for 2024").text.startswith("In 2024, 23%")
+
+
 def test_toml_front_matter_is_read_like_yaml():
     doc = load_document(WEB / "equality-objectives.md")
     assert doc.school == "Riverside Community Primary School"  # from its [params] table

@@ -340,26 +340,58 @@ def _layout_table(node: _Node) -> bool:
     return False
 
 
-def _only_bold(node: _Node) -> str:
-    """The text of a paragraph that is only bold text ("<p><strong>PE kit</strong></p>")."""
-    table = _nearest(node, "table")
-    if table is not None and not _layout_table(table):
-        return ""  # a table's header cell, not a heading of the page
-    texts = [c for c in node.children if isinstance(c, str) and c.strip()]
-    elems = [c for c in node.elements() if c.tag != "br" and c.text().strip()]
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+
+
+def _is_bold(node: _Node) -> bool:
+    return node.tag in ("strong", "b") or bool(_BOLD_STYLE.search(node.attrs.get("style", "")))
+
+
+def _bold_text(children: list[_Node | str]) -> str:
+    """The text of `children` when it is all bold, short and reads as a heading, else ""."""
+    texts = [c for c in children if isinstance(c, str) and c.strip()]
+    elems = [c for c in children if isinstance(c, _Node) and c.tag != "br" and c.text().strip()]
     if texts or len(elems) != 1:
         return ""
     inner = elems[0]
-    while inner.tag in ("span", "u", "font") and len(inner.elements()) == 1:
+    while not _is_bold(inner) and inner.tag in ("span", "u", "font", "a"):
         if any(isinstance(c, str) and c.strip() for c in inner.children):
             return ""
-        inner = inner.elements()[0]
-    if inner.tag not in ("strong", "b"):
+        kids = [c for c in inner.elements() if c.text().strip()]
+        if len(kids) != 1:
+            return ""
+        inner = kids[0]
+    if not _is_bold(inner):
         return ""
     text = " ".join(inner.text().split())
     if not text or len(text.split()) > 12 or text.endswith((".", ",", ";", "?", "!")):
         return ""
     return text
+
+
+def _in_data_table(node: _Node) -> bool:
+    table = _nearest(node, "table")
+    return table is not None and not _layout_table(table)
+
+
+def _only_bold(node: _Node) -> str:
+    """The text of a paragraph that is only bold text ("<p><strong>PE kit</strong></p>")."""
+    if _in_data_table(node):
+        return ""  # a table's header cell, not a heading of the page
+    return _bold_text(node.children)
+
+
+def _bold_first_line(node: _Node) -> tuple[str, list[_Node | str]]:
+    """ "<p><strong>Jewellery</strong><br>For safety, …</p>": the bold first line that heads
+    the paragraph, and the rest of the paragraph."""
+    brs = [i for i, c in enumerate(node.children) if isinstance(c, _Node) and c.tag == "br"]
+    if not brs or _in_data_table(node):
+        return "", []
+    head, rest = node.children[: brs[0]], node.children[brs[0] + 1 :]
+    heading = _bold_text(head)
+    if not heading or not "".join(c if isinstance(c, str) else c.text() for c in rest).strip():
+        return "", []
+    return heading, rest
 
 
 def _download_only(node: _Node) -> bool:
@@ -578,6 +610,16 @@ def _walk(node: _Node, out: _Blocks) -> None:
         if child.tag in ("p", "div") and (bold := _only_bold(child)):
             out.bold_heading(bold)
             continue
+        if child.tag in ("p", "div"):
+            bold, rest = _bold_first_line(child)
+            if bold:
+                out.bold_heading(bold)
+                body = _Node(child.tag, child.attrs, child.parent)
+                body.children = rest
+                out.start(child.tag, child.attrs)
+                _walk(body, out)
+                out.end(child.tag)
+                continue
         if child.tag in ("p", "div") and (styled := _class_heading(child)):
             out.bold_heading(styled, below=False)
             continue

@@ -114,8 +114,11 @@ def test_bold_paragraphs_are_the_sub_headings_they_look_like():
         "Uniform list",
         "PE kit",
         "Jewellery",
+        "Hair",  # "<p><strong>Hair</strong><br />Long hair is…"
+        "Lost property",  # <span style="font-weight: bold">
         "Help with the cost of uniform",
     ]
+    assert doc.clause("Hair").text == "Long hair is tied back with a plain band in school colours."
 
 
 def test_lines_broken_with_br_are_the_list_they_show():

@@ -182,9 +182,9 @@ def meta_pairs(text: str) -> tuple[list[tuple[str, str, str]], bool]:
         after = text[m.end() : stop]
         key = m["key"].strip()
         if m["freq"]:
-            value = after.strip(" .,;|·–—-")
-            if value and len(value.split()) <= 4:
-                found.append(("review_frequency", value, key))
+            every = after.strip(" .,;|·–—-")
+            if every and len(every.split()) <= 4:
+                found.append(("review_frequency", every, key))
                 rest = rest.replace(text[m.start() : stop], " ", 1)
             continue
         value = leading_date(after)

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import leading_date, meta_field, meta_line
-from bot.corpus.labels import BULLET_RE
+from bot.corpus.labels import BULLET_RE, split_number
 from bot.corpus.titles import is_generic
 
 _SKIP = {
@@ -106,6 +106,7 @@ _CHROME_RUNS = (
     "screenreader",
     "visuallyhidden",
     "sronly",
+    "tableofcontents",
 )
 # "entry-header", "page-header", "post-title-bar": the content's own header, holding its title.
 # "accordion-header", "card-header": a section's heading in the content.
@@ -282,6 +283,8 @@ def _is_chrome(node: _Node) -> bool:
             if header and _CONTENT_WORDS & set(words):
                 continue  # "entry-header": the content's own header, holding its title
             if w in _CHROME_WORDS or w == "top" or (w.startswith(_CHROME_STARTS) and w != "shared"):
+                return True
+            if re.fullmatch(r"toc\d*", w):  # a contents list ("MsoToc1", "toc"): not text
                 return True
             if w.endswith(_CHROME_ENDS) and len(w) > 3:
                 return True
@@ -530,7 +533,7 @@ class _Blocks:
             if text.lower() in self.site_names:
                 return  # the school's name in the site's banner
             title = self.heading == 1 or self.title_heading
-            if title and not self.h1_seen and _names_policy(text):
+            if title and not self.h1_seen and _names_policy(text) and not split_number(text)[0]:
                 self.h1_seen = True
                 self.read.titles.insert(0, text)  # the page's first <h1> names the policy
                 return
@@ -621,6 +624,12 @@ def _walk(node: _Node, out: _Blocks) -> None:
                 out.end(child.tag)
                 continue
         if child.tag in ("p", "div") and (styled := _class_heading(child)):
+            if "title" in _words(child.attrs.get("class", "")) and not out.h1_seen:
+                out.flush()  # "<p class=MsoTitle>", "<div class="page-title">": the title
+                out.heading, out.title_heading = 1, True
+                out.data(styled)
+                out.end("h1")
+                continue
             out.bold_heading(styled, below=False)
             continue
         if child.tag == "table" and _layout_table(child):

@@ -78,6 +78,7 @@ def test_no_page_quotes_its_website_chrome_or_markup(name):
         ("lettings.md", "Lettings Policy", "19/05/2025", "2027-05-31"),
         ("intimate-care.html", "Intimate Care Policy", "10 December 2024", "December 2026"),
         ("attendance.html", "Attendance Policy", "", "September 2026"),
+        ("medicines-word.htm", "Administering Medicines Policy", "3 March 2025", "March 2027"),
     ],
 )
 def test_each_page_has_its_own_title_and_dates(name, title, approved, next_review):
@@ -185,6 +186,15 @@ def test_a_policy_pasted_from_word_into_the_website_keeps_its_sections():
         "Individual care plan | SENDCo",
     ]
     assert "Vale Schools Partnership" not in quotes("intimate-care.html")
+
+
+def test_a_word_document_saved_as_a_web_page_reads_like_the_document():
+    """The Title-style paragraph names the policy (not the first numbered <h1>), the contents
+    list is not quoted, and "a)", "b)" straight under a heading are both clauses."""
+    doc = load_document(WEB / "medicines-word.htm")
+    assert doc.title == "Administering Medicines Policy"
+    assert doc.ids == ["1.1", "2.a", "2.b"]
+    assert doc.clause("2.b").text == "Inhalers stay with the child's class."
 
 
 def test_accordion_and_card_titles_are_the_sections_staff_see():

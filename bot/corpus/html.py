@@ -142,6 +142,8 @@ _FURNITURE = re.compile(
     r"(?:\s+(?:skip to .*|\W+))?$",
     re.IGNORECASE,
 )
+# "© 2025 Some School", "Copyright © …": the site's footer, not the policy.
+_COPYRIGHT = re.compile(r"^(?:©|copyright\s+(?:©|\(c\)|\d{4})|\(c\)\s+\d{4})", re.IGNORECASE)
 # Sections of a school website, not a policy's name: "Policies", "Key Information".
 _SITE_SECTIONS = {
     "home",
@@ -527,7 +529,7 @@ class _Blocks:
                     self.read.blocks.append(Block("para", ln))
             return
         text = " ".join(lines)
-        if _FURNITURE.match(text):
+        if _FURNITURE.match(text) or (not self.heading and _COPYRIGHT.match(text)):
             return
         if self.heading:
             if text.lower() in self.site_names:

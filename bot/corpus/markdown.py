@@ -30,7 +30,14 @@ _LINK_DEF = re.compile(r"^\[[^\]^]+\]:\s*\S+")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ORDERED = re.compile(r"^(\d{1,2})[.)]\s+")
 # Static-site template tags and kramdown attribute lists: instructions to the generator.
-_TEMPLATE = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}|\{:[^}]*\}|\{\{.*?\}\}")
+# Heading ids and classes ("## Ratios {#ratios}") are attributes too.
+_TEMPLATE = re.compile(
+    r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}|\{:[^}]*\}|\{\{.*?\}\}|\s*\{[#.][\w .#=\"'-]*\}\s*$"
+)
+# Callout fences: MkDocs "!!! note "Title"", Docusaurus ":::tip" and ":::".
+_CALLOUT = re.compile(r"^(?:[!?]{3}\+?\s*\w+(?:\s+\".*\")?|:::\s*\w*.*)$")
+# "© 2025 Some School", "Copyright © …": the site's footer, not the policy.
+_COPYRIGHT = re.compile(r"^(?:©|copyright\s+(?:©|\(c\)|\d{4})|\(c\)\s+\d{4})", re.IGNORECASE)
 _FILE_LINK = re.compile(r"\]\([^)]*\.(?:pdf|docx?|odt)\)|\]:\s*\S+\.(?:pdf|docx?|odt)\b", re.I)
 # A line opening a block of HTML: the block runs to the next blank line, as in CommonMark.
 _HTML_BLOCK = re.compile(
@@ -186,7 +193,7 @@ def read_markdown(text: str) -> Read:
             stripped = _TEMPLATE.sub("", stripped).strip()
             if not inline(stripped):
                 continue  # only template tags: the generator's, not the reader's
-        if _download(stripped):
+        if _download(stripped) or _CALLOUT.match(stripped) or _COPYRIGHT.match(stripped):
             continue
         if found_date := page_date(inline(stripped)):
             read.control.setdefault(*found_date)  # "Page updated: 20 November 2024"

@@ -56,7 +56,7 @@ def test_no_page_quotes_its_website_chrome_or_markup(name):
     text = quotes(name)
     for chrome in CHROME:
         assert chrome not in text, f"{name} quotes {chrome!r}"
-    for markup in ("<", "{{", "{:", "+++", "|---", "--- |", "**", "]["):
+    for markup in ("<", "{{", "{:", "{#", "!!!", ":::", "+++", "|---", "--- |", "**", "]["):
         assert markup not in text, f"{name} quotes markup {markup!r}"
 
 
@@ -79,6 +79,7 @@ def test_no_page_quotes_its_website_chrome_or_markup(name):
         ("intimate-care.html", "Intimate Care Policy", "10 December 2024", "December 2026"),
         ("attendance.html", "Attendance Policy", "", "September 2026"),
         ("medicines-word.htm", "Administering Medicines Policy", "3 March 2025", "March 2027"),
+        ("visits.md", "Educational Visits Policy", "", "2026-06-01"),
     ],
 )
 def test_each_page_has_its_own_title_and_dates(name, title, approved, next_review):
@@ -249,6 +250,20 @@ def test_html_inside_markdown_is_read_as_html_and_comments_are_not_text():
     assert "Check the contact details" not in quotes("send-information-report.md")
     equality = load_document(WEB / "equality-objectives.md")
     assert equality.clause("Equality information for 2024").text.startswith("In 2024, 23%")
+
+
+def test_heading_ids_admonitions_and_the_copyright_line_are_not_text():
+    doc = load_document(WEB / "visits.md")
+    assert doc.ids == [
+        "Planning a visit, item 1",
+        "Planning a visit, item 2",
+        "Ratios, item 1",
+        "Ratios, item 2",
+    ]
+    assert doc.clause("Planning a visit, item 2").text == (
+        "Residential visits are also approved by the governing body."
+    )
+    assert doc.clause("Ratios, item 1").full_text.splitlines()[2] == "Year 1 to 6 | 1 : 10"
 
 
 def test_toml_front_matter_is_read_like_yaml():

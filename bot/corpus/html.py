@@ -127,6 +127,7 @@ _CONTENT_WORDS = {
     "toggle",
 }
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+_MAX_DEPTH = 200
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _FILE_LINK = re.compile(r"\.(?:pdf|docx?|odt|rtf|xlsx?|pptx?)(?:[?#].*)?$", re.IGNORECASE)
 _DOWNLOAD_TEXT = re.compile(r"^(?:click here to )?download\b|\((?:pdf|docx?)\b", re.IGNORECASE)
@@ -245,7 +246,7 @@ class _Tree(HTMLParser):
         elif tag == "tr":
             self._close({"tr"}, {"table"})
         self.stack[-1].children.append(node)
-        if tag not in _VOID:
+        if tag not in _VOID and len(self.stack) < _MAX_DEPTH:  # unclosed <font>s nest forever
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -322,7 +323,7 @@ def _class_heading(node: _Node) -> str:
     return text
 
 
-def _skipped(node: _Node) -> bool:
+def _skipped(node: _Node, page_words: int = 0) -> bool:
     if node.tag == "button":  # "Accept", "Menu"; but an accordion's button is its heading
         words = set(_words(node.attrs.get("class", "")))
         return not (_inside(node, set(_HEADINGS)) or words & _CONTENT_WORDS)
@@ -331,7 +332,11 @@ def _skipped(node: _Node) -> bool:
         own = {"header": {"article", "main"}, "aside": {"article"}}.get(node.tag)
         if own is None or not _inside(node, own):
             return True
-    return _is_chrome(node)
+    if node.tag in ("html", "body", "main", "article") or not _is_chrome(node):
+        return False
+    # "<div class="content has-sidebar">" holding most of the page's paragraphs is not
+    # furniture, whatever its class says: menus and footers are never most of the prose.
+    return not page_words or _prose_words(node) * 2 < page_words
 
 
 def _layout_table(node: _Node) -> bool:
@@ -591,7 +596,12 @@ def _names_policy(text: str) -> bool:
     return not is_generic(text) and text.lower() not in _SITE_SECTIONS
 
 
-def _walk(node: _Node, out: _Blocks) -> None:
+def _prose_words(node: _Node) -> int:
+    """How many words of paragraphs `node` holds."""
+    return sum(len(d.text().split()) for d in node.descendants() if d.tag == "p")
+
+
+def _walk(node: _Node, out: _Blocks, page_words: int = 0) -> None:
     for child in node.children:
         if isinstance(child, str):
             out.data(child)
@@ -605,7 +615,7 @@ def _walk(node: _Node, out: _Blocks) -> None:
                 name = meta.attrs.get("name") or meta.attrs.get("property") or ""
                 out.meta(name, meta.attrs.get("content", ""))
             continue
-        if child.tag == "title" or _skipped(child):
+        if child.tag == "title" or _skipped(child, page_words):
             continue
         if child.tag in ("p", "div", "li", "dd") and _download_only(child):
             continue
@@ -622,7 +632,7 @@ def _walk(node: _Node, out: _Blocks) -> None:
                 body = _Node(child.tag, child.attrs, child.parent)
                 body.children = rest
                 out.start(child.tag, child.attrs)
-                _walk(body, out)
+                _walk(body, out, page_words)
                 out.end(child.tag)
                 continue
         if child.tag in ("p", "div") and (styled := _class_heading(child)):
@@ -636,23 +646,23 @@ def _walk(node: _Node, out: _Blocks) -> None:
             continue
         if child.tag == "table" and _layout_table(child):
             out.flush()
-            _walk_layout(child, out)
+            _walk_layout(child, out, page_words)
             continue
         out.start(child.tag, child.attrs)
         if child.tag not in _VOID:
-            _walk(child, out)
+            _walk(child, out, page_words)
             out.end(child.tag)
 
 
-def _walk_layout(node: _Node, out: _Blocks) -> None:
+def _walk_layout(node: _Node, out: _Blocks, page_words: int) -> None:
     """A layout table's cells, read as the page sections they are."""
     for child in node.elements():
         if child.tag in ("td", "th"):
-            if not _skipped(child):
-                _walk(child, out)
+            if not _skipped(child, page_words):
+                _walk(child, out, page_words)
                 out.flush()
         else:
-            _walk_layout(child, out)
+            _walk_layout(child, out, page_words)
 
 
 def _page_title(text: str) -> str:
@@ -688,7 +698,9 @@ def read_html(text: str) -> Read:
         if n.tag == "meta" and n.attrs.get("property", "").lower() == "og:site_name"
     ]
     out.site_names = {n.strip().lower() for n in names if _SCHOOL_NAME.search(n.strip())}
-    _walk(tree.root, out)
+    body = next((n for n in nodes if n.tag == "body"), tree.root)
+    page_words = _prose_words(body)
+    _walk(tree.root, out, page_words)
     out.flush()
     read = out.read
     og = [t for t in read.titles[1 if out.h1_seen else 0 :]]

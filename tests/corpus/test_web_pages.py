@@ -282,3 +282,36 @@ def test_a_table_without_outer_pipes_is_rows_and_template_tags_are_not_text():
         "Field (summer only) | £30",
     ]
     assert doc.clause("2.3").text.endswith("enhanced DBS checks.")  # no "{: .highlight}"
+
+
+def test_a_content_block_whose_class_mentions_the_sidebar_is_still_the_content(tmp_path):
+    """WordPress puts "has-sidebar" and "cookie-consent-active" on <body> and on the content
+    wrapper: the page's paragraphs are read all the same; the real sidebar is not."""
+    page = tmp_path / "movement.html"
+    page.write_text(
+        "<html><head><title>Movement Policy | Elm School</title></head>"
+        '<body class="page has-sidebar cookie-consent-active">'
+        '<div class="content-with-sidebar"><h1>Movement Policy</h1>'
+        "<p>Pupils walk on the left in corridors.</p>"
+        "<p>Staff stand at classroom doors at the end of each break.</p></div>"
+        '<div class="sidebar"><p>Related policies and useful links for parents.</p></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    doc = load_document(page)
+    assert [c.text for c in doc.clauses] == [
+        "Pupils walk on the left in corridors.",
+        "Staff stand at classroom doors at the end of each break.",
+    ]
+
+
+def test_a_page_of_never_closed_tags_still_loads(tmp_path):
+    page = tmp_path / "visitors.html"
+    page.write_text(
+        "<html><body><h1>Visitors Policy</h1>"
+        + "<font size=2>" * 3000
+        + "<p>Visitors sign in at reception and wear a lanyard.</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = load_document(page)
+    assert [c.text for c in doc.clauses] == ["Visitors sign in at reception and wear a lanyard."]

@@ -339,8 +339,9 @@ def build(read: Read, source: str) -> Document:
         elif in_contents or (block.kind == "para" and CONTENTS_LINE_RE.search(block.text)):
             continue  # a contents page lists headings and page numbers: never clauses
         elif block.kind == "row":
-            if b.stack and not _is_control_row(block):
-                # A table in the body (ratios, contacts) is policy text: quoted row by row.
+            if (b.stack or b.current is not None) and not _is_control_row(block):
+                # A table in the body (ratios, contacts) is policy text: quoted row by row. A
+                # page with no section headings has a body too, once a paragraph has started it.
                 cells = [clean(c) for c in block.cells if clean(c)]
                 if cells:
                     b.para(Block("para", " | ".join(cells), bullet=b.current is not None), "")

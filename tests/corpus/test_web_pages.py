@@ -315,3 +315,27 @@ def test_a_page_of_never_closed_tags_still_loads(tmp_path):
     )
     doc = load_document(page)
     assert [c.text for c in doc.clauses] == ["Visitors sign in at reception and wear a lanyard."]
+
+
+def test_a_table_on_a_page_without_section_headings_is_quoted_not_taken_for_its_details(
+    tmp_path,
+):
+    """Many policy pages are one heading and a few paragraphs: a price table after the first
+    paragraph is the policy's text, not its document-control table."""
+    page = tmp_path / "music.html"
+    page.write_text(
+        "<html><head><title>Music Tuition Charges | Elm Primary School</title></head><body>"
+        "<div class='entry-content'><h1>Music Tuition Charges</h1>"
+        "<p>Lessons are charged each half term in advance. The costs are:</p>"
+        "<table><tr><th>Lesson</th><th>Cost</th></tr>"
+        "<tr><td>Individual (20 minutes)</td><td>£12.00</td></tr></table>"
+        "<p>Families who receive free school meals pay nothing.</p></div></body></html>",
+        encoding="utf-8",
+    )
+    doc = load_document(page)
+    assert doc.clause("item 1").full_text == (
+        "Lessons are charged each half term in advance. The costs are:\n"
+        "Lesson | Cost\n"
+        "Individual (20 minutes) | £12.00"
+    )
+    assert "Lesson" not in doc.control

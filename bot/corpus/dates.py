@@ -164,7 +164,9 @@ _DATE_LABEL = re.compile(
     r"|(?P<next>date\s+of\s+(?:the\s+)?next\s+review|next\s+(?:scheduled\s+)?review"
     r"(?:\s+date|\s+due)?|(?:policy\s+)?review\s+(?:date|due)|(?:will\s+|to\s+)be\s+reviewed"
     r"|due\s+for\s+review|review)"
-    r"|(?P<approved>(?:date\s+)?(?:approved|adopted|ratified)" + _BY + r"|approval\s+date)"
+    r"|(?P<approved>(?:policy\s+)?(?:date\s+)?(?:approved|adopted|ratified)"
+    + _BY
+    + r"|approval\s+date)"
     r")(?:\s+(?:on|in|by|is|for\s+this\s+policy\s+is))?\s*(?:[:\-–—]\s*)?",
     re.IGNORECASE,
 )

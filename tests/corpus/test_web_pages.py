@@ -181,12 +181,16 @@ def test_a_policy_pasted_from_word_into_the_website_keeps_its_sections():
         "Staff wear disposable gloves and aprons, and dispose of soiled items in the yellow bin "
         "in the medical room."
     )
-    assert doc.clause("4, item 1").full_text.splitlines() == [
+    assert doc.ids == ["1", "2", "3, item 1", "3, item 2", "3, item 3", "4"]
+    assert doc.clause("4").full_text.splitlines() == [
         "Record | Kept by",
         "Intimate care log | Class teacher",
         "Individual care plan | SENDCo",
     ]
     assert "Vale Schools Partnership" not in quotes("intimate-care.html")
+    # "Policy adopted by governors: 10 December 2024. Next review: December 2026." is about
+    # the policy, not a rule in it.
+    assert doc.control["Policy adopted by governors"] == "10 December 2024"
 
 
 def test_a_word_document_saved_as_a_web_page_reads_like_the_document():

@@ -343,3 +343,21 @@ def test_a_table_on_a_page_without_section_headings_is_quoted_not_taken_for_its_
         "Individual (20 minutes) | £12.00"
     )
     assert "Lesson" not in doc.control
+
+
+def test_a_page_saved_complete_is_one_policy_not_its_scripts_and_frames(tmp_path):
+    """ "Save Page As… Webpage, Complete" puts the page's scripts, styles and embedded frames in
+    a "_files" folder beside it: they are the page's parts, not policies to load or report."""
+    from bot.corpus.loader import read_corpus
+
+    (tmp_path / "Uniform Policy _ Hollybank.htm").write_bytes((WEB / "uniform.htm").read_bytes())
+    parts = tmp_path / "Uniform Policy _ Hollybank_files"
+    parts.mkdir()
+    (parts / "style.css").write_text("body { margin: 0 }")
+    (parts / "jquery.min.js").write_text("var a = 1;")
+    (parts / "saved_resource.html").write_text(
+        "<html><body><p>Follow us on social media for the latest news.</p></body></html>"
+    )
+    corpus = read_corpus(tmp_path)
+    assert [d.title for d in corpus.documents] == ["School Uniform Policy"]
+    assert corpus.failures == []

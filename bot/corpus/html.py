@@ -283,7 +283,7 @@ def _is_chrome(node: _Node) -> bool:
             return True
         for w in words:
             header = w.startswith("header") or w.endswith("header") or w == "top"
-            if header and _CONTENT_WORDS & set(words):
+            if header and any(c in run for c in _CONTENT_WORDS):
                 continue  # "entry-header": the content's own header, holding its title
             if w in _CHROME_WORDS or w == "top" or (w.startswith(_CHROME_STARTS) and w != "shared"):
                 return True

@@ -361,3 +361,17 @@ def test_a_page_saved_complete_is_one_policy_not_its_scripts_and_frames(tmp_path
     corpus = read_corpus(tmp_path)
     assert [d.title for d in corpus.documents] == ["School Uniform Policy"]
     assert corpus.failures == []
+
+
+@pytest.mark.parametrize("header", ["pageheader", "entry-header", "postHeader"])
+def test_the_contents_own_header_keeps_its_title_however_its_class_is_spelt(tmp_path, header):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Elm School</title></head><body>"
+        '<div class="site-header"><h1>Elm School</h1></div>'
+        f'<div class="{header}"><h1>Lost Property Policy</h1></div>'
+        "<p>Unnamed clothing is kept for half a term, then given to the uniform rail.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    assert load_document(page).title == "Lost Property Policy"

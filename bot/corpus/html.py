@@ -130,7 +130,11 @@ _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search
 _MAX_DEPTH = 200
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _FILE_LINK = re.compile(r"\.(?:pdf|docx?|odt|rtf|xlsx?|pptx?)(?:[?#].*)?$", re.IGNORECASE)
-_DOWNLOAD_TEXT = re.compile(r"^(?:click here to )?download\b|\((?:pdf|docx?)\b", re.IGNORECASE)
+# Link text that says it is a file: "Download the policy", "Uniform Policy (PDF, 212KB)",
+# "Online Safety Policy 2025.pdf".
+_DOWNLOAD_TEXT = re.compile(
+    r"^(?:click here to )?download\b|\((?:pdf|docx?)\b|\.(?:pdf|docx?|odt)\s*$", re.IGNORECASE
+)
 # Page furniture lines: "Last updated 8 September 2025 · 4 minute read", "Posted on 14th March".
 _UPDATED = re.compile(
     r"^(?:this\s+)?(?:page\s+|post\s+)?(?:last\s+)?(?:updated|modified|posted|published|"
@@ -405,7 +409,9 @@ def _bold_first_line(node: _Node) -> tuple[str, list[_Node | str]]:
 
 
 def _download_only(node: _Node) -> bool:
-    """A paragraph or list item that is only a link to a file ("Download the PDF version")."""
+    """A paragraph that is only a link to a file ("Download the PDF version"), or a list item
+    that is only a link saying so ("Uniform Policy (PDF)"): a list item that only links to a
+    form may still be one of the things a rule lists."""
     links = [d for d in node.descendants() if d.tag == "a"]
     if not links:
         return False
@@ -413,9 +419,9 @@ def _download_only(node: _Node) -> bool:
     in_links = " ".join(" ".join(a.text() for a in links).split())
     if text != in_links:
         return False
-    return any(_FILE_LINK.search(a.attrs.get("href", "")) for a in links) or bool(
-        _DOWNLOAD_TEXT.search(text)
-    )
+    if _DOWNLOAD_TEXT.search(text):
+        return True
+    return node.tag != "li" and any(_FILE_LINK.search(a.attrs.get("href", "")) for a in links)
 
 
 # --- the content as blocks ---------------------------------------------------------------------

@@ -375,3 +375,22 @@ def test_the_contents_own_header_keeps_its_title_however_its_class_is_spelt(tmp_
         encoding="utf-8",
     )
     assert load_document(page).title == "Lost Property Policy"
+
+
+def test_a_listed_form_that_links_to_its_file_is_still_an_item_of_the_rule(tmp_path):
+    page = tmp_path / "medicines.html"
+    page.write_text(
+        "<html><body><h1>Medicines Policy</h1><h2>Before medicine is given</h2>"
+        "<p>Parents must complete:</p><ul>"
+        "<li><a href='/forms/consent.pdf'>the medication consent form</a></li>"
+        "<li><a href='/forms/plan.docx'>an individual healthcare plan, if one is needed</a></li>"
+        "</ul><p><a href='/files/medicines-policy.pdf'>Medicines Policy 2025</a></p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    doc = load_document(page)
+    assert doc.clause("Before medicine is given").full_text == (
+        "Parents must complete:\n"
+        "the medication consent form\n"
+        "an individual healthcare plan, if one is needed"
+    )

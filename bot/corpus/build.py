@@ -91,6 +91,7 @@ class _Builder:
         self.letter_item: Clause | None = None  # last lettered sub-item, holder of "(ii)"
         self.decimal: Clause | None = None  # last "4.2" clause: holder of its "i." items
         self.last_letter = ""
+        self.top_letters = False  # "a)", "b)" straight under a heading: clauses of their own
         self.unnumbered: dict[tuple[tuple[int, str, str], ...], list[Clause]] = {}
         self.temp = 0
 
@@ -104,6 +105,7 @@ class _Builder:
         self.section_title = self.stack[0][2]  # the top-level section; `heading` is the innermost
         self.current = self.parent = self.letter_item = self.decimal = None
         self.last_letter = ""
+        self.top_letters = False
 
     def path(self) -> tuple[str, ...]:
         return tuple(t for _, _, t in self.stack)
@@ -143,6 +145,7 @@ class _Builder:
     def numbered(self, clause_id: str, text: str, heading: str = "") -> Clause:
         self.parent = self.letter_item = None
         self.last_letter = ""
+        self.top_letters = False
         return self.add(clause_id, text, heading)
 
     def block(self, text: str) -> Clause:
@@ -150,6 +153,7 @@ class _Builder:
         self.temp += 1
         self.parent = self.letter_item = None
         self.last_letter = ""
+        self.top_letters = False
         clause = self.add(f"{_TEMP}{self.temp}{_TEMP}", text, numbered=False)
         self.unnumbered.setdefault(tuple(self.stack), []).append(clause)
         return clause
@@ -231,14 +235,15 @@ class _Builder:
         if (
             letter
             and (letter["letter"] == expected or letter["letter"] == "a")
-            and (letter["letter"] == "a" or self.parent is not None)
+            and (letter["letter"] == "a" or self.parent is not None or self.top_letters)
             and not (roman and letter["letter"] != expected)
             and not (paren_roman and letter["letter"] != expected)
         ):
-            letter_holder = self.parent or self.current
+            letter_holder = None if self.top_letters else self.parent or self.current
             marker = letter["marker"]
             if letter_holder is None:
                 self.add(f"{self.prefix()}{letter['letter']}", letter["rest"])
+                self.top_letters = True
             else:
                 self.parent = letter_holder
                 suffix = (
@@ -338,8 +343,9 @@ def build(read: Read, source: str) -> Document:
         elif in_contents or (block.kind == "para" and CONTENTS_LINE_RE.search(block.text)):
             continue  # a contents page lists headings and page numbers: never clauses
         elif block.kind == "row":
-            if b.stack and not _is_control_row(block):
-                # A table in the body (ratios, contacts) is policy text: quoted row by row.
+            if (b.stack or b.current is not None) and not _is_control_row(block):
+                # A table in the body (ratios, contacts) is policy text: quoted row by row. A
+                # page with no section headings has a body too, once a paragraph has started it.
                 cells = [clean(c) for c in block.cells if clean(c)]
                 if cells:
                     b.para(Block("para", " | ".join(cells), bullet=b.current is not None), "")

@@ -164,7 +164,9 @@ _DATE_LABEL = re.compile(
     r"|(?P<next>date\s+of\s+(?:the\s+)?next\s+review|next\s+(?:scheduled\s+)?review"
     r"(?:\s+date|\s+due)?|(?:policy\s+)?review\s+(?:date|due)|(?:will\s+|to\s+)be\s+reviewed"
     r"|due\s+for\s+review|review)"
-    r"|(?P<approved>(?:date\s+)?(?:approved|adopted|ratified)" + _BY + r"|approval\s+date)"
+    r"|(?P<approved>(?:policy\s+)?(?:date\s+)?(?:approved|adopted|ratified)"
+    + _BY
+    + r"|approval\s+date)"
     r")(?:\s+(?:on|in|by|is|for\s+this\s+policy\s+is))?\s*(?:[:\-–—]\s*)?",
     re.IGNORECASE,
 )
@@ -302,7 +304,7 @@ def review_due(approved: str, frequency: str) -> dt.date | None:
 # Labels of a document-control table ("Approved by", "Version", "Attendance lead"): facts about
 # the policy, not rules in it.
 _CONTROL_WORDS = re.compile(
-    r"\b(approv|adopt|ratif|review|version|author|written|owner|status|date|publish|"
+    r"\b(approv|adopt|ratif|review|version|author(?!it)|written|owner|status|date|publish|"
     r"committee|signed|statutory|amend|policy title|title|lead|contact|responsib)",
     re.IGNORECASE,
 )

@@ -141,10 +141,21 @@ def load_document(path: Path, source: str | None = None) -> Document:
     return doc
 
 
+def _page_resources(path: Path, folder: Path) -> bool:
+    """A file a browser saved with a web page ("Save Page As… Webpage, Complete" puts the page's
+    scripts, styles and frames in "<page>_files/" beside "<page>.html"): part of that page."""
+    for d in path.relative_to(folder).parents:
+        if d.name.endswith("_files"):
+            page = folder / d.parent / d.name[: -len("_files")]
+            if any(page.with_name(page.name + ext).is_file() for ext in (".html", ".htm")):
+                return True
+    return False
+
+
 def policy_files(folder: Path) -> list[Path]:
-    """Every file under the folder a school may have put there (hidden files, Office lock files
-    and Windows' own Thumbs.db/desktop.ini aside), supported or not: unsupported ones are
-    reported, never ignored."""
+    """Every file under the folder a school may have put there (hidden files, Office lock files,
+    Windows' own Thumbs.db/desktop.ini and a saved web page's "_files" folder aside), supported
+    or not: unsupported ones are reported, never ignored."""
     folder = Path(folder)
     return sorted(
         p
@@ -152,6 +163,7 @@ def policy_files(folder: Path) -> list[Path]:
         if p.is_file()
         and not any(part.startswith(_SKIP_NAMES) for part in p.relative_to(folder).parts)
         and p.name.lower() not in _SYSTEM_FILES
+        and not _page_resources(p, folder)
     )
 
 

@@ -95,9 +95,10 @@ _NAMES_A_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z'’-]+"
 # question is never answered from a clause about passwords. "What is the password policy?" asks
 # about the rules and is not this.
 _CREDENTIAL_QUESTION = re.compile(
-    r"^\s*(?:what(?:'s|’s| is| are)|tell me|give me|send me|i need|can i (?:have|get)|"
+    r"^\s*(?:what(?:'s|’s|s| is| are)|tell me|give me|send me|i need|can i (?:have|get)|"
     r"does anyone (?:know|have))\b[^?]{0,50}?\b(?:passwords?|passcodes?|pins?|pin (?:number|code)|"
-    r"(?:door|access|alarm|key|gate|entry|safe|wi-?fi) ?codes?|log-?in details|wi-?fi keys?)"
+    r"(?:door|access|alarm|key|gate|entry|safe|wi-?fi|lock|keypad) ?codes?|log-?in details|"
+    r"wi-?fi keys?|codes?(?= (?:for|to|on)\b))"
     r"(?:\s+(?:for|to|on|of)\b[^?]{1,50})?\s*\??\s*$",
     re.I,
 )

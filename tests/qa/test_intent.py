@@ -36,6 +36,9 @@ def test_who_is_the_dsl_asks_for_the_person_in_a_role_not_who_is_responsible():
 def test_asking_for_a_password_or_a_door_code_is_asking_for_a_credential():
     assert classify("What's the staff wifi password?").asks_for_credential
     assert classify("what's the door code for the staff room").asks_for_credential
+    assert classify("whats the wifi password for visitors?").asks_for_credential
+    assert classify("what's the code for the staff toilet door?").asks_for_credential
+    assert not classify("What's the code of conduct say about gifts?").asks_for_credential
     assert not classify("What is the password policy?").asks_for_credential
     assert not classify("How long must my password be?").asks_for_credential
     assert not classify("What should I do if someone knows my password?").asks_for_credential

@@ -418,14 +418,20 @@ def _size(paragraph: Any, element: Any | None = None) -> float:
     return 0.0
 
 
-def _breaks_before(paragraph: Any) -> bool:
-    """A paragraph set to start on a new page (pageBreakBefore, on it or its style)."""
+def _with_styles(paragraph: Any) -> list[Any]:
+    """The paragraph's own element, then its style's and each style it is based on: where a
+    paragraph property may be set."""
     elements = [paragraph._p]
     style = paragraph.style
     while style is not None:
         elements.append(style.element)
         style = style.base_style
-    for el in elements:
+    return elements
+
+
+def _breaks_before(paragraph: Any) -> bool:
+    """A paragraph set to start on a new page (pageBreakBefore, on it or its style)."""
+    for el in _with_styles(paragraph):
         flag = el.find(f"{W}pPr/{W}pageBreakBefore")
         if flag is not None:
             return _attr(flag, "val") not in ("0", "false", "off")
@@ -608,12 +614,7 @@ def read_docx(path: Path) -> Read:
 
 def _has_leader_tab(paragraph: Any) -> bool:
     """A right tab stop with a dot (or other) leader: how a contents line is set."""
-    elements = [paragraph._p]
-    style = paragraph.style
-    while style is not None:
-        elements.append(style.element)
-        style = style.base_style
-    for el in elements:
+    for el in _with_styles(paragraph):
         for tab in el.iter(f"{W}tab"):
             if _attr(tab, "leader") not in (None, "none") and _attr(tab, "val") == "right":
                 return True

@@ -142,6 +142,7 @@ class ClauseIndex:
         self.vocab = sorted(t for t in self.df if "_" not in t)  # words, not phrase pairs
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
+        self._corrections: dict[str, str | None] = {}  # a question's unknown word → policy word
         n = len(self.units)
         self.kinds = clause_kinds([u.clause.full_text for u in self.units])
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
@@ -296,6 +297,14 @@ class ClauseIndex:
     def _correct(self, term: str) -> str | None:
         if len(term) < 4 or term in english_words():
             return None  # a real word the policies just don't use is not a typo
+        if term in self._corrections:  # the close-match search over the vocabulary is slow
+            return self._corrections[term]
+        fixed = self._closest(term)
+        if len(self._corrections) < 10_000:
+            self._corrections[term] = fixed
+        return fixed
+
+    def _closest(self, term: str) -> str | None:
         if len(term) >= 4:
             longer = [v for v in self.vocab if v.startswith(term) and len(v) - len(term) <= 7]
             if longer:

@@ -592,7 +592,15 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Stemmed index terms for BM25."""
-    return [stem(w) for w in words(text)]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=20_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Answers tokenise the sentences of the clauses they quote on every question, and the same
+    # clauses come back again and again: the vocabulary's hundred-odd phrase rules run once per
+    # sentence, not once per answer.
+    return tuple(stem(w) for w in words(text))
 
 
 PLATFORM_TERMS = frozenset(stem(p) for p in PLATFORM_NAMES)

@@ -14,7 +14,6 @@ time, how many 429s were met and waited out, and that each person got exactly on
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -24,24 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cryptography.fernet import Fernet  # noqa: E402
 
+from benchmarks.common import school_runtime, staff_csv  # noqa: E402
 from bot.campaigns.service import CampaignService  # noqa: E402
 from bot.people import Actor  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
 from bot.staff import parse_csv  # noqa: E402
 from handlers.slack.notifier import EVENT_TYPE, SlackNotifier  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
 HEAD = "U0HEAD"
-GROUPS = ("teaching", "support", "governors", "volunteers")
-
-
-def staff_csv(n: int) -> str:
-    rows = ["name,email,group,slack_user"]
-    for i in range(n):
-        rows.append(f"Staff Member {i:05d},staff{i:05d}@trust.example.org,{GROUPS[i % 4]},U{i:08d}")
-    return "\n".join(rows) + "\n"
 
 
 def main() -> int:
@@ -55,21 +45,11 @@ def main() -> int:
     for method in ("chat.postMessage", "conversations.open", "conversations.history"):
         fake.rate_limit(method, args.rate)
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "policybot.toml"
-        config.write_text(f'[people.headteacher]\nname = "Head"\nslack_user = "{HEAD}"\n')
-        env = {
-            "POLICYBOT_CONFIG": str(config),
-            "POLICYBOT_DATA_DIR": str(Path(tmp) / "data"),
-            "POLICYBOT_KEY": Fernet.generate_key().decode(),
-            "POLICYBOT_CORPUS_DIR": str(ROOT / "policy_corpus"),
-            "POLICYBOT_AUDIT_HEAD_FILE": str(Path(tmp) / "audit-head"),
-        }
-        os.environ.update(env)
-        runtime = Runtime.from_env(env, load_assistant=False)
+        runtime = school_runtime(Path(tmp), f'slack_user = "{HEAD}"')
         campaigns: CampaignService = runtime.campaigns
 
         t0 = time.perf_counter()
-        members = parse_csv(staff_csv(args.staff))
+        members = parse_csv(staff_csv(args.staff, "slack_user", lambda i: f"U{i:08d}"))
         campaigns.directory.import_csv(members, "bench", campaigns.now())
         t_import = time.perf_counter() - t0
 

@@ -15,7 +15,6 @@ per second, total time, 429s met and waited out, and that each person got exactl
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -31,28 +30,19 @@ from botbuilder.schema import (  # noqa: E402
     ConversationAccount,
     ConversationReference,
 )
-from cryptography.fernet import Fernet  # noqa: E402
 
+from benchmarks.common import school_runtime, staff_csv  # noqa: E402
 from bot.people import Actor  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
 from bot.staff import parse_csv  # noqa: E402
 from handlers.teams.server import REFERENCES_KEY, TeamsAuth, create_app  # noqa: E402
 from tests.teams.conftest import BOT_ID, TENANT, LoopThread, _start  # noqa: E402
 from tests.teams.fake_connector import FakeConnector  # noqa: E402
 
 HEAD = "3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77"
-GROUPS = ("teaching", "support", "governors", "volunteers")
 
 
 def aad(i: int) -> str:
     return f"00000000-0000-4000-8000-{i:012d}"
-
-
-def staff_csv(n: int) -> str:
-    rows = ["name,email,group,teams_user"]
-    for i in range(n):
-        rows.append(f"Staff Member {i:05d},staff{i:05d}@trust.example.org,{GROUPS[i % 4]},{aad(i)}")
-    return "\n".join(rows) + "\n"
 
 
 def personal_reference(i: int, service_url: str) -> ConversationReference:
@@ -77,21 +67,13 @@ def main() -> int:
     fake = FakeConnector(rate=args.rate, retry_after="1")
     fake_runner, fake_url = loop.run(_start(fake.app()))
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "policybot.toml"
-        config.write_text(f'[people.headteacher]\nname = "Head"\nteams_user = "{HEAD}"\n')
-        env = {
-            "POLICYBOT_CONFIG": str(config),
-            "POLICYBOT_DATA_DIR": str(Path(tmp) / "data"),
-            "POLICYBOT_KEY": Fernet.generate_key().decode(),
-            "POLICYBOT_CORPUS_DIR": str(ROOT / "policy_corpus"),
-            "POLICYBOT_AUDIT_HEAD_FILE": str(Path(tmp) / "audit-head"),
-        }
-        os.environ.update(env)
-        runtime = Runtime.from_env(env, load_assistant=False)
+        runtime = school_runtime(Path(tmp), f'teams_user = "{HEAD}"')
         campaigns = runtime.campaigns
 
         t0 = time.perf_counter()
-        campaigns.directory.import_csv(parse_csv(staff_csv(args.staff)), "bench", campaigns.now())
+        campaigns.directory.import_csv(
+            parse_csv(staff_csv(args.staff, "teams_user", aad)), "bench", campaigns.now()
+        )
         t_import = time.perf_counter() - t0
 
         async def start_app():

@@ -38,6 +38,14 @@ class Citation:
     items_skipped: bool = False
 
     @property
+    def item_prefix(self) -> str:
+        """What goes before a list item's quote under its lead-in: "… c) " when items before
+        it are left out, "a) " for the first; "" for a quote that is no list item."""
+        if not self.lead_in:
+            return ""
+        return ("… " if self.items_skipped else "") + (f"{self.marker} " if self.marker else "")
+
+    @property
     def label(self) -> str:
         """ "Staff Code of Conduct §4.2(b)" for a numbered clause; "Educational Visits Policy —
         Risk assessments, item 2" for one the policy does not number (its place, no "§")."""
@@ -288,10 +296,7 @@ def _lead_in(doc: Document, clause: Clause) -> tuple[str, bool]:
 def quote_line(c: Citation) -> str:
     """A citation's quote as one line of plain text, with the lead-in of a list item."""
     quote = ("…" if c.trimmed_before else "") + c.quote + ("…" if c.trimmed_after else "")
-    if c.lead_in:
-        item = f"{c.marker} {quote}" if c.marker else quote
-        quote = f"{c.lead_in} {'… ' if c.items_skipped else ''}{item}"
-    return quote
+    return f"{c.lead_in} {c.item_prefix}{quote}" if c.lead_in else quote
 
 
 def render_text(answer: Answer) -> str:

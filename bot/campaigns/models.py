@@ -53,7 +53,8 @@ class PublishReceipt:
     @property
     def message(self) -> str:
         msg = (
-            f"{self.reference}: '{self.title}' (version {self.version}) sent to {self.sent_to} "
+            ("Already sent: " if self.repeated else "")
+            + f"{self.reference}: '{self.title}' (version {self.version}) sent to {self.sent_to} "
             f"of {self.audience} staff, due {self.due}."
         )
         if self.already_confirmed:

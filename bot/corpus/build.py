@@ -418,19 +418,23 @@ def _numbered_headings(clauses: list[Clause]) -> list[Clause]:
     the heading path of the clauses it heads, so it is context for them and never an answer."""
     out: list[Clause] = []
     for i, c in enumerate(clauses):
-        below = [d for d in clauses[i + 1 :] if d.id.startswith(c.id + ".")]
-        if (
+        title = c.text.strip()
+        heads = (
             c.numbered
             and not c.children
             and "\n" not in c.full_text
-            and is_heading_text(c.text.strip(), 8)
-            and below
-            and clauses[i + 1] is below[0]
-        ):
-            for d in below:
-                d.path = (*d.path, c.text.strip()) if c.text.strip() not in d.path else d.path
+            and is_heading_text(title, 8)
+            and i + 1 < len(clauses)
+            and clauses[i + 1].id.startswith(c.id + ".")
+        )
+        if not heads:
+            out.append(c)
             continue
-        out.append(c)
+        for d in clauses[i + 1 :]:  # the clauses it heads follow it, one after another
+            if not d.id.startswith(c.id + "."):
+                break
+            if title not in d.path:
+                d.path = (*d.path, title)
     return out
 
 

@@ -99,10 +99,7 @@ def _quote(citation: Citation) -> str:
     if citation.trimmed_after and not citation.items:
         text = text + " …"
     if citation.lead_in:  # a list item under the sentence that introduces it
-        item = f"{policy_text(citation.marker)} {text}" if citation.marker else text
-        text = (
-            policy_text(citation.lead_in) + "\n" + ("… " if citation.items_skipped else "") + item
-        )
+        text = f"{policy_text(citation.lead_in)}\n{policy_text(citation.item_prefix)}{text}"
     for item in citation.items:  # the list the quote introduces ("… statements which:")
         text += "\n" + policy_text(item)
     quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())

@@ -150,8 +150,7 @@ async def on_submitted(ack: AsyncAck, body: dict, view: dict, client: AsyncWebCl
         await ack(response_action="errors", errors={exc.field or "policy": str(exc)[:150]})
         return
     await ack()
-    again = "Already sent: " if receipt.repeated else ""
-    await dm(client, actor.user_id, text=f":white_check_mark: {again}{bk.esc(receipt.message)}")
+    await dm(client, actor.user_id, text=f":white_check_mark: {bk.esc(receipt.message)}")
 
 
 async def sync_staff(client: AsyncWebClient, runtime: Any) -> None:

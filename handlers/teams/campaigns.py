@@ -78,14 +78,16 @@ class Publisher:
                 titles = [d.title for d in runtime.campaigns.policies()]
                 card = campaign_cards.publish_form(titles, values, str(err), form_id=form_id)
                 return cards.message({**card, "fallbackText": str(err)}, str(err))
-        return receipt_message(receipt, again=receipt.repeated)
+        return receipt_message(receipt)
 
 
-def receipt_message(receipt: PublishReceipt, *, again: bool = False) -> Activity:
-    text = ("Already sent: " if again else "") + receipt.message
+def receipt_message(receipt: PublishReceipt) -> Activity:
+    text = receipt.message
     body = [
-        cards._text("Policy sent" if not again else "Already sent", weight="Bolder", color="Good"),
-        cards._text(esc(receipt.message)),
+        cards._text(
+            "Already sent" if receipt.repeated else "Policy sent", weight="Bolder", color="Good"
+        ),
+        cards._text(esc(text)),
         cards._text("Type `receipts` to see who has confirmed.", isSubtle=True, size="Small"),
     ]
     return cards.message(cards.card(body, fallback=text), text)

@@ -113,8 +113,7 @@ def _quote(c: Citation) -> str:
     if c.trimmed_after:
         quote = quote + " …"
     if c.lead_in:  # a list item under the sentence that introduces it
-        item = f"{c.marker} {quote}" if c.marker else quote
-        quote = c.lead_in + "\n\n" + ("… " if c.items_skipped else "") + item
+        quote = f"{c.lead_in}\n\n{c.item_prefix}{quote}"
     return quote
 
 

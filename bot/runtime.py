@@ -7,7 +7,8 @@ Front ends take a :class:`Runtime` and register their notifier with
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from bot.campaigns.service import CampaignService
@@ -42,11 +43,14 @@ class Runtime:
         embedder: Any = None,
         *,
         load_assistant: bool = True,
+        clock: Callable[[], datetime] | None = None,
     ) -> Runtime:
-        """Raises ConfigError (bad config) or StoreError (database / key problems)."""
+        """Raises ConfigError (bad config) or StoreError (database / key problems). `clock` is
+        the one clock of the process (default: real UTC time)."""
         settings = load_settings(env)
         store = Store.configured(settings)
-        runtime = cls(settings, store, ReportService(store, settings), embedder=embedder)
+        reports = ReportService(store, settings, clock)
+        runtime = cls(settings, store, reports, embedder=embedder)
         if load_assistant:
             runtime._assistant = runtime._load_assistant()
         return runtime

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bot.errors import PolicybotError
 
@@ -36,9 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run one command. `clock` is the process's one clock (default: the real UTC time); tests
+    pass their fake clock so what a command stamps agrees with what they then advance."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock = clock
     try:
         return int(args.func(args) or 0)
     except PolicybotError as exc:  # every deliberate error (bot/errors.py): its message only

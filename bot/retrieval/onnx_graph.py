@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.errors import ModelGraphError
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # the folder layout and manifest fields below
@@ -61,7 +63,7 @@ _NOT_MODEL_DIRS = {"onnx", "openvino", ".git"}
 _CHUNK = 1 << 20
 
 
-class GraphUnavailable(Exception):
+class GraphUnavailable(ModelGraphError):
     """No usable graph and none can be made here; the message says why, for the log line."""
 
 

@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("index", help="build or refresh the retrieval index (embeddings cache)")
+    p.add_argument(
+        "--graph-only",
+        action="store_true",
+        help="only build (or check) the embedding model's ONNX graph, e.g. in an image build; "
+        "exits 1 when answers would not run on ONNX Runtime",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("corpus", help="list the policies, clause counts and review dates")
@@ -183,6 +189,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     cache = settings.data_dir / "cache"
+    if args.graph_only:
+        return _graph_only(settings.model, cache)
     t0 = time.perf_counter()
     failures = read_corpus(settings.corpus_dir).failures  # files the index will not hold
     print_failures(failures)
@@ -207,6 +215,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"\nEmbeddings: {describe(embedder)}")
     print(f"Index ready in {time.perf_counter() - t0:.1f}s; cache: {cache}")
     return 0
+
+
+def _graph_only(model: str | None, cache: Path) -> int:
+    from bot.retrieval.embedders import describe, load_embedder
+
+    print("… building the embedding model's ONNX graph if there is none (once, ~1 min)")
+    embedder = load_embedder(model, cache, retry_failed_export=True)
+    if embedder is None:
+        return _fail("no embedding model could be loaded (see the warning above)")
+    print(f"Embeddings: {describe(embedder)}")
+    return 0 if getattr(embedder, "folder", None) is not None else 1
 
 
 def _progress(done: int, total: int, label: str) -> None:

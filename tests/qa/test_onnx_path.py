@@ -178,3 +178,21 @@ def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
     assert main(["index"]) == 0
     assert len(exported) == 1, "built once"
     assert f"Embeddings: ONNX Runtime (graph {graph})" in capsys.readouterr().out
+
+
+@pytest.mark.model
+def test_an_image_build_makes_the_graph_alone_and_fails_when_answers_would_need_torch(
+    real_graph, tmp_path, monkeypatch, capsys
+):
+    """`policybot index --graph-only` (the Dockerfile's step) reads no policies: an image is
+    built before the school's are mounted."""
+    monkeypatch.setenv("POLICYBOT_DATA_DIR", str(tmp_path / "data"))
+    empty = tmp_path / "no-policies-yet"
+    empty.mkdir()
+    monkeypatch.setenv("POLICYBOT_CORPUS_DIR", str(empty))
+    monkeypatch.delenv("POLICYBOT_MODEL", raising=False)
+    assert main(["index", "--graph-only"]) == 0
+    assert f"Embeddings: ONNX Runtime (graph {real_graph})" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert main(["index", "--graph-only"]) == 1, "the build stops: the image would import torch"
+    assert "not ONNX Runtime: onnxruntime is not installed" in capsys.readouterr().out

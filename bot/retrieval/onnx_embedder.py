@@ -56,7 +56,10 @@ class OnnxEmbedder:
         if unknown or not set(inputs) >= wanted:
             raise ValueError(f"the graph asks for inputs this embedder does not make: {unknown}")
         self._inputs = [n for n in inputs if n in wanted]
-        self._output = self._session.get_outputs()[0].name
+        output = self._session.get_outputs()[0]
+        self._output = output.name
+        width = output.shape[-1] if output.shape else None
+        self.dimension = width if isinstance(width, int) else 0
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_seq_length)
@@ -94,7 +97,7 @@ class OnnxEmbedder:
 
     def _batched(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encodings]
         order = [int(i) for i in np.argsort(lengths, kind="stable")]

@@ -271,6 +271,7 @@ def ensure(
 
 
 def _publish(model_dir: Path, root: Path, key: GraphKey, export: Exporter) -> Path:
+    _clear_leftovers(root)
     final = root / key.folder_name()
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=root))
     try:
@@ -304,7 +305,27 @@ def _publish(model_dir: Path, root: Path, key: GraphKey, export: Exporter) -> Pa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _prune(root, key, keep=final)
     return final
+
+
+def _clear_leftovers(root: Path) -> None:
+    """Folders of an export that was killed (power cut, out of memory): ~90 MB each. Called
+    with the root's export lock held, so no live export owns them."""
+    for leftover in [*root.glob(".export-*"), *root.glob(".stale-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _prune(root: Path, key: GraphKey, keep: Path) -> None:
+    """The model's graphs from older weights or exporters, but the newest one (going back to
+    the previous version of a package then costs no export)."""
+    older = sorted(
+        (g for g in root.glob(f"{_safe(key.model)}-*") if g.is_dir() and g != keep),
+        key=lambda g: g.stat().st_mtime,
+        reverse=True,
+    )
+    for old in older[1:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -170,3 +170,25 @@ def _flip_a_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def test_a_killed_export_s_leftovers_are_cleared_and_old_graphs_do_not_pile_up(
+    model, tmp_path, monkeypatch
+):
+    root = tmp_path / "graphs"
+    first = ensure(model, [root], Exporter())
+    leftover = root / ".export-killed"
+    leftover.mkdir()
+    (leftover / WEIGHTS).write_bytes(b"half of 90 MB")
+    graphs = [first]
+    versions = onnx_graph.exporter_versions()
+    for torch in ("3.0", "3.1"):  # two upgrades of torch: each exports a new graph
+        monkeypatch.setattr(
+            onnx_graph, "exporter_versions", lambda t=torch: {**versions, "torch": t}
+        )
+        age = len(graphs)  # each older than the next, whatever the clock's grain
+        os.utime(graphs[-1], (age, age))
+        graphs.append(ensure(model, [root], Exporter()))
+    assert not leftover.exists()
+    kept = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    assert kept == sorted(graphs[1:]), "the newest and the one before"

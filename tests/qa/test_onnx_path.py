@@ -196,3 +196,25 @@ def test_an_image_build_makes_the_graph_alone_and_fails_when_answers_would_need_
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     assert main(["index", "--graph-only"]) == 1, "the build stops: the image would import torch"
     assert "not ONNX Runtime: onnxruntime is not installed" in capsys.readouterr().out
+
+
+@pytest.mark.model
+def test_a_batch_is_embedded_as_each_text_alone_in_its_own_order(real_graph):
+    """Length-sorted runs side by side, repeats embedded once: the rows still come back in the
+    caller's order, each as if embedded alone (padding changes nothing)."""
+    embedder = OnnxEmbedder.from_folder(real_graph, name="t")
+    texts = [
+        "Staff must not share passwords.",
+        "who is the DSL?",
+        " ".join(["Adults must be cautious about parents on social networking sites."] * 30),
+        "Staff must not share passwords.",
+        "",
+        *[f"Rule {i}: report concerns to the headteacher the same day." for i in range(150)],
+    ]
+    batch = embedder.encode(texts)
+    alone = np.stack([embedder.encode([t])[0] for t in texts[:5]])
+    assert batch.shape == (len(texts), 384) and batch.dtype == np.float32
+    assert np.allclose(batch[:5], alone, atol=1e-5)
+    assert np.array_equal(batch[0], batch[3])
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    assert embedder.encode([]).shape == (0, 384)

@@ -35,6 +35,7 @@ def documents():
 def test_a_restart_reads_tokens_kinds_and_views_from_disk_and_ranks_the_same(
     documents, tmp_path, monkeypatch
 ):
+    monkeypatch.setattr(vocabulary, "_english", None)  # a fresh process: nothing built yet
     first = ClauseIndex(documents, cache_dir=tmp_path)
     first.attach_embedder(HashingEmbedder(), tmp_path)
     kinds = {f.name.split("-")[0] for f in (tmp_path / "index").glob("*.json")}

@@ -124,29 +124,6 @@ def test_answering_from_a_built_graph_never_imports_torch(real_graph, tmp_path):
 
 
 @pytest.mark.model
-def test_the_real_model_on_both_paths_answers_alike(real_graph, tmp_path, monkeypatch, caplog):
-    from bot.assistant import Assistant
-
-    caplog.set_level(logging.INFO)
-    onnx_bot = Assistant.load(ROOT / "policy_corpus", tmp_path / "onnx")
-    assert onnx_bot.warm_up()
-    assert isinstance(onnx_bot.index.embedder, OnnxEmbedder)
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # the fallback, with real torch
-    torch_bot = Assistant.load(ROOT / "policy_corpus", tmp_path / "torch")
-    assert torch_bot.warm_up()
-    assert isinstance(torch_bot.index.embedder, embedders.SentenceTransformerEmbedder)
-    lines = path_lines(caplog)
-    assert len(lines) == 2 and "on ONNX Runtime (graph" in lines[0]
-    assert "on torch (sentence-transformers), not ONNX Runtime: onnxruntime is not" in lines[1]
-    for question in ("can i add a student on snapchat", "What does trolling mean?", QUESTION):
-        a, b = onnx_bot.ask(question), torch_bot.ask(question)
-        assert a.text == b.text
-        assert [c.clause for c in a.citations] == [c.clause for c in b.citations]
-    assert not onnx_bot.ask("How do I book annual leave?").answered
-    assert onnx_bot.ask(QUESTION).best.label == "Social Media Policy §6.xi"
-
-
-@pytest.mark.model
 def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
     real_graph, tmp_path, monkeypatch, capsys
 ):

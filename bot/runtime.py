@@ -72,7 +72,11 @@ class Runtime:
 
         s = self.settings
         return Assistant.load(
-            s.corpus_dir, s.data_dir / "cache", model=s.model, embedder=self._embedder
+            s.corpus_dir,
+            s.data_dir / "cache",
+            model=s.model,
+            embedder=self._embedder,
+            today=lambda: self.reports.clock().date(),  # the process's one clock
         )
 
     def close(self) -> None:

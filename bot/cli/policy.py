@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -57,13 +58,27 @@ def _fail(message: str) -> int:
     return 2
 
 
-def load_assistant(no_model: bool = False, progress: bool = False) -> Assistant:
+def today_of(args: argparse.Namespace) -> Callable[[], dt.date]:
+    """Today by the process's clock (`main(argv, clock=)`; the real date by default): what
+    "overdue for review" is judged against."""
+    clock = getattr(args, "clock", None)
+    if clock is None:
+        return dt.date.today
+    return lambda: clock().date()
+
+
+def load_assistant(
+    no_model: bool = False,
+    progress: bool = False,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> Assistant:
     settings = load_settings()
     assistant = Assistant.load(
         settings.corpus_dir,
         settings.data_dir / "cache",
         model=settings.model,
         embedder="none" if no_model else None,
+        today=today,
     )
     if not no_model:
         say = (lambda m: print(f"… {m}", file=sys.stderr)) if progress else None
@@ -91,7 +106,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _batch(args)
     if not args.question:
         return _fail('ask needs a question, e.g. policybot ask "Can I friend a parent?"')
-    answer = load_assistant(args.no_model).ask(args.question)
+    answer = load_assistant(args.no_model, today=today_of(args)).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -104,7 +119,7 @@ def _batch(args: argparse.Namespace) -> int:
         stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
     except OSError as e:
         return _fail(f"{args.batch}: {e.strerror}")
-    assistant = load_assistant(args.no_model)
+    assistant = load_assistant(args.no_model, today=today_of(args))
     bad = 0
     with stream:
         for n, line in enumerate(stream, 1):  # streamed: each answer is flushed as it is ready
@@ -150,6 +165,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             settings.data_dir / "cache",
             model=settings.model,
             embedder="none" if args.no_model else None,
+            today=today_of(args),
         )
     except (ConfigError, CorpusError) as e:
         return _fail(str(e))
@@ -208,7 +224,7 @@ def _progress(done: int, total: int, label: str) -> None:
     sys.stdout.flush()
 
 
-def corpus_rows(docs: list[Document]) -> list[dict[str, Any]]:
+def corpus_rows(docs: list[Document], today: dt.date | None = None) -> list[dict[str, Any]]:
     return [
         {
             "title": d.title,
@@ -219,7 +235,7 @@ def corpus_rows(docs: list[Document]) -> list[dict[str, Any]]:
             "review_frequency": d.review_frequency,
             "next_review": d.next_review,
             "next_review_date": d.next_review_date.isoformat() if d.next_review_date else None,
-            "overdue": d.overdue(),
+            "overdue": d.overdue(today or dt.date.today()),
             "warnings": list(d.warnings),
         }
         for d in docs
@@ -236,7 +252,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     """Every policy file in the folder: what was read from it, or ✘ and what to do."""
     settings = load_settings()
     corpus = read_corpus(settings.corpus_dir)
-    rows = corpus_rows(corpus.documents)
+    rows = corpus_rows(corpus.documents, today_of(args)())
     failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
     if args.json:
         out = {"folder": str(settings.corpus_dir), "documents": rows, "failures": failed}
@@ -266,7 +282,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         questions = read_questions(Path(args.file))
     except (OSError, EvalFileError) as e:
         return _fail(str(e))
-    assistant = load_assistant(args.no_model)
+    assistant = load_assistant(args.no_model, today=today_of(args))
     t0 = time.perf_counter()
     report = evaluate(questions, assistant.ask, assistant.documents)
     metrics = report.metrics()

@@ -41,6 +41,7 @@ MAX_CHANGES_LISTED = 25
 CHANGE_TEXT_LIMIT = 600  # a changed clause longer than this is quoted up to a word, then "…"
 TITLE_LIMIT = 200
 POLICY_LINE = "Policy"  # the line holding the policy's title
+MORE_LINE = "More"  # after the changes listed: how many more there are
 _CHANGE_PREFIXES = tuple(f"{kind.capitalize()} " for kind in CHANGE_KINDS)
 
 
@@ -58,6 +59,17 @@ def is_policy_text(label: str) -> bool:
     """True for the lines whose value is the policy's own wording (its title, a changed
     clause): renderers show those exactly, as literal text, never as markup or links."""
     return label == POLICY_LINE or is_change(label)
+
+
+def more_line(count: int) -> tuple[str, str]:
+    """The line after the changes listed, for ``count`` changes not listed."""
+    return (MORE_LINE, f"{count} more: read the whole policy")
+
+
+def more_count(lines: list[tuple[str, str]]) -> int:
+    """How many changes the ``more_line`` among ``lines`` says were left out (0 if none)."""
+    value = dict(lines).get(MORE_LINE, "")
+    return int(value.split(" ", 1)[0]) if value[:1].isdigit() else 0
 
 
 def verbatim(text: str, limit: int) -> str:
@@ -110,7 +122,7 @@ def policy_notice(
             for change in changes[:MAX_CHANGES_LISTED]:
                 lines.append((change.label, verbatim(change.text, CHANGE_TEXT_LIMIT)))
             if n > MAX_CHANGES_LISTED:
-                lines.append(("More", f"{n - MAX_CHANGES_LISTED} more: read the whole policy"))
+                lines.append(more_line(n - MAX_CHANGES_LISTED))
         else:
             lines.append(("What changed", "No clause changed since the version you confirmed"))
     footer = (

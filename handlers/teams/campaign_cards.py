@@ -31,7 +31,15 @@ from bot.campaigns.models import (
     READ_ACTION,
     Progress,
 )
-from bot.campaigns.notices import POLICY_LINE, is_change, is_policy_text, round_of
+from bot.campaigns.notices import (
+    MORE_LINE,
+    POLICY_LINE,
+    is_change,
+    is_policy_text,
+    more_count,
+    more_line,
+    round_of,
+)
 from bot.campaigns.reading import pages, split_text
 from bot.reports.models import Notice
 from handlers.teams import cards
@@ -49,6 +57,7 @@ MAX_ROWS = 25  # people listed per round, outstanding first
 MAX_NAMES = 30  # names in the "Outstanding:" line
 MAX_ACTIVITY_BYTES = 28_000  # the cap every card this app sends stays under (Teams: ~28 KB)
 CLAUSE_BUDGET = 24_000  # bytes of clauses on one "Read the policy" card; the rest is its frame
+NOTICE_BUDGET = 26_000  # bytes of a policy DM's card: changes past it are counted, not quoted
 PIECE = 3_000  # characters of one clause per block (a clause longer than this continues)
 FACT_LINES = ("Version", "Due")  # shown as facts under the policy's title
 
@@ -59,10 +68,24 @@ def literal(text: str, **style: Any) -> dict:
 
 
 def policy_notice_card(notice: Notice) -> cards.Card:
-    """The DM: what to read, which version, what changed (quoting the new text), two buttons."""
+    """The DM: what to read, which version, what changed (quoting the new text), two buttons.
+    Changes that would take the card past ``NOTICE_BUDGET`` are left to "Read the policy" and
+    counted on the "More" line (each change shown is still quoted whole)."""
+    lines = list(notice.lines)
+    while True:
+        card = _policy_notice_card(notice, lines)
+        changes = [i for i, (label, _) in enumerate(lines) if is_change(label)]
+        if _size(card) <= NOTICE_BUDGET or len(changes) <= 1:
+            return card
+        left_out = more_count(lines) + 1
+        del lines[changes[-1]]
+        lines = [line for line in lines if line[0] != MORE_LINE] + [more_line(left_out)]
+
+
+def _policy_notice_card(notice: Notice, lines: list[tuple[str, str]]) -> cards.Card:
     body: list[dict] = [literal(notice.title, weight="Bolder", size="Medium")]
-    facts = [{"title": esc(k), "value": esc(v)} for k, v in notice.lines if k in FACT_LINES]
-    for label, value in notice.lines:
+    facts = [{"title": esc(k), "value": esc(v)} for k, v in lines if k in FACT_LINES]
+    for label, value in lines:
         if label in FACT_LINES:
             continue
         if is_policy_text(label):
@@ -92,7 +115,19 @@ def policy_notice_card(notice: Notice) -> cards.Card:
         for a, wanted in zip(round_actions(reference), (CONFIRM_ACTION, READ_ACTION), strict=True)
         if wanted in notice.actions
     ]
-    return cards.card(body, actions, fallback=notice.text or notice.title)
+    return cards.card(body, actions, fallback=notice_summary(notice))
+
+
+def notice_summary(notice: Notice) -> str:
+    """The DM's fallback and notification text: what to read and by when, never the clauses
+    (the card quotes them; a copy here would double the message's size)."""
+    lines = dict(notice.lines)
+    text = notice.title
+    if lines.get("Due"):
+        text += f" by {lines['Due']}"
+    if lines.get("What changed"):
+        text += f". What changed: {lines['What changed']}"
+    return text + "."
 
 
 def round_actions(reference: str) -> list[dict]:
@@ -108,7 +143,7 @@ def round_actions(reference: str) -> list[dict]:
 
 
 def policy_notice_message(notice: Notice) -> Activity:
-    return cards.message(policy_notice_card(notice), notice.text or notice.title)
+    return cards.message(policy_notice_card(notice), notice_summary(notice))
 
 
 def clause_blocks(clauses: Sequence[tuple[str, str]]) -> list[dict]:

@@ -129,6 +129,35 @@ def test_what_changed_quotes_the_new_wording_exactly_in_text_teams_never_reads_a
     assert size(card) < MAX_ACTIVITY_BYTES
 
 
+def test_a_review_rewording_every_clause_still_sends_a_card_under_the_cap(school):
+    def policy(edition: str) -> str:
+        clause = (
+            "Staff must follow the school’s “procedures” for {n}, recording each step — and "
+            "telling the DSL the same day — “no exceptions” ({edition} edition). "
+        ) * 4  # about 570 characters, quoted whole; 25 of them are more than one card holds
+        return "Procedures Policy\n\n1. Procedures\n\n" + "".join(
+            f"1.{n} {clause.format(n=n, edition=edition).strip()}\n\n" for n in range(1, 31)
+        )
+
+    (school.handbook / "procedures.txt").write_text(policy("first"))
+    publish(school, "Procedures Policy")
+    (first,) = policy_cards(school, TEACHER)
+    press(school, TEACHER, first, CONFIRM)
+    (school.handbook / "procedures.txt").write_text(policy("second"))
+
+    publish(school, "Procedures Policy")
+
+    card = policy_cards(school, TEACHER, 2)[-1]
+    assert size(card) < MAX_ACTIVITY_BYTES
+    literal = card.literal_texts()
+    quoted = [literal[i + 1] for i, text in enumerate(literal) if text.startswith("Reworded §")]
+    clauses = dict(clauses_of(load_document(school.handbook / "procedures.txt")))
+    assert quoted and all(text in clauses.values() for text in quoted)  # each one whole
+    more = re.search(r"(\d+) more: read the whole policy", shown(card))
+    assert more and len(quoted) + int(more[1]) == 30 and len(quoted) < 25  # the core lists 25
+    assert "30 clauses since the version you confirmed" in shown(card)
+
+
 # --- reading a long policy in parts ------------------------------------------------------------
 
 

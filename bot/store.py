@@ -288,6 +288,46 @@ def m006_campaign_submissions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_confirmations_per_version(db: sqlite_utils.Database) -> None:
+    # A confirmation is of a policy version, whichever round's button was pressed
+    # (bot/campaigns/confirmations.py). ``confirmed_round`` names the round it was pressed in.
+    # Rounds recorded before this: each confirmation is its own round's, and a person still
+    # outstanding in another round of a version they confirmed takes their first confirmation
+    # of it (and is no longer reminded there).
+    db.table("campaign_recipients").add_column("confirmed_round", str)
+    db.execute(
+        "UPDATE campaign_recipients SET confirmed_round = (SELECT reference FROM campaigns "
+        "WHERE campaigns.id = campaign_recipients.campaign_id) WHERE confirmed_at IS NOT NULL"
+    )
+    first: dict[tuple[str, int], tuple[str, str]] = {}
+    for r in db.query(
+        "SELECT r.person_tag, c.version_id, r.confirmed_at, c.reference FROM campaign_recipients r "
+        "JOIN campaigns c ON c.id = r.campaign_id WHERE r.confirmed_at IS NOT NULL "
+        "ORDER BY r.confirmed_at, c.id"
+    ):
+        first.setdefault((r["person_tag"], r["version_id"]), (r["confirmed_at"], r["reference"]))
+    for r in list(
+        db.query(
+            "SELECT r.id, r.number, r.person_tag, c.version_id, c.reference "
+            "FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id "
+            "WHERE r.confirmed_at IS NULL"
+        )
+    ):
+        earlier = first.get((r["person_tag"], r["version_id"]))
+        if earlier is None:
+            continue
+        db.execute(
+            "UPDATE campaign_recipients SET confirmed_at = ?, confirmed_round = ? WHERE id = ?",
+            [earlier[0], earlier[1], r["id"]],
+        )
+        db.execute(
+            "DELETE FROM outbox WHERE reference = ? AND notice_type = 'policy_reminder' "
+            "AND status = 'pending'",
+            [f"{r['reference']}.{r['number']}"],
+        )
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 

@@ -21,9 +21,12 @@ from bot.staff import parse_csv
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+# delivery: delivered | being sent | not reachable yet | could not be delivered | no chat
+# account; confirmed_in: the round whose button they pressed (a confirmation counts for every
+# round of the same version, so it may be another round's)
 RECEIPT_COLUMNS = (
     "round", "policy", "version", "approved", "due", "name", "group", "platform", "sent_at",
-    "opened_at", "confirmed_at", "reminders",
+    "opened_at", "confirmed_at", "reminders", "delivery", "confirmed_in",
 )  # fmt: skip
 
 
@@ -106,7 +109,8 @@ def _csv(rounds: list[Progress]) -> str:
         for r in p.rows:
             writer.writerow([_safe(v) for v in (
                 p.reference, p.title, p.version, p.approval_date, p.due, r.name, r.group,
-                r.platform, r.sent_at, r.opened_at, r.confirmed_at, r.reminders,
+                r.platform, r.sent_at, r.opened_at, r.confirmed_at, r.reminders, r.delivery,
+                r.confirmed_in,
             )])  # fmt: skip
     return buf.getvalue()
 

@@ -137,7 +137,9 @@ class Receipt:
 @dataclass(frozen=True)
 class Notice:
     """What one person is sent. All strings are plain text: control characters stripped,
-    lengths capped, links defanged. Front ends escape them for their own markup."""
+    lengths capped, links defanged. Front ends escape them for their own markup. (A policy
+    round's message quotes the policy's own wording as written, links and all:
+    bot/campaigns/notices.py says which lines those are.)"""
 
     reference: str
     notice_type: str  # concern | declaration | acknowledged | note | closed | undeliverable

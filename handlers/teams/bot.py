@@ -267,10 +267,14 @@ class PolicyTeamsBot(ActivityHandler):
         if not roster.in_a_team(turn_context):
             await turn_context.send_activity(roster.IN_A_TEAM)
             return
-        users = await roster.team_members(turn_context)
+        members = await roster.team_members(turn_context)
+        users = roster.as_workspace_users(members)
         staff, gone = await off_loop(
             campaigns_.directory.sync_workspace, "teams", users, actor_id(actor), campaigns_.now()
         )
+        # so the notifier can open a 1:1 chat with staff who never opened the bot
+        if await off_loop(roster.remember_members, turn_context, self.references, members):
+            await off_loop(self.runtime.reports.wake)  # what waited for them is due now
         await turn_context.send_activity(roster.SYNCED.format(staff=staff, gone=gone))
 
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----

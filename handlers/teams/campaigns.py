@@ -129,9 +129,13 @@ def confirm(runtime: Runtime, actor: Actor, value: dict) -> Activity:
 
 
 def read(runtime: Runtime, actor: Actor, value: dict) -> Activity:
+    """The policy's clauses, one part per press (a long policy is over Teams' card limit)."""
     reference = clipped(value.get("reference"), 50).strip()
     try:
         title, clauses = runtime.campaigns.clauses(actor, reference)
     except CampaignError as err:
         return _text("Not available", str(err))
-    return campaign_cards.clauses_message(title, clauses, reference)
+    part = clipped(value.get("part"), 6).strip()
+    return campaign_cards.clauses_message(
+        title, clauses, reference, int(part) if part.isdigit() else 1
+    )

@@ -375,6 +375,8 @@ def create_app(
         )
         app[NOTIFIER_KEY] = notifier
         runtime.reports.register_notifier(notifier)
+        # a policy round's receipt counts who Teams cannot reach yet apart from who was sent it
+        runtime.campaigns.register_reach("teams", notifier.is_reachable)
         if start_worker:
             app[WORKER_KEY] = runtime.reports.start_delivery_worker()
             app[REMINDERS_KEY] = ReminderWorker(runtime.campaigns).start()

@@ -4,6 +4,8 @@ It plays the part of ``https://slack.com/api/`` (the app's clients get its ``bas
 the ``response_url`` Slack hands out with commands and interactions (``/response/<id>``).
 Messages posted with ``chat.postMessage`` are kept per channel so ``conversations.history`` can
 return them (with their ``metadata``), which is what the notifier's duplicate check reads.
+A message over Block Kit's documented limits (:func:`block_kit_problem`) is refused with
+``invalid_blocks``, as Slack refuses it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0SCHOOL"
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+# Block Kit's documented limits (docs.slack.dev/reference/block-kit): blocks in a message, a
+# section's text, a header's text (plain_text only), a section's fields and each field's text,
+# a context block's elements.
+MAX_BLOCKS, SECTION_TEXT, HEADER_TEXT, MAX_FIELDS, FIELD_TEXT, CONTEXT_ELEMENTS = (
+    50, 3000, 150, 10, 2000, 10,
+)  # fmt: skip
 
 
 @dataclass
@@ -191,6 +199,8 @@ class FakeSlack:
         return False
 
     def _refusal(self, method: str, args: dict[str, Any]) -> str:
+        if method in ("chat.postMessage", "chat.update") and block_kit_problem(args.get("blocks")):
+            return "invalid_blocks"
         if method == "conversations.open":
             return self._refused.get(str(args.get("users", "")).split(",")[0], "")
         if method in ("chat.postMessage", "conversations.history"):
@@ -244,6 +254,29 @@ class FakeSlack:
             user = args.get("user", "")
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}}
         return {"ok": True}
+
+
+def block_kit_problem(blocks: Any) -> str:
+    """What Slack would refuse in a message's blocks ("" when nothing)."""
+    if not blocks:
+        return ""
+    if len(blocks) > MAX_BLOCKS:
+        return f"{len(blocks)} blocks (at most {MAX_BLOCKS})"
+    for n, block in enumerate(blocks):
+        text = block.get("text") or {}
+        if block.get("type") == "header" and (
+            text.get("type") != "plain_text" or len(text.get("text", "")) > HEADER_TEXT
+        ):
+            return f"block {n}: a header is plain_text of at most {HEADER_TEXT} characters"
+        if block.get("type") == "section":
+            if text and not 1 <= len(text.get("text", "")) <= SECTION_TEXT:
+                return f"block {n}: section text of {len(text.get('text', ''))} characters"
+            fields = block.get("fields") or []
+            if len(fields) > MAX_FIELDS or any(len(f["text"]) > FIELD_TEXT for f in fields):
+                return f"block {n}: section fields over the limits"
+        if block.get("type") == "context" and len(block.get("elements", [])) > CONTEXT_ELEMENTS:
+            return f"block {n}: more than {CONTEXT_ELEMENTS} context elements"
+    return ""
 
 
 def _error(status: int) -> tuple[int, dict, dict]:

@@ -68,15 +68,36 @@ class Call:
         return "\n".join(out)
 
     def text_blocks(self) -> list[str]:
-        """The text of every TextBlock and FactSet value: what Teams renders as markdown."""
+        """The text of every TextBlock and FactSet value (what Teams renders as markdown) and of
+        every RichTextBlock (its TextRuns, which Teams shows literally), in card order."""
         found: list[str] = []
 
         def walk(node: Any) -> None:
             if isinstance(node, dict):
                 if node.get("type") == "TextBlock":
                     found.append(node.get("text", ""))
+                if node.get("type") == "RichTextBlock":
+                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
                 if node.get("type") == "FactSet":
                     found.extend(f.get("value", "") for f in node.get("facts", []))
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(self.cards)
+        return found
+
+    def literal_texts(self) -> list[str]:
+        """The text of every RichTextBlock, exactly as Teams shows it (TextRuns are never
+        markdown), in card order."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "RichTextBlock":
+                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
                 for v in node.values():
                     walk(v)
             elif isinstance(node, list):
@@ -119,6 +140,11 @@ class Call:
         return found
 
 
+def run_text(inline: Any) -> str:
+    """A RichTextBlock inline: a TextRun object, or its shorthand, a plain string."""
+    return inline if isinstance(inline, str) else str(inline.get("text", ""))
+
+
 @dataclass
 class FakeConnector:
     calls: list[Call] = field(default_factory=list)
@@ -151,30 +177,35 @@ class FakeConnector:
         return app
 
     async def _create(self, request: web.Request) -> web.Response:
+        """``POST /v3/conversations``, as the Bot Connector documents it for Teams: a 1:1 chat
+        only (``isGroup`` false, exactly one member, a ``29:`` user id), in the tenant the body
+        names (``tenantId``, or ``channelData.tenant.id`` as the SDKs send it); 201 with the
+        chat's id, the same id for the same member every time; 400 ``BadSyntax`` otherwise;
+        403/404 for a member in ``refused`` (the app blocked, the user gone)."""
         body = await request.json()
-        member = (body.get("members") or [{}])[0].get("id", "")
-        conversation_id = f"a:dm-{member}"
-        refused = self.refused.get(member)
-        if refused:
-            with self._changed:
-                self.calls.append(Call("POST", request.path, "", None, body, None, refused))
-                self._changed.notify_all()
-            return web.json_response({"error": {"code": "Forbidden"}}, status=refused)
+        members = body.get("members") or []
+        member = (members[0] if members else {}).get("id", "")
+        tenant = (
+            body.get("tenantId")
+            or body.get("tenantID")
+            or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        )
+        bad = body.get("isGroup") is not False or len(members) != 1
+        bad = bad or not str(member).startswith("29:") or not tenant
+        status = 400 if bad else self.refused.get(member, 201)
+        conversation_id = f"a:dm-{member}" if status == 201 else ""
         with self._changed:
-            self.created.append(body)
+            if status == 201:
+                self.created.append(body)
             self.calls.append(
-                Call(
-                    "POST",
-                    request.path,
-                    conversation_id,
-                    None,
-                    body,
-                    request.headers.get("Authorization"),
-                    200,
-                )
-            )
+                Call("POST", request.path, conversation_id, None, body,
+                     request.headers.get("Authorization"), status)
+            )  # fmt: skip
             self._changed.notify_all()
-        return web.json_response({"id": conversation_id, "serviceUrl": ""})
+        if status != 201:
+            code = {400: "BadSyntax", 403: "Forbidden", 404: "NotFound"}.get(status, "Error")
+            return web.json_response({"error": {"code": code}}, status=status)
+        return web.json_response({"id": conversation_id}, status=201)
 
     async def _activity(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -24,6 +24,8 @@ them, whatever made the file:
 - a heading underlined with ===== or ----- is a heading; "Section 3: Roles" and "Appendix 1"
   lines are numbered headings;
 - blank form lines and signature blocks ("Signed: ______ Chair of Governors") are not text;
+- tables typed as text (grid, dashed "simple" and pipe tables: tables.py) become rows of cells,
+  their header row marked, so no rule or pipe is ever quoted and no header is taken for a heading;
 - an e-mail pasted into the file loses its headers, covering note and sign-off.
 """
 
@@ -54,6 +56,7 @@ from bot.corpus.labels import (
     clean,
     is_heading_text,
 )
+from bot.corpus.tables import find_tables
 
 SCHOOL_NAME_RE = re.compile(
     r"^[A-Z][\w'’ &-]{2,80}\b(?:school|academy|college|federation)$", re.IGNORECASE
@@ -86,6 +89,17 @@ def _is_row(line: str) -> bool:
     return "\t" in line or bool(KEY_VALUE_RE.match(s)) or split_label(s) is not None
 
 
+# A text table's rows reach `read_lines` as tab-separated lines, each led by one of these marks
+# (private-use characters, taken out of the file's own text first): a header row, the first row
+# of a table without a header, any other row.
+HEAD_ROW, FIRST_ROW, TABLE_ROW = "\ue000", "\ue001", "\ue002"
+_ROW_MARKS = {HEAD_ROW: True, FIRST_ROW: False, TABLE_ROW: None}
+# A short line `plain_paragraphs` found to be an entry of the list before it, or a line that
+# starts a sentence: never a heading (see _list_entries).
+LIST_ENTRY, NOT_HEADING = "\ue003", "\ue004"
+_MARKS = {*_ROW_MARKS, LIST_ENTRY, NOT_HEADING}
+
+
 def read_lines(lines: list[str]) -> Read:
     raw = [ln.replace("\r", "").replace("\u00a0", " ") for ln in lines]
     read = Read()
@@ -97,6 +111,17 @@ def read_lines(lines: list[str]) -> Read:
         if not original.strip():
             prev_blank = True
             continue
+        if original[:1] in _ROW_MARKS:  # a row of a text table
+            head = _ROW_MARKS[original[:1]]
+            cells = tuple(c.strip() for c in original[1:].split("\t"))
+            if in_body or not in_contents:
+                read.blocks.append(Block("row", cells=cells, head=head))
+            prev_blank = False
+            continue
+        entry = original[:1] == LIST_ENTRY
+        never_heading = entry or original[:1] == NOT_HEADING
+        if never_heading:
+            original = original[1:]
         line = clean(original)
         if not line or PAGE_FOOTER_RE.match(line):
             continue
@@ -107,7 +132,8 @@ def read_lines(lines: list[str]) -> Read:
             rest = word_sec["title"]
             numbered_heading = not rest or is_heading_text(rest[:1].upper() + rest[1:])
         standalone = (
-            prev_blank
+            not never_heading
+            and prev_blank
             and next_blank
             and "\t" not in original
             and not starts_item(original)
@@ -208,7 +234,8 @@ def read_lines(lines: list[str]) -> Read:
                 "para",
                 original.strip(),
                 bullet=bool(BULLET_RE.match(original.strip())),
-                joins=joins,
+                joins=joins and not entry,
+                item=entry,
             )
         )
     _dated(read)
@@ -336,6 +363,31 @@ def _unlabel_lists(lines: list[str]) -> list[str]:
     return out
 
 
+_NO_MARKS = str.maketrans(dict.fromkeys(_MARKS))
+
+
+def _text_tables(lines: list[str]) -> list[str]:
+    """Grid, dashed and pipe tables → one marked, tab-separated line per row, blank lines around
+    the table; a one-column box (a note drawn round with a border) → its paragraphs."""
+    tables = find_tables(lines)
+    if not tables:
+        return lines
+    out: list[str] = []
+    done = 0
+    for t in tables:
+        out += [*lines[done : t.start], ""]
+        if max(len(r) for r in t.rows) < 2:
+            for row in t.rows:
+                out += [row[0], ""] if row and row[0] else []
+        else:
+            first = {True: HEAD_ROW, False: FIRST_ROW, None: TABLE_ROW}[t.header]
+            for k, row in enumerate(t.rows):
+                out.append((first if k == 0 else TABLE_ROW) + "\t".join(row))
+        out.append("")
+        done = t.end
+    return out + lines[done:]
+
+
 def _is_page_line(s: str) -> bool:
     """ "Page 3 of 8", "- 4 -", "Greenhill Primary School    Lockdown Procedure    Page 2"."""
     if PAGE_FOOTER_RE.match(s):
@@ -452,7 +504,7 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
         ln.replace("\r", "").replace("\ufeff", "").replace("\u00a0", " ").rstrip(" ")
         for ln in raw_lines
     ]
-    lines = _unlabel_lists(lines)
+    lines = _unlabel_lists(_text_tables([ln.translate(_NO_MARKS) for ln in lines]))
     lines = _unmail(lines)
     furniture, dates = _furniture(lines)
     kept: list[tuple[str, bool]] = []  # (line, underlined heading)
@@ -481,11 +533,16 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
     para: list[str] = []  # the paragraph being gathered, as [text, last physical line]
     indent = item_col = 0
     row = False  # the last line written was a row or a labelled detail
+    blank = True  # a blank line (or the start of the file) came before this line
+    apart: dict[int, bool] = {}  # paragraph (index in out) → a blank line came before it
+    started = True  # whether the paragraph being gathered came after a blank line
+    underlines: set[int] = set()
 
     def flush() -> None:
         if para:
             if out and out[-1]:
                 out.append("")
+            apart[len(out)] = started
             out.append(para[0])
             para.clear()
 
@@ -496,11 +553,14 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
             if out and out[-1]:
                 out.append("")
             row = False
+            blank = True
             continue
+        was_blank, blank = blank, False
         if underlined:
             flush()
             row = False
             out.extend(["", s, ""] if out and out[-1] else [s, ""])
+            underlines.add(len(out) - 2)
             continue
         signed = _SIGNED_RE.match(s)  # "Signed: J Patel (Chair of Governors)": a detail
         if signed or _row_like(clean(s), ln):
@@ -526,11 +586,56 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
             continue
         flush()
         para.extend([s, ln])
+        started = was_blank
         indent = lead
         item = starts_item(s)
         item_col = lead + len(s.split()[0]) + 1 if item else 0
     flush()
-    return out, dates
+    return _list_entries(out, apart, underlines), dates
+
+
+def _entry_like(s: str) -> bool:
+    """A short line with no label that could be one entry of a list ("Sun hat", "Put on",
+    "a water bottle;") or a heading: which one, the lines around it tell."""
+    c = clean(s)
+    return (
+        0 < len(c.split()) <= 8
+        and not c.endswith((".", ":", "!", "?"))
+        and not starts_item(s)
+        and not SECTION_RE.match(c)
+        and not WORD_SECTION_RE.match(c)
+        and not DECIMAL_RE.match(c)
+        and not _row_like(c, s)
+        and not _SIGNED_RE.match(c)
+    )
+
+
+def _list_entries(out: list[str], apart: dict[int, bool], underlined: set[int]) -> list[str]:
+    """Short lines that are a list's entries, not headings, marked as such (see LIST_ENTRY).
+
+    After a sentence that introduces a list ("Children bring:"), short unlabelled lines are its
+    entries, however short ("Put on", "Hat"), for as long as they are laid out like the first
+    one: a short line set apart by a blank line where the entries were not is a heading again.
+    A short line followed by text that goes on in lower case is the start of a sentence, never
+    a heading."""
+    paras = [k for k, ln in enumerate(out) if ln]
+    in_list = False
+    entries_apart = False
+    for n, k in enumerate(paras):
+        s = out[k]
+        nxt = out[paras[n + 1]] if n + 1 < len(paras) else ""
+        if k in underlined or not _entry_like(s):
+            in_list = s.rstrip().endswith(":") and k not in underlined
+            entries_apart = apart.get(paras[n + 1], True) if in_list and nxt else False
+            continue
+        if in_list and (entries_apart or not apart.get(k, True)):
+            out[k] = LIST_ENTRY + s
+        elif clean(nxt)[:1].islower() and not starts_item(nxt):
+            in_list = False
+            out[k] = NOT_HEADING + s
+        else:
+            in_list = False
+    return out
 
 
 def _continues(

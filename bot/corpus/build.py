@@ -386,7 +386,8 @@ def build(read: Read, source: str) -> Document:
     table: list[Block] = []  # the body table being gathered, row by row
     for i, block in enumerate(paras):
         in_body = bool(b.stack or b.current is not None or table)
-        if block.kind == "row" and in_body and not in_contents and not _is_control_row(block):
+        control_row = block.head is not True and _is_control_row(block)  # (a header is none)
+        if block.kind == "row" and in_body and not in_contents and not control_row:
             # A table in the body (ratios, contacts) is policy text: a clause per row. A page
             # with no section headings has a body too, once a paragraph has started it.
             if table and block.head is not None:  # a new table starts

@@ -341,26 +341,46 @@ def _unlabel_tab(line: str) -> str:
 
 
 def _unlabel_lists(lines: list[str]) -> list[str]:
-    """Word's tab after each number or bullet taken out, except in a table: a run of tabbed
-    lines where some row does not start with a label ("Year<tab>Minutes" / "1<tab>10 minutes")."""
+    """Word's tab after each number or bullet taken out, except in a table: the rows around a
+    tabbed line that does not start with a label ("Year<tab>Minutes" / "1<tab>10 minutes"), as
+    far as they have as many cells. A numbered paragraph beside the table is still a paragraph,
+    and so is a long one inside it."""
     out = list(lines)
     run: list[int] = []
     for i, ln in enumerate([*lines, ""]):
         if "\t" in ln.strip():
             run.append(i)
             continue
-        table = any(  # (a control block's "Approved by:<tab>…" rows are no table)
-            not _TAB_LABEL_RE.match(lines[k])
-            and not is_control_label(lines[k].strip().split("\t")[0])
-            for k in run
-        )
-        for k in run:  # (a numbered paragraph beside a table is still a paragraph)
-            if not table or len(lines[k].split()) > 8:
+        table = _table_rows(lines, run)
+        for k in run:
+            if k not in table or len(lines[k].split()) > 8:
                 out[k] = _unlabel_tab(lines[k])
         run = []
         if i < len(lines):
             out[i] = _unlabel_tab(ln)  # "§ Text", "o  Text": a bullet with no tab
     return out
+
+
+def _table_rows(lines: list[str], run: list[int]) -> set[int]:
+    """Which of a run of tabbed lines are a table's rows (see _unlabel_lists)."""
+
+    def cells(k: int) -> int:
+        return len(lines[k].strip().split("\t"))
+
+    table: set[int] = set()
+    for n, k in enumerate(run):
+        first = lines[k].strip().split("\t")[0]
+        if _TAB_LABEL_RE.match(lines[k]) or is_control_label(first):
+            continue  # (a control block's "Approved by:<tab>…" rows are no table)
+        table.add(k)
+        for step in (-1, 1):  # the numbered rows next to it with as many cells
+            m = n + step
+            while (
+                0 <= m < len(run) and run[m] == run[m - step] + step and cells(run[m]) == cells(k)
+            ):
+                table.add(run[m])
+                m += step
+    return table
 
 
 _NO_MARKS = str.maketrans(dict.fromkeys(_MARKS))

@@ -16,9 +16,10 @@ import re
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import is_date_value, meta_field
-from bot.corpus.html import page_date, read_fragment
+from bot.corpus.html import read_fragment
 from bot.corpus.labels import BULLET_RE
 from bot.corpus.titles import is_generic
+from bot.corpus.web_furniture import page_date
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")

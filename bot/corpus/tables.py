@@ -48,6 +48,7 @@ class TextTable:
     end: int  # the line after the table
     rows: list[tuple[str, ...]]  # the header (when `header`) then the data rows, cells as written
     header: bool | None  # the first row is the header (True), is not (False), cannot be told
+    kind: str = "grid"  # "grid", "simple" (dashed) or "pipe"
 
 
 def looks_like_header(first: tuple[str, ...], rest: list[tuple[str, ...]]) -> bool:
@@ -179,7 +180,7 @@ def _simple(lines: list[str], i: int) -> TextTable | None:
         if end is None or not rows:
             return None
         header = _merge([_slice(h, starts) for h in head])
-        return TextTable(i, end, [header, *rows], True)
+        return TextTable(i, end, [header, *rows], True, "simple")
     if _gapped(line):  # a table without a header: gapped rule, rows, gapped rule
         starts = _columns(line)
         multiline = any(not ln.strip() for ln in _until(lines, i + 1, _gapped))
@@ -189,7 +190,7 @@ def _simple(lines: list[str], i: int) -> TextTable | None:
             rows, end = _lines(lines, i + 1, starts, closing=_gapped)
         if end is None or not rows:
             return None
-        return TextTable(i, end, rows, False)
+        return TextTable(i, end, rows, False, "simple")
     if line.strip() and i + 1 < n and _gapped(lines[i + 1]) and not _RULE.match(line):
         starts = _columns(lines[i + 1])
         if len(line) - len(line.lstrip()) + 1 < starts[0] - 1:
@@ -200,7 +201,7 @@ def _simple(lines: list[str], i: int) -> TextTable | None:
         rows, end = _lines(lines, i + 2, starts, closing=_gapped)
         if not rows or end is None:
             return None
-        return TextTable(i, end, [header, *rows], True)
+        return TextTable(i, end, [header, *rows], True, "simple")
     return None
 
 
@@ -271,4 +272,4 @@ def _pipe(lines: list[str], i: int) -> TextTable | None:
     while j < len(lines) and "|" in lines[j] and lines[j].strip():
         rows.append(_pipe_cells(lines[j]))
         j += 1
-    return TextTable(i, j, rows, True)
+    return TextTable(i, j, rows, True, "pipe")

@@ -147,24 +147,29 @@ def _unlabel_lists(lines: list[str]) -> list[str]:
 
 
 def _table_rows(lines: list[str], run: list[int]) -> set[int]:
-    """Which of a run of tabbed lines are a table's rows (see _unlabel_lists)."""
+    """Which of a run of tabbed lines are a table's rows (see _unlabel_lists), in one pass each
+    way: a row that does not start with a label, and the rows next to it with as many cells."""
 
     def cells(k: int) -> int:
         return len(lines[k].strip().split("\t"))
 
-    table: set[int] = set()
-    for n, k in enumerate(run):
-        first = lines[k].strip().split("\t")[0]
-        if _TAB_LABEL_RE.match(lines[k]) or is_control_label(first):
-            continue  # (a control block's "Approved by:<tab>…" rows are no table)
-        table.add(k)
-        for step in (-1, 1):  # the numbered rows next to it with as many cells
-            m = n + step
-            while (
-                0 <= m < len(run) and run[m] == run[m - step] + step and cells(run[m]) == cells(k)
+    table = {
+        k
+        for k in run  # (a control block's "Approved by:<tab>…" rows are no table)
+        if not _TAB_LABEL_RE.match(lines[k])
+        and not is_control_label(lines[k].strip().split("\t")[0])
+    }
+    for order in (run, run[::-1]):
+        prev: int | None = None
+        for k in order:
+            if (
+                k not in table
+                and prev is not None
+                and abs(k - prev) == 1
+                and cells(k) == cells(prev)
             ):
-                table.add(run[m])
-                m += step
+                table.add(k)
+            prev = k if k in table else None
     return table
 
 

@@ -179,6 +179,10 @@ def _is_cover(blocks: list[Block], words: int) -> bool:
     )
 
 
+# What makes an empty paragraph more than spacing: a style, a number or a page break of its own.
+_OWN = ("pStyle", "numPr", "pageBreakBefore")
+
+
 def read_docx(path: Path) -> Read:
     import docx  # python-docx, imported only when a Word policy is present
     from docx.table import Table
@@ -210,8 +214,16 @@ def read_docx(path: Path) -> Read:
             continue
         if child.tag != f"{W}p":
             continue
-        para = Paragraph(child, document)
         raw_text = visible_text(child)
+        if not raw_text.strip() and not any(child.find(f"{W}pPr/{W}{t}") is not None for t in _OWN):
+            # An empty paragraph of the default style (spacing): no text, no number, no style to
+            # look up (python-docx looks a default style up by scanning them all), only perhaps
+            # the page break that ends the cover page.
+            if in_front and _page_break(child):
+                in_front = False
+                cover_pending = _is_cover(read.blocks, front_words)
+            continue
+        para = Paragraph(child, document)
         text = " ".join(raw_text.replace("\t", " ").split())
         style = para.style.name if para.style is not None else ""
         low = style.lower()

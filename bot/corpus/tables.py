@@ -205,12 +205,18 @@ def _simple(lines: list[str], i: int) -> TextTable | None:
     return None
 
 
+_MAX_TABLE_LINES = 5000  # how far a table's closing rule is looked for
+
+
 def _until(lines: list[str], j: int, closing: Callable[[str], bool]) -> list[str]:
+    """The lines from `j` to the closing rule, or [] when there is none near enough (a stray
+    dashed line looked for its partner through the whole file would make reading quadratic)."""
     out = []
-    while j < len(lines) and not closing(lines[j]):
+    stop = min(len(lines), j + _MAX_TABLE_LINES)
+    while j < stop and not closing(lines[j]):
         out.append(lines[j])
         j += 1
-    return out if j < len(lines) else []
+    return out if j < stop else []
 
 
 def _lines(

@@ -33,7 +33,8 @@ from bot.corpus.labels import (
     is_form_line,
     is_history_header,
 )
-from bot.corpus.text import KEY_VALUE_RE, SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.paragraphs import KEY_VALUE_RE, SCHOOL_NAME_RE, starts_item
+from bot.corpus.text import read_lines
 from bot.corpus.titles import is_generic
 from bot.corpus.word import school_in
 from bot.errors import UnreadableFile

@@ -70,8 +70,10 @@ class Unit:
     lead_in: str = ""  # a sub-item's parent text ("Whistleblowing concerns may include:")
 
     def context(self) -> str:
-        """Policy title › headings: what a reader knows before reading the clause."""
-        return " › ".join(p for p in (self.title, *self.headings) if p)
+        """Policy title › headings (› a table row's column headers): what a reader knows before
+        reading the clause."""
+        columns = ", ".join(c for c in self.clause.columns if c)
+        return " › ".join(p for p in (self.title, *self.headings, columns) if p)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ Sensitive text is encrypted with Fernet before it reaches SQL (``encrypt`` / ``d
 the key comes from the environment or a key file, never the database. A check value in the
 ``meta`` table turns a wrong key into a clear error at open instead of garbage later.
 
-What a copy of the file shows without the key (migration m003 and ``seal_legacy_rows``): record
+What a copy of the file shows without the key (migration m003, then
+``bot.reports.sealing.upgrade`` at the first open with the key; the store never imports the
+reports that use it): record
 references, kinds, dates and statuses, and nothing that tells who filed a report, what it says,
 whom it was sent to or whether it concerns the headteacher. Everything else is ciphertext (the
 per-report ``sealed`` JSON is padded to a fixed size so its length tells nothing either) or a
@@ -337,11 +339,6 @@ class Store:
         with self.transaction() as db:
             migrations.apply(db)
         self._check_key()
-        if self._fernet is not None:
-            from bot.reports.sealing import seal_legacy_rows
-
-            seal_legacy_rows(self)
-            self._compact_if_pending()
 
     # --- connection ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -366,7 +363,7 @@ class Store:
         """Run fn when the current transaction commits (never if it rolls back)."""
         self._after_commit.append(fn)
 
-    def _compact_if_pending(self) -> None:
+    def compact_if_pending(self) -> None:
         """After sealing, rewrite the file once (retried at each start until it succeeds)."""
         if not self.query("SELECT 1 FROM meta WHERE key = 'compact_pending'"):
             return

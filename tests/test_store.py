@@ -55,6 +55,7 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
 def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     import sqlite_utils
 
+    from bot.reports.sealing import upgrade
     from bot.store import migrations
 
     key = Fernet.generate_key()
@@ -75,6 +76,7 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     old.close()
 
     store = Store(path, key)
+    upgrade(store)  # what the report service (and key rotation, restore) does at its start
     assert store.applied_migrations() == [
         "m001_reports", "m002_submission_keys", "m003_sealed_records", "m004_undeliverable_notices",
         "m005_policy_campaigns",

@@ -23,8 +23,8 @@ from bot.feedback import FEEDBACK_FILE, FeedbackLog
 from bot.keys.keyfile import new_key, parse_keys, refuse_existing, write_key_file
 from bot.operator import cli_actor
 from bot.reports import audit
-from bot.reports.sealing import retag
-from bot.reports.service import actor_id
+from bot.reports.audit import actor_id
+from bot.reports.sealing import retag, upgrade
 from bot.sealed_table import TEAMS_FILE, reencrypt_file
 from bot.staff.directory import StaffDirectory
 from bot.store import ENCRYPTED_COLUMNS, Store
@@ -78,6 +78,7 @@ def reencrypt_all(settings: Settings, keys: bytes, action: str, detail: str) -> 
     ``keys``; the reports database in one transaction, then its audit entry."""
     store = Store.configured(settings, keys)
     try:
+        upgrade(store)  # what an older version wrote is sealed (and so re-keyed) first
         count, chain_before = reencrypt_store(store)
         audit.record(
             store,

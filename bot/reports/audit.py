@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from bot.keys import AUDIT
+from bot.people import Actor
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -87,6 +88,19 @@ class Verification:
 def stamp(dt: datetime) -> str:
     """The one timestamp format of the audit log and the records: UTC, seconds, 'Z'."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> float:
+    """A ``stamp`` back as a Unix time."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def actor_id(actor: Actor) -> str:
+    """How the log names an actor; the command line also names the operating-system user who
+    ran it (bot.operator), since anyone with the shell and the key may act as any role."""
+    if actor.platform == "cli":
+        return f"cli:{actor.role or '-'} by os user {actor.os_user or 'unknown'}"
+    return f"{actor.platform}:{actor.user_id}"
 
 
 def _payload(row_id: int, at: str, action: str, reference: str, actor: str, detail: str,

@@ -41,7 +41,8 @@ import sqlite_utils
 from bot.config import Settings
 from bot.errors import SubmissionRefused
 from bot.people import CHAT_PLATFORMS, PLATFORM_LABELS, PLATFORMS, ROLE_LABELS, Actor
-from bot.reports import audit, escalation, forms, notices, records, sealing
+from bot.reports import audit, forms, handover, notices, records, sealing, undeliverable
+from bot.reports.audit import actor_id
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     RELATIONSHIPS,
@@ -58,8 +59,9 @@ from bot.reports.models import (
     ReportDetail,
     Summary,
 )
-from bot.reports.outbox import Clock, DeliveryWorker, Outbox, Undelivered
+from bot.reports.outbox import Clock, Outbox, Undelivered
 from bot.reports.routing import Recipient, choose_address, route
+from bot.reports.worker import DeliveryWorker
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,14 +78,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def actor_id(actor: Actor) -> str:
-    """How the audit log names an actor; the command line also names the operating-system user
-    who ran it (bot.operator), since anyone with the shell and the key may act as any role."""
-    if actor.platform == "cli":
-        return f"cli:{actor.role or '-'} by os user {actor.os_user or 'unknown'}"
-    return f"{actor.platform}:{actor.user_id}"
-
-
 class ReportService:
     def __init__(
         self,
@@ -98,6 +92,7 @@ class ReportService:
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
+        sealing.upgrade(store)  # records an older version wrote are sealed before any use
         self.outbox = Outbox(
             store, settings, clock or utc_now,
             lease_seconds=lease_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap,
@@ -377,59 +372,13 @@ class ReportService:
 
     # --- a role changes hands -----------------------------------------------------------
     def reassign(self, role: str, actor: Actor) -> ActionResult:
-        """Move every record a role received to the person the config names for it NOW: they can
-        view and act on them, the former holder no longer can, undelivered notices are
-        re-addressed, and each record not yet closed is sent to the new holder. Never to anyone
-        a record is about: a concern about the headteacher is skipped when the new holder is the
-        headteacher. One transaction; one audit entry per record."""
-        person = self.settings.people.get(role)
-        if role not in ROLE_LABELS or person is None:
-            where = self.settings.config_path or "POLICYBOT_CONFIG"
-            return ActionResult(
-                False,
-                f"No {ROLE_LABELS.get(role, role)} is configured ({where}: people.{role}), "
-                "so there is nobody to move their reports to. Add them and restart first.",
-            )
-        head = self.settings.people.get("headteacher")
-        now = self.clock()
-        moved: list[str] = []
-        skipped = 0
-        with self.store.transaction() as db:
-            # whom a record went to is sealed: read every record, oldest first
-            for report in reversed(records.every(self.store, db)):
-                entries = report["recipients"]
-                if not any(e["role"] == role and not records.same_ids(e, person) for e in entries):
-                    continue
-                if (
-                    report["about_headteacher"]
-                    and head is not None
-                    and escalation.shares_an_id(person, head)
-                ):
-                    skipped += 1
-                    continue
-                holder = records.recipient_entry(role, person)
-                records.set_recipients(
-                    self.store, db, report, [holder if e["role"] == role else e for e in entries]
-                )
-                address = choose_address(person, report["submitter_platform"])
-                if address is not None:
-                    self.outbox.readdress(db, report, role, address, now)
-                audit.append(
-                    self.store, db, when=now, action="reassign", actor=actor_id(actor),
-                    reference=report["reference"], detail=f"{role} to the person now configured",
-                )  # fmt: skip
-                moved.append(report["reference"])
-        log.info("reassigned %d records of %s", len(moved), role)
-        self.wake()
-        label = ROLE_LABELS[role]
-        message = (
-            f"{len(moved)} record(s) of the {label} now belong to {person.name}"
-            + (": " + ", ".join(moved) if moved else "")
-            + "."
+        """Move every record a role received to the person the config names for it now
+        (bot/reports/handover.py). One transaction; one audit entry per record."""
+        result = handover.reassign(
+            self.store, self.outbox, self.settings, role, actor, self.clock()
         )
-        if skipped:
-            message += f" {skipped} record(s) about the headteacher were left as they are."
-        return ActionResult(True, message)
+        self.wake()
+        return result
 
     # --- reading ----------------------------------------------------------------------
     def is_recipient(self, reference: str, actor: Actor) -> bool:
@@ -580,7 +529,7 @@ class ReportService:
 
     def check_overdue(self, now: datetime | None = None) -> None:
         """Escalate late urgent concerns and tell submitters of unreachable recipients."""
-        self.outbox.check_overdue(now)
+        undeliverable.check_overdue(self.outbox, now or self.clock())
 
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
         return self.outbox.delivery_status(forms.clean_reference(reference))

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
 BODY_BLOCK = 256  # report bodies are padded to a multiple of this
+EVIDENCE_BLOCK = 64 * 1024  # evidence files are padded to a multiple of this
 AUDIT_ANCHOR_NAME = "policybot-audit-head"  # beside the key file; survives key rotation
 BUSY_TIMEOUT_MS = 30_000
 
@@ -290,6 +291,28 @@ def m006_campaign_submissions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_evidence(db: sqlite_utils.Database) -> None:
+    # Files attached to a concern (bot/reports/evidence.py). Name, type, size and checksum are
+    # one sealed JSON; the bytes one Fernet token, padded to EVIDENCE_BLOCK so its length says
+    # little; `content` becomes NULL (and `deleted_at` is set) when the retention period ends.
+    # A reader without the key sees how many files a record has and roughly how big they are.
+    db.table("evidence").create(
+        {
+            "id": int,
+            "report_id": int,
+            "number": int,  # 1, 2, … within the record
+            "created_at": str,
+            "sealed": str,
+            "content": str,
+            "deleted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("report_id", "reports", "id")],
+    )
+    db.table("evidence").create_index(["report_id", "number"], unique=True)
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
@@ -431,6 +454,15 @@ class Store:
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
 
+    def encrypt_bytes(self, data: bytes) -> str:
+        return self.fernet.encrypt(data).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self.fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise WrongKey(self._wrong_key_message()) from None
+
     @property
     def keyring(self) -> Keyring:
         """The HMAC side of the key (lookup tags, the audit chain); KeyMissing without a key."""
@@ -531,6 +563,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("campaigns", "id", "message"),
     ("campaigns", "id", "published_by"),
     ("campaign_recipients", "id", "sealed"),
+    ("evidence", "id", "sealed"),  # m007: files attached to concerns
+    ("evidence", "id", "content"),
     # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
     # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),

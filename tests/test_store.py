@@ -18,6 +18,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_evidence",
     ]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
@@ -28,6 +29,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_evidence",
     ]  # once each
 
 
@@ -81,6 +83,7 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
         "m001_reports", "m002_submission_keys", "m003_sealed_records", "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_evidence",
     ]  # fmt: skip
     (row,) = store.query("SELECT * FROM reports")
     assert row["submitter_id"] is None and row["submission_tag"] is None

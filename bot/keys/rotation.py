@@ -118,18 +118,20 @@ def reencrypt_store(store: Store) -> tuple[int, str]:
                 if table == "meta"
                 else f"{column} IS NOT NULL AND {column} != ''"
             )
-            rows = list(
-                db.query(f"SELECT {pk} AS pk, {column} AS token FROM {table} WHERE {where}")
-            )
-            for row in rows:
+            # one value at a time: an evidence file is megabytes, and a school may hold many
+            keys = [r[0] for r in db.execute(f"SELECT {pk} FROM {table} WHERE {where}")]
+            for key in keys:
+                (old,) = db.execute(
+                    f"SELECT {column} FROM {table} WHERE {pk} = ?", [key]
+                ).fetchone()
                 try:
-                    token = fernet.rotate(row["token"].encode()).decode("ascii")
+                    token = fernet.rotate(old.encode()).decode("ascii")
                 except InvalidToken:
                     raise WrongKey(
-                        f"{table}.{column} of row {row['pk']} cannot be decrypted with any "
+                        f"{table}.{column} of row {key} cannot be decrypted with any "
                         f"configured key ({store.key_source}); nothing was changed."
                     ) from None
-                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, key])
                 count += 1
         count += retag(store, db)
         count += StaffDirectory(store).retag(db)  # the staff directory and policy rounds

@@ -65,6 +65,9 @@ ACTIONS = frozenset(
         "confirm",  # a member of staff confirmed they have read and understood a policy
         "remind",  # reminders sent to staff who have not confirmed yet
         "staff_import",  # the staff directory replaced from a CSV or the workspace
+        "evidence",  # files attached to a concern (bot/reports/evidence.py)
+        "evidence_open",  # a recipient took a record's files (command line, Teams upload)
+        "evidence_delete",  # files deleted keep_days_after_close after the record was closed
     }
 )
 log = logging.getLogger(__name__)

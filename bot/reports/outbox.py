@@ -87,6 +87,10 @@ class Outbox:
         self.confirm_timeout = confirm_timeout
         self._rng = rng
         self._notifiers: dict[str, Notifier] = {}
+        # Set by the report service: fills in an evidence notice's file just before it is sent
+        # (bot/reports/evidence.py), and what else runs once per pass (deleting expired files).
+        self.prepare: Callable[[Notice], Notice] = lambda notice: notice
+        self.each_pass: list[Callable[[datetime], None]] = []
         self._wake_event = threading.Event()
         self._progress = threading.Condition()
         self._worker: DeliveryWorker | None = None
@@ -333,6 +337,8 @@ class Outbox:
         Returns how many were sent."""
         at = now or self.clock()
         undeliverable.check_overdue(self, at)
+        for task in self.each_pass:
+            task(at)
         platforms = tuple(self._notifiers)
         if not platforms:
             return 0
@@ -416,6 +422,8 @@ class Outbox:
         who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
+            if notice.files:
+                notice = self.prepare(notice)
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
         except PermanentDeliveryError as exc:
             self._fail(row, exc.reason)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,21 +44,21 @@ from bot.errors import SubmissionRefused
 from bot.people import CHAT_PLATFORMS, PLATFORM_LABELS, PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit, forms, handover, notices, records, sealing, undeliverable
 from bot.reports.audit import actor_id
+from bot.reports.evidence import Evidence
 from bot.reports.models import (
-    CONCERN_CATEGORIES,
     RELATIONSHIPS,
     URGENT_CATEGORIES,
     ActionResult,
     ConcernForm,
     DeclarationForm,
     DeliveryStatus,
-    Evidence,
     Note,
     Notice,
     Notifier,
     Receipt,
     ReportDetail,
     Summary,
+    accepts_evidence,
 )
 from bot.reports.outbox import Clock, Outbox, Undelivered
 from bot.reports.routing import Recipient, choose_address, route
@@ -98,6 +99,9 @@ class ReportService:
             lease_seconds=lease_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap,
             confirm_timeout=confirm_timeout, rng=rng or random.Random(),
         )  # fmt: skip
+        self.evidence = Evidence(store, self.outbox)  # files on concerns (evidence.py)
+        self.outbox.prepare = self.evidence.with_content
+        self.outbox.each_pass.append(self.evidence.sweep)
 
     # The outbox shares the service's settings and clock: setting one here
     # (a test's fake clock, settings reloaded) sets it for both.
@@ -151,7 +155,9 @@ class ReportService:
             "about_headteacher": int(data["about_headteacher"]),
             "immediate_risk": int(data["immediate_risk"]),
         }
-        return self._create(row, data, reporter, recipients, build, submission_key)
+        receipt = self._create(row, data, reporter, recipients, build, submission_key)
+        self.evidence.opened(receipt.reference, reporter)  # Teams: files sent next go to it
+        return receipt
 
     def declare_relationship(
         self, form: DeclarationForm, declarant: Actor, submission_key: str | None = None
@@ -243,18 +249,24 @@ class ReportService:
             )
             pending = True
         labels = [label for r in recipients for label in r.role_labels]
-        urgent = bool(row["urgent"])
-        message = notices.receipt_message(kind, reference, labels, pending, urgent)
-        return Receipt(reference, kind, urgent, pending, labels, message)
+        return self._receipt(reference, kind, row["category"], bool(row["urgent"]), labels, pending)
 
     def _repeat_receipt(self, earlier: dict[str, Any]) -> Receipt:
         reference, kind, urgent = earlier["reference"], earlier["kind"], bool(earlier["urgent"])
         labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in earlier["recipients"]))
         pending = self.outbox.pending(reference)
-        message = notices.ALREADY_SENT + notices.receipt_message(
-            kind, reference, labels, pending, urgent
-        )
-        return Receipt(reference, kind, urgent, pending, labels, message)
+        receipt = self._receipt(reference, kind, earlier["category"], urgent, labels, pending)
+        return replace(receipt, message=notices.ALREADY_SENT + receipt.message)
+
+    @staticmethod
+    def _receipt(
+        reference: str, kind: str, category: str | None, urgent: bool, labels: list[str],
+        pending: bool,
+    ) -> Receipt:  # fmt: skip
+        category = category or ""
+        message = notices.receipt_message(kind, reference, labels, pending, urgent, category)
+        files = kind == "concern" and accepts_evidence(category)
+        return Receipt(reference, kind, urgent, pending, labels, message, files)
 
     # --- recipients' actions ----------------------------------------------------------
     def acknowledge(self, reference: str, actor: Actor) -> ActionResult:
@@ -399,6 +411,7 @@ class ReportService:
                 return ActionResult(False, notices.refusal(reference))
             summary = self._summaries(db, [report])[0]
             sealed_notes = records.notes(self.store, db, report["id"]) if me else []
+            files = self.evidence.files(db, report)
         data = self.store.decrypt_json(report["body"])
         detail = ReportDetail(
             summary=summary,
@@ -406,7 +419,7 @@ class ReportService:
                 report["submitter_name"], report["submitter_platform"]
             ),
             fields=notices.record_fields(report["kind"], data),
-            evidence=[Evidence(e["name"], e["ref"]) for e in data.get("evidence", [])],
+            evidence=files,
             notes=[Note(at, n["author"], n["text"]) for at, n in sealed_notes],
             closed_by=report["closed_by"] or "",
             closed_at=report["closed_at"] or "",
@@ -429,30 +442,7 @@ class ReportService:
             return self._summaries(db, theirs)
 
     def _summaries(self, db: sqlite_utils.Database, reports: list[Record]) -> list[Summary]:
-        unsent = self.outbox.unsent_counts(db)
-        out = []
-        for r in reports:
-            label = (
-                CONCERN_CATEGORIES.get(r["category"] or "", "")
-                if r["kind"] == "concern"
-                else RELATIONSHIPS.get(r["relationship"] or "", "")
-            )
-            out.append(
-                Summary(
-                    reference=r["reference"],
-                    kind=r["kind"],
-                    status=r["status"],
-                    urgent=bool(r["urgent"]),
-                    created_at=r["created_at"],
-                    label=label,
-                    about_headteacher=bool(r["about_headteacher"]),
-                    acknowledged_by=r["acknowledged_by"] or "",
-                    acknowledged_at=r["acknowledged_at"] or "",
-                    recipients=tuple(ROLE_LABELS[x["role"]] for x in r["recipients"]),
-                    delivery_pending=bool(unsent.get(r["id"])),
-                )
-            )
-        return out
+        return records.summaries(reports, self.outbox.unsent_counts(db))
 
     def history(self, reference: str, actor: Actor) -> list[audit.Entry] | ActionResult:
         """One record's audit entries (who did what, decrypted), for its recipients only: the

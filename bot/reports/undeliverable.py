@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from bot.people import CHAT_PLATFORMS
-from bot.reports import audit, escalation, notices, records
+from bot.reports import audit, escalation, evidence, notices, records
 from bot.reports.models import Address
 from bot.reports.sealing import ORIGINAL_NOTICES, open_outbox
 
@@ -75,9 +75,10 @@ def escalate(
     )  # fmt: skip
     added = [records.recipient_entry(role, target.person) for role in target.roles]
     records.set_recipients(store, db, report, [*report["recipients"], *added])
-    outbox.enqueue(
-        db, report["id"], report["reference"], target.role_key, target.address, notice, now
-    )
+    for sent in [notice, *evidence.file_notices(store, db, report, target.roles)]:
+        outbox.enqueue(
+            db, report["id"], report["reference"], target.role_key, target.address, sent, now
+        )
     audit.append(
         store, db, when=now, action="escalate", actor="system", reference=report["reference"],
         detail=f"to {target.role_key}: not delivered to {'+'.join(missed)}",

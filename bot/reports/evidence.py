@@ -51,7 +51,7 @@ from bot.reports.models import (
     accepts_evidence,
     human_size,
 )
-from bot.reports.neutralise import clean
+from bot.reports.neutralise import clean_filename
 from bot.reports.routing import choose_address
 from bot.store import EVIDENCE_BLOCK, Store
 
@@ -85,8 +85,7 @@ def sniff(content: bytes) -> str | None:
 def clean_name(name: str, number: int, media_type: str | None = None) -> str:
     """A file's name as the record keeps it: the last part of any path, no control characters,
     capped; never empty."""
-    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
-    text = clean(base, LIMITS["evidence_name"]).strip()
+    text = clean_filename(name, LIMITS["evidence_name"])
     if text:
         return text
     extension = EVIDENCE_TYPES.get(media_type or "", ("", "bin"))[1]

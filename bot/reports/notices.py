@@ -20,7 +20,7 @@ from bot.reports.models import (
     Notice,
     human_size,
 )
-from bot.reports.neutralise import clean
+from bot.reports.neutralise import clean, clean_filename
 
 VALUE_LIMIT = LIMITS["description"]
 
@@ -160,15 +160,14 @@ def evidence_notice(
     reference: str, file: EvidenceFile, *, urgent: bool, roles: tuple[str, ...]
 ) -> Notice:
     """To a recipient: one evidence file of a record they received, with the file itself."""
-    title = f"Evidence {file.number} for {reference}: {clean(file.name, LIMITS['evidence_name'])}"
-    lines = _lines(
-        [
-            ("Reference", reference),
-            ("File", file.name),
-            ("Type", file.kind),
-            ("Size", human_size(file.size)),
-        ]
-    )
+    name = clean_filename(file.name, LIMITS["evidence_name"])  # its dots kept: "chat.png"
+    title = f"Evidence {file.number} for {reference}: {name}"
+    lines = [
+        ("Reference", reference),
+        ("File", name),
+        ("Type", file.kind),
+        ("Size", human_size(file.size)),
+    ]
     return Notice(
         reference=reference,
         notice_type="evidence",

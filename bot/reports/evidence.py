@@ -171,19 +171,29 @@ class Evidence:
     def attach_sent(self, actor: Actor, files: list[IncomingFile]) -> EvidenceResult:
         """Files the person sent in the chat: attached to the concern whose window is open, or
         refused (and not kept) when there is none."""
-        key = (actor.platform, actor.user_id)
-        with self._lock:
-            reference, until = self._windows.get(key, ("", self.now()))
-        if not reference or until < self.now():
-            names = tuple(f.name for f in files)
-            return EvidenceResult(
-                False,
+        refusal = self.window_refusal(actor)
+        if refusal:
+            return EvidenceResult(False, refusal, refused=tuple(f.name for f in files))
+        return self.attach(self._window(actor), actor, files)
+
+    def window_refusal(self, actor: Actor) -> str:
+        """Why files this person sends in the chat now would not be kept ("" when they would):
+        a front end asks first, so it never even downloads a file that would be refused."""
+        reference = self._window(actor)
+        if not reference:
+            return (
                 "These files were not kept: to add evidence to a concern you sent, press "
                 "Add evidence on its confirmation first, then send the files within "
-                f"{self.limits.add_minutes} minutes.",
-                refused=names,
+                f"{self.limits.add_minutes} minutes."
             )
-        return self.attach(reference, actor, files)
+        with self.store.read() as db:
+            report = records.by_reference(self.store, db, reference)
+        return self._refusal(report, actor, reference)
+
+    def _window(self, actor: Actor) -> str:
+        with self._lock:
+            reference, until = self._windows.get((actor.platform, actor.user_id), ("", self.now()))
+        return reference if reference and until >= self.now() else ""
 
     # --- attaching ---------------------------------------------------------------------------
     def attach(self, reference: str, actor: Actor, files: list[IncomingFile]) -> EvidenceResult:

@@ -293,3 +293,19 @@ def test_types_are_read_from_the_first_bytes(head, kind):
     from bot.reports.evidence import sniff
 
     assert sniff(head + b"\0" * 32) == kind
+
+
+def test_what_staff_are_told_quotes_the_policy_word_for_word():
+    import re
+
+    from bot.reports.notices import INDECENT_IMAGES_GUIDANCE
+
+    root = Path(__file__).resolve().parents[2]
+    policy = " ".join((root / "policy_corpus" / "social-media-policy.txt").read_text().split())
+    readme = (root / "README.md").read_text()
+    section = readme.split("### Evidence: what to attach", 1)[1].split("\n### ", 1)[0]
+    quotes = re.findall(r"[\"“]([A-Z][^\"”]{40,})[\"”]", " ".join(section.split()))
+    quotes += re.findall(r"“([^”]+)”", INDECENT_IMAGES_GUIDANCE)
+    assert len(quotes) == 4  # §9.i.b, §9.ii.b and §7.i in the README; §7.i in the guidance
+    for quote in quotes:
+        assert quote in policy, quote

@@ -95,6 +95,10 @@ def test_the_receipt_offers_add_evidence_and_each_file_is_acknowledged_by_name(t
     reply = send_files(teams, TEACHER, [teams.connector.download_info(n, b) for n, b in files])
     assert "chat.png (PNG image" in reply.text and "letter.pdf (PDF document" in reply.text
     assert "notes.txt (not a screenshot or PDF" in reply.text
+    record = say(teams, TEACHER, teams.client.personal(TEACHER, value={
+        "action": "view_record", "reference": reference}))  # fmt: skip
+    listed = [b for b in record.text_blocks() if "chat.png" in b]
+    assert listed and "PNG image" in listed[0]  # the record lists the files it holds
 
 
 def test_a_png_and_a_pdf_reach_exactly_the_heads_chat_byte_for_byte(teams):

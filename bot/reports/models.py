@@ -233,7 +233,9 @@ class Notifier(Protocol):
     :class:`RecipientUnreachable` when the person cannot be reached yet, and
     :class:`PermanentDeliveryError` when they never can be at this address. The same
     ``idempotency_key`` is passed on every retry of the same notice: use it to avoid
-    sending a duplicate when the platform allows (e.g. remember keys already sent)."""
+    sending a duplicate when the platform allows (e.g. remember keys already sent).
+    An evidence notice's file comes with its bytes unless the notifier says
+    ``sends_file_bytes = False`` (Teams offers the file first and uploads it when accepted)."""
 
     platform: str
 

@@ -422,8 +422,8 @@ class Outbox:
         who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
-            if notice.files:
-                notice = self.prepare(notice)
+            if notice.files and getattr(notifier, "sends_file_bytes", True):
+                notice = self.prepare(notice)  # Teams offers the file first: bytes come later
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
         except PermanentDeliveryError as exc:
             self._fail(row, exc.reason)

@@ -70,6 +70,7 @@ def render(notice: Notice) -> Activity:
 
 class TeamsNotifier:
     platform = "teams"
+    sends_file_bytes = False  # an evidence file is offered first (handlers/teams/evidence.py)
 
     def __init__(
         self,

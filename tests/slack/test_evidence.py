@@ -61,11 +61,6 @@ def channels_with_files(slack) -> set[str]:
     }
 
 
-def reporter_receipt(slack, user: str = STAFF) -> str:
-    posts = slack.fake.wait_for(lambda: slack.fake.posts_to(dm(user)))
-    return json.dumps([p.args for p in posts])
-
-
 def test_the_form_offers_files_except_for_indecent_images_where_it_gives_the_guidance(slack):
     view = open_modal(slack)["view"]
     fields = inputs(view)

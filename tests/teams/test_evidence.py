@@ -28,7 +28,7 @@ def say(teams, user, activity: dict):
     """Send an activity and wait for the bot's next reply to ``user``."""
     before = len(to(user)(teams.connector.sent()))
     teams.client.send(activity)
-    return teams.connector.wait_for(lambda calls: len(to(user)(calls)) > before)[-1]
+    return to(user)(teams.connector.wait_for(lambda calls: len(to(user)(calls)) > before))[before]
 
 
 def send_files(teams, user, attachments: list[dict]):

@@ -163,7 +163,12 @@ def concern_modal(
             _input(
                 "evidence",
                 "Evidence",
-                {"type": "file_input", "max_files": min(max_files, LIMITS["evidence"])},
+                {
+                    "type": "file_input",
+                    "max_files": min(max_files, LIMITS["evidence"]),
+                    # a convenience only: the core reads each file's type from its content
+                    "filetypes": ["png", "jpg", "jpeg", "gif", "webp", "heic", "pdf"],
+                },
                 optional=True,
                 hint="Screenshots of the messages or pages, or PDFs. Note the time, date and "
                 "site too. Never an indecent image of a child: describe it and where it is.",

@@ -112,8 +112,11 @@ async def _fetch(
         ):
             if resp.status != 200:
                 raise ConnectionError(f"HTTP {resp.status}")
+            declared = resp.content_length or 0
+            if declared > limit:  # too big: not downloaded (the core names it with its size)
+                return IncomingFile(name, None, declared)
             data = await resp.content.read(limit + 1)
-        return IncomingFile(name, data, len(data))
+        return IncomingFile(name, data, max(declared, len(data)))
     except Exception as exc:
         log.warning("an evidence file could not be fetched from Teams: %s", type(exc).__name__)
         return IncomingFile(name, None)

@@ -3,13 +3,15 @@ carrying a marker that must never be readable in the data directory, a backup or
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 
 
-def png(marker: str = "", size: int = 4) -> bytes:
+def png(marker: str = "", size: int = 4, extra: int = 0) -> bytes:
     """A size x size grey PNG with a tEXt chunk holding ``marker`` (readable in the raw bytes,
-    as a screenshot's text would be in a real one)."""
+    as a screenshot's text would be in a real one), and ``extra`` bytes of noise in a private
+    chunk (viewers skip it) to make it as big as a real screenshot."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -22,10 +24,12 @@ def png(marker: str = "", size: int = 4) -> bytes:
     header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"".join(b"\0" + b"\x80" * size for _ in range(size)))
     text = chunk(b"tEXt", b"Comment\0" + marker.encode()) if marker else b""
+    noise = chunk(b"prIv", random.Random(extra).randbytes(extra)) if extra else b""
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + text
+        + noise
         + chunk(b"IDAT", pixels)
         + chunk(b"IEND", b"")
     )

@@ -431,6 +431,8 @@ class Evidence:
                     "WHERE report_id = ? AND content IS NOT NULL",
                     [audit.stamp(at), report["id"]],
                 ).rowcount
+                if not count:  # the other front end's worker got there first
+                    continue
                 audit.append(
                     self.store, db, when=at, action="evidence_delete", actor="system",
                     reference=report["reference"],

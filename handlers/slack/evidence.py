@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reports.evidence import IncomingFile
 from bot.reports.models import Actor, Evidence, Notice, Receipt
+from handlers.downloads import read_capped
 from handlers.slack import blocks as bk
 from handlers.slack import modals
 from handlers.slack.context import http_of, runtime_of
@@ -127,7 +128,7 @@ async def fetch(
         async with session.get(url, headers=headers, timeout=timeout) as resp:
             if resp.status != 200:
                 raise ConnectionError(f"HTTP {resp.status}")
-            content = await resp.content.read(limit + 1)
+            content = await read_capped(resp, limit)
         return IncomingFile(named.name, content, max(size, len(content)))
     except (TimeoutError, Exception) as exc:
         log.warning(

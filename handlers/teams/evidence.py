@@ -30,6 +30,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.reports.evidence import IncomingFile
 from bot.reports.models import ActionResult, EvidenceFile, Notice
+from handlers.downloads import read_capped
 from handlers.teams import cards
 from handlers.threads import off_loop
 
@@ -115,7 +116,7 @@ async def _fetch(
             declared = resp.content_length or 0
             if declared > limit:  # too big: not downloaded (the core names it with its size)
                 return IncomingFile(name, None, declared)
-            data = await resp.content.read(limit + 1)
+            data = await read_capped(resp, limit)
         return IncomingFile(name, data, max(declared, len(data)))
     except Exception as exc:
         log.warning("an evidence file could not be fetched from Teams: %s", type(exc).__name__)

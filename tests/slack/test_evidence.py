@@ -12,7 +12,7 @@ from tests.evidence_files import pdf, png
 from tests.slack.conftest import CHAIR, DSL, HEAD, STAFF
 from tests.slack.test_concerns import dm, notices_for, open_modal
 
-SHOT = png("MARKER-slack-screenshot", size=32)
+SHOT = png("MARKER-slack-screenshot", size=32, extra=300_000)  # many network chunks
 LETTER = pdf("MARKER-slack-letter")
 SECRET_NAME = "Quilla-Poppins-chat"  # a file name that must never reach a log
 

@@ -13,7 +13,7 @@ from tests.teams.test_reports import concern, submit, to
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
-SHOT = png("MARKER-teams-screenshot", size=32)
+SHOT = png("MARKER-teams-screenshot", size=32, extra=300_000)  # many network chunks
 LETTER = pdf("MARKER-teams-letter")
 SECRET_NAME = "Wilhelmina-Quartz-chat"  # a file name that must never reach a log
 

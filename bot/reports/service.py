@@ -22,6 +22,11 @@ Contract for front ends:
   platform refuses a person for good: the notice is marked ``failed`` and never retried, its
   submitter is told to speak to the person directly, and an urgent concern goes to the next
   role (bot/reports/escalation.py). ``undelivered()`` lists what has not arrived.
+- ``evidence`` (bot/reports/evidence.py) takes the files of a concern after it is filed:
+  ``attach(reference, reporter, files)`` (Slack, the files named on the form),
+  ``open_window`` / ``window_refusal`` / ``attach_sent`` (Teams, files sent in the chat);
+  recipients take them with ``open_file`` (Teams, on Allow) and ``export`` (the command line).
+  An evidence notice's file reaches the notifier with its bytes in ``Notice.files``.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
 - Who filed a record, whom it went to and whether it concerns the headteacher are sealed
   (``bot/reports/sealing.py``): lookups by submitter or recipient decrypt and filter in Python

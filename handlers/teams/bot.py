@@ -281,8 +281,11 @@ class PolicyTeamsBot(ActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         """A recipient answered an evidence file's consent card (handlers/teams/evidence.py)."""
         if turn_context.activity.name == evidence.CONSENT_INVOKE:
-            actor = actor_for(turn_context.activity)
-            return await evidence.file_consent(self.runtime, turn_context, actor)
+            activity = turn_context.activity
+            personal = is_personal(activity)
+            return await evidence.file_consent(
+                self.runtime, turn_context, actor_for(activity), personal
+            )
         return await super().on_invoke_activity(turn_context)
 
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----

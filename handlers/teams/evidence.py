@@ -162,10 +162,15 @@ def consent_message(notice: Notice) -> Activity:
     )
 
 
-async def file_consent(runtime: Runtime, turn_context: TurnContext, actor: Actor) -> InvokeResponse:
+async def file_consent(
+    runtime: Runtime, turn_context: TurnContext, actor: Actor, personal: bool
+) -> InvokeResponse:
     """The recipient answered a consent card: on Allow, upload the file to the URL Teams gave
-    (only if the record was sent to them) and show it with a file card."""
+    (only if the record was sent to them, and only in their 1:1 chat) and show it there."""
     activity = turn_context.activity
+    if not personal:
+        await turn_context.send_activity("Evidence is given only in our 1:1 chat.")
+        return InvokeResponse(status=200)
     value = activity.value if isinstance(activity.value, dict) else {}
     context = value.get("context") if isinstance(value.get("context"), dict) else {}
     reference = str(context.get("reference") or "")[:50]

@@ -32,6 +32,12 @@ Example ``/etc/policybot.toml``::
     [teams]
     allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
 
+    [evidence]
+    max_files = 5                # screenshots / PDFs a concern may carry
+    max_file_mb = 10             # each
+    keep_days_after_close = 30   # then the bot's copies are deleted (bot/reports/evidence.py)
+    add_minutes = 10             # Teams: files sent this long after filing are attached
+
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
 database), POLICYBOT_HEALTH_TOKEN (lets a monitor read /readyz's details). Environment values win
@@ -72,6 +78,7 @@ ALLOWED = {
     "feedback": {"shown_to"},
     "teams": {"allowed_tenants"},
     "campaigns": {"publishers", "max_reminders", "timezone"},
+    "evidence": {"max_files", "max_file_mb", "keep_days_after_close", "add_minutes"},
 }
 # How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
@@ -79,6 +86,31 @@ DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
 MIN_HEALTH_TOKEN = 24
 TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class EvidenceLimits:
+    """Files attached to a concern (bot/reports/evidence.py). The defaults, and why, are in the
+    README ("Evidence"): 30 days after a report is closed the bot's copies go, because the
+    headteacher files the evidence in the school's own safeguarding or HR record, whose
+    retention the school's schedule sets; the bot keeps a working copy, not the record."""
+
+    max_files: int = 5  # per concern; Slack's file field takes at most 10
+    max_file_mb: int = 10  # per file; Slack's file field takes at most 10 MB whatever this says
+    keep_days_after_close: int = 30
+    add_minutes: int = 10  # Teams: files sent in the chat this long after filing are attached
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+EVIDENCE_RANGES = {  # key: (lowest, highest, what it counts)
+    "max_files": (1, 10, "files"),
+    "max_file_mb": (1, 25, "megabytes"),
+    "keep_days_after_close": (0, 3650, "days"),
+    "add_minutes": (1, 120, "minutes"),
+}
 
 
 @dataclass(frozen=True)
@@ -108,6 +140,7 @@ class Settings:
     campaign_publishers: tuple[str, ...] = ("headteacher",)
     campaign_max_reminders: int = 3
     school_timezone: str = "Europe/London"
+    evidence: EvidenceLimits = field(default_factory=EvidenceLimits)
 
     @property
     def db_path(self) -> Path:
@@ -194,6 +227,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
 
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
     publishers, max_reminders, timezone = _campaigns(where, data.get("campaigns", {}))
+    evidence = _evidence(where, data.get("evidence", {}))
 
     key, key_source = load_key(env)
     audit_head_file = _audit_head_file(env, data_dir)
@@ -215,7 +249,23 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         campaign_publishers=publishers,
         campaign_max_reminders=max_reminders,
         school_timezone=timezone,
+        evidence=evidence,
     )
+
+
+def _evidence(where: str, table: Any) -> EvidenceLimits:
+    values: dict[str, int] = {}
+    for key, (low, high, unit) in EVIDENCE_RANGES.items():
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                f"{where}: evidence.{key}: must be a whole number of {unit} from {low} to "
+                f"{high}, got {value!r}"
+            )
+        values[key] = value
+    return EvidenceLimits(**values)
 
 
 def _campaigns(where: str, table: Any) -> tuple[tuple[str, ...], int, str]:

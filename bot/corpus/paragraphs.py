@@ -27,6 +27,7 @@ from bot.corpus.dates import (
     meta_line,
     meta_pairs,
 )
+from bot.corpus.hyphens import join_hyphenated  # the PDF reader's rule too
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -387,8 +388,6 @@ def plain_paragraphs(raw_lines: list[str]) -> tuple[list[str], dict[str, str]]:
         lead = len(ln) - len(ln.lstrip())
         if para and _continues(para[0], para[1], ln, lead, indent, item_col, width):
             if _HYPHEN_END_RE.search(para[0]) and s[:1].islower():
-                from bot.corpus.pdf import join_hyphenated  # the PDF reader's rule for this
-
                 para[0] = join_hyphenated(para[0], s, own, own_text)
             else:
                 para[0] = f"{para[0]} {s}"

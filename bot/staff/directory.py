@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.keys import LOOKUP
 from bot.reports import audit
+from bot.staff.workspace import WorkspaceUser, workspace_staff
 
 if TYPE_CHECKING:
-    from bot.staff.importing import WorkspaceUser
     from bot.store import Store
 
 
@@ -171,8 +171,6 @@ class StaffDirectory:
     ) -> tuple[int, int]:
         """Bring the directory in line with a workspace's user list. Returns (active staff
         from the workspace, deactivated)."""
-        from bot.staff.importing import workspace_staff
-
         at = audit.stamp(now)
         staff = workspace_staff(users)
         staff_ids = {u.user_id for u in staff}

@@ -1,16 +1,15 @@
-"""Turning a staff CSV or a workspace's user list into :class:`StaffMember` records.
+"""Turning a staff CSV into :class:`StaffMember` records (a workspace's user list:
+bot/staff/workspace.py).
 
 A CSV is checked in full before anything is stored: every bad row is named (by its line number
 in the file) with what is wrong and how to fix it, and one bad row means nothing is imported.
-From a workspace, bots, guests (Slack's single- and multi-channel guests) and deactivated
-accounts are never staff."""
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from dataclasses import dataclass
 
 from bot.campaigns.models import STAFF_GROUPS
 from bot.errors import StaffImportError
@@ -88,22 +87,3 @@ def parse_csv(text: str) -> list[StaffMember]:
     if not members:
         raise StaffImportError(["the file has no staff rows under its header"])
     return members
-
-
-@dataclass(frozen=True)
-class WorkspaceUser:
-    """One account as a chat workspace lists it (Slack users.list), in plain terms."""
-
-    user_id: str
-    name: str
-    email: str = ""
-    is_bot: bool = False
-    is_guest: bool = False  # Slack: is_restricted or is_ultra_restricted
-    deleted: bool = False
-
-
-def workspace_staff(users: list[WorkspaceUser]) -> list[WorkspaceUser]:
-    """The accounts that are staff: not bots, not guests, not deactivated."""
-    return [
-        u for u in users if not (u.is_bot or u.is_guest or u.deleted) and u.user_id != "USLACKBOT"
-    ]

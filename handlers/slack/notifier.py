@@ -21,7 +21,7 @@ from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import PermanentDeliveryError
 from bot.reports.models import Address, Notice
 from handlers.slack import blocks as bk
-from handlers.slack import campaign_blocks
+from handlers.slack import campaign_blocks, evidence
 
 log = logging.getLogger("policybot.slack.notifier")
 
@@ -79,6 +79,9 @@ class SlackNotifier:
     def _send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
         opened = self.client.conversations_open(users=to.user_id)
         channel = opened["channel"]["id"]
+        if notice.files:  # an evidence file: uploaded into this DM (handlers/slack/evidence.py)
+            evidence.upload(self.client, channel, notice)
+            return
         if self.already_sent(channel, idempotency_key):
             log.info("notice %s already in the DM; not sending it again", notice.reference)
             return

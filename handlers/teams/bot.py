@@ -21,14 +21,14 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
 from bot.reports.service import actor_id
-from handlers.teams import campaign_cards, campaigns, cards, roster, views
+from handlers.teams import campaign_cards, campaigns, cards, evidence, roster, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -212,6 +212,11 @@ class PolicyTeamsBot(ActivityHandler):
         if isinstance(activity.value, dict) and activity.value.get("action"):
             await self._on_submit(turn_context, activity.value)
             return
+        if evidence.sent_files(activity):  # files for a concern (handlers/teams/evidence.py)
+            personal = is_personal(activity)
+            if personal or bot_was_mentioned(activity):
+                await evidence.receive(self.runtime, turn_context, actor_for(activity), personal)
+            return
         if not is_personal(activity) and not bot_was_mentioned(activity):
             return  # a channel message not addressed to us (resource-specific consent)
         command, rest = parse_command(strip_mentions(activity))
@@ -277,6 +282,16 @@ class PolicyTeamsBot(ActivityHandler):
             await off_loop(self.runtime.reports.wake)  # what waited for them is due now
         await turn_context.send_activity(roster.SYNCED.format(staff=staff, gone=gone))
 
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """A recipient answered an evidence file's consent card (handlers/teams/evidence.py)."""
+        if turn_context.activity.name == evidence.CONSENT_INVOKE:
+            activity = turn_context.activity
+            personal = is_personal(activity)
+            return await evidence.file_consent(
+                self.runtime, turn_context, actor_for(activity), personal
+            )
+        return await super().on_invoke_activity(turn_context)
+
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
     async def _on_submit(self, turn_context: TurnContext, value: dict) -> None:
@@ -301,6 +316,9 @@ class PolicyTeamsBot(ActivityHandler):
             call = CAMPAIGN_SUBMITS[action](self)
             reply = await off_loop(call, self.runtime, actor, value)
             await turn_context.send_activity(reply)
+        elif action == evidence.ADD_EVIDENCE:
+            actor = actor_for(turn_context.activity)
+            await evidence.add_evidence_pressed(self.runtime, turn_context, actor, value)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
         elif action == cards.CANCEL:

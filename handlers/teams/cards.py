@@ -42,6 +42,7 @@ ACKNOWLEDGE = "acknowledge"
 ADD_NOTE = "add_note"
 FEEDBACK = "feedback"
 CANCEL = "cancel"
+ADD_EVIDENCE = "add_evidence"  # a concern's receipt: files sent next go to it (evidence.py)
 
 CONCERN_FIELDS = (
     "category",
@@ -326,7 +327,8 @@ def concern_form(
         _text(
             "This is private. It goes to the headteacher (or to the chair of governors if it "
             "is about the headteacher) and, if urgent, to the designated safeguarding lead. "
-            "Do not include images; describe them and say where they are.",
+            "Screenshots or PDFs can be added after you send it. Never an indecent image of a "
+            "child: describe it and say where it is.",
             isSubtle=True,
             size="Small",
         ),
@@ -411,7 +413,19 @@ def receipt_card(receipt: Receipt) -> Card:
         {"type": "FactSet", "facts": facts},
         _text(esc(receipt.message)),
     ]
-    return card(body, fallback=receipt.message)
+    actions = []
+    if receipt.accepts_evidence:  # screenshots / PDFs sent in this chat next (evidence.py)
+        body.append(
+            _text(
+                "Have screenshots of the messages or pages, or a PDF? Press Add evidence, then "
+                "send them here. Never an indecent image of a child.",
+                isSubtle=True,
+                size="Small",
+            )
+        )
+        data = {"action": ADD_EVIDENCE, "reference": receipt.reference}
+        actions.append(_submit("Add evidence", data))
+    return card(body, actions, fallback=receipt.message)
 
 
 def receipt_message(receipt: Receipt) -> Activity:

@@ -44,7 +44,7 @@ from botbuilder.schema import (
 from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import DeliveryError, PermanentDeliveryError, RecipientUnreachable
 from bot.reports.models import Address, Notice
-from handlers.teams import campaign_cards, cards
+from handlers.teams import campaign_cards, cards, evidence
 from handlers.teams.references import ReferenceStore, StoredReference
 
 log = logging.getLogger(__name__)
@@ -66,15 +66,18 @@ def _failure(what: str, error: BaseException) -> Exception:
 
 
 def render(notice: Notice) -> Activity:
-    """A policy to read (bot/campaigns/) gets its own card with the confirm button; every other
-    notice is a report's, with the recipient's actions."""
+    """A policy to read (bot/campaigns/) gets its own card with the confirm button, an evidence
+    file a file consent card; every other notice is a report's, with the recipient's actions."""
     if notice.notice_type in CAMPAIGN_NOTICES:
         return campaign_cards.policy_notice_message(notice)
+    if notice.files:  # an evidence file, offered with Teams' file consent card
+        return evidence.consent_message(notice)
     return cards.notice_message(notice)
 
 
 class TeamsNotifier:
     platform = "teams"
+    sends_file_bytes = False  # an evidence file is offered first (handlers/teams/evidence.py)
 
     def __init__(
         self,

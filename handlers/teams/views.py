@@ -213,6 +213,11 @@ def record_message(detail: ReportDetail, history: list[Any], recipient: bool) ->
     for label, value in detail.fields:
         body.append(cards._text(esc(label), weight="Bolder", size="Small", spacing="Small"))
         body.append(cards._text(esc(value), spacing="None"))
+    if detail.evidence:  # the files themselves came as their own messages (evidence.py)
+        body.append(cards._text("Evidence", weight="Bolder", size="Small", spacing="Small"))
+        for f in detail.evidence:
+            gone = f" · evidence deleted on {f.deleted_at[:10]}" if f.deleted_at else ""
+            body.append(cards._text(esc(f"{f.number}. {f.describe()}{gone}"), spacing="None"))
     if detail.notes:
         body.append(cards._text("Notes", weight="Bolder", spacing="Medium"))
         for note in detail.notes:

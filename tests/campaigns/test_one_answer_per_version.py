@@ -129,7 +129,7 @@ def test_rounds_recorded_before_the_rule_are_brought_in_line_when_the_database_i
 
     store = Store(path, key)
 
-    assert store.applied_migrations()[-1] == "m007_confirmations_per_version"
+    assert "m007_confirmations_per_version" in store.applied_migrations()
     rows = store.query(
         "SELECT c.reference, r.person_tag, r.confirmed_at, r.confirmed_round "
         "FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id "

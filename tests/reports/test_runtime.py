@@ -2,23 +2,28 @@
 
 import sys
 import types
+from datetime import UTC, date, datetime
 
 from bot.runtime import Runtime
 
 
 def test_from_env_wires_the_core_and_hands_the_assistant_its_paths(school, monkeypatch):
-    calls = []
+    calls, days = [], []
 
     class Assistant:
         @classmethod
-        def load(cls, corpus_dir, cache_dir, model=None, embedder=None):
+        def load(cls, corpus_dir, cache_dir, model=None, embedder=None, today=None):
             calls.append((corpus_dir, cache_dir, model, embedder))
+            days.append(today())
             return "assistant"
 
     monkeypatch.setitem(sys.modules, "bot.assistant", types.SimpleNamespace(Assistant=Assistant))
-    runtime = Runtime.from_env(school, embedder="none")
+    runtime = Runtime.from_env(
+        school, embedder="none", clock=lambda: datetime(2031, 3, 4, tzinfo=UTC)
+    )
     try:
         assert runtime.assistant == "assistant"
+        assert days == [date(2031, 3, 4)]  # "overdue for review" follows the process's clock
         (corpus_dir, cache_dir, model, embedder) = calls[0]
         assert cache_dir == runtime.settings.data_dir / "cache"
         assert corpus_dir.name == "policy_corpus"

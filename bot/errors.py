@@ -27,7 +27,8 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     ├── CorpusError            the policy folder (or one file in it) cannot be read
     │   └── UnreadableFile     a reader knows why one file cannot be used (reason + fix)
     │       ├── NotText        (bot/corpus/textfile.py) a .txt/.md/.html file that is not text
-    │       └── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       ├── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       └── TooLarge       (bot/corpus/limits.py) beyond a size, count or time bound
     └── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
 """
 

@@ -44,6 +44,7 @@ from bot.campaigns.models import (
     ReceiptRow,
 )
 from bot.corpus.model import Document
+from bot.handbook import PoliciesLoading
 from bot.keys import LOOKUP
 from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit
@@ -105,7 +106,13 @@ class CampaignService:
 
     # --- the handbook -------------------------------------------------------------------
     def policies(self) -> list[Document]:
-        return sorted(self._handbook(), key=lambda d: d.title.lower())
+        """The handbook's policies by title. Refused (CampaignError) while the service is still
+        loading them (bot/handbook.py), so a publish waits for the real handbook."""
+        try:
+            documents = self._handbook()
+        except PoliciesLoading as exc:
+            raise CampaignError(str(exc), "policy") from None
+        return sorted(documents, key=lambda d: d.title.lower())
 
     def find_policy(self, title: str) -> Document:
         wanted = " ".join(title.split()).lower()

@@ -20,6 +20,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from bot.corpus import limits
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import leading_date, meta_field, meta_line
 from bot.corpus.labels import BULLET_RE, split_number
@@ -198,13 +199,14 @@ def _ol_label(n: int, kind: str) -> str:
 
 # --- the page as a tree ------------------------------------------------------------------------
 class _Node:
-    __slots__ = ("tag", "attrs", "children", "parent")
+    __slots__ = ("tag", "attrs", "children", "parent", "layout")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: _Node | None) -> None:
         self.tag = tag
         self.attrs = attrs
         self.children: list[_Node | str] = []
         self.parent = parent
+        self.layout: bool | None = None  # a table's _layout_table, worked out once
 
     def text(self) -> str:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
@@ -238,6 +240,7 @@ class _Tree(HTMLParser):
                 return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        _count(tag)
         node = _Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1])
         if tag in _CLOSES_P:
             self._close({"p"}, set(_CLOSES_P) - _INLINE | {"td", "th", "li"})
@@ -344,7 +347,15 @@ def _skipped(node: _Node, page_words: int = 0) -> bool:
 
 
 def _layout_table(node: _Node) -> bool:
-    """A table used to lay the page out: its cells hold paragraphs, headings or lists."""
+    """A table used to lay the page out: its cells hold paragraphs, headings or lists. Asked
+    for every paragraph in the table, so it is worked out once per table (it walks the whole
+    table: asking afresh made a 6,000-row table take minutes)."""
+    if node.layout is None:
+        node.layout = _holds_layout(node)
+    return node.layout
+
+
+def _holds_layout(node: _Node) -> bool:
     for cell in (d for d in node.descendants() if d.tag in ("td", "th")):
         inner = cell.descendants()
         if any(d.tag in _HEADINGS or d.tag == "table" for d in inner):
@@ -612,6 +623,7 @@ def _walk(node: _Node, out: _Blocks, page_words: int = 0) -> None:
         if isinstance(child, str):
             out.data(child)
             continue
+        limits.tick()
         if child.tag == "meta":
             name = child.attrs.get("name") or child.attrs.get("property") or ""
             out.meta(name, child.attrs.get("content", ""))
@@ -658,6 +670,14 @@ def _walk(node: _Node, out: _Blocks, page_words: int = 0) -> None:
         if child.tag not in _VOID:
             _walk(child, out, page_words)
             out.end(child.tag)
+
+
+def _count(tag: str) -> None:
+    """What one page may hold (bot/corpus/limits.py): its paragraphs and its table cells."""
+    if tag in ("td", "th"):
+        limits.count("table cells")
+    elif tag in ("p", "li"):
+        limits.count("paragraphs")
 
 
 def _walk_layout(node: _Node, out: _Blocks, page_words: int) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.corpus import limits
 from bot.corpus.blocks import Read
 from bot.corpus.build import build
 from bot.corpus.model import Document
@@ -94,8 +95,16 @@ def _fail(path: Path, reason: str, fix: str) -> CorpusError:
     return e
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
-    """One policy file; raises CorpusError with the reason and the fix when it cannot be used."""
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(magic)) == magic
+
+
+def load_document(
+    path: Path, source: str | None = None, budget: limits.Budget | None = None
+) -> Document:
+    """One policy file; raises CorpusError with the reason and the fix when it cannot be used.
+    It is read within ``budget`` (bot/corpus/limits.py; by default the standard one)."""
     path = Path(path)
     suffix = path.suffix.lower()
     source = source or path.name
@@ -107,7 +116,7 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "not a policy format policybot reads",
             f"save it as .docx, .pdf, .md, .html or .txt ({', '.join(SUPPORTED)})",
         )
-    if suffix == ".docx" and path.read_bytes()[:8] == _OLE:
+    if suffix == ".docx" and _starts_with(path, _OLE):
         raise _fail(
             path,
             "the Word file is password-protected (or is an old .doc renamed .docx)",
@@ -115,7 +124,10 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "as a Word Document (.docx), then run `policybot index`",
         )
     try:
-        read = _reader(suffix)(path)
+        limits.check_size(path)
+        with limits.reading(budget):
+            read = _reader(suffix)(path)
+            doc = build(read, source)
     except UnreadableFile as e:  # the reader knows why (an encrypted or scanned PDF, not text)
         raise _fail(path, e.reason, e.fix) from e
     except CorpusError:
@@ -132,7 +144,6 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "open it in the program that made it and save it again as .docx or .pdf "
             "(or export it again from the website), then run `policybot index`",
         ) from e
-    doc = build(read, source)
     if not doc.clauses:
         raise _fail(
             path,

@@ -228,7 +228,7 @@ class PolicyTeamsBot(ActivityHandler):
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
-            answer = await off_loop(self.runtime.assistant.ask, rest)
+            answer = await off_loop(self.runtime.ask, rest)
             await turn_context.send_activity(cards.answer_message(answer))
 
     async def _send_form(self, turn_context: TurnContext, form: TeamsForm) -> None:

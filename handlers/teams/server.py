@@ -279,10 +279,14 @@ async def healthz(request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     recipients = await loop.run_in_executor(None, recipients_status, runtime, references)
     known = await loop.run_in_executor(None, lambda: len(references.all()))
-    assistant = runtime.assistant
+    from bot.health import policies_state
+
+    assistant = runtime.loaded_assistant
     body = {
         "status": "ok",
         "platform": "teams",
+        "answering": assistant is not None,
+        "policies": policies_state(runtime),
         "auth": "enabled" if app[AUTH_KEY].enabled else "DISABLED (local testing only)",
         "known_users": known,
         "recipients": recipients,
@@ -348,7 +352,7 @@ def create_app(
     references = ReferenceStore(
         references_path or runtime.settings.data_dir / REFERENCES_FILE, runtime.settings.key
     )
-    feedback = FeedbackLog.for_settings(runtime.settings)
+    feedback = FeedbackLog.for_settings(runtime.settings, runtime.policy_terms)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))
     adapter.on_turn_error = on_turn_error
     bot = PolicyTeamsBot(
@@ -375,6 +379,7 @@ def create_app(
         )
         app[NOTIFIER_KEY] = notifier
         runtime.reports.register_notifier(notifier)
+        runtime.load_in_background()  # reports are taken meanwhile; questions wait for it
         if start_worker:
             app[WORKER_KEY] = runtime.reports.start_delivery_worker()
             app[REMINDERS_KEY] = ReminderWorker(runtime.campaigns).start()
@@ -428,12 +433,10 @@ def serve(args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
 
     try:
-        runtime = Runtime.from_env(os.environ)
+        runtime = Runtime.from_env(os.environ, load_assistant=False)  # policies: in the background
     except (ConfigError, StoreError) as exc:
         log.error("%s", exc)
         return 2
-    if hasattr(runtime.assistant, "start_warmup"):
-        runtime.assistant.start_warmup()
     try:
         app = create_app(runtime, auth, local_testing=local_testing)
     except TeamsConfigError as exc:

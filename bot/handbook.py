@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class Handbook:
         self.cache_dir = cache_dir
         self.reader = reader
         self.error: str | None = None  # why the last load failed (no readable policy, …)
+        self.load_seconds = 0.0  # how long the last load took (logged; benchmarks read it)
         self._documents: list[Document] | None = None
         self._signature: tuple[tuple[str, int, int], ...] = ()
         self._lock = threading.Lock()  # one load at a time
@@ -92,8 +94,10 @@ class Handbook:
         """Read the folder now (through the parse cache). CorpusError when no file in it is a
         readable policy, naming each file that is not."""
         with self._lock:
+            started = time.perf_counter()
             signature = folder_signature(self.folder) if self.folder.is_dir() else ()
             corpus = self.reader(self.folder, self.cache_dir)
+            self.load_seconds = time.perf_counter() - started
             if not corpus.documents:
                 detail = "; ".join(f.line() for f in corpus.failures)
                 self.error = f"{self.folder}: no readable policies ({', '.join(SUPPORTED)})" + (
@@ -101,6 +105,12 @@ class Handbook:
                 )
                 raise CorpusError(self.error)
             self._documents, self._signature, self.error = corpus.documents, signature, None
+            log.info(
+                "policies read in %.1fs: %d documents, %d files not read",
+                self.load_seconds,
+                len(corpus.documents),
+                len(corpus.failures),
+            )
             return corpus.documents
 
     def start(self, then: Callable[[list[Document]], None] | None = None) -> threading.Thread:

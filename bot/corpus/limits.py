@@ -34,7 +34,7 @@ from bot.errors import UnreadableFile
 MB = 1024 * 1024
 MAX_BYTES = {".pdf": 64 * MB, ".docx": 32 * MB}  # on disk
 MAX_TEXT_BYTES = 8 * MB  # .txt, .md, .html: several thousand pages of text
-MAX_UNZIPPED_BYTES = 256 * MB  # a .docx's parts once unzipped
+MAX_UNZIPPED_BYTES = 128 * MB  # a .docx's parts once unzipped (its XML is parsed in memory)
 LIMITS = {"paragraphs": 25_000, "table cells": 50_000}  # what a reader takes from one file
 TIME_BUDGET_SECONDS = 30.0  # per file
 FIX = (
@@ -108,18 +108,23 @@ def tick() -> None:
         budget.tick()
 
 
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / MB:,.1f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
+
+
 def check_size(path: Path) -> None:
     """Refuse a file too big to read before any reader opens it."""
     suffix = path.suffix.lower()
     limit = MAX_BYTES.get(suffix, MAX_TEXT_BYTES)
     size = path.stat().st_size
     if size > limit:
-        raise TooLarge(f"{size / MB:.0f} MB (the limit for a {suffix} file is {limit // MB} MB)")
+        raise TooLarge(f"{_size(size)} (the limit for a {suffix} file is {_size(limit)})")
     if suffix == ".docx" and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             unzipped = sum(i.file_size for i in z.infolist())
         if unzipped > MAX_UNZIPPED_BYTES:
             raise TooLarge(
-                f"its parts unzip to {unzipped / MB:,.0f} MB (the limit is "
-                f"{MAX_UNZIPPED_BYTES // MB} MB)"
+                f"its parts unzip to {_size(unzipped)} (the limit is {_size(MAX_UNZIPPED_BYTES)})"
             )

@@ -108,7 +108,9 @@ def test_a_text_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, 
     (tmp_path / "phones.md").write_bytes((DOCS / "phones.md").read_bytes())
     monkeypatch.setattr(limits, "MAX_TEXT_BYTES", 512)
     (failure,) = read_corpus(tmp_path).failures
-    assert failure.line().startswith("✘ phones.md: too large to read: 892 bytes (the limit for a .md file is 512 bytes)")
+    assert failure.line().startswith(
+        "✘ phones.md: too large to read: 892 bytes (the limit for a .md file is 512 bytes)"
+    )
 
 
 def test_styles_based_on_each_other_in_a_loop_are_read_not_followed_for_ever(tmp_path):

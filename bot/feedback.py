@@ -186,9 +186,9 @@ def invites_feedback(answer: Answer) -> bool:
     capitals are checked against the policy text the answer quotes (a subset of what
     :meth:`FeedbackLog.record` allows, so an offered vote is always kept). Never under "still
     loading the policies", which answers nothing."""
-    from bot.handbook import STILL_LOADING
+    from bot.handbook import STILL_LOADING, UNREADABLE
 
-    if answer.text == STILL_LOADING:
+    if answer.text in (STILL_LOADING, UNREADABLE):
         return False
     quoted = [
         text

@@ -33,6 +33,11 @@ from bot.errors import CorpusError, PolicybotError
 log = logging.getLogger(__name__)
 
 STILL_LOADING = "I'm still loading the school's policies: please try again in a moment."
+UNREADABLE = (
+    "I can't read the school's policies at the moment, so I can't answer or send one. "
+    "Please tell the IT admin (`policybot check` shows why)."
+)
+PARSED = "cache/policies"  # parsed policy files, in the data directory (bot/corpus/cache.py)
 Reader = Callable[[Path, Path | None], Corpus]
 
 
@@ -43,6 +48,12 @@ class PoliciesLoading(PolicybotError):
 
     def __init__(self) -> None:
         super().__init__(STILL_LOADING)
+
+
+def parse_cache(data_dir: Path) -> Path:
+    """Where the service and the commands keep parsed policies: one cache for both, so
+    `policybot index` leaves the service nothing to parse at its next start."""
+    return Path(data_dir) / PARSED
 
 
 def folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:

@@ -17,11 +17,10 @@ from typing import Any
 
 from bot.campaigns.service import CampaignService
 from bot.config import Settings, load_settings
-from bot.handbook import STILL_LOADING, Handbook, PoliciesLoading
+from bot.errors import CorpusError
+from bot.handbook import STILL_LOADING, UNREADABLE, Handbook, PoliciesLoading, parse_cache
 from bot.reports.service import ReportService
 from bot.store import Store
-
-PARSED = "cache/policies"  # parsed policy files, in the data directory (bot/corpus/cache.py)
 
 
 class Runtime:
@@ -40,7 +39,7 @@ class Runtime:
         self.reports = reports
         # the policies, read once through the parse cache (bot/handbook.py); publishing reads
         # them from here, and a policy edited on disk is read again when it is published
-        self.handbook = handbook or Handbook(settings.corpus_dir, settings.data_dir / PARSED)
+        self.handbook = handbook or Handbook(settings.corpus_dir, parse_cache(settings.data_dir))
         self.campaigns = CampaignService(reports, handbook=self.handbook.current)
         self._assistant = assistant
         self._embedder = embedder
@@ -90,12 +89,14 @@ class Runtime:
 
     def ask(self, question: str) -> Any:
         """An answer, or :data:`STILL_LOADING` while the policies load in the background."""
+        from bot.answers import Answer
+
         try:
             assistant = self.assistant
         except PoliciesLoading:
-            from bot.answers import Answer
-
             return Answer(question=question, answered=False, text=STILL_LOADING)
+        except CorpusError:  # named in the log and /healthz; reports are still taken
+            return Answer(question=question, answered=False, text=UNREADABLE)
         return assistant.ask(question)
 
     def policy_terms(self) -> frozenset[str]:

@@ -44,7 +44,8 @@ from bot.campaigns.models import (
     ReceiptRow,
 )
 from bot.corpus.model import Document
-from bot.handbook import PoliciesLoading
+from bot.errors import CorpusError
+from bot.handbook import UNREADABLE, PoliciesLoading
 from bot.keys import LOOKUP
 from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit
@@ -112,6 +113,8 @@ class CampaignService:
             documents = self._handbook()
         except PoliciesLoading as exc:
             raise CampaignError(str(exc), "policy") from None
+        except CorpusError:  # the folder holds no readable policy: the log says which file
+            raise CampaignError(UNREADABLE, "policy") from None
         return sorted(documents, key=lambda d: d.title.lower())
 
     def find_policy(self, title: str) -> Document:

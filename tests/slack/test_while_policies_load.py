@@ -99,3 +99,28 @@ def test_a_question_or_a_publish_is_told_the_policies_are_still_loading(loading,
     gate.opened.set()
     assert loading.server.runtime.handbook.wait(60)
     assert "§6.xi" in answer_to(loading, FRIEND)
+
+
+def test_a_folder_with_no_readable_policy_still_takes_reports(fake, env, tmp_path):
+    """Policies that cannot be read no longer stop the service: /healthz names the problem, a
+    question is told to tell the IT admin, and a concern is filed as ever."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "uniform.doc").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(512))
+    runtime = Runtime.from_env(
+        {**env, "POLICYBOT_CORPUS_DIR": str(folder)}, embedder="none", load_assistant=False
+    )
+    server = SlackServer(token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.base_url)
+    server.attach(runtime)
+    assert runtime.handbook.wait(60)
+    app = SlackApp(server=server, fake=fake).start()
+    try:
+        policies = app.get("/healthz").json()["policies"]
+        assert policies.startswith("error: ") and "uniform.doc" in policies
+        assert "Please tell the IT admin" in answer_to(app, FRIEND)
+        assert submit_concern(app).json()["response_action"] == "update"
+        assert len(runtime.reports.list_for_submitter(Actor("slack", STAFF))) == 1
+    finally:
+        app.stop()
+        server.stop()
+        runtime.close()

@@ -23,11 +23,13 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   └── DeliveryFailed     (handlers/teams/notifier.py) the Bot Connector refused: retry
     ├── CampaignError          a policy round refused (exit 1); ``field`` names the bad input
     ├── StaffImportError       a staff CSV refused as a whole, every bad row named (exit 1)
+    ├── PoliciesLoading        (bot/handbook.py) asked before the policies have loaded (exit 1)
     ├── PackageError           (handlers/teams/package.py) the Teams app package cannot be built
     ├── CorpusError            the policy folder (or one file in it) cannot be read
     │   └── UnreadableFile     a reader knows why one file cannot be used (reason + fix)
     │       ├── NotText        (bot/corpus/textfile.py) a .txt/.md/.html file that is not text
-    │       └── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       ├── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       └── TooLarge       (bot/corpus/limits.py) beyond a size, count or time bound
     └── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
 """
 

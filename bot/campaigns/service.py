@@ -50,6 +50,8 @@ from bot.campaigns.models import (
     PublishReceipt,
 )
 from bot.corpus.model import Document
+from bot.errors import CorpusError
+from bot.handbook import UNREADABLE, PoliciesLoading
 from bot.keys import LOOKUP
 from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit
@@ -127,7 +129,15 @@ class CampaignService:
 
     # --- the handbook -------------------------------------------------------------------
     def policies(self) -> list[Document]:
-        return sorted(self._handbook(), key=lambda d: d.title.lower())
+        """The handbook's policies by title. Refused (CampaignError) while the service is still
+        loading them (bot/handbook.py), so a publish waits for the real handbook."""
+        try:
+            documents = self._handbook()
+        except PoliciesLoading as exc:
+            raise CampaignError(str(exc), "policy") from None
+        except CorpusError:  # the folder holds no readable policy: the log says which file
+            raise CampaignError(UNREADABLE, "policy") from None
+        return sorted(documents, key=lambda d: d.title.lower())
 
     def find_policy(self, title: str) -> Document:
         wanted = " ".join(title.split()).lower()

@@ -16,6 +16,7 @@ from bot.campaigns.models import AUDIENCES, Progress
 from bot.cli.reports import _acting, _with_runtime
 from bot.errors import StaffImportError
 from bot.people import ROLES, Actor
+from bot.spreadsheets import safe_cell
 from bot.staff import parse_csv
 
 if TYPE_CHECKING:
@@ -107,18 +108,12 @@ def _csv(rounds: list[Progress]) -> str:
     writer.writerow(RECEIPT_COLUMNS)
     for p in rounds:
         for r in p.rows:
-            writer.writerow([_safe(v) for v in (
+            writer.writerow([safe_cell(v) for v in (
                 p.reference, p.title, p.version, p.approval_date, p.due, r.name, r.group,
                 r.platform, r.sent_at, r.opened_at, r.confirmed_at, r.reminders, r.delivery,
                 r.confirmed_in,
             )])  # fmt: skip
     return buf.getvalue()
-
-
-def _safe(value: object) -> str:
-    """No spreadsheet formulas from a name someone typed."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @_acting

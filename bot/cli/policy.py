@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.answers import Answer
 from bot.assistant import Assistant
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
 from bot.errors import ConfigError, CorpusError, EvalFileError
+from bot.handbook import Handbook, parse_cache
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +68,27 @@ def today_of(args: argparse.Namespace) -> Callable[[], dt.date]:
     return lambda: clock().date()
 
 
+def _assistant(
+    settings: Settings, embedder: str | None, today: Callable[[], dt.date] = dt.date.today
+) -> Assistant:
+    """The assistant over the policy folder, read through the parse cache the service uses."""
+    documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
+    return Assistant(
+        documents,
+        cache_dir=settings.data_dir / "cache",
+        model=settings.model,
+        embedder=embedder,
+        today=today,
+    )
+
+
 def load_assistant(
     no_model: bool = False,
     progress: bool = False,
     today: Callable[[], dt.date] = dt.date.today,
 ) -> Assistant:
     settings = load_settings()
-    assistant = Assistant.load(
-        settings.corpus_dir,
-        settings.data_dir / "cache",
-        model=settings.model,
-        embedder="none" if no_model else None,
-        today=today,
-    )
+    assistant = _assistant(settings, "none" if no_model else None, today)
     if not no_model:
         say = (lambda m: print(f"… {m}", file=sys.stderr)) if progress else None
         assistant.warm_up(progress=say)
@@ -160,13 +169,7 @@ To report a concern or declare a family relationship with a pupil, use /report-c
 def cmd_chat(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
-        assistant = Assistant.load(
-            settings.corpus_dir,
-            settings.data_dir / "cache",
-            model=settings.model,
-            embedder="none" if args.no_model else None,
-            today=today_of(args),
-        )
+        assistant = _assistant(settings, "none" if args.no_model else None, today_of(args))
     except (ConfigError, CorpusError) as e:
         return _fail(str(e))
     assistant.start_warmup()  # answers with BM25 until the model has loaded
@@ -197,11 +200,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     settings = load_settings()
     t0 = time.perf_counter()
-    failures = read_corpus(settings.corpus_dir).failures  # files the index will not hold
+    # files the index will not hold; the rest parsed into the cache the service starts from
+    failures = read_corpus(settings.corpus_dir, parse_cache(settings.data_dir)).failures
     print_failures(failures)
-    assistant = Assistant.load(
-        settings.corpus_dir, settings.data_dir / "cache", model=settings.model, embedder="none"
-    )
+    assistant = _assistant(settings, "none")
     n = len(assistant.index.units)
     print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
     _progress(0, 3, "BM25 index built")

@@ -21,6 +21,7 @@ from bot.operator import cli_actor
 from bot.people import ROLES
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
+from bot.spreadsheets import safe_cell
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -305,8 +306,7 @@ def _export(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        # Neutralise spreadsheet formulas in free text (=, +, -, @ at the start of a cell).
-        writer.writerow({k: ("'" + v if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})  # no formulas from free text
     if args.output:
         _write_private(args.output, buf.getvalue())
         print(f"Wrote {len(rows)} declarations to {args.output} (mode 0600)", file=sys.stderr)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.corpus import limits
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import meta_field, meta_line
 from bot.corpus.html_tree import BLOCK, CLOSES_P, HEADINGS, VOID, Node, Tree, nearest
@@ -302,6 +303,7 @@ def _walk(node: Node, out: _Blocks, page_words: int = 0) -> None:
         if isinstance(child, str):
             out.data(child)
             continue
+        limits.tick()
         if child.tag == "meta":
             name = child.attrs.get("name") or child.attrs.get("property") or ""
             out.meta(name, child.attrs.get("content", ""))

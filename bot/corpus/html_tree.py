@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from bot.corpus import limits
+
 BLOCK = {"p", "div", "li", "dt", "dd", "blockquote", "section", "article", "main", "pre"}
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "source", "wbr"}
@@ -75,6 +77,7 @@ class Tree(HTMLParser):
                 return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        _count(tag)
         node = Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1])
         if tag in CLOSES_P:
             self._close({"p"}, set(CLOSES_P) - INLINE | {"td", "th", "li"})
@@ -119,3 +122,11 @@ def nearest(node: Node, tag: str) -> Node | None:
     while p is not None and p.tag != tag:
         p = p.parent
     return p
+
+
+def _count(tag: str) -> None:
+    """What one page may hold (bot/corpus/limits.py): its paragraphs and its table cells."""
+    if tag in ("td", "th"):
+        limits.count("table cells")
+    elif tag in ("p", "li"):
+        limits.count("paragraphs")

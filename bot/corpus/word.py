@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bot.corpus import limits
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import (
     is_control_label,
@@ -24,6 +25,7 @@ from bot.corpus.dates import (
 from bot.corpus.labels import is_form_line
 from bot.corpus.titles import is_generic
 from bot.corpus.word_numbering import Numbering, list_styles, num_pr
+from bot.corpus.word_styles import Styles, paragraph_type
 from bot.corpus.word_tables import table_blocks, table_rows
 from bot.corpus.word_xml import (
     HIDDEN,
@@ -186,9 +188,10 @@ _OWN = ("pStyle", "numPr", "pageBreakBefore")
 def read_docx(path: Path) -> Read:
     import docx  # python-docx, imported only when a Word policy is present
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     document = docx.Document(str(path))
+    styles = Styles(document)
+    Paragraph = paragraph_type()  # python-docx's, with the styles looked up once
     read = Read()
     core_title = (document.core_properties.title or "").strip()
     if core_title:
@@ -210,10 +213,11 @@ def read_docx(path: Path) -> Read:
         if cover_pending:
             cover_end, cover_pending = len(read.blocks), False
         if child.tag == f"{W}tbl":
-            read.blocks.extend(table_blocks(table_rows(Table(child, document))))
+            read.blocks.extend(table_blocks(table_rows(Table(child, document), styles)))
             continue
         if child.tag != f"{W}p":
             continue
+        limits.count("paragraphs")
         raw_text = visible_text(child)
         if not raw_text.strip() and not any(child.find(f"{W}pPr/{W}{t}") is not None for t in _OWN):
             # An empty paragraph of the default style (spacing): no text, no number, no style to
@@ -223,7 +227,7 @@ def read_docx(path: Path) -> Read:
                 in_front = False
                 cover_pending = _is_cover(read.blocks, front_words)
             continue
-        para = Paragraph(child, document)
+        para = Paragraph(child, document, styles)
         text = " ".join(raw_text.replace("\t", " ").split())
         style = para.style.name if para.style is not None else ""
         low = style.lower()

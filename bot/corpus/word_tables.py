@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.corpus import limits
 from bot.corpus.blocks import Block
 from bot.corpus.dates import is_control_label, leading_date, meta_field
 from bot.corpus.labels import is_history_header
+from bot.corpus.word_styles import Styles, paragraph_type
 from bot.corpus.word_xml import W, all_bold, visible_text
 
 _NUMBER_CELL = re.compile(r"^\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z]|[ivx]{1,5}|[A-Z])[.)]?$")
@@ -19,20 +21,22 @@ def _cell_text(cell: Any) -> str:
     return " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
 
 
-def table_rows(table: Any) -> list[tuple[list[str], bool]]:
+def table_rows(table: Any, styles: Styles) -> list[tuple[list[str], bool]]:
     """Each row's cells as written (a merged cell once) and whether the row is all bold."""
-    from docx.text.paragraph import Paragraph
+    Paragraph = paragraph_type()  # python-docx's, with the styles looked up once
 
     out = []
     for row in table.rows:
         cells: list[str] = []
         bold = True
-        for cell in row.cells:
+        row_cells = row.cells
+        limits.count("table cells", len(row_cells))
+        for cell in row_cells:
             t = _cell_text(cell)
             if not cells or t != cells[-1]:  # merged cells repeat their text
                 cells.append(t)
             for p in cell._tc.iter(f"{W}p"):
-                para = Paragraph(p, table)
+                para = Paragraph(p, table, styles)
                 if visible_text(p).strip() and not all_bold(para):
                     bold = False
         out.append((cells, bold))

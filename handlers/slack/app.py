@@ -94,7 +94,7 @@ def build_app(
         name=BOLT_LOGGER,  # listener loggers are "<name>:<listener>": under the log guard too
     )
     recent = RecentKeys()
-    feedback_log = FeedbackLog.for_settings(runtime.settings)
+    feedback_log = FeedbackLog.for_settings(runtime.settings, runtime.policy_terms)
     http = http or SharedSession()
 
     async def inject_runtime(

@@ -32,7 +32,9 @@ USAGE = (
 
 
 async def ask(runtime: Runtime, question: str) -> Answer:
-    return await retrieve(runtime.assistant.ask, question)
+    """The core's answer ("still loading the policies" until they are loaded)."""
+    answer: Answer = await retrieve(runtime.ask, question)
+    return answer
 
 
 def register(app: AsyncApp) -> None:

@@ -66,6 +66,9 @@ async def on_command(ack: AsyncAck, body: dict, client: AsyncWebClient, context:
     await ack()
     try:
         titles = [d.title for d in await off_loop(runtime.campaigns.policies)]
+    except CampaignError as exc:  # still loading the policies: the core says so
+        await dm(client, actor.user_id, text=str(exc))
+        return
     except Exception as exc:  # the policy folder cannot be read: say so, send nothing
         log.warning("cannot list policies: %s", type(exc).__name__)
         titles = []

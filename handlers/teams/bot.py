@@ -11,6 +11,16 @@ Where things are answered:
 * channel / group chat: only when the bot is @mentioned (Teams only sends us those); questions are
   answered in the thread, but report and declaration forms are never posted there — the user is
   sent to the 1:1 chat, because a concern must not be typed where colleagues can read it.
+
+Who is acting (issue 22): only an activity on the Teams channel (``channelId == "msteams"``)
+that carries ``from.aadObjectId`` acts as a person, and that object id is who they are. The Bot
+Framework token binds the bot, the service URL and the channel, not the user: on the Teams
+channel Teams itself sets ``from.aadObjectId`` and the tenant, but on Web Chat or Direct Line
+(on by default for an Azure Bot) the client chooses ``from.id`` and ``channelData``. The server
+refuses other channels before a turn runs (handlers/teams/server.py); a Teams activity without
+an object id is told politely that it cannot be served, and nothing of it is remembered. Only
+``serve teams --local-testing`` lets the Bot Framework Emulator (channel ``emulator``, which has
+no Entra ID) act as its ``from.id``.
 """
 
 from __future__ import annotations
@@ -131,18 +141,43 @@ def is_personal(activity: Activity) -> bool:
     return kind == "personal"
 
 
+TEAMS_CHANNEL = "msteams"
+EMULATOR_CHANNEL = "emulator"  # the Bot Framework Emulator: --local-testing only
+NO_IDENTITY = (
+    "Sorry, I can't tell which Microsoft Teams account this message comes from, so I can't "
+    "answer it or show you anything. Please message me from Teams, signed in with your school "
+    "account."
+)
+
+
 def tenant_of(activity: Activity) -> str | None:
+    """The tenant Teams puts in ``channelData.tenant.id``: only on the Teams channel, where Teams
+    sets it (elsewhere ``channelData`` is whatever the client sent)."""
+    if activity.channel_id != TEAMS_CHANNEL:
+        return None
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     return tenant.get("id") or None
 
 
-def actor_for(activity: Activity) -> Actor:
-    """The core's identity for a Teams user: the Azure AD object id (lower case, as config holds
-    it), falling back to the Teams user id when a client sends none (e.g. the Emulator)."""
+def actor_for(activity: Activity, *, local_testing: bool = False) -> Actor | None:
+    """The core's identity for whoever sent the activity: their Entra ID (Azure AD) object id,
+    lower case as config holds it, when the Teams channel carries one; None otherwise — never a
+    client-chosen ``from.id`` (Web Chat and Direct Line let the client set it). Under
+    ``--local-testing`` only, the Emulator (which has no Entra ID) acts as its ``from.id``."""
     user = activity.from_property or ChannelAccount(id="")
-    user_id = (user.aad_object_id or "").strip().lower() or (user.id or "")
-    return Actor(platform="teams", user_id=user_id, display_name=(user.name or "")[:200])
+    name = (user.name or "")[:200]
+    aad = (user.aad_object_id or "").strip().lower()
+    if activity.channel_id == TEAMS_CHANNEL and aad:
+        return Actor(platform="teams", user_id=aad, display_name=name)
+    if local_testing and activity.channel_id == EMULATOR_CHANNEL and (user.id or "").strip():
+        return Actor(platform="teams", user_id=(user.id or "").strip(), display_name=name)
+    return None
+
+
+def served_channel(channel_id: str | None, *, local_testing: bool = False) -> bool:
+    """The channels whose activities reach the bot: Teams, and the Emulator for local testing."""
+    return channel_id == TEAMS_CHANNEL or (local_testing and channel_id == EMULATOR_CHANNEL)
 
 
 class PolicyTeamsBot(ActivityHandler):
@@ -153,8 +188,10 @@ class PolicyTeamsBot(ActivityHandler):
         *,
         feedback: FeedbackLog | None = None,
         on_new_personal_reference: Callable[[], None] | None = None,
+        local_testing: bool = False,
     ) -> None:
         self.runtime = runtime
+        self.local_testing = local_testing
         self.references = references
         self.feedback = feedback
         self.on_new_personal_reference = on_new_personal_reference
@@ -164,8 +201,20 @@ class PolicyTeamsBot(ActivityHandler):
 
     # --- every turn: remember how to reach this user ------------------------------------
 
+    def _actor(self, turn_context: TurnContext) -> Actor:
+        """Who is acting in this turn (``on_turn`` lets no turn without one go further)."""
+        actor = actor_for(turn_context.activity, local_testing=self.local_testing)
+        assert actor is not None, "on_turn stops a turn that has no identity"
+        return actor
+
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if actor_for(activity, local_testing=self.local_testing) is None:
+            # nobody we can name: nothing is answered, shown, filed or remembered
+            log.warning("ignored a Teams %s activity without an Entra ID object id", activity.type)
+            if activity.type == ActivityTypes.message:
+                await turn_context.send_activity(NO_IDENTITY)
+            return
         if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
             self._remember(activity, activity.from_property)
         await super().on_turn(turn_context)
@@ -233,7 +282,7 @@ class PolicyTeamsBot(ActivityHandler):
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
-            answer = await off_loop(self.runtime.assistant.ask, rest)
+            answer = await off_loop(self.runtime.ask, rest)
             await turn_context.send_activity(cards.answer_message(answer))
 
     async def _send_form(self, turn_context: TurnContext, form: TeamsForm) -> None:
@@ -250,7 +299,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(turn_context.activity):
             await turn_context.send_activity(VIEWS_PRIVATE.format(command=view.command))
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(view.render, self.runtime, self.feedback, actor)
         await turn_context.send_activity(reply)
 
@@ -258,13 +307,13 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(turn_context.activity):
             await turn_context.send_activity(VIEWS_PRIVATE.format(command=command))
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
         await turn_context.send_activity(reply)
 
     async def _sync_staff(self, turn_context: TurnContext) -> None:
         """The staff directory from this team's members (handlers/teams/roster.py)."""
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         campaigns_ = self.runtime.campaigns
         if not campaigns_.may_publish(actor):
             await turn_context.send_activity(campaigns.refusal(self.runtime, actor))
@@ -309,7 +358,7 @@ class PolicyTeamsBot(ActivityHandler):
         elif action == campaign_cards.OPEN_PUBLISH:
             await self._campaign_command(turn_context, "publish")
         elif action in CAMPAIGN_SUBMITS:
-            actor = actor_for(turn_context.activity)
+            actor = self._actor(turn_context)
             if action == campaign_cards.PUBLISH and not is_personal(turn_context.activity):
                 await turn_context.send_activity(VIEWS_PRIVATE.format(command="publish"))
                 return
@@ -331,7 +380,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(activity):
             await turn_context.send_activity(PRIVATE_ONLY.format(command=form.command))
             return
-        actor = actor_for(activity)
+        actor = self._actor(turn_context)
         kind = form.kind
         call, filled = form.filed_by(self.runtime.reports), form.read(value)
         form_id = clipped(value.get("form_id"), 100).strip() or None
@@ -358,7 +407,7 @@ class PolicyTeamsBot(ActivityHandler):
 
     async def _recipient_action(self, turn_context: TurnContext, value: dict, action: str) -> None:
         reference = clipped(value.get("reference"), 50).strip()
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
@@ -381,7 +430,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(views.record, self.runtime, reference, actor)
         await turn_context.send_activity(reply)
 
@@ -390,7 +439,7 @@ class PolicyTeamsBot(ActivityHandler):
         helpful = cards.truthy(value.get("helpful"))
         kept = False
         if self.feedback is not None and question:
-            actor = actor_for(turn_context.activity)
+            actor = self._actor(turn_context)
             kept = await off_loop(
                 self.feedback.record,
                 question=question,

@@ -40,7 +40,10 @@ def publish_form(runtime: Runtime, actor: Actor) -> Activity:
     campaigns = runtime.campaigns
     if not campaigns.may_publish(actor):
         return _text("Publish a policy", refusal(runtime, actor))
-    titles = [d.title for d in campaigns.policies()]
+    try:
+        titles = [d.title for d in campaigns.policies()]
+    except CampaignError as err:  # still loading the policies: the core says so
+        return _text("Publish a policy", str(err))
     if not titles:
         return _text("Publish a policy", "No policies are loaded: check the policy folder.")
     card = campaign_cards.publish_form(titles, form_id=uuid.uuid4().hex)
@@ -75,7 +78,10 @@ class Publisher:
                     submission_key=form_id or None,
                 )  # fmt: skip
             except CampaignError as err:
-                titles = [d.title for d in runtime.campaigns.policies()]
+                try:
+                    titles = [d.title for d in runtime.campaigns.policies()]
+                except CampaignError:
+                    return _text("Publish a policy", str(err))
                 card = campaign_cards.publish_form(titles, values, str(err), form_id=form_id)
                 return cards.message({**card, "fallbackText": str(err)}, str(err))
         return receipt_message(receipt)

@@ -54,6 +54,13 @@ class KeyFileExists(PolicybotError):
     exit_code = 1
 
 
+class KeyFileUnwritable(PolicybotError):
+    """A new key file cannot be created where it was asked for (no such folder, a read-only
+    mount, no permission); the message names the folder and what to do instead."""
+
+    exit_code = 1
+
+
 class StoreError(PolicybotError):
     """The store cannot be used; the message says why and what to do."""
 

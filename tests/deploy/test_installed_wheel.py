@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,17 @@ def test_the_installed_code_is_the_wheel_not_the_repository(installed, tmp_path)
     assert where.returncode == 0, where.stderr
     for line in where.stdout.split():
         assert Path(line).is_relative_to(installed), line
+
+
+def test_the_installed_wheel_builds_the_teams_app_package(installed, tmp_path):
+    # README, Teams step 3, run where policybot is installed (container, /opt/policybot)
+    out = tmp_path / "policybot-teams.zip"
+    made = as_installed(
+        installed, "teams", "package", "--app-id", "3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77",
+        "--out", str(out), home=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["id"] == "3f2b7c1e-8a4d-4c61-9a7e-2b1f0c9d8e77"

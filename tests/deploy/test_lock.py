@@ -76,7 +76,9 @@ def test_torch_is_locked_as_its_cpu_build_and_the_build_backend_for_the_editable
 
 def test_every_install_goes_through_the_lock():
     install = "requirements/install.sh"
-    assert f"sh {install} $(BIN)/python requirements/dev-lock.txt" in (ROOT / "Makefile").read_text()
+    assert (
+        f"sh {install} $(BIN)/python requirements/dev-lock.txt" in (ROOT / "Makefile").read_text()
+    )
     assert "make lint" in (ROOT / ".ci" / "run").read_text()  # and so make setup
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert "sh /tmp/requirements/install.sh python /tmp/requirements/lock.txt" in dockerfile

@@ -54,3 +54,26 @@ def test_json_logs_hold_only_json_while_the_model_loads(tmp_path):
 def test_text_logs_on_a_terminal_keep_the_progress_bar(tmp_path):
     # The switch is tied to JSON logs only: a person at a terminal still sees the bar.
     assert any("Loading weights" in line for line in load_model_with_logs("text", tmp_path))
+
+
+@pytest.mark.model
+def test_a_command_run_for_a_json_log_draws_no_progress_bar(tmp_path):
+    # `docker compose run … ask`, a cron job's `policybot index`: stderr is the service log
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE")
+    }
+    env.update(
+        HF_HUB_OFFLINE="1",
+        POLICYBOT_LOG_FORMAT="json",
+        POLICYBOT_DATA_DIR=str(tmp_path / "data"),
+        POLICYBOT_CORPUS_DIR="",
+    )
+    asked = subprocess.run(
+        [str(Path(sys.executable).with_name("policybot")), "ask", "--json", "Can I friend a parent?"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["answered"] is True
+    assert "Loading weights" not in asked.stderr and "%|" not in asked.stderr

@@ -164,7 +164,28 @@ class Settings:
 
 
 def default_corpus_dir() -> Path:
+    """The bundled policies: the ``policy_corpus/`` folder beside the ``bot`` package. In a
+    checkout (or an editable install) that is the repository's folder; an installed wheel
+    (Docker, systemd, ``pip install``) carries the same folder as package data into
+    site-packages, next to ``bot/`` (pyproject.toml, [tool.setuptools.package-data]). So the
+    default never depends on the working directory."""
     return Path(bot.__file__).resolve().parents[1] / "policy_corpus"
+
+
+def _corpus_dir(env: Mapping[str, str]) -> Path:
+    """POLICYBOT_CORPUS_DIR, or the bundled policies when it is unset, empty or blank: an
+    ``.env`` copied from ``.env.example`` carries an empty ``POLICYBOT_CORPUS_DIR=`` line into
+    the container, which means "not chosen", never "the current directory"."""
+    raw = env.get("POLICYBOT_CORPUS_DIR", "").strip()
+    if not raw:
+        return default_corpus_dir()
+    corpus_dir = Path(raw).expanduser()
+    if not corpus_dir.is_dir():
+        raise ConfigError(
+            f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory (make the folder and put the "
+            "policies in it, or leave the variable empty for the bundled policies)"
+        )
+    return corpus_dir
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -196,10 +217,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     data_dir = Path(data_dir_raw).expanduser()
     _make_private_dir(data_dir)
 
-    corpus_raw = env.get("POLICYBOT_CORPUS_DIR", "").strip()
-    corpus_dir = Path(corpus_raw).expanduser() if corpus_raw else default_corpus_dir()
-    if corpus_raw and not corpus_dir.is_dir():
-        raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
+    corpus_dir = _corpus_dir(env)
 
     delivery = data.get("delivery", {})
     alert = _minutes(

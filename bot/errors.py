@@ -11,6 +11,7 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   └── TeamsConfigError   (handlers/teams/server.py) bad Teams settings in the environment
     ├── BadKey                 a key file line that is not a Fernet key (also a ValueError)
     ├── KeyFileExists          a new key file would overwrite a file (exit 1)
+    ├── KeyFileUnwritable      a new key file's folder is missing, read-only or not ours (exit 1)
     ├── StoreError             the database cannot be used
     │   ├── KeyMissing         no encryption key configured
     │   └── WrongKey           the key does not open this database
@@ -52,6 +53,13 @@ class BadKey(PolicybotError, ValueError):
 
 class KeyFileExists(PolicybotError):
     """A new key file would overwrite an existing file: never done, the old key may be needed."""
+
+    exit_code = 1
+
+
+class KeyFileUnwritable(PolicybotError):
+    """A new key file cannot be created where it was asked for (no such folder, a read-only
+    mount, no permission); the message names the folder and what to do instead."""
 
     exit_code = 1
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bot.answers import Answer
+from bot.answers import ANSWERED, NOT_COVERED, TWO_POLICIES, Answer, Citation
 from bot.corpus.model import Document
 from bot.errors import EvalFileError
 
@@ -53,7 +53,7 @@ def document_matches(cited_title: str, doc: str, files: Mapping[str, str]) -> bo
     )
 
 
-OUTCOMES = ("answered", "two_policies", "not_covered")
+OUTCOMES = (ANSWERED, TWO_POLICIES, NOT_COVERED)
 
 
 def shows_rule(shown_id: str, gold: str) -> bool:
@@ -64,21 +64,14 @@ def shows_rule(shown_id: str, gold: str) -> bool:
     return bool(c and g) and (c == g or c.startswith(g + "."))
 
 
-def shown_ids(citation: Any) -> list[str]:
-    """The clause ids a quote shows: the clause itself, and every list item printed under it."""
-    ids = [citation.clause]
-    for item in getattr(citation, "items", ()):
-        item_id = getattr(item, "clause", "")
-        if item_id:
-            ids.append(item_id)
-    return ids
+def shown_ids(citation: Citation) -> list[str]:
+    """The clause ids a quote shows: the clause (or item) it names, and every item printed."""
+    return [citation.clause, *(item.clause for item in citation.items if item.clause)]
 
 
 def _outcome(answer: Answer) -> str:
-    outcome = getattr(answer, "outcome", "")
-    if outcome in OUTCOMES:
-        return str(outcome)
-    return "answered" if answer.answered else "not_covered"
+    """The reply's outcome; a reply about no rule (a greeting) counts as not covered."""
+    return answer.outcome if answer.outcome in OUTCOMES else NOT_COVERED
 
 
 @dataclass
@@ -196,14 +189,9 @@ def _right(
 
 
 def _shows(c: Any, gold: list[str], doc: str, files: Mapping[str, str]) -> bool:
-    # TEMP baseline: a quote with its whole list (items as text) shows every item
-    whole = any(isinstance(i, str) for i in getattr(c, "items", ()))
-    return _right(c, gold, doc, files, clause_matches if whole else shows_rule)
+    return _right(c, gold, doc, files, shows_rule)
 
 
 def _quoted(citation: Any, answer: Answer) -> bool:
     """Whether the reply quotes this citation (rather than naming it under "See also")."""
-    quoted = getattr(answer, "quoted", None)
-    if quoted is not None:
-        return citation in quoted
-    return answer.answered and citation is answer.best
+    return citation in answer.quoted

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answers import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
+from bot.composing import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
 from bot.retrieval.vocabulary import PLATFORM_NAMES, english_words, tokens
 
 if TYPE_CHECKING:

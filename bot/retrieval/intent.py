@@ -102,6 +102,20 @@ _CREDENTIAL_QUESTION = re.compile(
     r"(?:\s+(?:for|to|on|of)\b[^?]{1,50})?\s*\??\s*$",
     re.I,
 )
+# "What are the steps …?", "What goes in a risk assessment?", "What should the record include?":
+# the question asks for a whole list, so a list is shown whole rather than the item that matches
+# best. ("What must I not do …?" may want one item or all: quoting.py decides by how many match.)
+_LIST_QUESTION = re.compile(
+    r"\b(?:steps|stages|checklist|list of|all the (?:things|rules|ways))\b"
+    r"|\bwhat (?:goes|go|should go|must go|needs? to go) (?:in|on|into)\b"
+    r"|\bwhat (?:should|must|does|do|will|needs? to|has to|have to)\b[^?]{0,50}?\binclude\b"
+    r"|\bwhat (?:do|should|must) (?:i|we|staff|you) (?:need to |have to )?"
+    r"(?:record|include|write down|bring|pack|check)\b"
+    r"|\bwhat (?:are|is) (?:the|our) (?:rules|duties|responsibilities|principles|conditions|"
+    r"requirements|options|types|kinds|signs)\b"
+    r"|\bwhich (?:things|items|documents|details|information|records)\b",
+    re.I,
+)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
 )
@@ -119,6 +133,7 @@ class QuestionIntent:
     asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
     asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
     asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
+    asks_for_list: bool = False  # "What are the steps …?": a list is shown whole
     greeting: bool = False  # "Hello!"
     thanks: bool = False  # "Thanks!"
 
@@ -138,6 +153,7 @@ def classify(question: str) -> QuestionIntent:
         asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
         asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
         asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
+        asks_for_list=bool(_LIST_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),
         thanks=bool(_THANKS.match(question)),
     )

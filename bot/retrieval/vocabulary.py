@@ -613,11 +613,22 @@ def english_words() -> frozenset[str]:
         return _english_words()
 
 
+def english_surface() -> frozenset[str]:
+    """Whole English words as the model's vocabulary spells them ("pupil", "lessons")."""
+    with _words_lock:
+        return _english_surface()
+
+
 @lru_cache(maxsize=1)
 def _english_words() -> frozenset[str]:
     """Stems of whole English words, read from the embedding model's WordPiece vocabulary when the
     packaged model is installed. Typo correction leaves these alone ("present" is not a typo of
     "prevent"). Without the package the set is empty and every unknown word may be corrected."""
+    return frozenset(stem(w) for w in _english_surface())
+
+
+@lru_cache(maxsize=1)
+def _english_surface() -> frozenset[str]:
     from bot.retrieval.embedders import packaged_model_path
 
     path = packaged_model_path()
@@ -628,5 +639,5 @@ def _english_words() -> frozenset[str]:
     for line in vocab.read_text(encoding="utf-8").splitlines():
         w = line.strip()
         if len(w) >= 3 and w.isalpha() and w.isascii() and w.islower():
-            out.add(stem(w))
+            out.add(w)
     return frozenset(out)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import Answer, compose
+from bot.answers import Answer
 from bot.assistant import Assistant
+from bot.composing import compose
 from bot.corpus.model import Clause, Document
+from bot.outcomes import Judgement
 from bot.retrieval.index import ClauseIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,10 @@ def quoted_verbatim(bot: Assistant, answer: Answer) -> None:
     """Every citation's quote is text of the clause it names, in the policy it names."""
     for c in answer.citations:
         doc = next(d for d in bot.documents if d.title == c.document)
-        assert c.quote in doc.clause(c.clause).full_text, c.label
+        clause = doc.clause(c.source_clause)
+        assert c.quote in clause.full_text, c.label
+        for item in c.items:
+            assert item.text in clause.full_text, c.label
 
 
 # Six policies whose topics overlap (photos, phones, consent, parents): enough to show ranking
@@ -176,7 +181,7 @@ def test_a_numbered_sub_heading_is_never_the_answer(handbook):
 def test_json_citations_name_the_policy_file(handbook):
     data = handbook.ask("Can parents be fined for term time holidays?").to_json()
     first = data["citations"][0]
-    assert set(first) == {"document", "clause", "quote", "source"}
+    assert set(first) == {"document", "clause", "quote", "source", "items", "quoted", "nearest"}
     assert first["document"] == "Attendance Policy" and first["source"] == "attendance.txt"
 
 
@@ -244,7 +249,8 @@ def test_not_covered_names_the_contact_most_of_the_handbook_gives():
     ]
     from bot.retrieval.index import Result
 
-    answer = compose("What is for lunch?", Result([], 0.0, 0.0, False, []), docs, answered=False)
+    nothing = Result([], 0.0, 0.0, False, [])
+    answer = compose("What is for lunch?", nothing, docs, judgement=Judgement("not_covered"))
     assert answer.text == "The school's policies don't cover this. Please ask your phase leader."
 
 

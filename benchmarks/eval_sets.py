@@ -15,7 +15,11 @@ snippets (`gold_text`), resolved here against the corpus as parsed today with th
 `benchmarks/handbook_gold.py`, so a change to the readers cannot silently move the gold; a snippet
 that no longer names one clause is counted under "unresolved" and its question left out. The
 Social Media Policy's questions carry bare ids ("6.xi"): on a corpus of several policies they are
-judged against that policy's file, or "6.xi" of another policy would count. The pooled rows ask
+judged against that policy's file, or "6.xi" of another policy would count. A question written
+as out of scope for a smaller corpus that a policy of a larger one answers (the Social Media
+Policy's "Where is the first aid kit kept?" once the Health and Safety Policy is loaded) is judged
+on that corpus by the gold in `benchmarks/data/covered_elsewhere.jsonl`, each checked by reading
+the policy, never by what the assistant answered. The pooled rows ask
 every question of the handbook sets (or of the Social Media Policy sets) once more as one set.
 
 Columns (see bot/evaluation.py): in/out = questions in and out of scope; shown = right rule shown;
@@ -111,15 +115,24 @@ def read(files: tuple[Path, ...]) -> list[dict[str, Any]]:
     return out
 
 
+def covered_elsewhere(corpus: str) -> dict[str, dict[str, Any]]:
+    """Out-of-scope questions that a policy of this corpus does answer, by question."""
+    return {r["q"]: r for r in read((DATA / "covered_elsewhere.jsonl",)) if corpus in r["corpora"]}
+
+
 def with_gold(
-    records: list[dict[str, Any]], docs: dict[str, Any], smp: bool
+    records: list[dict[str, Any]], docs: dict[str, Any], smp: bool, corpus: str = ""
 ) -> tuple[list[dict], int]:
     """The questions with gold ids for this corpus, and how many snippets did not resolve."""
     out, unresolved = [], 0
+    answered_here = covered_elsewhere(corpus)
     for r in records:
         q = {"q": r["q"], "gold": list(r.get("gold", [])), "doc": r.get("doc", "")}
         if smp:
             q["doc"] = SMP_FILE
+        if not r.get("gold") and not r.get("gold_text") and r["q"] in answered_here:
+            r = answered_here[r["q"]]
+            q["doc"] = r["doc"]
         if r.get("gold_text"):
             got = resolve(r, docs)
             if got.problems:
@@ -166,7 +179,7 @@ def main() -> int:
             for qs in wanted_sets:
                 if corpus not in qs.corpora:
                     continue
-                questions, unresolved = with_gold(read(qs.files), by_source, qs.smp)
+                questions, unresolved = with_gold(read(qs.files), by_source, qs.smp, corpus)
                 if not questions:
                     continue
                 resolved[qs.name] = questions

@@ -35,11 +35,6 @@ CANDIDATES = 3  # rules the reply carries beyond those it shows
 ITEM_MARGIN = 0.05  # with the model: list items this close in score match alike
 
 
-def _family_of(clause_id: str) -> str:
-    parts = clause_id.split(".")
-    return ".".join(parts[:2])
-
-
 _STAFF_CONTACT = re.compile(
     r"member of staff,?\s+(?:please\s+)?(?:speak|talk)\s+(?:with|to)\s+(.*)", re.I
 )
@@ -121,12 +116,14 @@ def compose(
             lead=not_covered_lead(words, who),
             citations=[citation(h, nearest=judgement.nearest) for h in quoted],
             ask_instead=who,
-            candidates=[citation(h) for h in _others(result, quoted, CANDIDATES)],
+            candidates=[citation(h) for h in _others(result, documents, quoted, CANDIDATES)],
         )
         return replace(answer, text=render_text(answer))
 
     # see also: rules that match something the question asked
-    see_also = _others(result, quoted, SEE_ALSO, keep=lambda h: h.bm25 > 0 or h.dense >= 0.3)
+    see_also = _others(
+        result, documents, quoted, SEE_ALSO, keep=lambda h: h.bm25 > 0 or h.dense >= 0.3
+    )
     shown = quoted + see_also
     command, suggestion = suggest_command(set(result.query_terms), quoted[0].unit.clause)
     overdue = [
@@ -151,27 +148,39 @@ def compose(
         suggested_command=command,
         suggestion=suggestion,
         review_warning=warning,
-        candidates=[citation(h) for h in _others(result, shown, CANDIDATES)],
+        candidates=[citation(h) for h in _others(result, documents, shown, CANDIDATES)],
     )
     return replace(answer, text=render_text(answer))
 
 
 def _others(
-    result: Result, taken: Sequence[Hit], n: int, keep: Callable[[Hit], bool] = lambda h: True
+    result: Result,
+    documents: Sequence[Document],
+    taken: Sequence[Hit],
+    n: int,
+    keep: Callable[[Hit], bool] = lambda h: True,
 ) -> list[Hit]:
-    """The next `n` hits after `taken` that `keep` accepts, one per clause family of each policy
-    ("6.xi" and its items are one rule), best first."""
-    chosen = list(taken)
+    """The next `n` hits after `taken` that `keep` accepts, one per rule: a clause and its list
+    items are one rule ("6.xxv" and "6.xxv.c"), so one is never "see also" beside the other."""
+    seen = {_rule_of(h, documents) for h in taken}
     out: list[Hit] = []
     for h in result.hits:
         if len(out) >= n:
             break
-        if not keep(h) or any(
-            _family_of(h.unit.clause.id) == _family_of(c.unit.clause.id)
-            and h.unit.doc == c.unit.doc
-            for c in chosen
-        ):
+        rule = _rule_of(h, documents)
+        if rule in seen or not keep(h):
             continue
-        chosen.append(h)
+        seen.add(rule)
         out.append(h)
     return out
+
+
+def _rule_of(h: Hit, documents: Sequence[Document]) -> tuple[int, str]:
+    """(The policy, the clause at the top of the hit's list): which rule a hit is part of."""
+    doc, clause = documents[h.unit.doc], h.unit.clause
+    while clause.parent:
+        try:
+            clause = doc.clause(clause.parent)
+        except KeyError:
+            break
+    return h.unit.doc, clause.id

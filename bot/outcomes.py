@@ -100,7 +100,7 @@ class TwoPolicies:
     """Two policies speak to a question when the next policy's best clause is within `max_gap`
     of the best clause's fused score (policy prior included) and is itself an answer."""
 
-    max_gap: float = 0.35
+    max_gap: float = 0.75
 
     def second(self, r: Result, abstention: Abstention) -> Hit | None:
         if not r.hits:
@@ -163,65 +163,29 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 # Words that say when or how often, not what about: "the policies don't mention Wednesday"
 # would be true and useless.
 _WHEN = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "today",
-        "tomorrow",
-        "yesterday",
-        "tonight",
-        "morning",
-        "afternoon",
-        "evening",
-        "week",
-        "weeks",
-        "weekend",
-        "term",
-        "terms",
-        "year",
-        "years",
-        "month",
-        "months",
-        "day",
-        "days",
-        "time",
-        "times",
-        "next",
-        "last",
-        "this",
-        "soon",
-        "later",
-        "ago",
-    ]
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december today tomorrow yesterday tonight "
+    "morning afternoon evening week weeks weekend term terms year years month months day days "
+    "time times next last this soon later ago yet already again now ever never".split()
 )
 MAX_NAMED = 2
+# A word after these is a verb ("How do I book …", "Can we swap …"), not what is asked about.
+_BEFORE_A_VERB = frozenset(
+    "i we you they to can do does did will would should could must may".split()
+)
 
 
 def unmentioned(question: str, knows: Callable[[str], bool]) -> list[str]:
     """The question's own words, as typed, that no policy uses: real English words (not a
-    name or a typo), not a stop word, not a word of time, and not a verb's past form ("fixed").
+    name or a typo), not a stop word, not a word of time, and no verb ("fixed", "I book").
     Words next to each other are one subject ("the lunch menu", with the question's "the").
     At most two subjects, in the question's order; [] when there are none, or more (then the
     question is too far from the policies to name what they miss in a word or two)."""
     words = _WORD.findall(question)
-    unknown = [_unmentioned_word(w, knows) for w in words]
+    unknown = [
+        _unmentioned_word(w, knows) and (i == 0 or words[i - 1].lower() not in _BEFORE_A_VERB)
+        for i, w in enumerate(words)
+    ]
     subjects: list[str] = []
     i = 0
     while i < len(words):

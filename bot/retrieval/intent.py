@@ -45,13 +45,22 @@ _DEFINITION_QUESTION = re.compile(
 )
 # A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
 # as". Questions about logistics (how do I get something done, how many, when, where, what is the
-# procedure) are usually about school life the policies do not cover, so they need stronger
-# evidence before a clause is quoted as their answer. Normative forms ("when do I need to",
-# "how should I") are not logistics.
+# procedure), the calendar (which day, what time, which room, who is on duty) and staff benefits
+# ("do staff get …", "can I claim …") are usually about school life the policies do not cover,
+# so they need stronger evidence before a clause is quoted as their answer. Normative forms
+# ("when do I need to", "how should I") are not logistics.
 _LOGISTICS_QUESTION = re.compile(
     r"^\s*(?:how (?:do|can|would) (?:i|we|you)\b(?! (?:need|have) to)|how (?:many|much|long|often)\b|"
     r"what time\b|when (?:is|are|does|do|will)\b(?! (?:i|we) (?:need|have|must|should))|"
-    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b)",
+    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b|"
+    r"when(?:'s|’s|s)\b|where(?:'s|’s|s)\b|what (?:day|date)\b|which (?:day|date|room|week|term)\b|"
+    r"who(?:'s|’s| is| are) on\b|has anyone\b)",
+    re.I,
+)
+_BENEFITS_QUESTION = re.compile(
+    r"\b(?:do|can|will|does|could|would|are) (?:i|we|you|staff|teachers|support staff|"
+    r"office staff|employees|governors|teaching assistants|tas) (?:get|receive|qualify for|claim|"
+    r"be paid|get paid)\b(?! (?:in|into) trouble)",
     re.I,
 )
 _DIRECTS_ACTION = re.compile(
@@ -131,7 +140,8 @@ class QuestionIntent:
     asks_definition: bool = False  # "What counts as …?" (never together with asks_what_to_do)
     asks_scope: bool = False  # "Is YouTube covered by the policy?"
     asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
-    asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
+    # "How do I book …?", "When is …?", "Do staff get a discount …?": school life, not rules
+    asks_logistics: bool = False
     asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
     asks_for_list: bool = False  # "What are the steps …?": a list is shown whole
     greeting: bool = False  # "Hello!"
@@ -151,7 +161,9 @@ def classify(question: str) -> QuestionIntent:
         asks_definition=not what_to_do and bool(_DEFINITION_QUESTION.search(question)),
         asks_scope=bool(_SCOPE_QUESTION.search(question)),
         asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
-        asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+        asks_logistics=bool(
+            _LOGISTICS_QUESTION.search(question) or _BENEFITS_QUESTION.search(question)
+        ),
         asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
         asks_for_list=bool(_LIST_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),

@@ -162,11 +162,14 @@ class Judge:
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 # Words that say when or how often, not what about: "the policies don't mention Wednesday"
 # would be true and useless.
-_WHEN = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
-    "june july august september october november december today tomorrow yesterday tonight "
-    "morning afternoon evening week weeks weekend term terms year years month months day days "
-    "time times next last this soon later ago yet already again now ever never".split()
+_WHEN = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "today", "tomorrow", "yesterday", "tonight", "morning", "afternoon",
+    "evening", "week", "weeks", "weekend", "term", "terms", "year", "years", "month", "months",
+    "day", "days", "time", "times", "next", "last", "this", "soon", "later", "ago", "yet",
+    "already", "again", "now", "ever", "never",
+})  # fmt: skip
 )
 MAX_NAMED = 2
 # A word after these is a verb ("How do I book …", "Can we swap …"), not what is asked about.

@@ -170,7 +170,6 @@ _WHEN = frozenset({
     "day", "days", "time", "times", "next", "last", "this", "soon", "later", "ago", "yet",
     "already", "again", "now", "ever", "never",
 })  # fmt: skip
-)
 MAX_NAMED = 2
 # A word after these is a verb ("How do I book …", "Can we swap …"), not what is asked about.
 _BEFORE_A_VERB = frozenset(

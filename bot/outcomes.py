@@ -172,9 +172,10 @@ _WHEN = frozenset({
 })  # fmt: skip
 MAX_NAMED = 2
 # A word after these is a verb ("How do I book …", "Can we swap …"), not what is asked about.
-_BEFORE_A_VERB = frozenset(
-    "i we you they to can do does did will would should could must may".split()
-)
+_BEFORE_A_VERB = frozenset({
+    "i", "we", "you", "they", "to", "can", "do", "does", "did", "will", "would", "should",
+    "could", "must", "may",
+})  # fmt: skip
 
 
 def unmentioned(question: str, knows: Callable[[str], bool]) -> list[str]:

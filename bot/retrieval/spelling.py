@@ -14,6 +14,7 @@ stand for: general English, not phrases from any question set.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter
@@ -58,6 +59,9 @@ class Speller:
         candidates = {w for w in counts if known(w)}
         candidates |= {w for w in WORDS if known(w)}  # "niece" → family, when the policies say it
         self._candidates = sorted(candidates)
+        self._by_length: dict[int, list[str]] = {}
+        for w in self._candidates:
+            self._by_length.setdefault(len(w), []).append(w)
         self._cache: dict[str, str | None] = {}
 
     def correct(self, question: str) -> str:
@@ -86,11 +90,20 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         # a word cut short ("safeguar") is the policies' most frequent word it begins
-        longer = [w for w in self._candidates if w.startswith(word) and len(w) - len(word) <= 7]
-        if longer and len(word) >= 5:
-            return max(longer, key=lambda w: (self._counts[w], w))
+        if len(word) >= 5:
+            start = bisect.bisect_left(self._candidates, word)
+            longer = []
+            for w in self._candidates[start:]:
+                if not w.startswith(word):
+                    break
+                if len(w) - len(word) <= 7:
+                    longer.append(w)
+            if longer:
+                return max(longer, key=lambda w: (self._counts[w], w))
         cutoff = 0.8 if len(word) < 7 else 0.75
-        close = difflib.get_close_matches(word, self._candidates, n=3, cutoff=cutoff)
+        # a typo adds, drops or swaps a letter or two: only words of about the same length
+        near = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+        close = difflib.get_close_matches(word, near, n=3, cutoff=cutoff)
         if not close:
             return None
         best = difflib.SequenceMatcher(None, word, close[0]).ratio()

@@ -130,8 +130,9 @@ def test_questions_in_the_handbooks_words_that_no_policy_answers_are_not_answere
     real_handbook, question
 ):
     answer = real_handbook.ask(question)
-    assert not answer.answered and not answer.citations
-    assert "don't cover this" in answer.text
+    assert not answer.answered and answer.outcome == "not_covered"
+    assert all(c.nearest for c in answer.citations)  # at most a nearest rule, so labelled
+    assert answer.text.startswith("The school's policies don't")
 
 
 def test_who_is_the_dsl_quotes_the_clause_naming_them_not_their_duties(handbook):
@@ -268,3 +269,26 @@ def test_indexing_reports_its_progress_to_the_end_and_a_restart_reads_the_cache(
     embedder = HashingEmbedder()
     assert again.index.attach_embedder(embedder, tmp_path) is True
     assert embedder.texts_encoded == 0
+
+
+def test_a_typed_step_of_a_procedure_is_pinpointed_with_its_printed_number(handbook):
+    answer = handbook.ask("Do I need to wear gloves when changing a nappy?")
+    best = answer.best
+    assert best.quote == "Staff should follow this procedure every time they change or help a child:"
+    assert [(i.label, i.text) for i in best.items] == [
+        ("1.", "Put on a new disposable apron and gloves.")
+    ]
+    assert best.clause == "Changing and toileting procedure, item 1, point 1"
+    assert best.trimmed_after  # the other steps are left out, and the reader is told so
+    quoted_verbatim(handbook, answer)
+
+
+def test_a_bullet_of_a_numbered_clause_is_named_by_its_place_in_the_list(handbook):
+    answer = handbook.ask("Do I have to lock my screen when I leave my laptop?")
+    best = answer.best
+    assert best.label == "Acceptable Use of IT Policy §8.1, point 2"
+    assert best.source_clause == "8.1" and best.quote == "I agree that:"
+    assert [(i.label, i.skipped_before) for i in best.items] == [("", True)]
+    assert best.items[0].text.startswith("I will keep my passwords private and lock my screen")
+    assert answer.to_json()["citations"][0]["quote"].startswith("…I agree that:\n… I will keep")
+    quoted_verbatim(handbook, answer)

@@ -202,3 +202,13 @@ def test_a_nearest_rule_is_shown_only_when_it_falls_just_short_of_an_answer():
     # logistics questions need more evidence to be answered, and so to be shown a nearest rule
     logistics = judge(_result(_hit(0, "1.1", 2.0, 0.38, covered=0.2), logistics=True))
     assert logistics.outcome == NOT_COVERED and logistics.nearest
+
+
+def test_a_logistics_question_needs_a_clause_that_holds_its_words_not_only_its_drift():
+    judge = Judge(Abstention(min_evidence=0.4, logistics_margin=0.1, guarded_covered=0.3))
+    # "What time does the office close on a Friday?" is faintly like any clause with a time in it
+    drift = judge(_result(_hit(0, "3.1", 2.0, 0.55, covered=0.15), logistics=True))
+    assert drift.outcome == NOT_COVERED
+    # "What time does the register close?" and the clause that says when it closes
+    same_words = judge(_result(_hit(0, "4.2", 2.0, 0.5, covered=0.6), logistics=True))
+    assert same_words.outcome == "answered"

@@ -274,7 +274,9 @@ def test_indexing_reports_its_progress_to_the_end_and_a_restart_reads_the_cache(
 def test_a_typed_step_of_a_procedure_is_pinpointed_with_its_printed_number(handbook):
     answer = handbook.ask("Do I need to wear gloves when changing a nappy?")
     best = answer.best
-    assert best.quote == "Staff should follow this procedure every time they change or help a child:"
+    assert (
+        best.quote == "Staff should follow this procedure every time they change or help a child:"
+    )
     assert [(i.label, i.text) for i in best.items] == [
         ("1.", "Put on a new disposable apron and gloves.")
     ]

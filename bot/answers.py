@@ -117,8 +117,8 @@ class Answer:
     # The sentence before any quote: "Two policies speak to this." or "The school's policies
     # don't mention parking. Please ask …"; "" for a plain answer.
     lead: str = ""
-    # The rules the ranking put next, best first, not shown: what a "was it one of these?"
-    # follow-up offers after a not-covered or two-policies reply.
+    # After a not-covered or two-policies reply, the rules the ranking put next, best first, not
+    # shown: what a "was it one of these?" follow-up offers ([] for a plain answer).
     candidates: list[Citation] = field(default_factory=list)
 
     def __post_init__(self) -> None:

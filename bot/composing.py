@@ -1,8 +1,9 @@
 """Composing the reply from the ranked clauses and the decision (bot/outcomes.py).
 
-Only verbatim clause text ever becomes a quote (bot/quoting.py). Besides what it shows, the
-reply carries the next rules the ranking found (`Answer.candidates`), so a follow-up can offer
-them ("was it one of these?") without asking again.
+Only verbatim clause text ever becomes a quote (bot/quoting.py). Besides what it shows, a reply
+that is not covered or that quotes two policies carries the next rules the ranking found
+(`Answer.candidates`), so a follow-up can offer them ("was it one of these?") without asking
+again; a plain answer does not pay for them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ CONCERN_STEMS = {
 }  # fmt: skip
 _DEFAULT_ASK = "your line manager or a member of the leadership team"
 SEE_ALSO = 2  # other rules named under an answer
-CANDIDATES = 3  # rules the reply carries beyond those it shows
+CANDIDATES = 3  # rules a not-covered or two-policies reply carries beyond those it shows
 ITEM_MARGIN = 0.05  # with the model: list items this close in score match alike
 
 
@@ -148,7 +149,9 @@ def compose(
         suggested_command=command,
         suggestion=suggestion,
         review_warning=warning,
-        candidates=[citation(h) for h in _others(result, documents, shown, CANDIDATES)],
+        candidates=[]
+        if judgement.outcome == ANSWERED
+        else [citation(h) for h in _others(result, documents, shown, CANDIDATES)],
     )
     return replace(answer, text=render_text(answer))
 

@@ -57,11 +57,21 @@ class Speller:
         self._known = known  # does the index know this word (after the school vocabulary)?
         self._counts = counts
         candidates = {w for w in counts if known(w)}
-        candidates |= {w for w in WORDS if known(w)}  # "niece" → family, when the policies say it
+        # the school vocabulary's words, when the policies use what they stand for: "niece" (for
+        # "family"), and "parent" itself where a policy only ever writes "parents"
+        vocabulary = set(WORDS) | {v for value in WORDS.values() for v in value.split()}
+        candidates |= {w for w in vocabulary if known(w)}
+        # … and the stem of each word the policies use, when it is a word itself: "accept",
+        # where a policy only writes "accepting"
+        candidates |= {st for w in list(candidates) if is_real_word(st := stem(w)) and known(st)}
         self._candidates = sorted(candidates)
-        self._by_length: dict[int, list[str]] = {}
+        # Each word under itself and each way of dropping one letter ("friend" under "frend",
+        # "fiend", …): a typo that adds, drops, changes or swaps a letter shares one of these
+        # keys with the word it misspells, so finding it is a few lookups, not a scan.
+        self._by_deletion: dict[str, list[str]] = {}
         for w in self._candidates:
-            self._by_length.setdefault(len(w), []).append(w)
+            for key in _deletions(w):
+                self._by_deletion.setdefault(key, []).append(w)
         self._cache: dict[str, str | None] = {}
 
     def correct(self, question: str) -> str:
@@ -101,11 +111,15 @@ class Speller:
             if longer:
                 return max(longer, key=lambda w: (self._counts[w], w))
         cutoff = 0.8 if len(word) < 7 else 0.75
-        # a typo adds, drops or swaps a letter or two: only words of about the same length
-        near = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+        near = sorted({w for key in _deletions(word) for w in self._by_deletion.get(key, ())})
         close = difflib.get_close_matches(word, near, n=3, cutoff=cutoff)
         if not close:
             return None
         best = difflib.SequenceMatcher(None, word, close[0]).ratio()
         ties = [w for w in close if difflib.SequenceMatcher(None, word, w).ratio() >= best - 1e-9]
         return max(ties, key=lambda w: (self._counts[w], w))
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every string one letter shorter."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}

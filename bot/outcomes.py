@@ -47,12 +47,12 @@ class Abstention:
     question's words strongly (a BM25 score of `strong_match` takes two or three of its specific
     words) also counts when the clause also holds a third of the question's words: a paraphrase
     the model misses, such as "phone unlocked" for "devices left unattended while logged in".
-    Logistics questions ("how do I …", "when …", "where …", "do staff get …") need
-    `logistics_margin` more, no lexical shortcut, and a clause that holds `guarded_covered` of
-    their words: policies set rules, they rarely say where things are kept or how to get them
-    done, and the model finds any clause with a time or a place in it faintly like "what time does
-    the office close?" (on hb and big this drops 2-4 in-scope and 7-8 out-of-scope answers of the
-    ~70 such questions). So do unanchored questions, whose only words the policies know are the ones found
+    Logistics questions ("how do I …", "when …", "where …", "how many …", "do staff get …")
+    need `logistics_margin` more and no lexical shortcut: policies set rules, they rarely say
+    where things are kept or how to get them done. Those about the running of the school (all but
+    "how many / long / often", which may ask what a rule sets) also need a clause that holds
+    `guarded_covered` of their words: the model finds any clause with a time or a place in it
+    faintly like "what time does the office close?". So do unanchored questions, whose only words the policies know are the ones found
     all over them ("school", "pupil") beside words they never use ("What is the policy on school
     dinners?").
 
@@ -84,7 +84,10 @@ class Abstention:
         """Whether `hit` is close enough to the question of `r` to be quoted as its answer."""
         if r.dense_used:
             if r.asks_logistics or r.unanchored:
-                return self.evidence(hit) >= self.needed(r) and hit.covered >= self.guarded_covered
+                own_words = hit.covered >= self.guarded_covered or not (
+                    r.asks_school_life or r.unanchored
+                )
+                return self.evidence(hit) >= self.needed(r) and own_words
             if self.evidence(hit) >= self.needed(r):
                 return True
             return hit.bm25 >= self.strong_match and hit.covered >= self.strong_match_covered

@@ -95,6 +95,7 @@ class Result:
     query_terms: list[str]
     asks_logistics: bool = False  # "how do I …", "when …", "where …": see intent.py
     unanchored: bool = False  # unknown words, and no known word that is specific to a topic
+    asks_school_life: bool = False  # logistics other than "how many / long / often"
     question: str = ""  # the question as read: misspelt words mended (spelling.py)
     # similarity of the question to every embedded sentence view (None without a model): what
     # `ClauseIndex.similarity` reads to tell which item of a list answers
@@ -392,6 +393,7 @@ class ClauseIndex:
             dense_used=dense is not None,
             query_terms=terms,
             asks_logistics=intent.asks_logistics,
+            asks_school_life=intent.asks_school_life,
             unanchored=unanchored,
             question=question,
             view_sims=view_sims,

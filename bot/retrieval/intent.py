@@ -57,6 +57,9 @@ _LOGISTICS_QUESTION = re.compile(
     r"who(?:'s|’s| is| are) on\b|has anyone\b)",
     re.I,
 )
+# "How many / how long / how often …" may ask what a rule sets ("how long do we keep records?");
+# the other logistics forms ask about the day-to-day running of the school.
+_QUANTITY_QUESTION = re.compile(r"^\s*how (?:many|much|long|often)\b", re.I)
 _BENEFITS_QUESTION = re.compile(
     r"\b(?:do|can|will|does|could|would|are) (?:i|we|you|staff|teachers|support staff|"
     r"office staff|employees|governors|teaching assistants|tas) (?:get|receive|qualify for|claim|"
@@ -142,6 +145,8 @@ class QuestionIntent:
     asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
     # "How do I book …?", "When is …?", "Do staff get a discount …?": school life, not rules
     asks_logistics: bool = False
+    # … and not "how many / long / often", which may ask what a rule sets
+    asks_school_life: bool = False
     asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
     asks_for_list: bool = False  # "What are the steps …?": a list is shown whole
     greeting: bool = False  # "Hello!"
@@ -155,15 +160,17 @@ class QuestionIntent:
 def classify(question: str) -> QuestionIntent:
     """The question's intent, read from its form alone (never from the policies)."""
     what_to_do = bool(_ACTION_QUESTION.search(question))
+    logistics = bool(_LOGISTICS_QUESTION.search(question) or _BENEFITS_QUESTION.search(question))
     return QuestionIntent(
         asks_who_to_tell=bool(_WHO_QUESTION.search(question)),
         asks_what_to_do=what_to_do,
         asks_definition=not what_to_do and bool(_DEFINITION_QUESTION.search(question)),
         asks_scope=bool(_SCOPE_QUESTION.search(question)),
         asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
-        asks_logistics=bool(
-            _LOGISTICS_QUESTION.search(question) or _BENEFITS_QUESTION.search(question)
-        ),
+        asks_logistics=logistics,
+        asks_school_life=logistics
+        and not _QUANTITY_QUESTION.search(question)
+        or bool(_BENEFITS_QUESTION.search(question)),
         asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
         asks_for_list=bool(_LIST_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),

@@ -417,3 +417,22 @@ def test_a_question_asking_for_the_list_gets_the_whole_list(bm25_bot):
     assert best.clause == "6.xxv"
     assert [i.label for i in best.items] == ["a)", "b)", "c)", "d)"]
     assert not any(i.skipped_before for i in best.items) and not best.trimmed_after
+
+
+@pytest.mark.parametrize(
+    ("question", "school_life"),
+    [
+        ("What time does the school office close on a Friday?", True),
+        ("Which room is the parents evening in?", True),
+        ("when's the next INSET day?", True),
+        ("Do staff get a discount at the gym?", True),  # staff benefits
+        ("Can I claim mileage for a course?", True),
+        ("How many adults do I need for a trip?", False),  # may ask what a rule sets
+        ("How long do we keep safeguarding records?", False),
+        ("Will I get in trouble if I report a colleague?", False),
+    ],
+)
+def test_questions_about_the_running_of_the_school(bm25_bot, question, school_life):
+    result = bm25_bot.search(question)
+    assert result.asks_logistics is (school_life or question.startswith("How"))
+    assert result.asks_school_life is school_life

@@ -178,8 +178,9 @@ def _hit(doc: int, clause: str, score: float, dense: float, covered: float = 0.5
     return Hit(unit, score, 4.0, dense, covered)
 
 
-def _result(*hits: Hit, logistics: bool = False) -> Result:
-    return Result(list(hits), 1.0, max(h.dense for h in hits), True, ["t"], logistics)
+def _result(*hits: Hit, logistics: bool = False, school_life: bool = False) -> Result:
+    top = max(h.dense for h in hits)
+    return Result(list(hits), 1.0, top, True, ["t"], logistics, asks_school_life=school_life)
 
 
 def test_two_policies_when_the_next_policys_best_clause_is_close_and_itself_an_answer():
@@ -204,11 +205,14 @@ def test_a_nearest_rule_is_shown_only_when_it_falls_just_short_of_an_answer():
     assert logistics.outcome == NOT_COVERED and logistics.nearest
 
 
-def test_a_logistics_question_needs_a_clause_that_holds_its_words_not_only_its_drift():
+def test_a_school_life_question_needs_a_clause_that_holds_its_words_not_only_its_drift():
     judge = Judge(Abstention(min_evidence=0.4, logistics_margin=0.1, guarded_covered=0.3))
     # "What time does the office close on a Friday?" is faintly like any clause with a time in it
-    drift = judge(_result(_hit(0, "3.1", 2.0, 0.55, covered=0.15), logistics=True))
-    assert drift.outcome == NOT_COVERED
+    drift = _hit(0, "3.1", 2.0, 0.55, covered=0.15)
+    assert judge(_result(drift, logistics=True, school_life=True)).outcome == NOT_COVERED
+    # "How many adults do I need for a trip to the farm?" may ask what a rule sets: the clause
+    # on ratios says "adult to every six children", not "farm"
+    assert judge(_result(drift, logistics=True)).outcome == "answered"
     # "What time does the register close?" and the clause that says when it closes
-    same_words = judge(_result(_hit(0, "4.2", 2.0, 0.5, covered=0.6), logistics=True))
-    assert same_words.outcome == "answered"
+    same_words = _hit(0, "4.2", 2.0, 0.5, covered=0.6)
+    assert judge(_result(same_words, logistics=True, school_life=True)).outcome == "answered"

@@ -6,6 +6,7 @@ came from. Questions about the handbook itself are answered from each policy's d
 """
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -294,3 +295,17 @@ def test_a_bullet_of_a_numbered_clause_is_named_by_its_place_in_the_list(handboo
     assert best.items[0].text.startswith("I will keep my passwords private and lock my screen")
     assert answer.to_json()["citations"][0]["quote"].startswith("…I agree that:\n… I will keep")
     quoted_verbatim(handbook, answer)
+
+
+def test_no_citation_is_ever_only_a_lead_in_and_every_line_shown_is_policy_text(handbook):
+    questions = [
+        json.loads(line)["q"]
+        for name in ("handbook_questions.jsonl", "handbook_blind.jsonl")
+        for line in (ROOT / "benchmarks" / "data" / name).read_text().splitlines()
+        if line.strip()
+    ]
+    for question in questions:
+        answer = handbook.ask(question)
+        for c in answer.to_json()["citations"]:
+            assert not c["quote"].rstrip().endswith(":"), (question, c["clause"])
+        quoted_verbatim(handbook, answer)

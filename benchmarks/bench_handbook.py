@@ -1,7 +1,7 @@
 """A 50-policy handbook: index once, answer warm, restart from the embedding cache. Measured, not
 asserted: run by hand, numbers go in the notes.
 
-    .venv/bin/python benchmarks/bench_handbook.py [--documents 50] [--clauses 3000]
+    .venv/bin/python benchmarks/bench_handbook.py [--documents 50] [--clauses 3000] [--cache DIR]
 
 The handbook is the fixture policies and the Social Media Policy, topped up with synthetic
 policies (varied titles, numbered sections, unnumbered sub-sections, lists) built from the real
@@ -159,13 +159,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=50)
     ap.add_argument("--clauses", type=int, default=3000)
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the embeddings here between runs (warm figures only; the index time is then "
+        "a read of the cache)",
+    )
     args = ap.parse_args()
 
     from bot.assistant import Assistant
     from bot.retrieval.embedders import load_embedder
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder, cache = Path(tmp) / "handbook", Path(tmp) / "cache"
+        folder, cache = Path(tmp) / "handbook", args.cache or Path(tmp) / "cache"
         folder.mkdir()
         build_handbook(folder, args.documents, args.clauses)
         embedder = load_embedder(None)

@@ -43,13 +43,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("eval", help="hit@1, hit@3, MRR and abstention on a question file")
+    p = sub.add_parser(
+        "eval", help="what staff see (right rule shown, outcomes), hit@1, hit@3, MRR on a file"
+    )
     p.add_argument(
         "file",
         help='JSON Lines: {"q": question, "doc": file name (optional), "gold": [clause ids]}',
     )
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions it got wrong")
+    p.add_argument(
+        "--doc",
+        default="",
+        metavar="FILE",
+        help='the policy file that gold without a "doc" belongs to (e.g. '
+        "social-media-policy.txt when its questions are asked of a whole handbook)",
+    )
     p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
     p.set_defaults(func=cmd_eval)
 
@@ -285,8 +294,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, EvalFileError) as e:
         return _fail(str(e))
     assistant = load_assistant(args.no_model, today=today_of(args))
+    if args.doc and not any(d.source == args.doc for d in assistant.documents):
+        return _fail(f"--doc {args.doc}: no policy file of that name in the policy folder")
     t0 = time.perf_counter()
-    report = evaluate(questions, assistant.ask, assistant.documents)
+    report = evaluate(questions, assistant.ask, assistant.documents, default_doc=args.doc)
     metrics = report.metrics()
     metrics["ms_per_question"] = round(
         1000 * (time.perf_counter() - t0) / max(len(questions), 1), 1
@@ -296,9 +307,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(metrics))
     else:
         for k, v in metrics.items():
-            print(f"{k:>24}: {v}")
+            print(f"{k:>26}: {v}")
     if args.misses:
         for m in report.misses:
             doc = f" doc={m['doc']} cited_docs={m['cited_docs']}" if m.get("doc") else ""
-            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{doc}")
+            outcome = f" outcome={m['outcome']}" if m.get("outcome") else ""
+            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{outcome}{doc}")
     return 0

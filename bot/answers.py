@@ -122,7 +122,8 @@ class Answer:
     # don't mention parking. Please ask …"; "" for a plain answer.
     lead: str = ""
     # After a not-covered or two-policies reply, the rules the ranking put next, best first, not
-    # shown: what a "was it one of these?" follow-up offers ([] for a plain answer).
+    # quoted (a "See also" rule may be one): what "was it one of these?" offers (bot/learning/;
+    # [] for a plain answer unless asked for).
     candidates: list[Citation] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -1,6 +1,11 @@
 """The ask use case: load the policies, read the question (misspellings mended), retrieve, decide
 the outcome (bot/outcomes.py) and compose a cited reply (bot/composing.py). Front ends (console,
-Slack, Teams) all call `Assistant.ask`."""
+Slack, Teams) all call `Assistant.ask`.
+
+What the school has taught it (bot/learning/) comes last: a question close to an approved or
+curated question is answered with that question's clause first; the rules the ranking would have
+quoted stay in the reply under "See also", so a link can put a rule first but never take a
+safeguarding rule away."""
 
 from __future__ import annotations
 
@@ -8,18 +13,24 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.answers import NOT_COVERED, Answer
-from bot.composing import ask_instead, compose
+from bot.answers import ANSWERED, NOT_COVERED, Answer
+from bot.composing import ask_instead, compose, rule_of, see_also_hits
 from bot.corpus import Document, load_corpus
 from bot.document_facts import facts_answer
-from bot.outcomes import Abstention, Judge
+from bot.learning.matching import Closeness, Match, Taught, TaughtIndex
+from bot.learning.targets import is_protected
+from bot.outcomes import Abstention, Judge, Judgement
 from bot.retrieval.embedders import Embedder, load_embedder
-from bot.retrieval.index import ClauseIndex, Result
+from bot.retrieval.index import ClauseIndex, Hit, Result
 from bot.retrieval.intent import QuestionIntent, classify
+
+# What the school has taught, for the documents an assistant holds: (a key that changes when it
+# does, the taught questions). bot/learning/service.py gives one; None: nothing taught.
+Teaching = Callable[[Sequence[Document]], tuple[Hashable, Sequence[Taught]]]
 
 __all__ = ["Abstention", "Assistant", "Judge"]
 
@@ -48,6 +59,7 @@ class Assistant:
         abstention: Abstention | None = None,
         judge: Judge | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        closeness: Closeness | None = None,
     ) -> None:
         self.documents = documents
         self.index = ClauseIndex(documents)
@@ -63,6 +75,10 @@ class Assistant:
         self.dense_error: str | None = None
         if embedder is not None and not isinstance(embedder, str):
             self.index.attach_embedder(embedder, cache_dir)
+        self.closeness = closeness or Closeness()
+        self._teaching: Teaching | None = None
+        self._taught: tuple[Hashable, TaughtIndex] | None = None
+        self._taught_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -122,11 +138,55 @@ class Assistant:
             self._warmup.start()
         return self._warmup
 
+    # ---- what the school taught ----
+    def teach(self, teaching: Teaching | None) -> None:
+        """Answer questions close to taught ones with their clause first (bot/learning/)."""
+        with self._taught_lock:
+            self._teaching, self._taught = teaching, None
+
+    def taught(self) -> TaughtIndex | None:
+        """The taught questions as they stand now (rebuilt when what was taught changes)."""
+        teaching = self._teaching
+        if teaching is None:
+            return None
+        key, taught = teaching(self.documents)
+        with self._taught_lock:
+            if self._taught is None or self._taught[0] != key:
+                self._taught = (key, TaughtIndex(self.index, taught, self.closeness))
+            return self._taught[1]
+
+    def _taught_judgement(
+        self, result: Result, judgement: Judgement, match: Match
+    ) -> tuple[Judgement, list[Hit]]:
+        """The taught clause first, as the answer; what the ranking would have quoted, and any
+        safeguarding, child protection or whistleblowing rule it would have named, kept."""
+        unit = self.index.units[match.position]
+        hit = next((h for h in result.hits if h.position == match.position), None)
+        if hit is None:
+            top = result.hits[0].score if result.hits else 0.0
+            hit = Hit(unit, top, 0.0, 0.0, 0.0, match.position)
+        before = list(judgement.quoted)
+        if judgement.outcome != NOT_COVERED:
+            before += see_also_hits(result, self.documents, before)
+        rule = rule_of(hit, self.documents)
+        kept = [
+            h
+            for i, h in enumerate(before)
+            if rule_of(h, self.documents) != rule
+            and (i < len(judgement.quoted) or self._protected(h))
+        ]
+        return Judgement(ANSWERED, (hit,)), kept
+
+    def _protected(self, hit: Hit) -> bool:
+        return is_protected(self.documents[hit.unit.doc], hit.unit.clause)
+
     # ---- asking ----
     def search(self, question: str, k: int = 10) -> Result:
         return self.index.search(question, k=k)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *, candidates: bool = False) -> Answer:
+        """The reply to a question. With `candidates`, a plain answer also carries the next
+        rules the ranking found (for "was it one of these?" after *Not helpful*)."""
         question = " ".join((question or "").split())
         if not question:
             return Answer(
@@ -155,12 +215,19 @@ class Assistant:
         if facts is not None:
             return facts
         result = self.index.search(read, k=10, intent=intent)
+        judgement, kept = self.judge(result), list[Hit]()
+        taught = self.taught()
+        match = taught.match(result) if taught is not None else None
+        if match is not None:
+            judgement, kept = self._taught_judgement(result, judgement, match)
         return compose(
             question,
             result,
             self.documents,
-            judgement=self.judge(result),
+            judgement=judgement,
             index=self.index,
             wants_list=intent.asks_for_list,
             today=self.today(),
+            kept=kept,
+            with_candidates=candidates,
         )

@@ -1,9 +1,9 @@
 """Composing the reply from the ranked clauses and the decision (bot/outcomes.py).
 
-Only verbatim clause text ever becomes a quote (bot/quoting.py). Besides what it shows, a reply
-that is not covered or that quotes two policies carries the next rules the ranking found
-(`Answer.candidates`), so a follow-up can offer them ("was it one of these?") without asking
-again; a plain answer does not pay for them.
+Only verbatim clause text ever becomes a quote (bot/quoting.py). Besides what it quotes, a reply
+that is not covered or that quotes two policies carries the next rules the ranking found, those
+named under "See also" included (`Answer.candidates`), so a follow-up can offer them ("was it one
+of these?", bot/learning/) without asking again; a plain answer pays for them only when asked.
 """
 
 from __future__ import annotations
@@ -98,7 +98,13 @@ def compose(
     index: ClauseIndex | None = None,
     wants_list: bool = False,
     today: dt.date | None = None,
+    kept: Sequence[Hit] = (),
+    with_candidates: bool = False,
 ) -> Answer:
+    """The reply for `judgement`. `kept`: rules that must stay in the reply under "See also"
+    whatever else is shown (the rules a taught clause displaced: bot/learning/). With
+    `with_candidates`, a plain answer also carries the next rules (for "was it one of these?"
+    after *Not helpful*)."""
     relevance = relevance_for(result, index)
 
     def citation(h: Hit, nearest: bool = False) -> Citation:
@@ -121,11 +127,8 @@ def compose(
         )
         return replace(answer, text=render_text(answer))
 
-    # see also: rules that match something the question asked
-    see_also = _others(
-        result, documents, quoted, SEE_ALSO, keep=lambda h: h.bm25 > 0 or h.dense >= 0.3
-    )
-    shown = quoted + see_also
+    kept = _unique(documents, quoted, kept)
+    shown = quoted + kept + see_also_hits(result, documents, quoted + kept, SEE_ALSO - len(kept))
     command, suggestion = suggest_command(set(result.query_terms), quoted[0].unit.clause)
     overdue = [
         d
@@ -150,10 +153,29 @@ def compose(
         suggestion=suggestion,
         review_warning=warning,
         candidates=[]
-        if judgement.outcome == ANSWERED
-        else [citation(h) for h in _others(result, documents, shown, CANDIDATES)],
+        if judgement.outcome == ANSWERED and not with_candidates
+        else [citation(h) for h in _others(result, documents, quoted, CANDIDATES)],
     )
     return replace(answer, text=render_text(answer))
+
+
+def see_also_hits(
+    result: Result, documents: Sequence[Document], quoted: Sequence[Hit], n: int = SEE_ALSO
+) -> list[Hit]:
+    """The rules named under "See also" after `quoted`: the next ones that match something the
+    question asked."""
+    return _others(result, documents, quoted, n, keep=lambda h: h.bm25 > 0 or h.dense >= 0.3)
+
+
+def _unique(documents: Sequence[Document], taken: Sequence[Hit], hits: Sequence[Hit]) -> list[Hit]:
+    """`hits` without the rules `taken` holds already, each rule once."""
+    seen = {rule_of(h, documents) for h in taken}
+    out = []
+    for h in hits:
+        if rule_of(h, documents) not in seen:
+            seen.add(rule_of(h, documents))
+            out.append(h)
+    return out
 
 
 def _others(
@@ -165,12 +187,12 @@ def _others(
 ) -> list[Hit]:
     """The next `n` hits after `taken` that `keep` accepts, one per rule: a clause and its list
     items are one rule ("6.xxv" and "6.xxv.c"), so one is never "see also" beside the other."""
-    seen = {_rule_of(h, documents) for h in taken}
+    seen = {rule_of(h, documents) for h in taken}
     out: list[Hit] = []
     for h in result.hits:
         if len(out) >= n:
             break
-        rule = _rule_of(h, documents)
+        rule = rule_of(h, documents)
         if rule in seen or not keep(h):
             continue
         seen.add(rule)
@@ -178,7 +200,7 @@ def _others(
     return out
 
 
-def _rule_of(h: Hit, documents: Sequence[Document]) -> tuple[int, str]:
+def rule_of(h: Hit, documents: Sequence[Document]) -> tuple[int, str]:
     """(The policy, the clause at the top of the hit's list): which rule a hit is part of."""
     doc, clause = documents[h.unit.doc], h.unit.clause
     while clause.parent:

@@ -45,6 +45,7 @@ class Runtime:
         self._embedder = embedder
         self._assistant_lock = threading.Lock()
         self._terms: tuple[list[Any], frozenset[str]] | None = None
+        self._learning: Any = None
 
     @classmethod
     def from_env(
@@ -99,6 +100,19 @@ class Runtime:
             return Answer(question=question, answered=False, text=UNREADABLE)
         return assistant.ask(question)
 
+    @property
+    def learning(self) -> Any:
+        """What the school teaches it (bot/learning/service.py): "was it one of these?",
+        suggestions and their review, curated questions."""
+        if self._learning is None:
+            from bot.learning.service import Learning
+
+            self._learning = Learning(
+                self.store, self.settings, assistant=lambda: self.assistant,
+                vocabulary=self.policy_terms, clock=lambda: self.reports.clock(),
+            )  # fmt: skip
+        return self._learning
+
     def policy_terms(self) -> frozenset[str]:
         """The capitals the loaded policies use ("PE", "ICT"): in a question they are not
         someone's initials (bot/feedback.py). Empty until the policies are loaded."""
@@ -128,6 +142,7 @@ class Runtime:
                     embedder=self._embedder,
                     today=lambda: self.reports.clock().date(),  # the process's one clock
                 )
+                self.learning.attach(self._assistant)  # approved links, curated questions
                 if warm:  # the embedding model loads in the background too: BM25 meanwhile
                     self._assistant.start_warmup()
             return self._assistant

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "bot.cli.keys",  # key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
     "bot.cli.policies",  # policies publish|receipts|rounds|remind, staff import|list
+    "bot.cli.learned",  # learned list|approve|reject|remove
 ]
 
 

@@ -16,8 +16,10 @@ from bot.answers import Answer
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
+from bot.corpus.loader import QUESTIONS_FILE
 from bot.errors import ConfigError, CorpusError, EvalFileError
 from bot.handbook import Handbook, parse_cache
+from bot.learning.service import handbook_notes, link_line
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +84,35 @@ def _assistant(
 ) -> Assistant:
     """The assistant over the policy folder, read through the parse cache the service uses."""
     documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
-    return Assistant(
+    assistant = Assistant(
         documents,
         cache_dir=settings.data_dir / "cache",
         model=settings.model,
         embedder=embedder,
         today=today,
     )
+    teach(assistant, settings)
+    return assistant
+
+
+def teach(assistant: Assistant, settings: Settings) -> None:
+    """What the school taught, as the services use it: the curated questions, and the approved
+    links when the school's database opens with the configured key."""
+    from bot.errors import StoreError
+    from bot.learning.curated import read_curated
+    from bot.learning.service import Learning
+    from bot.store import Store
+
+    if settings.key is not None and settings.db_path.exists():
+        try:
+            store = Store.configured(settings)
+        except StoreError as exc:
+            log.warning("approved links not used: %s", exc)
+        else:
+            Learning(store, settings, assistant=lambda: assistant).attach(assistant)
+            return
+    curated = read_curated(settings.corpus_dir, assistant.documents).taught
+    assistant.teach(lambda documents: (0, curated))
 
 
 def load_assistant(
@@ -222,10 +246,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not ok:
         _progress(3, 3, "done (no embedding model available: BM25 only)")
         print()
+        _taught_notes(settings, assistant.documents)
         return 0
     _progress(3, 3, "embeddings cached")
     print(f"\nIndex ready in {time.perf_counter() - t0:.1f}s; cache: {settings.data_dir / 'cache'}")
+    _taught_notes(settings, assistant.documents)
     return 0
+
+
+def _taught_notes(settings: Settings, documents: list[Document]) -> None:
+    """After a re-index: the curated questions that name no clause, and the learned links held
+    for re-review or dropped because their clause changed or went."""
+    taught = handbook_notes(settings, documents)
+    for link in taught.links:
+        print(link_line(link))
+    print_failures(taught.failures)
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -264,9 +299,19 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     settings = load_settings()
     corpus = read_corpus(settings.corpus_dir)
     rows = corpus_rows(corpus.documents, today_of(args)())
-    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
+    taught = handbook_notes(settings, corpus.documents)  # questions.toml, learned links
+    failures = corpus.failures + taught.failures
+    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in failures]
     if args.json:
-        out = {"folder": str(settings.corpus_dir), "documents": rows, "failures": failed}
+        out = {
+            "folder": str(settings.corpus_dir),
+            "documents": rows,
+            "failures": failed,
+            "curated_questions": taught.curated,
+            "learned_links": [
+                {"number": s.number, "status": s.status, "note": s.note} for s in taught.links
+            ],
+        }
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 1 if failed else 0
     print(f"Policies in {settings.corpus_dir}:")
@@ -281,7 +326,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
             print(f"      note: {w}")
     if not rows:
         print("  (no readable policies)")
-    print_failures(corpus.failures)
+    if taught.curated:
+        print(f"  ✔ {QUESTIONS_FILE}: {taught.curated} curated questions")
+    for link in taught.links:
+        print(f"  {link_line(link)}")
+    print_failures(failures)
     return 1 if failed or not rows else 0
 
 

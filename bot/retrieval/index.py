@@ -102,6 +102,9 @@ class Result:
     # similarity of the question to every embedded sentence view (None without a model): what
     # `ClauseIndex.similarity` reads to tell which item of a list answers
     view_sims: np.ndarray | None = None
+    # the question's own embedding (None without a model): what taught questions are compared
+    # with (bot/learning/matching.py), so a question is embedded once
+    query_vec: np.ndarray | None = None
 
 
 @dataclass
@@ -367,7 +370,7 @@ class ClauseIndex:
         unanchored = len(known) < len(terms) and all(t in self._everywhere for t in known)
 
         bm = self._lexical(terms, known)
-        dense, view_sims = self._dense(question)
+        dense, view_sims, query_vec = self._dense(question)
         fused = self._fuse(bm, dense)
         fused = self._priors(fused, intent, known)
         order = np.argsort(-fused, kind="stable")[:k]
@@ -399,6 +402,7 @@ class ClauseIndex:
             unanchored=unanchored,
             question=question,
             view_sims=view_sims,
+            query_vec=query_vec,
         )
 
     def _lexical(self, terms: list[str], known: list[str]) -> np.ndarray:
@@ -417,13 +421,16 @@ class ClauseIndex:
                 bm[docs] += w * part
         return bm
 
-    def _dense(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def _dense(
+        self, question: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         """Per clause: cosine similarity of the clause and of its best sentence view, blended;
-        and the similarity of every sentence view. (None, None) without a model."""
+        the similarity of every sentence view; and the question's embedding. (None, None, None)
+        without a model."""
         with self._lock:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
         if embedder is None or uv is None or sv is None or owner is None:
-            return None, None
+            return None, None, None
         n = len(self.units)
         qv = embedder.encode([dense_query(question)])[0]
         clause_sim = uv @ qv
@@ -434,7 +441,7 @@ class ClauseIndex:
         sent_sim[owner[starts]] = np.maximum.reduceat(view_sims, starts)
         w = self.weights.sentence
         dense: np.ndarray = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
-        return dense, view_sims
+        return dense, view_sims, qv
 
     def _fuse(self, bm: np.ndarray, dense: np.ndarray | None) -> np.ndarray:
         """Weighted sum of per-query z-scores (see the module docstring for why not RRF)."""

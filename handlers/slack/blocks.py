@@ -92,14 +92,15 @@ def question_from_value(value: str) -> str:
         return ""
 
 
-def _quote(citation: Citation) -> str:
+def quote_text(citation: Citation) -> str:
     """The citation's lines (the rule, or a list's lead-in and the items shown), quoted."""
     text = "\n".join(policy_text(line) for line in citation.lines)
-    quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
-    return _cap(quoted, SECTION_LIMIT - 200)
+    lines = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
+    return _cap(lines, SECTION_LIMIT - 200)
 
 
-def _label(citation: Citation) -> str:
+def cited(citation: Citation) -> str:
+    """The citation's label in bold, and the headings above it."""
     label = f"*{policy_text(citation.label)}*"
     if citation.section:
         label += f" · {policy_text(citation.section)}"
@@ -127,10 +128,10 @@ def answer_blocks(
     for c in quoted:
         if c.intro:
             blocks.append(context(f"_{esc(c.intro)}_"))
-        blocks.append(mrkdwn(_quote(c)))
-        blocks.append(context(_label(c)))
+        blocks.append(mrkdwn(quote_text(c)))
+        blocks.append(context(cited(c)))
     if answer.see_also:
-        blocks.append(context("See also: " + "; ".join(_label(c) for c in answer.see_also)))
+        blocks.append(context("See also: " + "; ".join(cited(c) for c in answer.see_also)))
     if answer.ask_instead:
         blocks.append(context(f"Ask instead: {esc(answer.ask_instead)}"))
     if answer.suggested_command:

@@ -178,6 +178,7 @@ HELP_TEXT = (
     "relationships\n"
     "• receipts — policies sent to you to read (the headteacher: who has confirmed)\n"
     "• publish — the headteacher: send a policy to staff to read and confirm\n"
+    "• suggestions — the headteacher: rules staff picked after “Was it one of these?”\n"
     "• help — this message"
 )
 
@@ -191,6 +192,7 @@ def help_card() -> Card:
         ("open items, register", "for the people reports go to: what waits for you, the register"),
         ("receipts", "policies sent to you to read (the headteacher: who has confirmed)"),
         ("publish", "the headteacher: send a policy to staff to read and confirm"),
+        ("suggestions", "the headteacher: rules staff picked, to approve or reject"),
         ("help", "this message"),
     ]
     body = [

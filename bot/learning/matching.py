@@ -9,7 +9,9 @@ is answered with that clause first. Close enough means one of two things:
   without one;
 - with the model: the cosine similarity of the two questions' embeddings (the same model and the
   same text the retrieval embeds, so one encoding of the question serves both) reaches
-  `Closeness.min_similarity`.
+  `Closeness.min_similarity`; or `Closeness.anchored` when both share a local word (one no policy
+  uses and the model has no word for): the model reads "seesaw" as pieces, so "message the
+  children on seesaw" and "contact my class through seesaw" look less alike to it than they are.
 
 The threshold is calibrated so that no other question moves: on every question set the project
 has (`benchmarks/eval_learned.py`), with twenty taught links and the curated fixture loaded, the
@@ -31,7 +33,7 @@ from bot.learning.targets import Target
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.index import ClauseIndex, Result
 from bot.retrieval.questions import dense_query
-from bot.retrieval.vocabulary import PLATFORM_TERMS, tokens
+from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 CURATED = "curated"  # written by the policy owner in questions.toml
 LEARNED = "learned"  # a suggestion staff picked, approved by a reviewer
@@ -47,8 +49,9 @@ class Taught:
 @dataclass(frozen=True)
 class Closeness:
     """How close a question must be to a taught one (cosine, with the embedding model):
-    `min_similarity`, or `anchored` when both questions use a word the policies never do (the
-    local word that made the question need teaching: "Seesaw", "wellies", a room's nickname)."""
+    `min_similarity`, or `anchored` when both questions use a local word: one the policies never
+    use and the model has no word for ("seesaw", "wellies", "calpol", a room's nickname), the
+    word that made the question need teaching."""
 
     min_similarity: float = 0.8
     anchored: float = 0.65
@@ -82,9 +85,11 @@ class TaughtIndex:
                 self.entries.append((t, position))
         self._read = [index.spell(t.question) for t, _ in self.entries]
         self._terms = [frozenset(tokens(q)) for q in self._read]
-        # the words of each taught question that no policy uses: its local vocabulary (never a
-        # platform's name: that says where, not what about, and the rules apply on all of them)
-        known = frozenset(index.vocab) | PLATFORM_TERMS
+        # each taught question's local words: ones no policy uses and the model has no word for
+        # (it reads "seesaw" or "calpol" as pieces, so sharing one is the evidence it lacks; a
+        # word it knows, like "class", is no anchor). Never a platform's name: that says where,
+        # not what about, and the rules apply on every platform.
+        known = frozenset(index.vocab) | PLATFORM_TERMS | english_words()
         self._local = [terms - known for terms in self._terms]
         self._vecs: np.ndarray | None = None
         self._vecs_of: Embedder | None = None

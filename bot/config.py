@@ -29,8 +29,17 @@ Example ``/etc/policybot.toml``::
     [feedback]
     shown_to = "headteacher"   # the one role shown questions staff marked not helpful
 
+    [learning]
+    reviewers = ["safeguarding_lead"]   # besides [feedback] shown_to: who approves suggestions
+
     [teams]
     allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
+
+    [evidence]
+    max_files = 5                # screenshots / PDFs a concern may carry
+    max_file_mb = 10             # each
+    keep_days_after_close = 30   # then the bot's copies are deleted (bot/reports/evidence.py)
+    add_minutes = 10             # Teams: files sent this long after filing are attached
 
 Environment: POLICYBOT_CONFIG, POLICYBOT_DATA_DIR, POLICYBOT_CORPUS_DIR, POLICYBOT_MODEL,
 POLICYBOT_KEY (a Fernet key) or POLICYBOT_KEY_FILE (a file holding one, kept outside the
@@ -70,8 +79,10 @@ ALLOWED = {
     "storage": {"data_dir"},
     "delivery": {"undelivered_alert_minutes", "escalate_urgent_after_minutes"},
     "feedback": {"shown_to"},
+    "learning": {"reviewers"},
     "teams": {"allowed_tenants"},
     "campaigns": {"publishers", "max_reminders", "timezone"},
+    "evidence": {"max_files", "max_file_mb", "keep_days_after_close", "add_minutes"},
 }
 # How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
@@ -79,6 +90,31 @@ DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
 MAX_DELIVERY_MINUTES = 7 * 24 * 60
 MIN_HEALTH_TOKEN = 24
 TENANT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class EvidenceLimits:
+    """Files attached to a concern (bot/reports/evidence.py). The defaults, and why, are in the
+    README ("Evidence"): 30 days after a report is closed the bot's copies go, because the
+    headteacher files the evidence in the school's own safeguarding or HR record, whose
+    retention the school's schedule sets; the bot keeps a working copy, not the record."""
+
+    max_files: int = 5  # per concern; Slack's file field takes at most 10
+    max_file_mb: int = 10  # per file; Slack's file field takes at most 10 MB whatever this says
+    keep_days_after_close: int = 30
+    add_minutes: int = 10  # Teams: files sent in the chat this long after filing are attached
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+EVIDENCE_RANGES = {  # key: (lowest, highest, what it counts)
+    "max_files": (1, 10, "files"),
+    "max_file_mb": (1, 25, "megabytes"),
+    "keep_days_after_close": (0, 3650, "days"),
+    "add_minutes": (1, 120, "minutes"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +134,8 @@ class Settings:
     # bearer token that lets a monitor read /readyz's details from off the machine; never printed
     health_token: str | None = field(default=None, repr=False)
     feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
+    # who else approves or rejects what staff suggest after "was it one of these?" (bot/learning/)
+    learning_reviewers: tuple[str, ...] = ()
     teams_tenants: frozenset[str] = frozenset()  # allowed Entra tenant ids (empty: any)
     # Where the audit log's head is recorded outside the data directory (bot/reports/audit.py);
     # None: beside the key file (bot.store.default_audit_anchor).
@@ -108,6 +146,7 @@ class Settings:
     campaign_publishers: tuple[str, ...] = ("headteacher",)
     campaign_max_reminders: int = 3
     school_timezone: str = "Europe/London"
+    evidence: EvidenceLimits = field(default_factory=EvidenceLimits)
 
     @property
     def db_path(self) -> Path:
@@ -131,7 +170,28 @@ class Settings:
 
 
 def default_corpus_dir() -> Path:
+    """The bundled policies: the ``policy_corpus/`` folder beside the ``bot`` package. In a
+    checkout (or an editable install) that is the repository's folder; an installed wheel
+    (Docker, systemd, ``pip install``) carries the same folder as package data into
+    site-packages, next to ``bot/`` (pyproject.toml, [tool.setuptools.package-data]). So the
+    default never depends on the working directory."""
     return Path(bot.__file__).resolve().parents[1] / "policy_corpus"
+
+
+def _corpus_dir(env: Mapping[str, str]) -> Path:
+    """POLICYBOT_CORPUS_DIR, or the bundled policies when it is unset, empty or blank: an
+    ``.env`` copied from ``.env.example`` carries an empty ``POLICYBOT_CORPUS_DIR=`` line into
+    the container, which means "not chosen", never "the current directory"."""
+    raw = env.get("POLICYBOT_CORPUS_DIR", "").strip()
+    if not raw:
+        return default_corpus_dir()
+    corpus_dir = Path(raw).expanduser()
+    if not corpus_dir.is_dir():
+        raise ConfigError(
+            f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory (make the folder and put the "
+            "policies in it, or leave the variable empty for the bundled policies)"
+        )
+    return corpus_dir
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -163,10 +223,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     data_dir = Path(data_dir_raw).expanduser()
     _make_private_dir(data_dir)
 
-    corpus_raw = env.get("POLICYBOT_CORPUS_DIR", "").strip()
-    corpus_dir = Path(corpus_raw).expanduser() if corpus_raw else default_corpus_dir()
-    if corpus_raw and not corpus_dir.is_dir():
-        raise ConfigError(f"POLICYBOT_CORPUS_DIR: {corpus_dir} is not a directory")
+    corpus_dir = _corpus_dir(env)
 
     delivery = data.get("delivery", {})
     alert = _minutes(
@@ -192,8 +249,15 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             f"{where}: feedback.shown_to: must be one of {', '.join(ROLES)}, got {viewer!r}"
         )
 
+    reviewers = data.get("learning", {}).get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(r in ROLES for r in reviewers):
+        raise ConfigError(
+            f"{where}: learning.reviewers: must be a list of roles from {', '.join(ROLES)}, "
+            f"got {reviewers!r}"
+        )
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
     publishers, max_reminders, timezone = _campaigns(where, data.get("campaigns", {}))
+    evidence = _evidence(where, data.get("evidence", {}))
 
     key, key_source = load_key(env)
     audit_head_file = _audit_head_file(env, data_dir)
@@ -210,12 +274,29 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         escalate_urgent_after_minutes=escalate,
         health_token=health_token,
         feedback_viewer=viewer or "headteacher",
+        learning_reviewers=tuple(dict.fromkeys(reviewers)),
         teams_tenants=teams_tenants,
         audit_head_file=audit_head_file,
         campaign_publishers=publishers,
         campaign_max_reminders=max_reminders,
         school_timezone=timezone,
+        evidence=evidence,
     )
+
+
+def _evidence(where: str, table: Any) -> EvidenceLimits:
+    values: dict[str, int] = {}
+    for key, (low, high, unit) in EVIDENCE_RANGES.items():
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                f"{where}: evidence.{key}: must be a whole number of {unit} from {low} to "
+                f"{high}, got {value!r}"
+            )
+        values[key] = value
+    return EvidenceLimits(**values)
 
 
 def _campaigns(where: str, table: Any) -> tuple[tuple[str, ...], int, str]:

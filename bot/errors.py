@@ -11,6 +11,7 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   └── TeamsConfigError   (handlers/teams/server.py) bad Teams settings in the environment
     ├── BadKey                 a key file line that is not a Fernet key (also a ValueError)
     ├── KeyFileExists          a new key file would overwrite a file (exit 1)
+    ├── KeyFileUnwritable      a new key file's folder is missing, read-only or not ours (exit 1)
     ├── StoreError             the database cannot be used
     │   ├── KeyMissing         no encryption key configured
     │   └── WrongKey           the key does not open this database
@@ -23,11 +24,13 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │   └── DeliveryFailed     (handlers/teams/notifier.py) the Bot Connector refused: retry
     ├── CampaignError          a policy round refused (exit 1); ``field`` names the bad input
     ├── StaffImportError       a staff CSV refused as a whole, every bad row named (exit 1)
+    ├── PoliciesLoading        (bot/handbook.py) asked before the policies have loaded (exit 1)
     ├── PackageError           (handlers/teams/package.py) the Teams app package cannot be built
     ├── CorpusError            the policy folder (or one file in it) cannot be read
     │   └── UnreadableFile     a reader knows why one file cannot be used (reason + fix)
     │       ├── NotText        (bot/corpus/textfile.py) a .txt/.md/.html file that is not text
-    │       └── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       ├── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
+    │       └── TooLarge       (bot/corpus/limits.py) beyond a size, count or time bound
     ├── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
     └── ModelGraphError        no ONNX graph of the embedding model: the torch path answers instead
         ├── GraphUnavailable   (bot/retrieval/onnx_graph.py) none sound here and none can be made
@@ -53,6 +56,13 @@ class BadKey(PolicybotError, ValueError):
 
 class KeyFileExists(PolicybotError):
     """A new key file would overwrite an existing file: never done, the old key may be needed."""
+
+    exit_code = 1
+
+
+class KeyFileUnwritable(PolicybotError):
+    """A new key file cannot be created where it was asked for (no such folder, a read-only
+    mount, no permission); the message names the folder and what to do instead."""
 
     exit_code = 1
 

@@ -6,7 +6,9 @@ do I do?"), and the list of unclear questions is shown to a recipient of reports
 person it is about. So a question whose text looks like a concern is never stored, counted or
 shown (:func:`keeps_question`): the answer points to ``/report-concern`` or
 ``/declare-relationship``, its words are ones that make the core suggest them, or it names a
-person (a capitalised name, a title such as "Mr") or a school role ("the head", "a TA", "Y9").
+person (a capitalised name, a title such as "Mr", initials such as "KB" or "K.B.") or a school
+role ("the head", "a TA", "the DHT", "SLT", "Y9"). Two or three capitals are someone's initials
+unless the policies themselves use that word ("PE", "ICT", "DBS": :func:`policy_terms`).
 Front ends offer Helpful / Not helpful only for answers that pass (:func:`invites_feedback`), and
 :meth:`FeedbackLog.record` checks again, since a button's value can be forged. The text is shown
 to one configured role only (``[feedback] shown_to``, default the headteacher).
@@ -28,12 +30,13 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answers import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
+from bot.composing import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
 from bot.retrieval.vocabulary import PLATFORM_NAMES, english_words, tokens
 
 if TYPE_CHECKING:
@@ -74,7 +77,17 @@ ROLE_WORDS = frozenset({
     "governors", "chair", "chairman", "dsl", "ddsl", "senco", "caretaker", "receptionist",
     "colleague", "colleagues", "manager", "bursar", "tutor", "coach", "nurse", "cook",
     "cleaner", "volunteer", "mr", "mrs", "ms", "miss", "mx", "dr", "sir",
+}) | frozenset({  # as staff write them: head / deputy / assistant head, leadership, SENCO, …
+    "ht", "dht", "aht", "slt", "senco", "sendco", "dsl", "ddsl", "dsp", "lsa", "lsas",
+    "hltas", "nqt", "nqts", "ect", "ects", "cog", "sbm", "hod", "hoy",
 })  # fmt: skip
+# Two or three capitals ("KB", "HH"), or initials with full stops ("K.B.", "K. B."): someone's
+# initials, unless the policies use the word themselves (policy_terms). "OK" is the one such word
+# every question may hold.
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]{2,3}|(?:[A-Z]\.\s?){2,3})(?!\w)")  # KB's too
+_NOT_INITIALS = frozenset({"OK"})
+_POSSESSIVE = re.compile(r"['’]s$")  # "the HT's car", "kate's": the word itself
+_POLICY_TERM = re.compile(r"(?<![\w'’])[A-Z]{2,3}(?![\w'’])")
 _YEAR_GROUP = re.compile(r"\b(?:y|yr|year)\s*-?\s*\d{1,2}\b", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # letters of any script
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
@@ -94,11 +107,28 @@ _FUNCTION_WORDS = frozenset({
 _PLATFORMS = frozenset(PLATFORM_NAMES)
 
 
-def names_someone(question: str) -> bool:
-    """True when the question names a person or a school role: a staff role or title, a year
-    group, or a capitalised word that reads as a name."""
-    lowered = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+def policy_terms(texts: Iterable[str]) -> frozenset[str]:
+    """The two- and three-capital words the policies themselves use ("PE", "ICT", "DBS"): in a
+    question they are the policy's vocabulary, not someone's initials."""
+    return frozenset(term for text in texts for term in _POLICY_TERM.findall(text))
+
+
+def _initials(question: str, vocabulary: frozenset[str]) -> bool:
+    for match in _INITIALS.finditer(question):
+        letters = re.sub(r"[.\s]", "", match.group())
+        if letters not in vocabulary and letters not in _NOT_INITIALS:
+            return True
+    return False
+
+
+def names_someone(question: str, vocabulary: frozenset[str] = frozenset()) -> bool:
+    """True when the question names a person or a school role: a staff role or title (or its
+    abbreviation), a year group, initials not in the policies' ``vocabulary``, or a capitalised
+    word that reads as a name."""
+    lowered = {_POSSESSIVE.sub("", w.lower()).strip("'’-") for w in _WORD.findall(question)}
     if lowered & ROLE_WORDS or _YEAR_GROUP.search(question):
+        return True
+    if _initials(question, vocabulary):
         return True
     for match in _WORD.finditer(question):
         word = match.group().strip("'’-")
@@ -122,19 +152,21 @@ def keeps_question(
     question: str,
     suggested_command: str | None = None,
     known_names: frozenset[str] = frozenset(),
+    vocabulary: frozenset[str] = frozenset(),
 ) -> bool:
     """May this question's text be stored and shown as "unclear"? Never for a concern or
     declaration, a question that names someone, or one whose words suggest either.
     ``known_names`` (see :func:`people_names`) catches the configured people however the
-    question is typed ("what if kate keeps texting a pupil"): the list is shown to one of them."""
+    question is typed ("what if kate keeps texting a pupil"): the list is shown to one of them.
+    ``vocabulary`` (:func:`policy_terms`) holds the capitals the policies use."""
     if suggested_command in (REPORT, DECLARE):
         return False
     terms = set(tokens(question))
     if terms & CONCERN_STEMS or terms & FAMILY_STEMS:
         return False
-    if known_names & {w.lower().strip("'’-") for w in _WORD.findall(question)}:
+    if known_names & {_POSSESSIVE.sub("", w.lower()).strip("'’-") for w in _WORD.findall(question)}:
         return False
-    return not names_someone(question)
+    return not names_someone(question, vocabulary)
 
 
 def people_names(settings: Settings) -> frozenset[str]:
@@ -150,8 +182,22 @@ def people_names(settings: Settings) -> frozenset[str]:
 
 
 def invites_feedback(answer: Answer) -> bool:
-    """Offer Helpful / Not helpful under this answer? Only when the vote could be kept."""
-    return keeps_question(answer.question, answer.suggested_command)
+    """Offer Helpful / Not helpful under this answer? Only when the vote could be kept: its
+    capitals are checked against the policy text the answer quotes (a subset of what
+    :meth:`FeedbackLog.record` allows, so an offered vote is always kept). Never under "still
+    loading the policies", which answers nothing."""
+    from bot.handbook import STILL_LOADING, UNREADABLE
+
+    if answer.text in (STILL_LOADING, UNREADABLE):
+        return False
+    quoted = [
+        text
+        for c in answer.citations
+        for text in (c.document, c.section, c.quote, *(item.text for item in c.items))
+    ]
+    return keeps_question(
+        answer.question, answer.suggested_command, vocabulary=policy_terms(quoted)
+    )
 
 
 DEFAULT_VIEWER = "headteacher"
@@ -198,10 +244,15 @@ def normalise(question: str) -> str:
 
 class FeedbackLog:
     def __init__(
-        self, path: Path, key: bytes | None = None, known_names: frozenset[str] = frozenset()
+        self,
+        path: Path,
+        key: bytes | None = None,
+        known_names: frozenset[str] = frozenset(),
+        vocabulary: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self.path = Path(path)
         self.known_names = known_names
+        self.vocabulary = vocabulary  # the handbook's capitals, once it is loaded
         self._fernet = None
         self._keyring = None
         if key:
@@ -244,8 +295,16 @@ class FeedbackLog:
         return [self._key_hash(_hash(text), kid) for kid in self._keyring.ids]
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> FeedbackLog:
-        return cls(settings.data_dir / FEEDBACK_FILE, settings.key, people_names(settings))
+    def for_settings(
+        cls, settings: Settings, vocabulary: Callable[[], frozenset[str]] = frozenset
+    ) -> FeedbackLog:
+        """``vocabulary``: the handbook's :func:`policy_terms` (``Runtime.policy_terms``)."""
+        return cls(
+            settings.data_dir / FEEDBACK_FILE, settings.key, people_names(settings), vocabulary
+        )
+
+    def _keeps(self, question: str) -> bool:
+        return keeps_question(question, known_names=self.known_names, vocabulary=self.vocabulary())
 
     def record(
         self,
@@ -259,7 +318,7 @@ class FeedbackLog:
         """One vote; False (nothing stored) for a question :func:`keeps_question` refuses. The
         same person voting again on the same question replaces their vote."""
         question = normalise(question)
-        if not question or not keeps_question(question, known_names=self.known_names):
+        if not question or not self._keeps(question):
             return False
         qtags = self._tags(question.casefold())
         utags = self._tags(f"{platform}:{user_id}")
@@ -292,7 +351,7 @@ class FeedbackLog:
         out: list[UnclearQuestion] = []
         for _, bad, good, last, enc in rows:
             text = self._decrypt(enc)
-            if text != NOT_KEPT and not keeps_question(text, known_names=self.known_names):
+            if text != NOT_KEPT and not self._keeps(text):
                 continue
             out.append(UnclearQuestion(text, int(bad), int(good), last))
             if len(out) >= limit:

@@ -81,9 +81,27 @@ def _assistant(runtime: Any) -> Any:
     return getattr(runtime, "assistant", None)
 
 
+def policies_state(runtime: Any) -> str:
+    """Where the policies are, for /healthz: "loaded", "loading" (bot/handbook.py: reports are
+    taken meanwhile), "not loaded" or why they could not be ("error: …", naming the folder)."""
+    if _assistant(runtime) is not None:
+        return "loaded"
+    handbook = getattr(runtime, "handbook", None)
+    if handbook is not None and handbook.loading:
+        return "loading"
+    if handbook is not None and handbook.error:
+        return f"error: {handbook.error}"
+    return "not loaded"
+
+
 def _index(runtime: Any) -> dict[str, Any]:
     assistant = _assistant(runtime)
     if assistant is None:
+        state = policies_state(runtime)
+        if state == "loading":
+            return {"ok": False, "error": "policy index not loaded yet: the policies are loading"}
+        if state.startswith("error"):
+            return {"ok": False, "error": state}
         return {"ok": False, "error": "policy index not loaded yet"}
     index = getattr(assistant, "index", None)
     clauses = len(getattr(index, "units", ()) or ())

@@ -166,6 +166,25 @@ def default_format(env: Mapping[str, str] = os.environ, stream: Any = None) -> s
     return "text" if getattr(stream, "isatty", lambda: False)() else "json"
 
 
+# Progress bars are drawn on stderr with carriage returns ("Loading weights: 100%|████| 103/103"
+# when the embedding model loads): in a JSON log each would be a line that is not JSON.
+PROGRESS_BAR_SWITCHES = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
+
+
+def quiet_progress_bars() -> None:
+    """Turn off the progress bars of huggingface_hub, transformers and tqdm for this process.
+    The switches are environment variables the libraries read when they are imported (the model
+    loads lazily, after logging is set up); a library imported already is told directly."""
+    for name, value in PROGRESS_BAR_SWITCHES.items():
+        os.environ.setdefault(name, value)
+    hub = sys.modules.get("huggingface_hub.utils")
+    if hub is not None:
+        hub.disable_progress_bars()
+    transformers_logging = sys.modules.get("transformers.utils.logging")
+    if transformers_logging is not None:
+        transformers_logging.disable_progress_bar()
+
+
 def configure_logging(
     fmt: str | None = None,
     level: str | int | None = None,
@@ -190,6 +209,8 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     guard_library_logs()
+    if fmt == "json":
+        quiet_progress_bars()
     # Chatty libraries: their DEBUG output can include request bodies.
     for noisy in ("urllib3", "aiohttp.access", "msal", "botbuilder", "slack_sdk", "slack_bolt"):
         logging.getLogger(noisy).setLevel(max(logging.getLogger().level, logging.INFO))

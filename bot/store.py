@@ -11,7 +11,9 @@ Sensitive text is encrypted with Fernet before it reaches SQL (``encrypt`` / ``d
 the key comes from the environment or a key file, never the database. A check value in the
 ``meta`` table turns a wrong key into a clear error at open instead of garbage later.
 
-What a copy of the file shows without the key (migration m003 and ``seal_legacy_rows``): record
+What a copy of the file shows without the key (migration m003, then
+``bot.reports.sealing.upgrade`` at the first open with the key; the store never imports the
+reports that use it): record
 references, kinds, dates and statuses, and nothing that tells who filed a report, what it says,
 whom it was sent to or whether it concerns the headteacher. Everything else is ciphertext (the
 per-report ``sealed`` JSON is padded to a fixed size so its length tells nothing either) or a
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SEALED_SIZE = 2048  # every report's sealed JSON is padded to a multiple of this
 BODY_BLOCK = 256  # report bodies are padded to a multiple of this
+EVIDENCE_BLOCK = 64 * 1024  # evidence files are padded to a multiple of this
 AUDIT_ANCHOR_NAME = "policybot-audit-head"  # beside the key file; survives key rotation
 BUSY_TIMEOUT_MS = 30_000
 
@@ -288,6 +291,80 @@ def m006_campaign_submissions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_confirmations_per_version(db: sqlite_utils.Database) -> None:
+    # A confirmation is of a policy version, whichever round's button was pressed
+    # (bot/campaigns/confirmations.py). ``confirmed_round`` names the round it was pressed in.
+    # Rounds recorded before this: each confirmation is its own round's, and a person still
+    # outstanding in another round of a version they confirmed takes their first confirmation
+    # of it (and is no longer reminded there).
+    db.table("campaign_recipients").add_column("confirmed_round", str)
+    db.execute(
+        "UPDATE campaign_recipients SET confirmed_round = (SELECT reference FROM campaigns "
+        "WHERE campaigns.id = campaign_recipients.campaign_id) WHERE confirmed_at IS NOT NULL"
+    )
+    first: dict[tuple[str, int], tuple[str, str]] = {}
+    for r in db.query(
+        "SELECT r.person_tag, c.version_id, r.confirmed_at, c.reference FROM campaign_recipients r "
+        "JOIN campaigns c ON c.id = r.campaign_id WHERE r.confirmed_at IS NOT NULL "
+        "ORDER BY r.confirmed_at, c.id"
+    ):
+        first.setdefault((r["person_tag"], r["version_id"]), (r["confirmed_at"], r["reference"]))
+    for r in list(
+        db.query(
+            "SELECT r.id, r.number, r.person_tag, c.version_id, c.reference "
+            "FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id "
+            "WHERE r.confirmed_at IS NULL"
+        )
+    ):
+        earlier = first.get((r["person_tag"], r["version_id"]))
+        if earlier is None:
+            continue
+        db.execute(
+            "UPDATE campaign_recipients SET confirmed_at = ?, confirmed_round = ? WHERE id = ?",
+            [earlier[0], earlier[1], r["id"]],
+        )
+        db.execute(
+            "DELETE FROM outbox WHERE reference = ? AND notice_type = 'policy_reminder' "
+            "AND status = 'pending'",
+            [f"{r['reference']}.{r['number']}"],
+        )
+
+
+@migrations()
+def m008_evidence(db: sqlite_utils.Database) -> None:
+    # Files attached to a concern (bot/reports/evidence.py). Name, type, size and checksum are
+    # one sealed JSON; the bytes one Fernet token, padded to EVIDENCE_BLOCK so its length says
+    # little; `content` becomes NULL (and `deleted_at` is set) when the retention period ends.
+    # A reader without the key sees how many files a record has and roughly how big they are.
+    db.table("evidence").create(
+        {
+            "id": int,
+            "report_id": int,
+            "number": int,  # 1, 2, … within the record
+            "created_at": str,
+            "sealed": str,
+            "content": str,
+            "deleted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("report_id", "reports", "id")],
+    )
+    db.table("evidence").create_index(["report_id", "number"], unique=True)
+
+
+@migrations()
+def m009_learning(db: sqlite_utils.Database) -> None:
+    # What staff picked after "was it one of these?" (bot/learning/suggestions.py): the question,
+    # the rules given and picked and each voter's keyed hash are one sealed JSON, padded; a
+    # reader without the key sees how many suggestions there are, their status and dates.
+    db.table("suggestions").create(
+        {"id": int, "status": str, "created_at": str, "decided_at": str, "sealed": str},
+        pk="id",
+        not_null={"status", "created_at", "sealed"},
+    )
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
@@ -337,11 +414,6 @@ class Store:
         with self.transaction() as db:
             migrations.apply(db)
         self._check_key()
-        if self._fernet is not None:
-            from bot.reports.sealing import seal_legacy_rows
-
-            seal_legacy_rows(self)
-            self._compact_if_pending()
 
     # --- connection ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -366,7 +438,7 @@ class Store:
         """Run fn when the current transaction commits (never if it rolls back)."""
         self._after_commit.append(fn)
 
-    def _compact_if_pending(self) -> None:
+    def compact_if_pending(self) -> None:
         """After sealing, rewrite the file once (retried at each start until it succeeds)."""
         if not self.query("SELECT 1 FROM meta WHERE key = 'compact_pending'"):
             return
@@ -433,6 +505,15 @@ class Store:
 
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
+
+    def encrypt_bytes(self, data: bytes) -> str:
+        return self.fernet.encrypt(data).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self.fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise WrongKey(self._wrong_key_message()) from None
 
     @property
     def keyring(self) -> Keyring:
@@ -534,6 +615,9 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("campaigns", "id", "message"),
     ("campaigns", "id", "published_by"),
     ("campaign_recipients", "id", "sealed"),
+    ("evidence", "id", "sealed"),  # m007: files attached to concerns
+    ("evidence", "id", "content"),
+    ("suggestions", "id", "sealed"),  # m009: what staff picked for a question (bot/learning/)
     # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
     # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),

@@ -183,3 +183,29 @@ def test_teams_tenants_can_be_restricted_in_the_config(env):
         load_settings(env(GOOD + '[teams]\nallowed_tenants = ["contoso.com"]\n'))
     with pytest.raises(ConfigError, match="teams.allowed_tenants: must be a list"):
         load_settings(env(GOOD + f'[teams]\nallowed_tenants = "{tenant}"\n'))
+
+
+def test_evidence_limits_and_retention_have_defaults_and_can_be_set(env):
+    s = load_settings(env())
+    limits = s.evidence
+    assert (limits.max_files, limits.max_file_mb, limits.keep_days_after_close) == (5, 10, 30)
+    assert limits.max_bytes == 10 * 1024 * 1024 and limits.add_minutes == 10
+    toml = GOOD + "[evidence]\nmax_files = 3\nkeep_days_after_close = 365\n"
+    s = load_settings(env(toml))
+    assert (s.evidence.max_files, s.evidence.keep_days_after_close) == (3, 365)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("max_files = 11", "evidence.max_files: must be a whole number of files from 1 to 10"),
+        ('max_file_mb = "10MB"', "evidence.max_file_mb: must be a whole number of megabytes"),
+        ("keep_days_after_close = -1", "from 0 to 3650, got -1"),
+        ("keep_forever = true", "evidence.keep_forever: unknown key"),
+    ],
+)
+def test_bad_evidence_settings_say_what_to_write(env, tmp_path, line, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(GOOD + f"[evidence]\n{line}\n"))
+    assert str(caught.value).startswith(str(tmp_path / "policybot.toml"))
+    assert message in str(caught.value)

@@ -18,6 +18,8 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_confirmations_per_version",
+        "m008_evidence",
     ]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
@@ -28,6 +30,8 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_confirmations_per_version",
+        "m008_evidence",
     ]  # once each
 
 
@@ -55,6 +59,7 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
 def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     import sqlite_utils
 
+    from bot.reports.sealing import upgrade
     from bot.store import migrations
 
     key = Fernet.generate_key()
@@ -75,10 +80,13 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     old.close()
 
     store = Store(path, key)
+    upgrade(store)  # what the report service (and key rotation, restore) does at its start
     assert store.applied_migrations() == [
         "m001_reports", "m002_submission_keys", "m003_sealed_records", "m004_undeliverable_notices",
         "m005_policy_campaigns",
         "m006_campaign_submissions",
+        "m007_confirmations_per_version",
+        "m008_evidence",
     ]  # fmt: skip
     (row,) = store.query("SELECT * FROM reports")
     assert row["submitter_id"] is None and row["submission_tag"] is None

@@ -17,6 +17,8 @@ CAMPAIGN_NOTICES = (POLICY_NOTICE, REMINDER_NOTICE)
 CONFIRM_ACTION = "confirm_read"  # the "I have read and understood" button
 READ_ACTION = "read_policy"  # show the policy's clauses (in a thread / a card)
 
+CHANGE_KINDS = ("added", "reworded", "removed")  # ClauseChange.kind
+
 STAFF_GROUPS = ("teaching", "support", "governors", "volunteers")
 AUDIENCES = ("all", *STAFF_GROUPS)
 
@@ -25,7 +27,7 @@ AUDIENCES = ("all", *STAFF_GROUPS)
 class ClauseChange:
     """One clause that differs from the version a person last confirmed."""
 
-    kind: str  # added | removed | reworded
+    kind: str  # one of CHANGE_KINDS
     clause_id: str  # as staff cite it: "§6.xi", or "Jewellery" where the policy has no numbers
     text: str  # the new text (added, reworded) or the old text (removed)
 
@@ -44,19 +46,27 @@ class PublishReceipt:
     approval_date: str
     audience: str
     due: str  # ISO date
-    sent_to: int  # DMs queued
+    sent_to: int  # DMs queued (including the ``not_reachable`` ones, which wait)
     no_account: int  # staff in the audience with no Slack or Teams account: not sent
     already_confirmed: int  # confirmed this very version in an earlier round: not asked again
     new_version: bool  # True when this content had never been published before
     repeated: bool = False  # the same form was sent before: this is its first receipt, no DMs
+    # of ``sent_to``, how many their chat app cannot message yet, as far as this process can
+    # tell (a server whose front end registered a reachability check; the CLI cannot tell)
+    not_reachable: int = 0
 
     @property
     def message(self) -> str:
         msg = (
             ("Already sent: " if self.repeated else "")
-            + f"{self.reference}: '{self.title}' (version {self.version}) sent to {self.sent_to} "
-            f"of {self.audience} staff, due {self.due}."
+            + f"{self.reference}: '{self.title}' (version {self.version}) sent to "
+            f"{self.sent_to - self.not_reachable} of {self.audience} staff, due {self.due}."
         )
+        if self.not_reachable:
+            msg += (
+                f" {self.not_reachable} more cannot be reached in chat yet (they have not opened "
+                "policybot): theirs is delivered when they first do; the receipts show who."
+            )
         if self.already_confirmed:
             msg += f" {self.already_confirmed} had already confirmed this version."
         if self.no_account:
@@ -65,6 +75,14 @@ class PublishReceipt:
                 "sent it: run `policybot staff list` to see who."
             )
         return msg
+
+
+# Where a round's message to one person stands (ReceiptRow.delivery), from its outbox row.
+DELIVERED = "delivered"
+SENDING = "being sent"  # queued, or retrying after an error
+NOT_REACHABLE = "not reachable yet"  # the chat app cannot message them until they open it
+NOT_DELIVERED = "could not be delivered"  # the platform refused it for good
+NO_ACCOUNT = "no chat account"
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,10 @@ class ReceiptRow:
     opened_at: str  # "" unless the platform told us (they opened the policy)
     confirmed_at: str  # "" while outstanding
     reminders: int
+    delivery: str = DELIVERED  # one of the states above
+    # the round whose button they pressed: a confirmation counts for every round of its
+    # version (bot/campaigns/confirmations.py), so it may be another round's
+    confirmed_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,10 +128,22 @@ class Progress:
         return sorted(r.name for r in self.rows if not r.confirmed_at)
 
     @property
+    def not_reachable(self) -> list[str]:
+        """Outstanding people their chat app cannot message yet: the head's count of "sent"
+        must not include them."""
+        return sorted(
+            r.name for r in self.rows if not r.confirmed_at and r.delivery == NOT_REACHABLE
+        )
+
+    @property
     def summary(self) -> str:
         text = f"{self.confirmed} of {self.total} confirmed"
         if self.outstanding:
             text += "; outstanding: " + ", ".join(self.outstanding)
+        if self.not_reachable:
+            text += f"; {NOT_REACHABLE} (they have not opened policybot in chat): " + ", ".join(
+                self.not_reachable
+            )
         return text
 
 

@@ -6,10 +6,16 @@
   transaction the version, the round, every recipient and every DM (outbox) are stored: all or
   nothing, and the outbox delivers each DM exactly once with retries.
 - ``confirm(actor, reference) -> Confirmation``: "I have read and understood", once; audited.
+  It counts for the policy version, in every round of it the person was sent
+  (bot/campaigns/confirmations.py).
 - ``clauses(actor, reference)``: the round's policy text (recipients and publishers only);
   asking for it is recorded as "opened".
 - ``progress(actor, reference) -> Progress``, ``campaigns(actor)``, ``receipts(actor, title)``:
-  publishers only (the headteacher and the roles ``[campaigns] publishers`` allows).
+  publishers only (the headteacher and the roles ``[campaigns] publishers`` allows); whether
+  each message reached its person is read from the outbox (bot/campaigns/progress.py).
+- ``register_reach(platform, is_reachable)``: a front end that can tell whether its chat app
+  can message an account yet (Teams) registers that check, and a publish receipt then counts
+  the people it cannot reach apart from those sent the policy.
 - ``my_campaigns(actor) -> list[MyCampaign]``: a member of staff's own rounds, nobody else's.
 - ``send_reminders(now)``: due reminders to people who have not confirmed (bot/campaigns/
   schedule.py); call it periodically (the front ends' servers do).
@@ -28,8 +34,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.campaigns import confirmations, schedule, versions
 from bot.campaigns import notices as campaign_notices
-from bot.campaigns import schedule, versions
+from bot.campaigns import progress as round_progress
 from bot.campaigns.models import (
     AUDIENCES,
     POLICY_NOTICE,
@@ -41,9 +48,10 @@ from bot.campaigns.models import (
     MyCampaign,
     Progress,
     PublishReceipt,
-    ReceiptRow,
 )
 from bot.corpus.model import Document
+from bot.errors import CorpusError
+from bot.handbook import UNREADABLE, PoliciesLoading
 from bot.keys import LOOKUP
 from bot.people import CHAT_PLATFORMS, ROLE_LABELS, Actor
 from bot.reports import audit
@@ -70,6 +78,22 @@ class CampaignService:
         self.store = reports.store
         self.directory = StaffDirectory(reports.store)
         self._handbook = handbook or (lambda: [])
+        self._reach: dict[str, Callable[[str], bool]] = {}
+
+    def register_reach(self, platform: str, is_reachable: Callable[[str], bool]) -> None:
+        """``is_reachable(user_id)``: whether ``platform``'s chat app can message that account
+        now (Teams: only once the person has opened the bot, or shares a team with it)."""
+        self._reach[platform] = is_reachable
+
+    def _reachable(self, platform: str, user_id: str) -> bool:
+        check = self._reach.get(platform)
+        if check is None:
+            return True  # nothing here can tell: the receipts will, from the outbox
+        try:
+            return check(user_id)
+        except Exception as exc:  # a receipt's count must never fail a publish
+            log.warning("reachability check failed: %s", type(exc).__name__)
+            return True
 
     # --- who may do what ---------------------------------------------------------------
     @property
@@ -105,7 +129,15 @@ class CampaignService:
 
     # --- the handbook -------------------------------------------------------------------
     def policies(self) -> list[Document]:
-        return sorted(self._handbook(), key=lambda d: d.title.lower())
+        """The handbook's policies by title. Refused (CampaignError) while the service is still
+        loading them (bot/handbook.py), so a publish waits for the real handbook."""
+        try:
+            documents = self._handbook()
+        except PoliciesLoading as exc:
+            raise CampaignError(str(exc), "policy") from None
+        except CorpusError:  # the folder holds no readable policy: the log says which file
+            raise CampaignError(UNREADABLE, "policy") from None
+        return sorted(documents, key=lambda d: d.title.lower())
 
     def find_policy(self, title: str) -> Document:
         wanted = " ".join(title.split()).lower()
@@ -167,7 +199,7 @@ class CampaignService:
         now = self.now()
         at = audit.stamp(now)
         outbox = self.reports.outbox
-        sent = no_account = already = 0
+        sent = no_account = already = unreachable = 0
         try:
             with self.store.transaction() as db:
                 version_id, digest, new_version = versions.store_version(db, document, at)
@@ -225,6 +257,7 @@ class CampaignService:
                         notice, now, idempotency_key=f"{notice.reference}/{POLICY_NOTICE}",
                     )  # fmt: skip
                     sent += 1
+                    unreachable += not self._reachable(platform, member.address(platform))
                 audit.append(
                     self.store, db, when=now, action="publish", actor=_actor_id(actor),
                     reference=reference,
@@ -235,7 +268,7 @@ class CampaignService:
                     reference=reference, title=document.title, version=versions.short(digest),
                     approval_date=document.approval_date, audience=audience,
                     due=due_date.isoformat(), sent_to=sent, no_account=no_account,
-                    already_confirmed=already, new_version=new_version,
+                    already_confirmed=already, new_version=new_version, not_reachable=unreachable,
                 )  # fmt: skip
                 if tags:
                     db.execute(
@@ -314,7 +347,8 @@ class CampaignService:
             return None
         rows = list(
             db.query(
-                "SELECT r.*, c.reference, c.due, v.title, v.content_hash, v.approval_date "
+                "SELECT r.*, c.reference, c.due, c.version_id, v.title, v.content_hash, "
+                "v.approval_date "
                 "FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id "
                 "JOIN policy_versions v ON v.id = c.version_id "
                 "WHERE c.reference = ? AND r.person_tag = ?",
@@ -337,19 +371,13 @@ class CampaignService:
                     reference, row["confirmed_at"],
                 )  # fmt: skip
             at = audit.stamp(now)
-            db.execute(
-                "UPDATE campaign_recipients SET confirmed_at = ? WHERE id = ?", [at, row["id"]]
-            )
-            # a reminder still waiting in the outbox is not sent once they have confirmed
-            db.execute(
-                "DELETE FROM outbox WHERE reference = ? AND notice_type = ? AND status = 'pending'",
-                [f"{reference}.{row['number']}", REMINDER_NOTICE],
-            )
+            rounds = confirmations.record(db, row["person_tag"], row["version_id"], at, reference)
             audit.append(
                 self.store, db, when=now, action="confirm", actor=_actor_id(actor),
                 reference=reference,
                 detail=f"read and understood {row['title']} version "
-                f"{versions.short(row['content_hash'])}",
+                f"{versions.short(row['content_hash'])}"
+                + (f" (counts for {', '.join(rounds)})" if rounds != [reference] else ""),
             )  # fmt: skip
         log.info("confirmed %s", reference)
         return Confirmation(
@@ -425,45 +453,14 @@ class CampaignService:
         with self.store.read() as db:
             rows = list(
                 db.query(
-                    "SELECT c.*, v.title, v.content_hash, v.approval_date FROM campaigns c "
+                    f"SELECT {round_progress.ROUND_COLUMNS} FROM campaigns c "
                     "JOIN policy_versions v ON v.id = c.version_id WHERE c.reference = ?",
                     [reference],
                 )
             )
             if not rows:
                 raise CampaignError(f"There is no policy round {reference}.")
-            return self._progress(db, rows[0])
-
-    def _progress(self, db: Any, c: dict[str, Any]) -> Progress:
-        sent = {
-            r["reference"]: r["sent_at"] or ""
-            for r in db.query(
-                "SELECT reference, sent_at FROM outbox WHERE reference LIKE ? AND notice_type = ? "
-                "AND status = 'sent'",
-                [f"{c['reference']}.%", POLICY_NOTICE],
-            )
-        }
-        people = []
-        for r in db.query(
-            "SELECT * FROM campaign_recipients WHERE campaign_id = ? ORDER BY number", [c["id"]]
-        ):
-            who = self.store.decrypt_json(r["sealed"])
-            people.append(
-                ReceiptRow(
-                    name=who["name"],
-                    group=who["group"],
-                    platform=who["platform"],
-                    sent_at=sent.get(f"{c['reference']}.{r['number']}", ""),
-                    opened_at=r["opened_at"] or "",
-                    confirmed_at=r["confirmed_at"] or "",
-                    reminders=r["reminders_sent"],
-                )  # fmt: skip
-            )
-        return Progress(
-            reference=c["reference"], title=c["title"], version=versions.short(c["content_hash"]),
-            approval_date=c["approval_date"], audience=c["audience"], due=c["due"],
-            published_at=c["created_at"], rows=tuple(sorted(people, key=lambda p: p.name.lower())),
-        )  # fmt: skip
+            return round_progress.of_round(self.store, db, rows[0])
 
     def campaigns(self, actor: Actor) -> list[CampaignSummary]:
         """Every round, newest first, with its counts (publishers only)."""
@@ -496,14 +493,14 @@ class CampaignService:
             rows = [
                 r
                 for r in db.query(
-                    "SELECT c.*, v.title, v.content_hash, v.approval_date FROM campaigns c "
+                    f"SELECT {round_progress.ROUND_COLUMNS} FROM campaigns c "
                     "JOIN policy_versions v ON v.id = c.version_id ORDER BY c.id"
                 )
                 if r["title"].lower() == wanted or (wanted and wanted in r["title"].lower())
             ]
             if not rows:
                 raise CampaignError(f"No policy called '{title}' has been sent to staff yet.")
-            out = [self._progress(db, r) for r in rows]
+            out = [round_progress.of_round(self.store, db, r) for r in rows]
         audit.record(self.store, action="export", actor=_actor_id(actor),
                      detail=f"receipts of {out[0].title}")  # fmt: skip
         return out

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.errors import PolicybotError
+from bot.logs import default_format, quiet_progress_bars
 
 # Each module exposes `register(subparsers)`; parsers set `func=callable(args) -> int`.
 COMMAND_MODULES = [
@@ -22,6 +23,7 @@ COMMAND_MODULES = [
     "bot.cli.keys",  # key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
     "bot.cli.policies",  # policies publish|receipts|rounds|remind, staff import|list
+    "bot.cli.learned",  # learned list|approve|reject|remove
 ]
 
 
@@ -43,6 +45,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
     parser = build_parser()
     args = parser.parse_args(argv)
     args.clock = clock
+    if default_format() == "json":  # stderr goes to a log, not a person: no progress bars in it
+        quiet_progress_bars()
     try:
         return int(args.func(args) or 0)
     except PolicybotError as exc:  # every deliberate error (bot/errors.py): its message only

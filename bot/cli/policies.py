@@ -16,14 +16,18 @@ from bot.campaigns.models import AUDIENCES, Progress
 from bot.cli.reports import _acting, _with_runtime
 from bot.errors import StaffImportError
 from bot.people import ROLES, Actor
+from bot.spreadsheets import safe_cell
 from bot.staff import parse_csv
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+# delivery: delivered | being sent | not reachable yet | could not be delivered | no chat
+# account; confirmed_in: the round whose button they pressed (a confirmation counts for every
+# round of the same version, so it may be another round's)
 RECEIPT_COLUMNS = (
     "round", "policy", "version", "approved", "due", "name", "group", "platform", "sent_at",
-    "opened_at", "confirmed_at", "reminders",
+    "opened_at", "confirmed_at", "reminders", "delivery", "confirmed_in",
 )  # fmt: skip
 
 
@@ -104,17 +108,12 @@ def _csv(rounds: list[Progress]) -> str:
     writer.writerow(RECEIPT_COLUMNS)
     for p in rounds:
         for r in p.rows:
-            writer.writerow([_safe(v) for v in (
+            writer.writerow([safe_cell(v) for v in (
                 p.reference, p.title, p.version, p.approval_date, p.due, r.name, r.group,
-                r.platform, r.sent_at, r.opened_at, r.confirmed_at, r.reminders,
+                r.platform, r.sent_at, r.opened_at, r.confirmed_at, r.reminders, r.delivery,
+                r.confirmed_in,
             )])  # fmt: skip
     return buf.getvalue()
-
-
-def _safe(value: object) -> str:
-    """No spreadsheet formulas from a name someone typed."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @_acting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -13,9 +14,12 @@ from typing import Any
 
 from bot.answers import Answer
 from bot.assistant import Assistant
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
+from bot.corpus.loader import QUESTIONS_FILE
 from bot.errors import ConfigError, CorpusError, EvalFileError
+from bot.handbook import Handbook, parse_cache
+from bot.learning.service import handbook_notes, link_line
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +51,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("eval", help="hit@1, hit@3, MRR and abstention on a question file")
+    p = sub.add_parser(
+        "eval", help="what staff see (right rule shown, outcomes), hit@1, hit@3, MRR on a file"
+    )
     p.add_argument(
         "file",
         help='JSON Lines: {"q": question, "doc": file name (optional), "gold": [clause ids]}',
     )
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions it got wrong")
+    p.add_argument(
+        "--doc",
+        default="",
+        metavar="FILE",
+        help='the policy file that gold without a "doc" belongs to (e.g. '
+        "social-media-policy.txt when its questions are asked of a whole handbook)",
+    )
     p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
     p.set_defaults(func=cmd_eval)
 
@@ -63,14 +76,58 @@ def _fail(message: str) -> int:
     return 2
 
 
-def load_assistant(no_model: bool = False, progress: bool = False) -> Assistant:
-    settings = load_settings()
-    assistant = Assistant.load(
-        settings.corpus_dir,
-        settings.data_dir / "cache",
+def today_of(args: argparse.Namespace) -> Callable[[], dt.date]:
+    """Today by the process's clock (`main(argv, clock=)`; the real date by default): what
+    "overdue for review" is judged against."""
+    clock = getattr(args, "clock", None)
+    if clock is None:
+        return dt.date.today
+    return lambda: clock().date()
+
+
+def _assistant(
+    settings: Settings, embedder: str | None, today: Callable[[], dt.date] = dt.date.today
+) -> Assistant:
+    """The assistant over the policy folder, read through the parse cache the service uses."""
+    documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
+    assistant = Assistant(
+        documents,
+        cache_dir=settings.data_dir / "cache",
         model=settings.model,
-        embedder="none" if no_model else None,
+        embedder=embedder,
+        today=today,
     )
+    teach(assistant, settings)
+    return assistant
+
+
+def teach(assistant: Assistant, settings: Settings) -> None:
+    """What the school taught, as the services use it: the curated questions, and the approved
+    links when the school's database opens with the configured key."""
+    from bot.errors import StoreError
+    from bot.learning.curated import read_curated
+    from bot.learning.service import Learning
+    from bot.store import Store
+
+    if settings.key is not None and settings.db_path.exists():
+        try:
+            store = Store.configured(settings)
+        except StoreError as exc:
+            log.warning("approved links not used: %s", exc)
+        else:
+            Learning(store, settings, assistant=lambda: assistant).attach(assistant)
+            return
+    curated = read_curated(settings.corpus_dir, assistant.documents).taught
+    assistant.teach(lambda documents: (0, curated))
+
+
+def load_assistant(
+    no_model: bool = False,
+    progress: bool = False,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> Assistant:
+    settings = load_settings()
+    assistant = _assistant(settings, "none" if no_model else None, today)
     if not no_model:
         say = (lambda m: print(f"… {m}", file=sys.stderr)) if progress else None
         assistant.warm_up(progress=say)
@@ -97,7 +154,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _batch(args)
     if not args.question:
         return _fail('ask needs a question, e.g. policybot ask "Can I friend a parent?"')
-    answer = load_assistant(args.no_model).ask(args.question)
+    answer = load_assistant(args.no_model, today=today_of(args)).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -110,7 +167,7 @@ def _batch(args: argparse.Namespace) -> int:
         stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
     except OSError as e:
         return _fail(f"{args.batch}: {e.strerror}")
-    assistant = load_assistant(args.no_model)
+    assistant = load_assistant(args.no_model, today=today_of(args))
     bad = 0
     with stream:
         for n, line in enumerate(stream, 1):  # streamed: each answer is flushed as it is ready
@@ -151,12 +208,7 @@ To report a concern or declare a family relationship with a pupil, use /report-c
 def cmd_chat(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
-        assistant = Assistant.load(
-            settings.corpus_dir,
-            settings.data_dir / "cache",
-            model=settings.model,
-            embedder="none" if args.no_model else None,
-        )
+        assistant = _assistant(settings, "none" if args.no_model else None, today_of(args))
     except (ConfigError, CorpusError) as e:
         return _fail(str(e))
     assistant.start_warmup()  # answers with BM25 until the model has loaded
@@ -192,9 +244,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.graph_only:
         return _graph_only(settings.model, cache)
     t0 = time.perf_counter()
-    failures = read_corpus(settings.corpus_dir).failures  # files the index will not hold
+    # files the index will not hold; the rest parsed into the cache the service starts from
+    failures = read_corpus(settings.corpus_dir, parse_cache(settings.data_dir)).failures
     print_failures(failures)
-    assistant = Assistant.load(settings.corpus_dir, cache, model=settings.model, embedder="none")
+    assistant = _assistant(settings, "none")
     n = len(assistant.index.units)
     print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
     _progress(0, 3, "BM25 index built")
@@ -208,12 +261,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     if embedder is None:
         _progress(3, 3, "done (no embedding model available: BM25 only)")
         print()
+        _taught_notes(settings, assistant.documents)
         return 0
     _progress(2, 3, "embedding the policies")
     assistant.index.attach_embedder(embedder, cache)
     _progress(3, 3, "embeddings cached")
     print(f"\nEmbeddings: {describe(embedder)}")
     print(f"Index ready in {time.perf_counter() - t0:.1f}s; cache: {cache}")
+    _taught_notes(settings, assistant.documents)
     return 0
 
 
@@ -228,6 +283,15 @@ def _graph_only(model: str | None, cache: Path) -> int:
     return 0 if getattr(embedder, "folder", None) is not None else 1
 
 
+def _taught_notes(settings: Settings, documents: list[Document]) -> None:
+    """After a re-index: the curated questions that name no clause, and the learned links held
+    for re-review or dropped because their clause changed or went."""
+    taught = handbook_notes(settings, documents)
+    for link in taught.links:
+        print(link_line(link))
+    print_failures(taught.failures)
+
+
 def _progress(done: int, total: int, label: str) -> None:
     width = 30
     filled = int(width * done / total)
@@ -235,7 +299,7 @@ def _progress(done: int, total: int, label: str) -> None:
     sys.stdout.flush()
 
 
-def corpus_rows(docs: list[Document]) -> list[dict[str, Any]]:
+def corpus_rows(docs: list[Document], today: dt.date | None = None) -> list[dict[str, Any]]:
     return [
         {
             "title": d.title,
@@ -246,7 +310,7 @@ def corpus_rows(docs: list[Document]) -> list[dict[str, Any]]:
             "review_frequency": d.review_frequency,
             "next_review": d.next_review,
             "next_review_date": d.next_review_date.isoformat() if d.next_review_date else None,
-            "overdue": d.overdue(),
+            "overdue": d.overdue(today or dt.date.today()),
             "warnings": list(d.warnings),
         }
         for d in docs
@@ -263,10 +327,20 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     """Every policy file in the folder: what was read from it, or ✘ and what to do."""
     settings = load_settings()
     corpus = read_corpus(settings.corpus_dir)
-    rows = corpus_rows(corpus.documents)
-    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
+    rows = corpus_rows(corpus.documents, today_of(args)())
+    taught = handbook_notes(settings, corpus.documents)  # questions.toml, learned links
+    failures = corpus.failures + taught.failures
+    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in failures]
     if args.json:
-        out = {"folder": str(settings.corpus_dir), "documents": rows, "failures": failed}
+        out = {
+            "folder": str(settings.corpus_dir),
+            "documents": rows,
+            "failures": failed,
+            "curated_questions": taught.curated,
+            "learned_links": [
+                {"number": s.number, "status": s.status, "note": s.note} for s in taught.links
+            ],
+        }
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 1 if failed else 0
     print(f"Policies in {settings.corpus_dir}:")
@@ -281,7 +355,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
             print(f"      note: {w}")
     if not rows:
         print("  (no readable policies)")
-    print_failures(corpus.failures)
+    if taught.curated:
+        print(f"  ✔ {QUESTIONS_FILE}: {taught.curated} curated questions")
+    for link in taught.links:
+        print(f"  {link_line(link)}")
+    print_failures(failures)
     return 1 if failed or not rows else 0
 
 
@@ -293,9 +371,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         questions = read_questions(Path(args.file))
     except (OSError, EvalFileError) as e:
         return _fail(str(e))
-    assistant = load_assistant(args.no_model)
+    assistant = load_assistant(args.no_model, today=today_of(args))
+    if args.doc and not any(d.source == args.doc for d in assistant.documents):
+        return _fail(f"--doc {args.doc}: no policy file of that name in the policy folder")
     t0 = time.perf_counter()
-    report = evaluate(questions, assistant.ask, assistant.documents)
+    report = evaluate(questions, assistant.ask, assistant.documents, default_doc=args.doc)
     metrics = report.metrics()
     metrics["ms_per_question"] = round(
         1000 * (time.perf_counter() - t0) / max(len(questions), 1), 1
@@ -305,9 +385,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(metrics))
     else:
         for k, v in metrics.items():
-            print(f"{k:>24}: {v}")
+            print(f"{k:>26}: {v}")
     if args.misses:
         for m in report.misses:
             doc = f" doc={m['doc']} cited_docs={m['cited_docs']}" if m.get("doc") else ""
-            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{doc}")
+            outcome = f" outcome={m['outcome']}" if m.get("outcome") else ""
+            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{outcome}{doc}")
     return 0

@@ -21,6 +21,7 @@ from bot.operator import cli_actor
 from bot.people import ROLES
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
+from bot.spreadsheets import safe_cell
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -45,6 +46,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q = rsub.add_parser("show", help="one report in full, with notes and delivery status")
     q.add_argument("reference")
     q.set_defaults(func=_show)
+    q = rsub.add_parser(
+        "evidence", help="write a report's evidence files into a folder (files 0600, audited)"
+    )
+    q.add_argument("reference")
+    q.add_argument("--out", type=Path, required=True, help="folder to write them into")
+    q.set_defaults(func=_evidence)
     q = rsub.add_parser("history", help="who did what with one report (its audit entries)")
     q.add_argument("reference")
     q.set_defaults(func=_history)
@@ -172,13 +179,61 @@ def _show(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
         print(f"Closed: {detail.closed_at} by {detail.closed_by}")
     for label, value in detail.fields:
         print(f"{label}: {value}")
+    keep_days = runtime.settings.evidence.keep_days_after_close
     for e in detail.evidence:
-        print(f"Evidence: {e.name} ({e.ref})")
+        gone = f": evidence deleted on {e.deleted_at[:10]} ({keep_days} days after closing)"
+        print(f"Evidence {e.number}: {e.describe()}" + (gone if e.deleted_at else ""))
+    if detail.evidence and any(not e.deleted_at for e in detail.evidence):
+        print(f"  (write the files out with: policybot reports evidence {s.reference} --out DIR)")
     for n in detail.notes:
         print(f"Note {n.at} {n.author}: {n.text}")
     for d in runtime.reports.delivery_status(s.reference):
         print(f"Delivery: {d.role} on {d.platform}: {d.status} (attempts {d.attempts})")
     return 0
+
+
+@_acting
+def _evidence(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
+    from bot.reports.evidence import deleted_message
+
+    files = runtime.reports.evidence.export(args.reference, actor)
+    if isinstance(files, ActionResult):
+        return _result(files)
+    if not files:
+        print(f"{args.reference.upper()} has no evidence files.")
+        return 0
+    out: Path = args.out
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keep_days = runtime.settings.evidence.keep_days_after_close
+    written = 0
+    for f in files:
+        if f.deleted_at:
+            print(deleted_message(f, keep_days), file=sys.stderr)
+            continue
+        path = out / _file_name(f.number, f.name, f.extension)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            print(f"{path} already exists: not overwritten (choose another --out)", file=sys.stderr)
+            return 1
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(f.content)
+        print(f"{path}  {f.kind}, {len(f.content):,} bytes")
+        written += 1
+    print(f"Wrote {written} file(s) to {out} (mode 0600). Delete them when you are done.")
+    return 0
+
+
+def _file_name(number: int, name: str, extension: str) -> str:
+    """ "2-screenshot.png": the number keeps names apart, the extension matches the content
+    (a PDF called "notes.exe" is written "notes.exe.pdf"), nothing can leave the folder."""
+    safe = "".join(c if c.isalnum() or c in " ._-()" else "_" for c in name).strip(" .")
+    stem = safe[:120] or "file"
+    if not stem.lower().endswith("." + extension) and not (
+        extension == "jpg" and stem.lower().endswith(".jpeg")
+    ):
+        stem += "." + extension
+    return f"{number}-{stem}"
 
 
 @_acting
@@ -251,8 +306,7 @@ def _export(args: argparse.Namespace, runtime: Runtime, actor: Actor) -> int:
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        # Neutralise spreadsheet formulas in free text (=, +, -, @ at the start of a cell).
-        writer.writerow({k: ("'" + v if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})  # no formulas from free text
     if args.output:
         _write_private(args.output, buf.getvalue())
         print(f"Wrote {len(rows)} declarations to {args.output} (mode 0600)", file=sys.stderr)

@@ -22,6 +22,10 @@ class Block:
     # An item of a list the markup numbers or bullets (Markdown, HTML): it belongs to the
     # paragraph that introduces it and is never a clause of its own.
     item: bool = False
+    # For a table row: True when it is a header row (a table starts with it), False when it
+    # starts a table that has no header, None when the reader cannot tell (the builder guesses
+    # from the first row's look, and a row that does not start a table continues the last one).
+    head: bool | None = None
 
 
 @dataclass

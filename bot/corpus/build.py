@@ -8,6 +8,11 @@ The convention (README "Clause ids"):
   joined with " — " (or the nearest heading's own number), then ", item N" when the section holds
   more than one such block;
 - headings are context (Clause.path), never clauses;
+- a table in the body hangs under the paragraph before it (or, straight under a heading, under
+  an empty clause named by its place): each data row is a clause of its own, "4.2, row 3" or
+  "Hire charges, row 1", whose text is its cells separated by tabs and whose `columns` are the
+  header's cells over them (tables.py says why); the header row is context, never a clause and
+  never a heading;
 - an unnumbered paragraph after a numbered clause belongs to that clause, and a list belongs to
   the sentence that introduces it, so no quote is a list item without its lead-in.
 """
@@ -43,6 +48,7 @@ from bot.corpus.labels import (
     split_number,
 )
 from bot.corpus.model import Clause, Document
+from bot.corpus.tables import looks_like_header
 from bot.corpus.titles import choose_title
 
 SCHOOL_RE = re.compile(
@@ -94,6 +100,8 @@ class _Builder:
         self.top_letters = False  # "a)", "b)" straight under a heading: clauses of their own
         self.unnumbered: dict[tuple[tuple[int, str, str], ...], list[Clause]] = {}
         self.temp = 0
+        self.rows: dict[int, int] = {}  # rows so far under each table holder (by object id)
+        self.table_heads: dict[int, str] = {}  # a table's first row (by object id) → its header
 
     # --- headings -------------------------------------------------------------------------
     def heading(self, level: int, text: str) -> None:
@@ -164,6 +172,43 @@ class _Builder:
 
     def prefix(self) -> str:
         return f"{self.section}." if self.section else ""
+
+    # --- one table -----------------------------------------------------------------------
+    def table(self, rows: list[Block]) -> None:
+        """A table's rows (its header first when it has one): a clause per data row, under the
+        paragraph that introduces the table."""
+        cells = [tuple(clean(c) for c in r.cells) for r in rows]
+        head = rows[0].head
+        if head is None:
+            head = looks_like_header(cells[0], cells[1:])
+        header = cells[0] if head else ()
+        data = [r for r in (cells[1:] if head else cells) if any(r)]
+        if not data:
+            return
+        holder = self.current if self.current is not None else self.block("")
+        first = True
+        for row in data:
+            pairs = [
+                (header[k] if k < len(header) else "", cell) for k, cell in enumerate(row) if cell
+            ]
+            n = self.rows.get(id(holder), 0) + 1
+            self.rows[id(holder)] = n
+            clause = self.add(
+                f"{holder.id}, row {n}",
+                "\t".join(cell for _, cell in pairs),
+                holder.heading,
+                holder,
+                numbered=holder.numbered,
+            )
+            clause.columns = tuple(h for h, _ in pairs) if header else ()
+            if first and header:
+                self.table_heads[id(clause)] = "\t".join(c for c in header if c)
+            first = False
+        # A paragraph after the table is a clause of its own (appended to the holder, it would
+        # read as if it came before the table).
+        self.current = self.parent = self.letter_item = None
+        self.last_letter = ""
+        self.top_letters = False
 
     # --- one paragraph --------------------------------------------------------------------
     def para(self, block: Block, next_text: str) -> None:
@@ -309,7 +354,11 @@ class _Builder:
         by_id = {c.id: c for c in self.clauses}
         for c in reversed(self.clauses):  # sub-items first: a parent quotes them whole
             parts = [c.text] if c.text else []
-            parts += [f"{by_id[k].marker} {by_id[k].full_text}".strip() for k in c.children]
+            for k in c.children:
+                child = by_id[k]
+                if id(child) in self.table_heads:  # a table is read under its header row
+                    parts.append(self.table_heads[id(child)])
+                parts.append(f"{child.marker} {child.full_text}".strip())
             c.full_text = "\n".join(parts)
         return self.clauses
 
@@ -334,7 +383,22 @@ def build(read: Read, source: str) -> Document:
     paras = read.blocks
     in_contents = False
     said: dict[str, str] = {}  # dates the policy's own sentences give, used when no label does
+    table: list[Block] = []  # the body table being gathered, row by row
     for i, block in enumerate(paras):
+        in_body = bool(b.stack or b.current is not None or table)
+        control_row = block.head is not True and _is_control_row(block)  # (a header is none)
+        if block.kind == "row" and in_body and not in_contents and not control_row:
+            # A table in the body (ratios, contacts) is policy text: a clause per row. A page
+            # with no section headings has a body too, once a paragraph has started it.
+            if table and block.head is not None:  # a new table starts
+                b.table(table)
+                table = []
+            if any(clean(c) for c in block.cells):
+                table.append(block)
+            continue
+        if table and block.kind != "row":
+            b.table(table)
+            table = []
         if block.kind == "heading":
             text = clean(block.text)
             in_contents = text.lower().rstrip(":") in CONTENTS
@@ -343,13 +407,6 @@ def build(read: Read, source: str) -> Document:
         elif in_contents or (block.kind == "para" and CONTENTS_LINE_RE.search(block.text)):
             continue  # a contents page lists headings and page numbers: never clauses
         elif block.kind == "row":
-            if (b.stack or b.current is not None) and not _is_control_row(block):
-                # A table in the body (ratios, contacts) is policy text: quoted row by row. A
-                # page with no section headings has a body too, once a paragraph has started it.
-                cells = [clean(c) for c in block.cells if clean(c)]
-                if cells:
-                    b.para(Block("para", " | ".join(cells), bullet=b.current is not None), "")
-                continue
             _row(block, meta, control)
         else:
             text = clean(block.text)
@@ -373,6 +430,8 @@ def build(read: Read, source: str) -> Document:
                 (clean(p.text) for p in paras[i + 1 :] if p.kind == "para" and p.text.strip()), ""
             )
             b.para(block, nxt)
+    if table:
+        b.table(table)
     for name, value in [*read.fallback.items(), *said.items()]:
         meta.setdefault(name, value)
     clauses = _numbered_headings([c for c in b.finish() if c.text or c.children])

@@ -41,7 +41,10 @@ def load(cache_dir: Path, cache_key: str) -> Document | None:
     file = Path(cache_dir) / f"{cache_key}.json"
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        clauses = [Clause(**{**c, "path": tuple(c["path"])}) for c in data.pop("clauses")]
+        clauses = [
+            Clause(**{**c, "path": tuple(c["path"]), "columns": tuple(c["columns"])})
+            for c in data.pop("clauses")
+        ]
         date = data.pop("next_review_date")
         return Document(
             **data, clauses=clauses, next_review_date=dt.date.fromisoformat(date) if date else None

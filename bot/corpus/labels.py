@@ -12,7 +12,10 @@ ROMAN = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
 SECTION_RE = re.compile(
     r"^(?P<num>\d{1,2}|[IVX]{2,5}(?=\.)|[A-Z](?=\.))(?:\.\s*|\s+)(?P<title>[A-Z][^\t]{0,100})$"
 )
-DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<rest>\S.*)$")
+# "2.20 General rules", and "2.20General rules" as Word's exports glue a number to its heading
+# (the tab after an automatic number lost): a capital then a small letter right after the number.
+DECIMAL_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)(?:\.?\s+|(?=[A-Z][a-z]))(?P<rest>\S.*)$")
+_GLUED_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)(?=[A-Z][a-z])")
 NUMBERED_ITEM_RE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<rest>\S.*)$")
 ROMAN_RE = re.compile(rf"^(?P<num>{ROMAN})[.)]\s+(?P<rest>\S.*)$")  # "iv." or "iv)"
 PAREN_ROMAN_RE = re.compile(rf"^\((?P<num>{ROMAN})\)\s+(?P<rest>\S.*)$")
@@ -85,9 +88,10 @@ _INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\ufeff": None, "\u0
 
 
 def clean(line: str) -> str:
-    """Visible text: soft hyphens and zero-width marks gone, a leading bullet and bold removed."""
-    line = line.translate(_INVISIBLE).rstrip()
-    return strip_markup(BULLET_RE.sub("", line.strip()))
+    """Visible text: soft hyphens and zero-width marks gone, a leading bullet and bold removed,
+    a number glued to its words ("2.20General rules") parted from them."""
+    line = _GLUED_RE.sub(r"\1 ", line.translate(_INVISIBLE).strip())
+    return strip_markup(BULLET_RE.sub("", line))
 
 
 def is_heading_text(text: str, max_words: int = 12) -> bool:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.corpus import limits
 from bot.corpus.blocks import Read
 from bot.corpus.build import build
 from bot.corpus.model import Document
@@ -34,6 +36,8 @@ CONVERT = {
 }
 _SKIP_NAMES = (".", "~$")  # hidden files, Office lock files
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows leaves in shared folders
+# The policy owner's curated questions (bot/learning/curated.py): beside the policies, not one.
+QUESTIONS_FILE = "questions.toml"
 # An OLE compound file: what Word writes for a password-protected document (and for .doc).
 _OLE = bytes.fromhex("d0cf11e0a1b11ae1")
 
@@ -93,8 +97,16 @@ def _fail(path: Path, reason: str, fix: str) -> CorpusError:
     return e
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
-    """One policy file; raises CorpusError with the reason and the fix when it cannot be used."""
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(magic)) == magic
+
+
+def load_document(
+    path: Path, source: str | None = None, budget: limits.Budget | None = None
+) -> Document:
+    """One policy file; raises CorpusError with the reason and the fix when it cannot be used.
+    It is read within ``budget`` (bot/corpus/limits.py; by default the standard one)."""
     path = Path(path)
     suffix = path.suffix.lower()
     source = source or path.name
@@ -106,7 +118,7 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "not a policy format policybot reads",
             f"save it as .docx, .pdf, .md, .html or .txt ({', '.join(SUPPORTED)})",
         )
-    if suffix == ".docx" and path.read_bytes()[:8] == _OLE:
+    if suffix == ".docx" and _starts_with(path, _OLE):
         raise _fail(
             path,
             "the Word file is password-protected (or is an old .doc renamed .docx)",
@@ -114,7 +126,10 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "as a Word Document (.docx), then run `policybot index`",
         )
     try:
-        read = _reader(suffix)(path)
+        limits.check_size(path)
+        with limits.reading(budget):
+            read = _reader(suffix)(path)
+            doc = build(read, source)
     except UnreadableFile as e:  # the reader knows why (an encrypted or scanned PDF, not text)
         raise _fail(path, e.reason, e.fix) from e
     except CorpusError:
@@ -131,7 +146,6 @@ def load_document(path: Path, source: str | None = None) -> Document:
             "open it in the program that made it and save it again as .docx or .pdf "
             "(or export it again from the website), then run `policybot index`",
         ) from e
-    doc = build(read, source)
     if not doc.clauses:
         raise _fail(
             path,
@@ -152,19 +166,98 @@ def _page_resources(path: Path, folder: Path) -> bool:
     return False
 
 
-def policy_files(folder: Path) -> list[Path]:
-    """Every file under the folder a school may have put there (hidden files, Office lock files,
-    Windows' own Thumbs.db/desktop.ini and a saved web page's "_files" folder aside), supported
-    or not: unsupported ones are reported, never ignored."""
+LINK_FIX = (
+    "policybot never follows a link out of the policy folder: copy the policy itself into the "
+    "folder and delete the link"
+)
+
+
+def _linked(path: Path, rel: str, root: Path) -> Path | Failure | None:
+    """What a symbolic link in the folder stands for. It is followed (through links to links and
+    ``..``) to what it finally names; only a target inside the policy folder counts: a file there
+    is read under the link's name, a folder there is skipped (its files are read where they
+    really are, never twice, and a link to a parent can never loop). Anything else is a ✘ line,
+    because the service can read files (its key, its environment) no member of staff may see.
+    A hidden file inside the folder is never read through a link either."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return Failure(rel, "a link to something that does not exist", LINK_FIX)
+    except (RuntimeError, OSError):  # links that point at each other (RuntimeError until 3.13)
+        return Failure(rel, "a link that loops back on itself", LINK_FIX)
+    if not target.is_relative_to(root):
+        return Failure(
+            rel, "a link to a file or folder outside the policy folder: not read", LINK_FIX
+        )
+    if any(part.startswith(_SKIP_NAMES) for part in target.relative_to(root).parts):
+        # e.g. a git checkout's .git/config, which can hold a token: hidden means never read
+        return Failure(rel, "a link to a hidden file or folder: not read", LINK_FIX)
+    if target.is_dir():
+        return None
+    if not target.is_file():
+        return Failure(rel, "a link to something that is not a file", LINK_FIX)
+    return path
+
+
+def scan(folder: Path) -> tuple[list[Path], list[Failure]]:
+    """Every file under the folder a school may have put there (hidden files and folders, Office
+    lock files, Windows' own Thumbs.db/desktop.ini and a saved web page's "_files" folder aside),
+    supported or not: unsupported ones are reported, never ignored. Nothing outside the folder is
+    ever read: links are checked by ``_linked``, and anything that is not a regular file (a
+    named pipe would block the reader for ever) is a ✘ line too. Folders are walked without
+    following links, so a link can neither escape the folder nor loop."""
     folder = Path(folder)
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(_SKIP_NAMES) for part in p.relative_to(folder).parts)
-        and p.name.lower() not in _SYSTEM_FILES
-        and not _page_resources(p, folder)
-    )
+    root = folder.resolve()
+    files: list[Path] = []
+    refused: list[Failure] = []
+    pending = [folder]
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as e:
+            rel = directory.relative_to(folder).as_posix()
+            refused.append(
+                Failure(
+                    rel,
+                    f"the folder cannot be opened ({e.strerror})",
+                    "let the service's user read it",
+                )
+            )
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            rel = path.relative_to(folder).as_posix()
+            if entry.name.startswith(_SKIP_NAMES):
+                continue
+            if entry.is_symlink():
+                linked = _linked(path, rel, root)
+                if isinstance(linked, Failure):
+                    refused.append(linked)
+                    log.warning("policy folder entry not read: %s: %s", rel, linked.reason)
+                elif linked is not None:
+                    files.append(linked)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif entry.is_file(follow_symlinks=False):
+                curated = directory == folder and entry.name == QUESTIONS_FILE
+                if entry.name.lower() not in _SYSTEM_FILES and not curated:
+                    files.append(path)
+            else:
+                refused.append(
+                    Failure(
+                        rel,
+                        "not a regular file (a pipe, socket or device)",
+                        "remove it from the policy folder",
+                    )
+                )
+    files = [p for p in files if not _page_resources(p, folder)]
+    return sorted(files), sorted(refused, key=lambda f: f.file)
+
+
+def policy_files(folder: Path) -> list[Path]:
+    """The files ``scan`` would read (see there for what is left out and why)."""
+    return scan(folder)[0]
 
 
 def _load_cached(path: Path, source: str, cache_dir: Path | None) -> Document:
@@ -188,8 +281,8 @@ def read_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
     if not folder.is_dir():
         raise CorpusError(f"{folder}: policy folder not found")
     docs: list[Document] = []
-    failures: list[Failure] = []
-    for path in policy_files(folder):
+    paths, failures = scan(folder)
+    for path in paths:
         source = path.relative_to(folder).as_posix()
         try:
             docs.append(_load_cached(path, source, cache_dir))
@@ -199,7 +292,7 @@ def read_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
             failures.append(Failure(source, reason, fix))
             log.warning("policy file not loaded: %s: %s", source, reason)
     _disambiguate(docs)
-    return Corpus(docs, failures)
+    return Corpus(docs, sorted(failures, key=lambda f: f.file))
 
 
 def load_corpus(folder: Path, cache_dir: Path | None = None) -> list[Document]:

@@ -24,6 +24,11 @@ class Clause:
     # True when the id is the document's own number ("4.2(b)", cited "§4.2(b)"); False when it
     # names the clause by its place ("Risk assessments, item 2"), cited without "§".
     numbered: bool = True
+    # A table row's column headers, one for each of its cells as quoted ("Area", "Staff phones"):
+    # the row's text is its cells' own text separated by tabs, so `text.split("\t")[i]` is the
+    # cell under `columns[i]`. Context, like `path`: never quoted as the answer. Empty for a
+    # clause that is no table row, or a row of a table without a header.
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.full_text:

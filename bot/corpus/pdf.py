@@ -25,6 +25,7 @@ from bot.corpus.dates import (
     meta_pairs,
     split_label,
 )
+from bot.corpus.hyphens import HYPHEN_END, LEAD_WORD, join_hyphenated
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
@@ -33,7 +34,8 @@ from bot.corpus.labels import (
     is_form_line,
     is_history_header,
 )
-from bot.corpus.text import KEY_VALUE_RE, SCHOOL_NAME_RE, read_lines, starts_item
+from bot.corpus.paragraphs import KEY_VALUE_RE, SCHOOL_NAME_RE, starts_item
+from bot.corpus.text import read_lines
 from bot.corpus.titles import is_generic
 from bot.corpus.word import school_in
 from bot.errors import UnreadableFile
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
 
 _LEADERS = re.compile(r"(?:\.{3,}|…{2,}|(?:\. ){3,}|\s{2,})\s*\d{1,3}\s*$")
 _WORD = re.compile(r"[A-Za-z]+")
-_HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
-_LEAD_WORD = re.compile(r"^([a-z]+)")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -116,29 +116,6 @@ def _vocabulary(pages: list[list[str]]) -> set[str]:
         for ln in lines:
             words.update(w.lower() for w in _WORD.findall(ln))
     return words
-
-
-def _known(word: str, own: set[str]) -> bool:
-    if word.lower() in own:
-        return True
-    from bot.retrieval.vocabulary import english_words, stem
-
-    return stem(word.lower()) in english_words() and len(word) > 3
-
-
-def join_hyphenated(first: str, second: str, own: set[str], own_text: str) -> str:
-    """Two lines where the first ends "safe-" and the second starts "guarding": one line."""
-    m, n = _HYPHEN_END.search(first), _LEAD_WORD.match(second)
-    if not m or not n:
-        return f"{first} {second}"
-    a, b = m[1], n[1]
-    hyphenated = f"{a}-{b}".lower()
-    if hyphenated in own_text:
-        return first + second  # the document writes it with a hyphen elsewhere
-    if _known(a + b, own) or not _known(b, own):
-        # "safe-guarding" is "safeguarding"; "heat-ers" splits a word ("ers" is none)
-        return first[:-1] + second
-    return first + second  # "well-being": two words joined by a real hyphen
 
 
 def read_pdf(path: Path) -> Read:
@@ -380,7 +357,7 @@ def _paragraphs(lines: list[str], own: set[str], own_text: str) -> list[str]:
             out += ["", ln, ""]  # "Approved: Nov 2024  Next review: Nov 2025" stands alone
             prev = ""
             continue
-        if out and out[-1] and _HYPHEN_END.search(out[-1]) and _LEAD_WORD.match(ln):
+        if out and out[-1] and HYPHEN_END.search(out[-1]) and LEAD_WORD.match(ln):
             out[-1] = join_hyphenated(out[-1], ln, own, own_text)
         elif not out or not out[-1] or starts_item(ln) or BULLET_RE.match(ln):
             out.append(ln)

@@ -1,276 +1,41 @@
-"""Word (.docx) policies → blocks, with Word's automatic numbering computed as staff see it.
+"""Word (.docx) policies → blocks: the body read paragraph by paragraph as staff see it.
 
-Word does not store "4.2 (b)" in the text: the number comes from the numbering definitions
-(word/numbering.xml). We replay them — per level numFmt, lvlText ("%1.%2", "(%3)"), start,
-lvlRestart, and each list instance's startOverride — so a clause shown as "4.2 (b)" in Word is
-cited as §4.2(b). Numbering may sit on the paragraph or be inherited from its style (numbered
-headings). Headings come from the Heading styles, the title from the core properties, the Title
-style or the first Heading 1; tables become rows (document-control tables).
+Headings come from the Heading styles (or a custom style's outline level, or a short paragraph
+set in bold), the title from the core properties, the Title style, the first Heading 1 or the
+largest text on the cover page; the cover page and the contents page are the policy's details,
+never its clauses. What Word computes or draws is read by its own module: automatic numbering
+(word_numbering.py), tables (word_tables.py), visible text (word_xml.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.corpus import limits
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import (
     is_control_label,
-    leading_date,
     meta_field,
     meta_in,
     meta_line,
     meta_pairs,
 )
-from bot.corpus.labels import is_form_line, is_history_header
+from bot.corpus.labels import is_form_line
 from bot.corpus.titles import is_generic
-
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def _attr(el: Any, name: str) -> str | None:
-    return None if el is None else el.get(f"{W}{name}")
-
-
-def _child(el: Any, *path: str) -> Any:
-    for name in path:
-        if el is None:
-            return None
-        el = el.find(f"{W}{name}")
-    return el
-
-
-def _roman(n: int) -> str:
-    out = ""
-    for value, digits in (
-        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-    ):  # fmt: skip
-        while n >= value:
-            out, n = out + digits, n - value
-    return out
-
-
-def _letters(n: int) -> str:
-    # Word repeats the letter after z: aa, bb…
-    return chr(97 + (n - 1) % 26) * ((n - 1) // 26 + 1)
-
-
-def format_number(n: int, fmt: str) -> str:
-    if fmt == "lowerLetter":
-        return _letters(n)
-    if fmt == "upperLetter":
-        return _letters(n).upper()
-    if fmt == "lowerRoman":
-        return _roman(n)
-    if fmt == "upperRoman":
-        return _roman(n).upper()
-    if fmt == "decimalZero":
-        return f"{n:02d}"
-    return str(n)
-
-
-@dataclass
-class _Level:
-    fmt: str = "decimal"
-    text: str = ""
-    start: int = 1
-    restart: int | None = None  # lvlRestart: reset after this (1-based) level; 0 = never
-    legal: bool = False  # isLgl: every level shown as a decimal ("1.1.1", not "I.a.i")
-
-
-@dataclass
-class Numbering:
-    """Word's list definitions and the running counters, replayed in document order."""
-
-    abstract: dict[str, dict[int, _Level]] = field(default_factory=dict)
-    nums: dict[str, str] = field(default_factory=dict)  # numId → abstractNumId
-    overrides: dict[str, dict[int, int]] = field(default_factory=dict)  # numId → ilvl → start
-    counters: dict[str, dict[int, int]] = field(default_factory=dict)  # per abstractNum
-    started: set[str] = field(default_factory=set)
-
-    @classmethod
-    def from_part(cls, root: Any, style_num: dict[str, str] | None = None) -> Numbering:
-        """`style_num` maps a list style's name to its numId, for definitions that only link
-        to a list style (w:numStyleLink), as Word's built-in multilevel lists do."""
-        out = cls()
-        if root is None:
-            return out
-        links: dict[str, str] = {}
-        for an in root.findall(f"{W}abstractNum"):
-            levels: dict[int, _Level] = {}
-            for lvl in an.findall(f"{W}lvl"):
-                restart = _attr(_child(lvl, "lvlRestart"), "val")
-                legal = _child(lvl, "isLgl") is not None  # "legal" numbering: all decimal
-                levels[int(_attr(lvl, "ilvl") or 0)] = _Level(
-                    fmt=_attr(_child(lvl, "numFmt"), "val") or "decimal",
-                    text=_attr(_child(lvl, "lvlText"), "val") or "",
-                    start=int(_attr(_child(lvl, "start"), "val") or 1),
-                    restart=int(restart) if restart is not None else None,
-                    legal=legal,
-                )
-            abstract_id = _attr(an, "abstractNumId") or ""
-            out.abstract[abstract_id] = levels
-            link = _attr(_child(an, "numStyleLink"), "val")
-            if link and not levels:
-                links[abstract_id] = link
-        for num in root.findall(f"{W}num"):
-            num_id = _attr(num, "numId") or ""
-            out.nums[num_id] = _attr(_child(num, "abstractNumId"), "val") or ""
-            for ov in num.findall(f"{W}lvlOverride"):
-                start = _attr(_child(ov, "startOverride"), "val")
-                if start is not None:
-                    out.overrides.setdefault(num_id, {})[int(_attr(ov, "ilvl") or 0)] = int(start)
-        for abstract_id, style in links.items():  # follow the link to the style's own list
-            target = out.nums.get((style_num or {}).get(style, ""), "")
-            if target and out.abstract.get(target):
-                out.abstract[abstract_id] = out.abstract[target]
-        return out
-
-    def label(self, num_id: str, ilvl: int) -> tuple[str, bool]:
-        """The next number printed for a paragraph in list `num_id` at level `ilvl`, and whether
-        it is a bullet. Calling it advances the counters, as Word does paragraph by paragraph."""
-        abstract_id = self.nums.get(num_id)
-        levels = self.abstract.get(abstract_id or "", {})
-        if abstract_id is None or ilvl not in levels:
-            return "", False
-        level = levels[ilvl]
-        if level.fmt == "bullet":
-            return "", True
-        if level.fmt == "none":
-            return level.text.strip(), False
-        # Instances of one list definition continue each other's numbering; an instance that
-        # restarts (startOverride) counts on its own, as Word shows it.
-        key = f"num:{num_id}" if num_id in self.overrides else abstract_id
-        counters = self.counters.setdefault(key, {})
-        if num_id not in self.started:  # a list instance that restarts its numbering
-            self.started.add(num_id)
-            for restart_level, start in self.overrides.get(num_id, {}).items():
-                counters[restart_level] = start - 1
-                for deeper in [k for k in counters if k > restart_level]:
-                    del counters[deeper]
-        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
-        for deeper, lv in levels.items():
-            if (
-                deeper > ilvl
-                and (lv.restart is None or lv.restart != 0)
-                and (lv.restart is None or lv.restart - 1 >= ilvl)
-            ):
-                counters.pop(deeper, None)
-        text = level.text
-        for k in range(len(levels) - 1, -1, -1):
-            token = f"%{k + 1}"
-            if token in text:
-                shown = levels.get(k, _Level())
-                fmt = "decimal" if level.legal else shown.fmt
-                text = text.replace(token, format_number(counters.get(k, shown.start), fmt))
-        return text.strip(), False
-
-
-def _list_styles(document: Any) -> dict[str, str]:
-    """List styles' names (and ids) → the numId they carry."""
-    out: dict[str, str] = {}
-    for style in document.styles.element.findall(f"{W}style"):
-        num_id = _attr(_child(style, "pPr", "numPr", "numId"), "val")
-        if num_id:
-            out[_attr(style, "styleId") or ""] = num_id
-            name = _attr(_child(style, "name"), "val")
-            if name:
-                out[name] = num_id
-    return out
-
-
-def _num_pr(paragraph: Any) -> tuple[str, int] | None:
-    """(numId, ilvl) from the paragraph, or inherited through its style chain."""
-    p_pr = paragraph._p.pPr
-    num_pr = p_pr.numPr if p_pr is not None else None
-    ilvl: int | None = None
-    num_id: str | None = None
-    if num_pr is not None:
-        if num_pr.numId is not None:
-            num_id = str(num_pr.numId.val)
-        if num_pr.ilvl is not None:
-            ilvl = int(num_pr.ilvl.val)
-    style = paragraph.style
-    while num_id is None and style is not None:
-        s_pr = style.element.pPr
-        s_num = s_pr.numPr if s_pr is not None else None
-        if s_num is not None:
-            if s_num.numId is not None:
-                num_id = str(s_num.numId.val)
-            if ilvl is None and s_num.ilvl is not None:
-                ilvl = int(s_num.ilvl.val)
-        style = style.base_style
-    if num_id is None or num_id == "0":
-        return None
-    return num_id, ilvl or 0
-
-
-_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_HIDDEN = {f"{W}del", f"{W}moveFrom", f"{_MC}Fallback", f"{W}instrText", f"{W}delText"}
-
-
-def visible_text(element: Any) -> str:
-    """A paragraph's text as Word shows it: tracked insertions and fields' results included,
-    tracked deletions, field codes and the duplicate fallback copy of a text box left out."""
-    out: list[str] = []
-
-    def walk(el: Any) -> None:
-        for child in el.iterchildren():
-            tag = child.tag
-            if tag in _HIDDEN or tag == f"{W}pPr":
-                continue
-            if tag == f"{W}p":  # a paragraph inside a text box: its own line
-                out.append(" ")
-                walk(child)
-                out.append(" ")
-            elif tag == f"{W}t":
-                out.append(child.text or "")
-            elif tag in (f"{W}tab", f"{W}ptab"):
-                out.append("\t")
-            elif tag in (f"{W}br", f"{W}cr"):
-                out.append(" ")
-            elif tag == f"{W}noBreakHyphen":
-                out.append("-")
-            else:
-                walk(child)
-
-    walk(element)
-    return "".join(out)
-
-
-def _body_elements(parent: Any) -> Any:
-    """Paragraphs and tables in reading order, including those inside content controls
-    (w:sdt), which some templates wrap the whole policy in; a contents-page control is skipped."""
-    for child in parent.iterchildren():
-        if child.tag == f"{W}sdt":
-            gallery = child.find(f".//{W}sdtPr/{W}docPartObj/{W}docPartGallery")
-            if gallery is not None and "contents" in (_attr(gallery, "val") or "").lower():
-                continue
-            content = child.find(f"{W}sdtContent")
-            if content is not None:
-                yield from _body_elements(content)
-        else:
-            yield child
-
-
-def _visible_runs(paragraph: Any) -> list[Any]:
-    """The paragraph's runs that show text, including those inside hyperlinks, fields and
-    content controls (python-docx's `runs` lists only the direct ones)."""
-    from docx.text.run import Run
-
-    runs = []
-    for r in paragraph._p.iter(f"{W}r"):
-        if any(a.tag in _HIDDEN for a in r.iterancestors()):
-            continue
-        if any(a.tag == f"{W}txbxContent" for a in r.iterancestors()):
-            continue
-        run = Run(r, paragraph)
-        if run.text.strip():
-            runs.append(run)
-    return runs
+from bot.corpus.word_numbering import Numbering, list_styles, num_pr
+from bot.corpus.word_styles import Styles, paragraph_type
+from bot.corpus.word_tables import table_blocks, table_rows
+from bot.corpus.word_xml import (
+    HIDDEN,
+    W,
+    attr,
+    body_elements,
+    child_at,
+    visible_runs,
+    visible_text,
+)
 
 
 def _bold_heading(paragraph: Any, text: str) -> bool:
@@ -280,7 +45,7 @@ def _bold_heading(paragraph: Any, text: str) -> bool:
         return False
     if meta_line(text) or meta_pairs(text)[1]:
         return False
-    runs = _visible_runs(paragraph)
+    runs = visible_runs(paragraph)
     style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
     return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
 
@@ -294,7 +59,7 @@ def _outline_level(paragraph: Any) -> int:
         elements.append(style.element)
         style = style.base_style
     for el in elements:
-        value = _attr(_child(el, "pPr", "outlineLvl"), "val")
+        value = attr(child_at(el, "pPr", "outlineLvl"), "val")
         if value is not None and value.isdigit():
             return int(value) + 1 if int(value) < 9 else 0
     return 0
@@ -308,104 +73,18 @@ def _heading_level(style_name: str) -> int:
     return 0
 
 
-_NUMBER_CELL = re.compile(r"^\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z]|[ivx]{1,5}|[A-Z])[.)]?$")
-
-
-def _cell_text(cell: Any) -> str:
-    return " ".join(" ".join(visible_text(p) for p in cell._tc.iter(f"{W}p")).split())
-
-
-def _table_rows(table: Any) -> list[tuple[list[str], bool]]:
-    """Each row's cells as written (a merged cell once) and whether the row is all bold."""
-    from docx.text.paragraph import Paragraph
-
-    out = []
-    for row in table.rows:
-        cells: list[str] = []
-        bold = True
-        for cell in row.cells:
-            t = _cell_text(cell)
-            if not cells or t != cells[-1]:  # merged cells repeat their text
-                cells.append(t)
-            for p in cell._tc.iter(f"{W}p"):
-                para = Paragraph(p, table)
-                if visible_text(p).strip() and not _all_bold(para):
-                    bold = False
-        out.append((cells, bold))
-    return out
-
-
-def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
-    """A Word table as the blocks a reader sees in it."""
-    filled = [(c, b) for c, b in rows if any(c)]
-    if not filled:
-        return []
-    if is_history_header(filled[0][0]):
-        return []  # Version | Date | Changes: the document's history, never policy text
-    numbered = [c for c, _ in filled if len(c) >= 2 and _NUMBER_CELL.match(c[0])]
-    worded = [c for c in numbered if len(" ".join(c[1:]).split()) >= 3]
-    if (
-        len(numbered) >= max(2, (len(filled) + 1) // 2)
-        and len(worded) * 2 >= len(numbered)  # sentences beside the numbers, not figures
-        and all(len(c) <= 2 for c, _ in filled)  # a third column makes it a data table
-    ):
-        # A local-authority template whose body is a table: number cell | text cell.
-        out = []
-        for cells, bold in filled:
-            num = cells[0] if _NUMBER_CELL.match(cells[0]) else ""
-            text = " ".join(c for c in (cells[1:] if num else cells) if c)
-            if not text:
-                continue
-            line = f"{num} {text}" if num else text
-            short = len(text.split()) <= 10 and not text.endswith((".", ";", ":", ","))
-            if short and (bold or re.fullmatch(r"\d{1,2}\.?", num)) and text[:1].isupper():
-                level = num.rstrip(".").count(".") + 1 if num else 1
-                out.append(Block("heading", line, level=level))
-            elif num.isdigit():  # "3 | The governors will…": clause 3, as a reader cites it
-                out.append(Block("para", f"{num}. {text}"))
-            else:
-                out.append(Block("para", line))
-        return out
-    first = filled[0][0]
-    if (
-        len(filled) == 2
-        and len(first) == len(filled[1][0])
-        and all(is_control_label(c) or meta_field(c) for c in first if c)
-        and any(
-            meta_field(k) in {"approval_date", "next_review"} and leading_date(v)
-            for k, v in zip(first, filled[1][0], strict=True)
-        )
-    ):  # labels across the top, values below: "Date adopted | Review date" / "5 Feb 2025 | …"
-        return [
-            Block("row", cells=(k, v)) for k, v in zip(first, filled[1][0], strict=True) if k and v
-        ]
-    out = []
-    for cells, _ in filled:
-        if len(cells) >= 2:
-            out.append(Block("row", cells=tuple(cells)))
-        elif cells[0]:
-            out.append(Block("para", cells[0]))
-    return out
-
-
-def _all_bold(paragraph: Any) -> bool:
-    runs = _visible_runs(paragraph)
-    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
-    return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
-
-
 def _size(paragraph: Any, element: Any | None = None) -> float:
     """The largest font size (points) of a paragraph's text, from its runs or its style."""
     el = paragraph._p if element is None else element
     sizes = []
     for r in el.iter(f"{W}r"):
-        if any(a.tag in _HIDDEN for a in r.iterancestors()):
+        if any(a.tag in HIDDEN for a in r.iterancestors()):
             continue
         if element is None and any(a.tag == f"{W}txbxContent" for a in r.iterancestors()):
             continue
         if not "".join(t.text or "" for t in r.iter(f"{W}t")).strip():
             continue
-        sz = _attr(_child(r, "rPr", "sz"), "val")
+        sz = attr(child_at(r, "rPr", "sz"), "val")
         if sz and sz.isdigit():
             sizes.append(int(sz) / 2)
     if sizes:
@@ -434,7 +113,7 @@ def _breaks_before(paragraph: Any) -> bool:
     for el in _with_styles(paragraph):
         flag = el.find(f"{W}pPr/{W}pageBreakBefore")
         if flag is not None:
-            return _attr(flag, "val") not in ("0", "false", "off")
+            return attr(flag, "val") not in ("0", "false", "off")
     return False
 
 
@@ -442,7 +121,7 @@ def _page_break(element: Any) -> bool:
     """A paragraph that ends its page: a manual page break, or a section break in its pPr."""
     if element.find(f"{W}pPr/{W}sectPr") is not None:
         return True
-    return any(_attr(br, "type") == "page" for br in element.iter(f"{W}br"))
+    return any(attr(br, "type") == "page" for br in element.iter(f"{W}br"))
 
 
 _LABELLED = re.compile(r"^(?P<key>[A-Z][\w ,'’()/-]{1,40}):\s*(?P<value>\S.{0,100})$")
@@ -456,7 +135,7 @@ def _front_lines(paragraph: Any) -> list[tuple[float, str]]:
     boxes = [
         box
         for box in paragraph._p.iter(f"{W}txbxContent")
-        if not any(a.tag in _HIDDEN for a in box.iterancestors())
+        if not any(a.tag in HIDDEN for a in box.iterancestors())
     ]
     out = []
     for box in boxes:
@@ -502,12 +181,17 @@ def _is_cover(blocks: list[Block], words: int) -> bool:
     )
 
 
+# What makes an empty paragraph more than spacing: a style, a number or a page break of its own.
+_OWN = ("pStyle", "numPr", "pageBreakBefore")
+
+
 def read_docx(path: Path) -> Read:
     import docx  # python-docx, imported only when a Word policy is present
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     document = docx.Document(str(path))
+    styles = Styles(document)
+    Paragraph = paragraph_type()  # python-docx's, with the styles looked up once
     read = Read()
     core_title = (document.core_properties.title or "").strip()
     if core_title:
@@ -516,7 +200,7 @@ def read_docx(path: Path) -> Read:
         numbering_root = document.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):
         numbering_root = None
-    numbering = Numbering.from_part(numbering_root, _list_styles(document))
+    numbering = Numbering.from_part(numbering_root, list_styles(document))
     first_h1 = True
     deepest = 0  # the deepest Heading style level so far: bold lines sit one below it
     body = document.element.body
@@ -525,20 +209,29 @@ def read_docx(path: Path) -> Read:
     front: list[tuple[float, str]] = []  # the text before the policy starts, with font sizes
     in_front, front_words, cover_end, cover_pending = True, 0, -1, False
     styled = 1 if core_title else 0  # title candidates from the file's own title fields
-    for child in _body_elements(body):
+    for child in body_elements(body):
         if cover_pending:
             cover_end, cover_pending = len(read.blocks), False
         if child.tag == f"{W}tbl":
-            read.blocks.extend(_table_blocks(_table_rows(Table(child, document))))
+            read.blocks.extend(table_blocks(table_rows(Table(child, document), styles)))
             continue
         if child.tag != f"{W}p":
             continue
-        para = Paragraph(child, document)
+        limits.count("paragraphs")
         raw_text = visible_text(child)
+        if not raw_text.strip() and not any(child.find(f"{W}pPr/{W}{t}") is not None for t in _OWN):
+            # An empty paragraph of the default style (spacing): no text, no number, no style to
+            # look up (python-docx looks a default style up by scanning them all), only perhaps
+            # the page break that ends the cover page.
+            if in_front and _page_break(child):
+                in_front = False
+                cover_pending = _is_cover(read.blocks, front_words)
+            continue
+        para = Paragraph(child, document, styles)
         text = " ".join(raw_text.replace("\t", " ").split())
         style = para.style.name if para.style is not None else ""
         low = style.lower()
-        num = _num_pr(para)
+        num = num_pr(para)
         label, bullet = numbering.label(*num) if num else ("", False)
         if in_front and front and _breaks_before(para):  # "Contents" set to start a new page
             in_front = False
@@ -616,7 +309,7 @@ def _has_leader_tab(paragraph: Any) -> bool:
     """A right tab stop with a dot (or other) leader: how a contents line is set."""
     for el in _with_styles(paragraph):
         for tab in el.iter(f"{W}tab"):
-            if _attr(tab, "leader") not in (None, "none") and _attr(tab, "val") == "right":
+            if attr(tab, "leader") not in (None, "none") and attr(tab, "val") == "right":
                 return True
     return False
 

@@ -8,6 +8,7 @@ created 0600 and never overwrite an existing file: a lost key is every report lo
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from bot.errors import BadKey, ConfigError, KeyFileExists
+from bot.errors import BadKey, ConfigError, KeyFileExists, KeyFileUnwritable
 
 _SPLIT = re.compile(r"[\s,]+")
 
@@ -73,10 +74,35 @@ def write_key_file(path: Path, keys: list[bytes], *, bare: bool = False) -> None
     except FileExistsError:
         refuse_existing(path)
         raise
+    except OSError as exc:
+        raise KeyFileUnwritable(_unwritable(path, exc)) from None
     with os.fdopen(fd, "w") as fh:
         fh.write(keys[0].decode() + "\n" if bare else key_file_text(keys))
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _unwritable(path: Path, exc: OSError) -> str:
+    """One line: why ``path`` cannot be created and what to do instead."""
+    folder = path.parent
+    if exc.errno == errno.ENOENT:
+        return (
+            f"cannot write {path}: the folder {folder} does not exist. Create it first "
+            f"(e.g. `sudo install -d -m 0750 {folder}`) or choose another --file."
+        )
+    if exc.errno == errno.EROFS:
+        return (
+            f"cannot write {path}: {folder} is read-only here (in Docker, compose mounts it "
+            "read-only). Print the key instead and save it on the host: `policybot key "
+            "generate > FILE` (README, 'Secrets, settings and the encryption key')."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {path}: no permission to create files in {folder} as user "
+            f"{os.getuid()}. Run the command as that folder's owner (e.g. with sudo), or choose "
+            "a folder you can write."
+        )
+    return f"cannot write {path}: {exc.strerror or exc}."
 
 
 def load_key(env: Mapping[str, str]) -> tuple[bytes | None, str]:

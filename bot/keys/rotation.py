@@ -23,8 +23,8 @@ from bot.feedback import FEEDBACK_FILE, FeedbackLog
 from bot.keys.keyfile import new_key, parse_keys, refuse_existing, write_key_file
 from bot.operator import cli_actor
 from bot.reports import audit
-from bot.reports.sealing import retag
-from bot.reports.service import actor_id
+from bot.reports.audit import actor_id
+from bot.reports.sealing import retag, upgrade
 from bot.sealed_table import TEAMS_FILE, reencrypt_file
 from bot.staff.directory import StaffDirectory
 from bot.store import ENCRYPTED_COLUMNS, Store
@@ -78,6 +78,7 @@ def reencrypt_all(settings: Settings, keys: bytes, action: str, detail: str) -> 
     ``keys``; the reports database in one transaction, then its audit entry."""
     store = Store.configured(settings, keys)
     try:
+        upgrade(store)  # what an older version wrote is sealed (and so re-keyed) first
         count, chain_before = reencrypt_store(store)
         audit.record(
             store,
@@ -117,18 +118,20 @@ def reencrypt_store(store: Store) -> tuple[int, str]:
                 if table == "meta"
                 else f"{column} IS NOT NULL AND {column} != ''"
             )
-            rows = list(
-                db.query(f"SELECT {pk} AS pk, {column} AS token FROM {table} WHERE {where}")
-            )
-            for row in rows:
+            # one value at a time: an evidence file is megabytes, and a school may hold many
+            keys = [r[0] for r in db.execute(f"SELECT {pk} FROM {table} WHERE {where}")]
+            for key in keys:
+                (old,) = db.execute(
+                    f"SELECT {column} FROM {table} WHERE {pk} = ?", [key]
+                ).fetchone()
                 try:
-                    token = fernet.rotate(row["token"].encode()).decode("ascii")
+                    token = fernet.rotate(old.encode()).decode("ascii")
                 except InvalidToken:
                     raise WrongKey(
-                        f"{table}.{column} of row {row['pk']} cannot be decrypted with any "
+                        f"{table}.{column} of row {key} cannot be decrypted with any "
                         f"configured key ({store.key_source}); nothing was changed."
                     ) from None
-                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, row["pk"]])
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {pk} = ?", [token, key])
                 count += 1
         count += retag(store, db)
         count += StaffDirectory(store).retag(db)  # the staff directory and policy rounds

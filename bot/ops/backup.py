@@ -24,7 +24,8 @@ from bot.keys import fernet_for
 from bot.keys.check import opens
 from bot.operator import cli_actor
 from bot.reports import audit
-from bot.reports.service import actor_id
+from bot.reports.audit import actor_id
+from bot.reports.sealing import upgrade
 from bot.store import Store
 
 KEY_WARNING = (
@@ -230,6 +231,7 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreInf
 
     store = Store.configured(settings)
     try:
+        upgrade(store)  # a backup from before sealing is sealed as the database itself would be
         with store.read() as db:
             result = audit.verify(store, db, anchor=False)
             reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]

@@ -19,23 +19,44 @@ from typing import Any
 from bot.ops.result import Check
 
 SLACK_API_URL = "https://slack.com/api/"
+# The bot scopes deploy/slack/manifest.yaml asks for. Slack names the ones a token has in the
+# X-OAuth-Scopes header of every answer; a scope added in an upgrade (files:write, for
+# evidence) is missing until the app is reinstalled.
+SLACK_SCOPES = (
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "im:history",
+    "im:write",
+    "files:read",
+    "files:write",
+    "users:read",
+    "users:read.email",
+)
 TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 BOT_FRAMEWORK_TENANT = "botframework.com"
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 
 
 def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+    status, body, _ = _post_with_headers(url, data, headers, timeout)
+    return status, body
+
+
+def _post_with_headers(
+    url: str, data: bytes, headers: dict[str, str], timeout: float
+) -> tuple[int, Any, Mapping[str, str]]:
     req = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
         # Only the https URLs above reach here, never a URL from input.
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            status, body = resp.status, resp.read()
+            status, body, answered = resp.status, resp.read(), resp.headers
     except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
+        status, body, answered = exc.code, exc.read(), exc.headers
     try:
-        return status, json.loads(body or b"null")
+        return status, json.loads(body or b"null"), answered
     except ValueError:
-        return status, None
+        return status, None, answered
 
 
 def _unreachable(name: str, url: str, exc: Exception, hosts: str) -> Check:
@@ -51,7 +72,7 @@ def reach_slack(env: Mapping[str, str], timeout: float) -> Check:
     if not token:
         return Check("Slack API", False, f"not tried ({url}): no SLACK_BOT_TOKEN", "set it first")
     try:
-        status, body = _post(
+        status, body, answered = _post_with_headers(
             url,
             b"",
             {
@@ -64,6 +85,20 @@ def reach_slack(env: Mapping[str, str], timeout: float) -> Check:
         return _unreachable("Slack API", url, exc, "slack.com from this server (firewall / proxy)")
     if isinstance(body, dict) and body.get("ok"):
         team = body.get("team") or body.get("team_id") or "workspace"
+        granted = answered.get("X-OAuth-Scopes")
+        missing = [
+            s
+            for s in SLACK_SCOPES
+            if granted is not None and s not in granted.replace(" ", "").split(",")
+        ]
+        if missing:
+            return Check(
+                "Slack API",
+                False,
+                f"{url} accepts the bot token ({team}) but the app lacks {', '.join(missing)}",
+                "update the app's manifest from deploy/slack/manifest.yaml (App Manifest), then "
+                "reinstall it to the workspace and copy the new Bot User OAuth Token",
+            )
         return Check("Slack API", True, f"{url} accepts the bot token ({team})")
     error = body.get("error") if isinstance(body, dict) else f"HTTP {status}"
     return Check(

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from bot.keys import AUDIT
+from bot.people import Actor
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -64,6 +65,9 @@ ACTIONS = frozenset(
         "confirm",  # a member of staff confirmed they have read and understood a policy
         "remind",  # reminders sent to staff who have not confirmed yet
         "staff_import",  # the staff directory replaced from a CSV or the workspace
+        "evidence",  # files attached to a concern (bot/reports/evidence.py)
+        "evidence_open",  # a recipient took a record's files (command line, Teams upload)
+        "evidence_delete",  # files deleted keep_days_after_close after the record was closed
     }
 )
 log = logging.getLogger(__name__)
@@ -87,6 +91,19 @@ class Verification:
 def stamp(dt: datetime) -> str:
     """The one timestamp format of the audit log and the records: UTC, seconds, 'Z'."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> float:
+    """A ``stamp`` back as a Unix time."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def actor_id(actor: Actor) -> str:
+    """How the log names an actor; the command line also names the operating-system user who
+    ran it (bot.operator), since anyone with the shell and the key may act as any role."""
+    if actor.platform == "cli":
+        return f"cli:{actor.role or '-'} by os user {actor.os_user or 'unknown'}"
+    return f"{actor.platform}:{actor.user_id}"
 
 
 def _payload(row_id: int, at: str, action: str, reference: str, actor: str, detail: str,

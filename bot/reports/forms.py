@@ -16,6 +16,7 @@ from bot.reports.models import (
     ConcernForm,
     DeclarationForm,
     Evidence,
+    accepts_evidence,
 )
 from bot.reports.neutralise import clean, has_control_chars
 
@@ -97,10 +98,14 @@ def clean_concern(form: ConcernForm) -> dict[str, Any]:
     }
     if errors:
         raise FormError(errors)
+    if not accepts_evidence(data["category"]):
+        data["evidence"] = []  # never even a file's name: the receipt says none was kept
     return data
 
 
 def _clean_evidence(errors: dict[str, str], evidence: Any) -> list[dict[str, str]]:
+    """The names of the files on the form (stored with the record; the files themselves come
+    after filing, bot/reports/evidence.py)."""
     items = list(evidence or [])
     if len(items) > LIMITS["evidence"]:
         errors["evidence"] = (
@@ -121,7 +126,7 @@ def _clean_evidence(errors: dict[str, str], evidence: Any) -> list[dict[str, str
         if sub:
             errors["evidence"] = sub["evidence"]
             return []
-        cleaned.append({"name": name or "(unnamed file)", "ref": ref})
+        cleaned.append({"name": name or "(unnamed file)"})
     return cleaned
 
 

@@ -45,6 +45,15 @@ CONCERN_CATEGORIES: dict[str, str] = {
 }
 # Categories that are always urgent (also routed to the designated safeguarding lead).
 URGENT_CATEGORIES = frozenset({"indecent_images", "radicalisation"})
+# Categories that never carry a file: an indecent image of a child must not be copied, kept or
+# forwarded, not even to report it (Social Media Policy §7.i; bot/reports/evidence.py).
+NO_EVIDENCE_CATEGORIES = frozenset({"indecent_images"})
+
+
+def accepts_evidence(category: str) -> bool:
+    """Whether a concern of this category may carry evidence files."""
+    return category in CONCERN_CATEGORIES and category not in NO_EVIDENCE_CATEGORIES
+
 
 RELATIONSHIPS: dict[str, str] = {
     "child": "Child",
@@ -76,8 +85,59 @@ LIMITS: dict[str, int] = {
 
 @dataclass
 class Evidence:
+    """A file named on a concern form (Slack's file field): the front end fetches it after
+    filing and hands its bytes to ``ReportService.evidence.attach``."""
+
     name: str  # file name as uploaded
-    ref: str  # platform file id or URL
+    ref: str  # platform file id
+
+
+# What evidence may be, read from a file's first bytes (never its name): label, extension.
+EVIDENCE_TYPES: dict[str, tuple[str, str]] = {
+    "image/png": ("PNG image", "png"),
+    "image/jpeg": ("JPEG image", "jpg"),
+    "image/gif": ("GIF image", "gif"),
+    "image/webp": ("WebP image", "webp"),
+    "image/heic": ("HEIC image", "heic"),
+    "application/pdf": ("PDF document", "pdf"),
+}
+
+
+def human_size(size: int) -> str:
+    """ "812 bytes", "120 KB", "2.1 MB"."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """One evidence file on a record, as people see it: its number on the record, the name it
+    was sent with, its type (read from its content) and size, and when it was deleted (the
+    retention period, ``[evidence] keep_days_after_close``). ``content`` is filled only when a
+    notifier or the command line needs the bytes; a notice stores the rest, never the file."""
+
+    reference: str
+    number: int
+    name: str
+    media_type: str
+    size: int
+    deleted_at: str = ""  # ISO 8601 UTC, "" while kept
+    content: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return EVIDENCE_TYPES.get(self.media_type, ("file", ""))[0]
+
+    @property
+    def extension(self) -> str:
+        return EVIDENCE_TYPES.get(self.media_type, ("", "bin"))[1]
+
+    def describe(self) -> str:
+        """ "screenshot.png (PNG image, 120 KB)": how every list of files names one."""
+        return f"{self.name} ({self.kind}, {human_size(self.size)})"
 
 
 @dataclass
@@ -132,15 +192,19 @@ class Receipt:
     delivery_pending: bool  # True until every recipient has been sent it
     recipients: list[str]  # role labels, e.g. ["Headteacher"]
     message: str  # what to tell the submitter (plain text)
+    # a concern whose category may carry files: Teams offers "Add evidence" on the receipt
+    accepts_evidence: bool = False
 
 
 @dataclass(frozen=True)
 class Notice:
     """What one person is sent. All strings are plain text: control characters stripped,
-    lengths capped, links defanged. Front ends escape them for their own markup."""
+    lengths capped, links defanged. Front ends escape them for their own markup. (A policy
+    round's message quotes the policy's own wording as written, links and all:
+    bot/campaigns/notices.py says which lines those are.)"""
 
     reference: str
-    notice_type: str  # concern | declaration | acknowledged | note | closed | undeliverable
+    notice_type: str  # concern | declaration | evidence | acknowledged | note | closed | …
     urgent: bool
     title: str
     lines: list[tuple[str, str]]  # (label, value)
@@ -152,6 +216,9 @@ class Notice:
     # <@U…> mention rendered from the live profile. Empty on notices to the submitter.
     reporter_platform: str = ""
     reporter_id: str = ""
+    # an "evidence" notice carries its file (one): the notifier uploads it into the DM (Slack)
+    # or offers it (Teams' file consent); the outbox fills in the bytes just before sending
+    files: tuple[EvidenceFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,7 +235,9 @@ class Notifier(Protocol):
     :class:`RecipientUnreachable` when the person cannot be reached yet, and
     :class:`PermanentDeliveryError` when they never can be at this address. The same
     ``idempotency_key`` is passed on every retry of the same notice: use it to avoid
-    sending a duplicate when the platform allows (e.g. remember keys already sent)."""
+    sending a duplicate when the platform allows (e.g. remember keys already sent).
+    An evidence notice's file comes with its bytes unless the notifier says
+    ``sends_file_bytes = False`` (Teams offers the file first and uploads it when accepted)."""
 
     platform: str
 
@@ -224,7 +293,7 @@ class ReportDetail:
     summary: Summary
     submitted_by: str  # display name and platform
     fields: list[tuple[str, str]]  # (label, value) plain text via neutralise.clean (links defanged)
-    evidence: list[Evidence]
+    evidence: list[EvidenceFile]  # files attached (without their bytes), deleted ones included
     notes: list[Note]
     closed_by: str = ""
     closed_at: str = ""

@@ -74,6 +74,17 @@ def clean(text: str, limit: int = 4000) -> str:
     return text
 
 
+def clean_filename(name: str, limit: int = 200) -> str:
+    """A file's name as people are shown it: the last part of any path, no control or invisible
+    characters, no link scheme; its dots stay ("chat.png" is how every name is written, so a
+    host-shaped name is expected here, not a link)."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = _OTHER_SCHEME_RE.sub(lambda m: f"{m.group(1)}[:]", strip_controls(base))
+    text = _SCHEME_RE.sub(lambda m: f"{m.group(1)}xx{m.group(2)[2:]}{m.group(3)}", text)
+    text = " ".join(text.split()).lstrip(".")
+    return text[:limit]
+
+
 def _break_broadcasts(text: str) -> str:
     return _BROADCAST_RE.sub(lambda m: "@" + WORD_JOINER + m.group(1), text)
 

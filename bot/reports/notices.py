@@ -14,12 +14,25 @@ from bot.people import PLATFORM_LABELS, ROLE_LABELS
 from bot.reports.models import (
     CONCERN_CATEGORIES,
     LIMITS,
+    NO_EVIDENCE_CATEGORIES,
     RELATIONSHIPS,
+    EvidenceFile,
     Notice,
+    human_size,
 )
-from bot.reports.neutralise import clean
+from bot.reports.neutralise import clean, clean_filename
 
 VALUE_LIMIT = LIMITS["description"]
+
+# What a member of staff is told instead of being offered a file field: on the Slack form when
+# they choose the category, on the receipt, and when they send a file for such a concern anyway.
+INDECENT_IMAGES_GUIDANCE = (
+    "Do not copy, screenshot, save or forward the image, and do not attach it here: keeping or "
+    "sending an indecent image of a child is an offence, even to report it. Note where it is "
+    "instead: the device, the website or app, and the date and time you saw it. Tell the "
+    "headteacher now, in person (the chair of governors if it is about the headteacher): “Where indecent images of children are found by any adult, "
+    "the Headteacher must be informed immediately.” (Social Media Policy §7.i)"
+)
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:
@@ -62,7 +75,13 @@ def concern_notice(
         title = f"New concern {reference}: {category}"
     if urgent:
         title = "URGENT " + title[0].lower() + title[1:]
-    evidence = "\n".join(f"{e['name']} ({e['ref']})" for e in data["evidence"])
+    named = [e["name"] for e in data["evidence"]]
+    evidence = (
+        f"{len(named)} file(s) named on the form, each sent to you as a message of its own: "
+        + "; ".join(named)
+        if named
+        else ""
+    )
     lines = _lines(
         [
             ("Reference", reference),
@@ -137,6 +156,30 @@ def declaration_notice(
     )
 
 
+def evidence_notice(
+    reference: str, file: EvidenceFile, *, urgent: bool, roles: tuple[str, ...]
+) -> Notice:
+    """To a recipient: one evidence file of a record they received, with the file itself."""
+    name = clean_filename(file.name, LIMITS["evidence_name"])  # its dots kept: "chat.png"
+    title = f"Evidence {file.number} for {reference}: {name}"
+    lines = [
+        ("Reference", reference),
+        ("File", name),
+        ("Type", file.kind),
+        ("Size", human_size(file.size)),
+    ]
+    return Notice(
+        reference=reference,
+        notice_type="evidence",
+        urgent=urgent,
+        title=title,
+        lines=lines,
+        text=f"{title} ({file.kind}, {human_size(file.size)})",
+        recipient_role="+".join(roles),
+        files=(file,),
+    )
+
+
 def status_notice(reference: str, notice_type: str, kind: str, by: str, *, urgent: bool) -> Notice:
     """To the submitter: their report was acknowledged or closed."""
     what = "report" if kind == "concern" else "declaration"
@@ -203,13 +246,18 @@ def note_notice(
 
 
 def to_json(notice: Notice) -> dict[str, Any]:
-    return asdict(notice)
+    """A notice as the outbox seals it: a file's description travels, never its bytes."""
+    data = asdict(notice)
+    for file in data["files"]:
+        del file["content"]
+    return data
 
 
 def from_json(data: dict[str, Any]) -> Notice:
     data = dict(data)
     data["lines"] = [tuple(pair) for pair in data["lines"]]
     data["actions"] = tuple(data["actions"])
+    data["files"] = tuple(EvidenceFile(**f) for f in data.get("files", ()))
     return Notice(**data)
 
 
@@ -218,7 +266,7 @@ ALREADY_SENT = "This form was already sent, so nothing was filed twice. "
 
 
 def receipt_message(
-    kind: str, reference: str, labels: list[str], pending: bool, urgent: bool
+    kind: str, reference: str, labels: list[str], pending: bool, urgent: bool, category: str = ""
 ) -> str:
     what = "concern" if kind == "concern" else "relationship declaration"
     to = _join(labels)
@@ -233,6 +281,8 @@ def receipt_message(
     if urgent:
         msg += " It is marked URGENT. If a child is in immediate danger, call 999 now."
     msg += " You will be told when it is acknowledged."
+    if category in NO_EVIDENCE_CATEGORIES:
+        msg += " " + INDECENT_IMAGES_GUIDANCE
     return msg
 
 
@@ -255,6 +305,7 @@ def record_fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
             ("Link", data["link"]),
             ("People involved", data["people_involved"]),
             ("Description", data["description"]),
+            ("Files named on the form", ", ".join(e["name"] for e in data.get("evidence", []))),
         ]
     else:
         pairs = [

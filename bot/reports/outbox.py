@@ -12,11 +12,10 @@ Contract:
   reference. Notifiers raise ``PermanentDeliveryError`` when the platform refuses a person for
   good: the notice is marked ``failed`` and never retried, its submitter is told and an urgent
   concern goes to the next role (bot/reports/undeliverable.py).
-- The time-based half (``check_overdue``, every pass): an urgent concern not delivered within
-  escalate_urgent_after_minutes is escalated, a person still unreachable after
+- The time-based half (``undeliverable.check_overdue``, every pass): an urgent concern not
+  delivered within escalate_urgent_after_minutes is escalated, a person still unreachable after
   undelivered_alert_minutes gets the submitter told. Each happens once per notice.
-- The :class:`DeliveryWorker` uses only this module's public API (``reset_wake``,
-  ``deliver_due``, ``sleep_until_due``, ``interrupt``).
+- The :class:`~bot.reports.worker.DeliveryWorker` runs the passes in a thread.
 
 Delivery states per outbox row: ``pending`` → ``sending`` (claimed, with a lease) → ``sent``,
 or → ``failed`` (refused for good; final).
@@ -33,7 +32,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlite_utils
@@ -44,13 +43,13 @@ from bot.people import PLATFORM_LABELS
 from bot.reports import audit, notices, records, sealing, undeliverable
 from bot.reports.models import Address, DeliveryStatus, Notice, Notifier
 from bot.reports.neutralise import strip_controls
-from bot.reports.sealing import SUBMITTER_NOTICES, open_outbox
+from bot.reports.sealing import FILE_NOTICES, ORIGINAL_NOTICES, SUBMITTER_NOTICES, open_outbox
+from bot.reports.worker import DeliveryWorker
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
 
 
 class Undelivered(NamedTuple):
@@ -64,44 +63,6 @@ class Undelivered(NamedTuple):
     age_minutes: int
     last_error: str
     overdue: bool  # failed, or undelivered longer than undelivered_alert_minutes
-
-
-class DeliveryWorker:
-    """Background thread running ``deliver_due`` until ``stop()``."""
-
-    def __init__(self, outbox: Outbox, interval: float) -> None:
-        self._outbox = outbox
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="policybot-delivery", daemon=True)
-
-    def start(self) -> DeliveryWorker:
-        self._thread.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive() and not self._stopping.is_set()
-
-    @property
-    def thread(self) -> threading.Thread:
-        return self._thread
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._outbox.interrupt()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        outbox = self._outbox
-        while not self._stopping.is_set():
-            outbox.reset_wake()
-            try:
-                outbox.deliver_due()
-            except Exception as exc:  # keep delivering; the rows stay queued
-                log.error("delivery pass failed: %s", type(exc).__name__)
-            outbox.sleep_until_due(self._interval)
 
 
 class Outbox:
@@ -126,6 +87,10 @@ class Outbox:
         self.confirm_timeout = confirm_timeout
         self._rng = rng
         self._notifiers: dict[str, Notifier] = {}
+        # Set by the report service: fills in an evidence notice's file just before it is sent
+        # (bot/reports/evidence.py), and what else runs once per pass (deleting expired files).
+        self.prepare: Callable[[Notice], Notice] = lambda notice: notice
+        self.each_pass: list[Callable[[datetime], None]] = []
         self._wake_event = threading.Event()
         self._progress = threading.Condition()
         self._worker: DeliveryWorker | None = None
@@ -177,10 +142,12 @@ class Outbox:
         now: datetime,
     ) -> None:
         """The role's undelivered notices go to its new holder; an open record's first notice
-        is sent to them again so they have its buttons."""
+        is sent to them again so they have its buttons, and so are the evidence files the
+        former holder received."""
         rows = self.recipient_rows(db, report["id"])
         first_readdressed = False
         resend: dict[str, Any] | None = None
+        copies: list[dict[str, Any]] = []
         for row in rows:
             roles = row["role"].split("+")
             if role not in roles:
@@ -201,11 +168,14 @@ class Outbox:
                 first_readdressed |= row["notice_type"] in ORIGINAL_NOTICES
             elif row["notice_type"] in ORIGINAL_NOTICES and resend is None:
                 resend = row  # delivered to the former holder, or shared with another role
-        if first_readdressed or resend is None or report["status"] == "closed":
+            elif row["notice_type"] in FILE_NOTICES:
+                copies.append(row)
+        if report["status"] == "closed":
             return
-        notice = notices.from_json(self.store.decrypt_json(resend["notice"]))
-        notice = dataclasses.replace(notice, recipient_role=role)
-        self.enqueue(db, report["id"], report["reference"], role, address, notice, now)
+        for row in ([] if first_readdressed or resend is None else [resend]) + copies:
+            notice = notices.from_json(self.store.decrypt_json(row["notice"]))
+            notice = dataclasses.replace(notice, recipient_role=role)
+            self.enqueue(db, report["id"], report["reference"], role, address, notice, now)
 
     def to_submitter(
         self, db: sqlite_utils.Database, report: dict[str, Any], notice: Notice, now: datetime
@@ -278,7 +248,7 @@ class Outbox:
         limit = self.settings.undelivered_alert_minutes * 60
         out = []
         for r in rows:
-            age = at - _timestamp(r["created_at"])
+            age = at - audit.parse_stamp(r["created_at"])
             overdue = r["status"] == "failed" or age > limit
             if not (overdue or everything):
                 continue
@@ -320,35 +290,6 @@ class Outbox:
             )
             for r in rows
         ]
-
-    # --- escalation and "could not be delivered" flags ------------------------------------
-    def mark_escalated(self, db: sqlite_utils.Database, row_id: int) -> None:
-        db.execute("UPDATE outbox SET escalated = 1 WHERE id = ?", [row_id])
-
-    def mark_submitter_told(self, db: sqlite_utils.Database, row_id: int) -> None:
-        db.execute("UPDATE outbox SET submitter_told = 1 WHERE id = ?", [row_id])
-
-    def escalate_missed(
-        self, db: sqlite_utils.Database, report_id: int, row: dict[str, Any], now: datetime
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Flag ``row`` and every other first notice of the record that has failed or is late
-        as escalated (one escalation covers them all). Returns (all its recipient rows, the
-        others flagged)."""
-        late = now.timestamp() - self.settings.escalate_urgent_after_minutes * 60
-        sent_to = self.recipient_rows(db, report_id)
-        missing = [
-            r
-            for r in sent_to
-            if r["notice_type"] in ORIGINAL_NOTICES
-            and r["status"] != "sent"
-            and not r["escalated"]
-            and r["id"] != row["id"]
-            and (r["status"] == "failed" or _timestamp(r["created_at"]) <= late)
-        ]
-        self.mark_escalated(db, row["id"])
-        for other in missing:
-            self.mark_escalated(db, other["id"])
-        return sent_to, missing
 
     # --- the delivery loop --------------------------------------------------------------
     def register_notifier(self, notifier: Notifier) -> None:
@@ -395,7 +336,9 @@ class Outbox:
         """One pass over the outbox: send every due notice whose platform has a notifier.
         Returns how many were sent."""
         at = now or self.clock()
-        self.check_overdue(at)
+        undeliverable.check_overdue(self, at)
+        for task in self.each_pass:
+            task(at)
         platforms = tuple(self._notifiers)
         if not platforms:
             return 0
@@ -479,6 +422,8 @@ class Outbox:
         who = f"notice {row['idempotency_key']}"  # reference/number/type: never the role
         try:
             notice = notices.from_json(self.store.decrypt_json(row["notice"]))
+            if notice.files and getattr(notifier, "sends_file_bytes", True):
+                notice = self.prepare(notice)  # Teams offers the file first: bytes come later
             notifier.send(Address(row["platform"], row["user_id"]), notice, row["idempotency_key"])
         except PermanentDeliveryError as exc:
             self._fail(row, exc.reason)
@@ -565,51 +510,6 @@ class Outbox:
             if records.is_urgent_concern(report):
                 undeliverable.escalate(self, db, report, row, now)
         self.interrupt()
-
-    def check_overdue(self, now: datetime | None = None) -> None:
-        """The time-based half of the rule: an urgent concern not delivered within
-        escalate_urgent_after_minutes goes to the next role; a recipient still unreachable
-        after undelivered_alert_minutes gets the submitter told. Each happens once per notice."""
-        at = now or self.clock()
-        iso = audit.stamp
-        escalate_before = iso(at - timedelta(minutes=self.settings.escalate_urgent_after_minutes))
-        alert_before = iso(at - timedelta(minutes=self.settings.undelivered_alert_minutes))
-        marks = ",".join("?" for _ in ORIGINAL_NOTICES)
-        # created_at is ISO 8601 UTC in one format, so it compares as text; only due rows come
-        # back. Urgency is sealed, so every late first notice is due for the escalation rule and
-        # gets `escalated` set whether or not it escalates: the flag reveals nothing.
-        due = self.store.query(
-            "SELECT id, (escalated = 0 AND created_at <= ?) AS escalate, "
-            "(unreachable = 1 AND submitter_told = 0 AND created_at <= ?) AS tell "
-            "FROM outbox WHERE status IN ('pending', 'sending') "
-            f"AND notice_type IN ({marks}) AND ("
-            "  (escalated = 0 AND created_at <= ?) "
-            "  OR (unreachable = 1 AND submitter_told = 0 AND created_at <= ?)) "
-            "ORDER BY id",
-            [escalate_before, alert_before, *ORIGINAL_NOTICES, escalate_before, alert_before],
-        )
-        for d in due:  # one short transaction each: submissions are never held up for long
-            with self.store.transaction() as db:
-                raw = records.one(db, "SELECT * FROM outbox WHERE id = ?", [d["id"]])
-                if raw is None or raw["status"] not in ("pending", "sending"):
-                    continue
-                row = open_outbox(self.store, raw)
-                report = records.by_id(self.store, db, row["report_id"])
-                if report is None:
-                    continue
-                if d["escalate"] and not row["escalated"]:
-                    if records.is_urgent_concern(report):
-                        undeliverable.escalate(self, db, report, row, at)
-                    else:
-                        self.mark_escalated(db, row["id"])
-                if d["tell"] and not row["submitter_told"]:
-                    undeliverable.tell_submitter(self, db, report, row, at)
-        if due:
-            self.interrupt()
-
-
-def _timestamp(iso_text: str) -> float:
-    return datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 def _first_due(

@@ -17,8 +17,9 @@ from typing import Any, cast
 import sqlite_utils
 
 from bot.errors import StoreError
-from bot.people import Actor, Person
+from bot.people import ROLE_LABELS, Actor, Person
 from bot.reports import audit, sealing
+from bot.reports.models import CONCERN_CATEGORIES, RELATIONSHIPS, Summary
 from bot.reports.routing import Recipient
 from bot.reports.sealing import open_report
 from bot.store import Store
@@ -201,3 +202,30 @@ def same_ids(entry: dict[str, Any], person: Person) -> bool:
 
 def is_urgent_concern(report: dict[str, Any]) -> bool:
     return report["kind"] == "concern" and bool(report["urgent"])
+
+
+def summaries(reports: list[dict[str, Any]], unsent: dict[int, int]) -> list[Summary]:
+    """Listing rows for these records; ``unsent`` counts each one's notices not yet sent."""
+    out = []
+    for r in reports:
+        label = (
+            CONCERN_CATEGORIES.get(r["category"] or "", "")
+            if r["kind"] == "concern"
+            else RELATIONSHIPS.get(r["relationship"] or "", "")
+        )
+        out.append(
+            Summary(
+                reference=r["reference"],
+                kind=r["kind"],
+                status=r["status"],
+                urgent=bool(r["urgent"]),
+                created_at=r["created_at"],
+                label=label,
+                about_headteacher=bool(r["about_headteacher"]),
+                acknowledged_by=r["acknowledged_by"] or "",
+                acknowledged_at=r["acknowledged_at"] or "",
+                recipients=tuple(ROLE_LABELS[x["role"]] for x in r["recipients"]),
+                delivery_pending=bool(unsent.get(r["id"])),
+            )
+        )
+    return out

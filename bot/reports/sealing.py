@@ -9,8 +9,9 @@ their encrypted text; the only plaintext-comparable value is ``submission_tag``,
 (submitter, form id) that is different for every form.
 
 ``open_report`` gives the service a report row with the sealed facts back under their old column
-names. ``seal_legacy_rows`` moves a database written before m003 into this shape, in place, at
-the first open with the key.
+names. ``upgrade`` moves a database written before m003 into this shape, in place, at the
+first open with the key (the report service, key rotation and restore call it; the store itself
+never imports the reports that use it).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import KeyMissing
 from bot.keys import LOOKUP
+from bot.reports import audit
+from bot.store import BODY_BLOCK, SEALED_SIZE, Store
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,11 @@ RECIPIENT_FIELDS = ("role", "name", "slack_user", "teams_user")
 ENVELOPE_FIELDS = ("role", "platform", "user_id")
 # outbox notice types sent to the submitter (wt11b's "could not be delivered" notice included)
 SUBMITTER_NOTICES = ("acknowledged", "closed", "undeliverable")
+ORIGINAL_NOTICES = ("concern", "declaration")  # what a report's recipients are first sent
+FILE_NOTICES = ("evidence",)  # one evidence file to one recipient (bot/reports/evidence.py)
 
 
 def seal(store: Store, facts: dict[str, Any]) -> str:
-    from bot.store import SEALED_SIZE
-
     missing = [f for f in (*SEALED_FIELDS, "recipients") if f not in facts]
     if missing:
         raise ValueError(f"sealed facts lack {missing}")
@@ -66,8 +67,6 @@ def seal(store: Store, facts: dict[str, Any]) -> str:
 def seal_body(store: Store, data: dict[str, Any]) -> str:
     """A report's free text. Booleans are stored as 0/1 so "true"/"false" cannot change the
     length; the JSON is padded to a block."""
-    from bot.store import BODY_BLOCK
-
     flat = {k: int(v) if isinstance(v, bool) else v for k, v in data.items()}
     return store.encrypt_json(flat, pad_to=BODY_BLOCK)
 
@@ -150,11 +149,16 @@ def retag(store: Store, db: sqlite_utils.Database) -> int:
 LEGACY_REPORT_COLUMNS = tuple(f for f in SEALED_FIELDS if f != "submitter_name")
 
 
+def upgrade(store: Store) -> None:
+    """At an open with the key: seal what an older version wrote, then compact the file once."""
+    if store.has_key:
+        seal_legacy_rows(store)
+        store.compact_if_pending()
+
+
 def seal_legacy_rows(store: Store) -> bool:
     """Move rows written before m003 into sealed form, in one transaction, and mark the file for
     compaction so the old plaintext leaves it. True if any moved."""
-    from bot.reports import audit
-
     with store.transaction() as db:
         reports = list(db.query("SELECT * FROM reports WHERE sealed IS NULL ORDER BY id"))
         notes = list(db.query("SELECT * FROM notes WHERE author IS NOT NULL"))
@@ -162,7 +166,7 @@ def seal_legacy_rows(store: Store) -> bool:
         audit_rows = list(db.query("SELECT * FROM audit WHERE key_id IS NULL"))
         if not (reports or notes or outbox or audit_rows):
             return False
-        db.execute(  # the file is rewritten once this commits (Store._compact_if_pending)
+        db.execute(  # the file is rewritten once this commits (Store.compact_if_pending)
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_pending', '1')"
         )
         for r in reports:

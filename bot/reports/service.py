@@ -22,6 +22,11 @@ Contract for front ends:
   platform refuses a person for good: the notice is marked ``failed`` and never retried, its
   submitter is told to speak to the person directly, and an urgent concern goes to the next
   role (bot/reports/escalation.py). ``undelivered()`` lists what has not arrived.
+- ``evidence`` (bot/reports/evidence.py) takes the files of a concern after it is filed:
+  ``attach(reference, reporter, files)`` (Slack, the files named on the form),
+  ``open_window`` / ``window_refusal`` / ``attach_sent`` (Teams, files sent in the chat);
+  recipients take them with ``open_file`` (Teams, on Allow) and ``export`` (the command line).
+  An evidence notice's file reaches the notifier with its bytes in ``Notice.files``.
 - Calls do blocking SQLite and crypto work: from an asyncio loop, run them in an executor.
 - Who filed a record, whom it went to and whether it concerns the headteacher are sealed
   (``bot/reports/sealing.py``): lookups by submitter or recipient decrypt and filter in Python
@@ -33,6 +38,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,25 +47,27 @@ import sqlite_utils
 from bot.config import Settings
 from bot.errors import SubmissionRefused
 from bot.people import CHAT_PLATFORMS, PLATFORM_LABELS, PLATFORMS, ROLE_LABELS, Actor
-from bot.reports import audit, escalation, forms, notices, records, sealing
+from bot.reports import audit, forms, handover, notices, records, sealing, undeliverable
+from bot.reports.audit import actor_id
+from bot.reports.evidence import Evidence
 from bot.reports.models import (
-    CONCERN_CATEGORIES,
     RELATIONSHIPS,
     URGENT_CATEGORIES,
     ActionResult,
     ConcernForm,
     DeclarationForm,
     DeliveryStatus,
-    Evidence,
     Note,
     Notice,
     Notifier,
     Receipt,
     ReportDetail,
     Summary,
+    accepts_evidence,
 )
-from bot.reports.outbox import Clock, DeliveryWorker, Outbox, Undelivered
+from bot.reports.outbox import Clock, Outbox, Undelivered
 from bot.reports.routing import Recipient, choose_address, route
+from bot.reports.worker import DeliveryWorker
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,14 +84,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def actor_id(actor: Actor) -> str:
-    """How the audit log names an actor; the command line also names the operating-system user
-    who ran it (bot.operator), since anyone with the shell and the key may act as any role."""
-    if actor.platform == "cli":
-        return f"cli:{actor.role or '-'} by os user {actor.os_user or 'unknown'}"
-    return f"{actor.platform}:{actor.user_id}"
-
-
 class ReportService:
     def __init__(
         self,
@@ -98,11 +98,15 @@ class ReportService:
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
+        sealing.upgrade(store)  # records an older version wrote are sealed before any use
         self.outbox = Outbox(
             store, settings, clock or utc_now,
             lease_seconds=lease_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap,
             confirm_timeout=confirm_timeout, rng=rng or random.Random(),
         )  # fmt: skip
+        self.evidence = Evidence(store, self.outbox)  # files on concerns (evidence.py)
+        self.outbox.prepare = self.evidence.with_content
+        self.outbox.each_pass.append(self.evidence.sweep)
 
     # The outbox shares the service's settings and clock: setting one here
     # (a test's fake clock, settings reloaded) sets it for both.
@@ -156,7 +160,9 @@ class ReportService:
             "about_headteacher": int(data["about_headteacher"]),
             "immediate_risk": int(data["immediate_risk"]),
         }
-        return self._create(row, data, reporter, recipients, build, submission_key)
+        receipt = self._create(row, data, reporter, recipients, build, submission_key)
+        self.evidence.opened(receipt.reference, reporter)  # Teams: files sent next go to it
+        return receipt
 
     def declare_relationship(
         self, form: DeclarationForm, declarant: Actor, submission_key: str | None = None
@@ -248,18 +254,24 @@ class ReportService:
             )
             pending = True
         labels = [label for r in recipients for label in r.role_labels]
-        urgent = bool(row["urgent"])
-        message = notices.receipt_message(kind, reference, labels, pending, urgent)
-        return Receipt(reference, kind, urgent, pending, labels, message)
+        return self._receipt(reference, kind, row["category"], bool(row["urgent"]), labels, pending)
 
     def _repeat_receipt(self, earlier: dict[str, Any]) -> Receipt:
         reference, kind, urgent = earlier["reference"], earlier["kind"], bool(earlier["urgent"])
         labels = list(dict.fromkeys(ROLE_LABELS[r["role"]] for r in earlier["recipients"]))
         pending = self.outbox.pending(reference)
-        message = notices.ALREADY_SENT + notices.receipt_message(
-            kind, reference, labels, pending, urgent
-        )
-        return Receipt(reference, kind, urgent, pending, labels, message)
+        receipt = self._receipt(reference, kind, earlier["category"], urgent, labels, pending)
+        return replace(receipt, message=notices.ALREADY_SENT + receipt.message)
+
+    @staticmethod
+    def _receipt(
+        reference: str, kind: str, category: str | None, urgent: bool, labels: list[str],
+        pending: bool,
+    ) -> Receipt:  # fmt: skip
+        category = category or ""
+        message = notices.receipt_message(kind, reference, labels, pending, urgent, category)
+        files = kind == "concern" and accepts_evidence(category)
+        return Receipt(reference, kind, urgent, pending, labels, message, files)
 
     # --- recipients' actions ----------------------------------------------------------
     def acknowledge(self, reference: str, actor: Actor) -> ActionResult:
@@ -377,59 +389,13 @@ class ReportService:
 
     # --- a role changes hands -----------------------------------------------------------
     def reassign(self, role: str, actor: Actor) -> ActionResult:
-        """Move every record a role received to the person the config names for it NOW: they can
-        view and act on them, the former holder no longer can, undelivered notices are
-        re-addressed, and each record not yet closed is sent to the new holder. Never to anyone
-        a record is about: a concern about the headteacher is skipped when the new holder is the
-        headteacher. One transaction; one audit entry per record."""
-        person = self.settings.people.get(role)
-        if role not in ROLE_LABELS or person is None:
-            where = self.settings.config_path or "POLICYBOT_CONFIG"
-            return ActionResult(
-                False,
-                f"No {ROLE_LABELS.get(role, role)} is configured ({where}: people.{role}), "
-                "so there is nobody to move their reports to. Add them and restart first.",
-            )
-        head = self.settings.people.get("headteacher")
-        now = self.clock()
-        moved: list[str] = []
-        skipped = 0
-        with self.store.transaction() as db:
-            # whom a record went to is sealed: read every record, oldest first
-            for report in reversed(records.every(self.store, db)):
-                entries = report["recipients"]
-                if not any(e["role"] == role and not records.same_ids(e, person) for e in entries):
-                    continue
-                if (
-                    report["about_headteacher"]
-                    and head is not None
-                    and escalation.shares_an_id(person, head)
-                ):
-                    skipped += 1
-                    continue
-                holder = records.recipient_entry(role, person)
-                records.set_recipients(
-                    self.store, db, report, [holder if e["role"] == role else e for e in entries]
-                )
-                address = choose_address(person, report["submitter_platform"])
-                if address is not None:
-                    self.outbox.readdress(db, report, role, address, now)
-                audit.append(
-                    self.store, db, when=now, action="reassign", actor=actor_id(actor),
-                    reference=report["reference"], detail=f"{role} to the person now configured",
-                )  # fmt: skip
-                moved.append(report["reference"])
-        log.info("reassigned %d records of %s", len(moved), role)
-        self.wake()
-        label = ROLE_LABELS[role]
-        message = (
-            f"{len(moved)} record(s) of the {label} now belong to {person.name}"
-            + (": " + ", ".join(moved) if moved else "")
-            + "."
+        """Move every record a role received to the person the config names for it now
+        (bot/reports/handover.py). One transaction; one audit entry per record."""
+        result = handover.reassign(
+            self.store, self.outbox, self.settings, role, actor, self.clock()
         )
-        if skipped:
-            message += f" {skipped} record(s) about the headteacher were left as they are."
-        return ActionResult(True, message)
+        self.wake()
+        return result
 
     # --- reading ----------------------------------------------------------------------
     def is_recipient(self, reference: str, actor: Actor) -> bool:
@@ -450,6 +416,7 @@ class ReportService:
                 return ActionResult(False, notices.refusal(reference))
             summary = self._summaries(db, [report])[0]
             sealed_notes = records.notes(self.store, db, report["id"]) if me else []
+            files = self.evidence.files(db, report)
         data = self.store.decrypt_json(report["body"])
         detail = ReportDetail(
             summary=summary,
@@ -457,7 +424,7 @@ class ReportService:
                 report["submitter_name"], report["submitter_platform"]
             ),
             fields=notices.record_fields(report["kind"], data),
-            evidence=[Evidence(e["name"], e["ref"]) for e in data.get("evidence", [])],
+            evidence=files,
             notes=[Note(at, n["author"], n["text"]) for at, n in sealed_notes],
             closed_by=report["closed_by"] or "",
             closed_at=report["closed_at"] or "",
@@ -480,30 +447,7 @@ class ReportService:
             return self._summaries(db, theirs)
 
     def _summaries(self, db: sqlite_utils.Database, reports: list[Record]) -> list[Summary]:
-        unsent = self.outbox.unsent_counts(db)
-        out = []
-        for r in reports:
-            label = (
-                CONCERN_CATEGORIES.get(r["category"] or "", "")
-                if r["kind"] == "concern"
-                else RELATIONSHIPS.get(r["relationship"] or "", "")
-            )
-            out.append(
-                Summary(
-                    reference=r["reference"],
-                    kind=r["kind"],
-                    status=r["status"],
-                    urgent=bool(r["urgent"]),
-                    created_at=r["created_at"],
-                    label=label,
-                    about_headteacher=bool(r["about_headteacher"]),
-                    acknowledged_by=r["acknowledged_by"] or "",
-                    acknowledged_at=r["acknowledged_at"] or "",
-                    recipients=tuple(ROLE_LABELS[x["role"]] for x in r["recipients"]),
-                    delivery_pending=bool(unsent.get(r["id"])),
-                )
-            )
-        return out
+        return records.summaries(reports, self.outbox.unsent_counts(db))
 
     def history(self, reference: str, actor: Actor) -> list[audit.Entry] | ActionResult:
         """One record's audit entries (who did what, decrypted), for its recipients only: the
@@ -580,7 +524,7 @@ class ReportService:
 
     def check_overdue(self, now: datetime | None = None) -> None:
         """Escalate late urgent concerns and tell submitters of unreachable recipients."""
-        self.outbox.check_overdue(now)
+        undeliverable.check_overdue(self.outbox, now or self.clock())
 
     def delivery_status(self, reference: str) -> list[DeliveryStatus]:
         return self.outbox.delivery_status(forms.clean_reference(reference))

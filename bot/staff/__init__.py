@@ -7,7 +7,8 @@ hashes of its email and accounts (bot/store.py m005)."""
 
 from bot.errors import StaffImportError
 from bot.staff.directory import StaffDirectory, StaffMember
-from bot.staff.importing import WorkspaceUser, parse_csv, workspace_staff
+from bot.staff.importing import parse_csv
+from bot.staff.workspace import WorkspaceUser, workspace_staff
 
 __all__ = [
     "StaffDirectory",

@@ -9,16 +9,26 @@ deactivated or turned into guests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import StaffImportError
 from bot.keys import LOOKUP
 from bot.reports import audit
+from bot.staff.workspace import WorkspaceUser, workspace_staff
 
 if TYPE_CHECKING:
-    from bot.staff.importing import WorkspaceUser
     from bot.store import Store
+
+
+def identifiers(email: str, slack_user: str, teams_user: str) -> list[tuple[str, str]]:
+    """The (kind, value) pairs a person is known by, in the words an error message uses."""
+    return [
+        (kind, value)
+        for kind, value in (("email", email), ("Slack id", slack_user), ("Teams id", teams_user))
+        if value
+    ]
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,11 @@ class StaffMember:
     id: int = 0
     active: bool = True
     source: str = "csv"
+    line: int = field(default=0, compare=False)  # its line in the CSV it was read from
+
+    @property
+    def identifiers(self) -> list[tuple[str, str]]:
+        return identifiers(self.email.lower(), self.slack_user, self.teams_user)
 
     def address(self, platform: str) -> str:
         return self.slack_user if platform == "slack" else self.teams_user
@@ -132,11 +147,69 @@ class StaffDirectory:
         return self._tag("person", str(staff_id))
 
     # --- importing ----------------------------------------------------------------------
+    def _stored_with(self, db: Any, m: StaffMember) -> dict[int, list[tuple[str, str]]]:
+        """The stored people sharing an identifier with ``m`` (under any configured key), each
+        with the identifiers it shares."""
+        columns = {"email": "email_tag", "Slack id": "slack_tag", "Teams id": "teams_tag"}
+        scopes = {"email": "email", "Slack id": "slack", "Teams id": "teams"}
+        found: dict[int, list[tuple[str, str]]] = {}
+        for kind, value in m.identifiers:
+            tags = self.store.keyring.tags(LOOKUP, f"staff-{scopes[kind]}:{value}")
+            marks = ",".join("?" for _ in tags)
+            sql = f"SELECT id FROM staff WHERE {columns[kind]} IN ({marks})"
+            for row in db.query(sql, tags):
+                found.setdefault(row["id"], []).append((kind, value))
+        return found
+
+    def _conflicts(self, db: Any, members: list[StaffMember]) -> list[str]:
+        """Rows that would merge two people, each named with its line and the stored person:
+        a row matching two stored people, a row matching a *different* stored person, and two
+        rows matching one stored person. See ``_different`` for who counts as different."""
+        problems: list[str] = []
+        claimed: dict[int, StaffMember] = {}
+        for m in members:
+            found = self._stored_with(db, m)
+            people = {
+                i: self._open(next(iter(db.query("SELECT * FROM staff WHERE id = ?", [i]))))
+                for i in sorted(found)
+            }
+            where = f"line {m.line} ({m.name})"
+            if len(people) > 1:
+                whose = "; ".join(
+                    f"its {_listed(found[i])} is {p.name}'s" for i, p in people.items()
+                )
+                problems.append(
+                    f"{where}: {whose}: different people already stored, whom this row would "
+                    "merge into one; correct the row"
+                )
+                continue
+            for i, stored in people.items():
+                why = _different(m, stored, [k for k, _ in found[i]])
+                if why:
+                    problems.append(
+                        f"{where}: its {_listed(found[i])} is {stored.name}'s, who is already "
+                        f"stored{why}; correct the row (if it is {stored.name} under a new "
+                        "name, keep their email on it)"
+                    )
+                elif i in claimed:
+                    first = claimed[i]
+                    problems.append(
+                        f"{where}: is {stored.name}, already stored, like line {first.line} "
+                        f"({first.name}): give each person one row"
+                    )
+                else:
+                    claimed[i] = m
+        return problems
+
     def import_csv(self, members: list[StaffMember], actor: str, now: datetime) -> tuple[int, int]:
-        """Replace the CSV part of the directory with ``members`` (already validated).
-        Returns (added or updated, deactivated)."""
+        """Replace the CSV part of the directory with ``members`` (already validated). Refused
+        as a whole (StaffImportError naming each line and the stored person) when a row would
+        merge two people. Returns (added or updated, deactivated)."""
         at = audit.stamp(now)
         with self.store.transaction() as db:
+            problems = self._conflicts(db, members)
+            if problems:
+                raise StaffImportError(problems)
             kept: set[int] = set()
             for m in members:
                 existing = self._find(db, m)
@@ -171,8 +244,6 @@ class StaffDirectory:
     ) -> tuple[int, int]:
         """Bring the directory in line with a workspace's user list. Returns (active staff
         from the workspace, deactivated)."""
-        from bot.staff.importing import workspace_staff
-
         at = audit.stamp(now)
         staff = workspace_staff(users)
         staff_ids = {u.user_id for u in staff}
@@ -212,6 +283,33 @@ class StaffDirectory:
                 detail=f"{platform} workspace: {len(staff)} staff, {deactivated} deactivated",
             )  # fmt: skip
         return len(staff), deactivated
+
+
+def _different(row: StaffMember, stored: StaffMember, shared: list[str]) -> str:
+    """Why a stored person sharing an identifier with a CSV row is somebody else ("" when it is
+    the same person). Same name: the same person whatever changed (a new email, a new Slack
+    account). Otherwise it is someone else when they hold a different identifier of a kind the
+    row gives (another email, another Teams id), or when they came from an earlier staff list
+    under another name and the row does not give their email: a CSV name is the school's own
+    record of the person. A person the workspace sync added is known by a chat display name
+    only, so a row naming their account is taken as who they are."""
+    if _name(row.name) == _name(stored.name):
+        return ""
+    mine = dict(row.identifiers)
+    clash = [f"{k} {v}" for k, v in stored.identifiers if mine.get(k, v) != v]
+    if clash:
+        return " with " + ", ".join(clash)
+    if stored.source == "csv" and "email" not in shared:
+        return " (from an earlier staff list)"
+    return ""
+
+
+def _listed(identifiers: list[tuple[str, str]]) -> str:
+    return " and ".join(f"{kind} {value}" for kind, value in identifiers)
+
+
+def _name(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 def _with_account(member: StaffMember, platform: str, user_id: str) -> StaffMember:

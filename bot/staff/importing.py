@@ -1,20 +1,21 @@
-"""Turning a staff CSV or a workspace's user list into :class:`StaffMember` records.
+"""Turning a staff CSV into :class:`StaffMember` records (a workspace's user list:
+bot/staff/workspace.py).
 
 A CSV is checked in full before anything is stored: every bad row is named (by its line number
 in the file) with what is wrong and how to fix it, and one bad row means nothing is imported.
-From a workspace, bots, guests (Slack's single- and multi-channel guests) and deactivated
-accounts are never staff."""
+A row is one person: two rows sharing any identifier (email, Slack id, Teams id) are refused,
+naming both lines, because storing them would merge two people's confirmations into one
+(``StaffDirectory.import_csv`` checks the rows against the people already stored the same way)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from dataclasses import dataclass
 
 from bot.campaigns.models import STAFF_GROUPS
 from bot.errors import StaffImportError
-from bot.staff.directory import StaffMember
+from bot.staff.directory import StaffMember, identifiers
 
 COLUMNS = ("name", "email", "group", "slack_user", "teams_user")
 REQUIRED = ("name", "group")
@@ -42,7 +43,7 @@ def parse_csv(text: str) -> list[StaffMember]:
     reader.fieldnames = header
     members: list[StaffMember] = []
     problems: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], tuple[int, str]] = {}  # (kind, identifier) -> (line, name)
     for row in reader:
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k is not None}
@@ -54,7 +55,7 @@ def parse_csv(text: str) -> list[StaffMember]:
             values.get("email", ""),
             values.get("group", ""),
         )
-        slack_user, teams_user = values.get("slack_user", ""), values.get("teams_user", "")
+        slack_user, teams_user = values.get("slack_user", ""), values.get("teams_user", "").lower()
         if not name:
             errors.append("name is empty")
         elif len(name) > MAX_NAME:
@@ -67,13 +68,18 @@ def parse_csv(text: str) -> list[StaffMember]:
             errors.append(f"slack_user {slack_user!r} is not a Slack user id (like U024BE7LH)")
         if not (email or slack_user or teams_user):
             errors.append("give at least one of email, slack_user or teams_user")
-        key = email.lower() or slack_user or teams_user
-        if key and key in seen:
-            errors.append(f"same person as line {seen[key]}")
+        ids = identifiers(email.lower(), slack_user, teams_user)
+        for kind, value in ids:
+            if (kind, value) in seen:
+                other, other_name = seen[kind, value]
+                errors.append(
+                    f"same {kind} {value} as line {other} ({other_name}): give each person one row"
+                )
         if errors:
             problems.append(f"line {line} ({name or 'no name'}): " + "; ".join(errors))
             continue
-        seen[key] = line
+        for kind, value in ids:
+            seen[kind, value] = (line, name)
         members.append(
             StaffMember(
                 name=name,
@@ -81,6 +87,7 @@ def parse_csv(text: str) -> list[StaffMember]:
                 group=group.lower(),
                 slack_user=slack_user,
                 teams_user=teams_user,
+                line=line,
             )  # fmt: skip
         )
     if problems:
@@ -88,22 +95,3 @@ def parse_csv(text: str) -> list[StaffMember]:
     if not members:
         raise StaffImportError(["the file has no staff rows under its header"])
     return members
-
-
-@dataclass(frozen=True)
-class WorkspaceUser:
-    """One account as a chat workspace lists it (Slack users.list), in plain terms."""
-
-    user_id: str
-    name: str
-    email: str = ""
-    is_bot: bool = False
-    is_guest: bool = False  # Slack: is_restricted or is_ultra_restricted
-    deleted: bool = False
-
-
-def workspace_staff(users: list[WorkspaceUser]) -> list[WorkspaceUser]:
-    """The accounts that are staff: not bots, not guests, not deactivated."""
-    return [
-        u for u in users if not (u.is_bot or u.is_guest or u.deleted) and u.user_id != "USLACKBOT"
-    ]

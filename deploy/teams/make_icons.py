@@ -5,7 +5,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+# beside the manifest, in the package `policybot teams package` reads them from
+HERE = Path(__file__).resolve().parents[2] / "handlers" / "teams" / "app_template"
 ACCENT = (31, 78, 121, 255)  # manifest accentColor #1F4E79
 WHITE = (255, 255, 255, 255)
 

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
-from handlers.slack import acknowledge, asking, campaigns, forms, home
+from handlers.slack import acknowledge, asking, campaigns, evidence, forms, home, learning
 from handlers.slack.context import bind
 from handlers.slack.util import SharedSession
 
@@ -31,7 +31,7 @@ log = logging.getLogger("policybot.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 BOLT_LOGGER = "policybot.slack.bolt"
-LISTENER_MODULES = (asking, forms, acknowledge, campaigns, home)
+LISTENER_MODULES = (asking, forms, evidence, acknowledge, campaigns, home, learning)
 
 
 class _TokenFromEnvNotice(logging.Filter):
@@ -94,7 +94,7 @@ def build_app(
         name=BOLT_LOGGER,  # listener loggers are "<name>:<listener>": under the log guard too
     )
     recent = RecentKeys()
-    feedback_log = FeedbackLog.for_settings(runtime.settings)
+    feedback_log = FeedbackLog.for_settings(runtime.settings, runtime.policy_terms)
     http = http or SharedSession()
 
     async def inject_runtime(

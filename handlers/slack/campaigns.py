@@ -5,7 +5,8 @@
   privately that only the head can. Opening it first refreshes the staff directory from
   ``users.list`` (bots, guests and deactivated accounts are left out by the core).
 - The staff DM's buttons: "I have read and understood" (confirm, then the message shows when)
-  and "Read the policy" (its clauses, posted in a thread under the DM).
+  and "Read the policy" (its clauses, posted in a thread under the DM, word for word, in as
+  many messages as Slack's limits need: handlers/slack/campaign_blocks.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.campaigns.models import AUDIENCES, CampaignError, Progress
 from bot.people import Actor
 from bot.staff import WorkspaceUser
 from handlers.slack import blocks as bk
+from handlers.slack import campaign_blocks
 from handlers.slack.context import runtime_of
 from handlers.slack.util import actor_from, dm
 from handlers.threads import off_loop
@@ -39,7 +41,6 @@ AUDIENCE_LABELS = {
     "governors": "Governors",
     "volunteers": "Volunteers",
 }
-CLAUSES_PER_MESSAGE = 45
 USERS_PAGE = 200
 SYNC_WAIT_SECONDS = 2.0  # Slack wants a view_submission answered within 3 s
 _syncing: dict[int, asyncio.Future[None]] = {}  # per runtime: the staff sync in flight
@@ -65,6 +66,9 @@ async def on_command(ack: AsyncAck, body: dict, client: AsyncWebClient, context:
     await ack()
     try:
         titles = [d.title for d in await off_loop(runtime.campaigns.policies)]
+    except CampaignError as exc:  # still loading the policies: the core says so
+        await dm(client, actor.user_id, text=str(exc))
+        return
     except Exception as exc:  # the policy folder cannot be read: say so, send nothing
         log.warning("cannot list policies: %s", type(exc).__name__)
         titles = []
@@ -243,15 +247,11 @@ async def on_read(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClien
     if not channel:  # from App Home: the DM
         opened = await client.conversations_open(users=actor_from(body).user_id)
         channel, thread = opened["channel"]["id"], None
-    for start in range(0, len(clauses), CLAUSES_PER_MESSAGE):
-        part = clauses[start : start + CLAUSES_PER_MESSAGE]
-        blocks = [
-            bk.mrkdwn(f"*{bk.policy_text(cid)}* {bk.policy_text(text)}") for cid, text in part
-        ]
-        if start == 0:
-            blocks.insert(0, bk.mrkdwn(f"*{bk.policy_text(title)}*"))
+    messages = campaign_blocks.clause_messages(title, clauses)
+    for n, blocks in enumerate(messages, 1):
+        part = f" (part {n} of {len(messages)})" if len(messages) > 1 else ""
         await client.chat_postMessage(
-            channel=channel, thread_ts=thread, text=f"{title} ({start + 1}–{start + len(part)})",
+            channel=channel, thread_ts=thread, text=bk.policy_text(title) + part,
             blocks=blocks, unfurl_links=False, unfurl_media=False,
         )  # fmt: skip
 

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.slack import modals, reporting
+from bot.reports.models import Actor, Evidence, Receipt
+from handlers.slack import evidence, modals, reporting
 from handlers.slack.context import runtime_of
 from handlers.slack.util import display_name
 
 if TYPE_CHECKING:
-    from bot.reports.models import Receipt
+    from bot.config import Settings
     from bot.reports.service import ReportService
 
 Listener = Callable[..., Awaitable[Any]]
@@ -32,8 +33,10 @@ class SlackForm:
     kind: str  # "concern" | "declaration": the core's word, used in logs and "not sent" DMs
     command: str  # the slash command that opens the modal
     callback_id: str  # the modal's callback_id, which its submission arrives under
-    modal: Callable[[str, dict], dict]  # (text typed after the command, metadata) -> the view
+    # (text typed after the command, metadata, the school's settings) -> the view
+    modal: Callable[[str, dict, Settings], dict]
     read: Callable[[dict], Any]  # the submitted view -> the core's form
+    files: Callable[[Any], list[Evidence]]  # the files named on the form, fetched after filing
     fields: tuple[str, ...]  # the modal's block_ids, where field errors can be shown
     fallback_field: str  # where an error about a field the modal does not show goes
     filed_by: Callable[[ReportService], Callable[..., Receipt]]  # the core call that files it
@@ -44,8 +47,11 @@ FORMS = (
         kind="concern",
         command="/report-concern",
         callback_id=modals.REPORT_CONCERN,
-        modal=lambda text, meta: modals.concern_modal(prefill=text, meta=meta),
+        modal=lambda text, meta, settings: modals.concern_modal(
+            prefill=text, meta=meta, max_files=settings.evidence.max_files
+        ),
         read=modals.concern_form,
+        files=lambda form: list(form.evidence),
         fields=modals.CONCERN_FIELDS,
         fallback_field="description",
         filed_by=lambda reports: reports.submit_concern,
@@ -54,8 +60,9 @@ FORMS = (
         kind="declaration",
         command="/declare-relationship",
         callback_id=modals.DECLARE_RELATIONSHIP,
-        modal=lambda _text, meta: modals.declaration_modal(meta=meta),
+        modal=lambda _text, meta, _settings: modals.declaration_modal(meta=meta),
         read=modals.declaration_form,
+        files=lambda _form: [],
         fields=modals.DECLARATION_FIELDS,
         fallback_field="notes",
         filed_by=lambda reports: reports.declare_relationship,
@@ -77,12 +84,14 @@ def opener(form: SlackForm) -> Listener:
         ack: AsyncAck, command: dict, client: AsyncWebClient, respond: AsyncRespond, context: dict
     ) -> None:
         await ack()
-        if await reporting.refuse_if_unavailable(runtime_of(context), respond):
+        runtime = runtime_of(context)
+        if await reporting.refuse_if_unavailable(runtime, respond):
             return
         name = await display_name(client, command["user_id"])
+        text = (command.get("text") or "").strip()
         await client.views_open(
             trigger_id=command["trigger_id"],
-            view=form.modal((command.get("text") or "").strip(), {"name": name}),
+            view=form.modal(text, {"name": name}, runtime.settings),
         )
 
     open_modal.__name__ = f"open_{form.kind}_modal"  # bolt names the listener's logger after it
@@ -95,16 +104,24 @@ def submitter(form: SlackForm) -> Listener:
     async def submit(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: dict
     ) -> None:
+        filled = form.read(view)
+        named = form.files(filled)
+
+        async def attach(actor: Actor, receipt: Receipt) -> str:
+            return await evidence.attach_after_filing(client, context, actor, receipt, named)
+
         await reporting.submit(
             ack=ack,
             body=body,
             client=client,
             context=context,
             submit_fn=form.filed_by(runtime_of(context).reports),
-            form=form.read(view),
+            form=filled,
             fields=form.fields,
             fallback_field=form.fallback_field,
             kind=form.kind,
+            followup=attach if named else None,
+            followup_note=evidence.attaching_note(len(named)),
         )
 
     submit.__name__ = f"submit_{form.kind}"

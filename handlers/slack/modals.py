@@ -14,8 +14,10 @@ from bot.reports.models import (
     ConcernForm,
     DeclarationForm,
     Evidence,
+    accepts_evidence,
 )
-from handlers.slack.blocks import Block, plain
+from bot.reports.notices import INDECENT_IMAGES_GUIDANCE
+from handlers.slack.blocks import Block, esc, plain
 
 REPORT_CONCERN = "report_concern"
 DECLARE_RELATIONSHIP = "declare_relationship"
@@ -83,7 +85,23 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], meta:
     }
 
 
-def concern_modal(prefill: str = "", meta: dict | None = None) -> Block:
+def concern_modal(
+    prefill: str = "", meta: dict | None = None, *, category: str = "", max_files: int = 5
+) -> Block:
+    """The concern form. Choosing a category sends an action (``dispatch_action``) so the form
+    can be rebuilt for it (handlers/slack/evidence.py): a category that never carries files
+    gets the guidance where the file field was. Block ids never change, so Slack keeps what was
+    typed across the update."""
+    category_select: Block = {
+        "type": "static_select",
+        "placeholder": plain("Choose one"),
+        "options": _options(CONCERN_CATEGORIES),
+    }
+    if category in CONCERN_CATEGORIES:
+        category_select["initial_option"] = {
+            "text": plain(CONCERN_CATEGORIES[category]),
+            "value": category,
+        }
     blocks: list[Block] = [
         {
             "type": "context",
@@ -95,15 +113,7 @@ def concern_modal(prefill: str = "", meta: dict | None = None) -> Block:
                 }
             ],
         },
-        _input(
-            "category",
-            "What kind of concern?",
-            {
-                "type": "static_select",
-                "placeholder": plain("Choose one"),
-                "options": _options(CONCERN_CATEGORIES),
-            },
-        ),
+        {**_input("category", "What kind of concern?", category_select), "dispatch_action": True},
         _input(
             "description",
             "What happened?",
@@ -147,14 +157,31 @@ def concern_modal(prefill: str = "", meta: dict | None = None) -> Block:
             _text("people_involved", multiline=True),
             optional=True,
         ),
-        _input(
-            "evidence",
-            "Evidence",
-            {"type": "file_input", "max_files": LIMITS["evidence"]},
-            optional=True,
-            hint="Screenshots or documents. Never upload indecent images: describe them instead.",
-        ),
     ]
+    if accepts_evidence(category) or not category:
+        blocks.append(
+            _input(
+                "evidence",
+                "Evidence",
+                {
+                    "type": "file_input",
+                    "max_files": min(max_files, LIMITS["evidence"]),
+                    # a convenience only: the core reads each file's type from its content
+                    "filetypes": ["png", "jpg", "jpeg", "gif", "webp", "heic", "pdf"],
+                },
+                optional=True,
+                hint="Screenshots of the messages or pages, or PDFs. Note the time, date and "
+                "site too. Never an indecent image of a child: describe it and where it is.",
+            )
+        )
+    else:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "evidence_guidance",
+                "text": {"type": "mrkdwn", "text": ":no_entry: " + esc(INDECENT_IMAGES_GUIDANCE)},
+            }
+        )
     return _modal(REPORT_CONCERN, "Report a concern", "Send privately", blocks, meta or {})
 
 

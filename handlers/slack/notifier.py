@@ -17,9 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import PermanentDeliveryError
 from bot.reports.models import Address, Notice
 from handlers.slack import blocks as bk
+from handlers.slack import campaign_blocks, evidence
 
 log = logging.getLogger("policybot.slack.notifier")
 
@@ -41,6 +43,17 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
     }
 )
+
+
+def render(notice: Notice) -> tuple[str, list[bk.Block]]:
+    """(notification text, blocks). A policy to read (bot/campaigns/) quotes the policy's
+    wording exactly; every other notice is a report's."""
+    if notice.notice_type in CAMPAIGN_NOTICES:
+        return (
+            campaign_blocks.policy_notice_fallback(notice),
+            campaign_blocks.policy_notice_blocks(notice),
+        )
+    return bk.notice_fallback(notice), bk.notice_blocks(notice)
 
 
 class SlackNotifier:
@@ -66,13 +79,17 @@ class SlackNotifier:
     def _send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
         opened = self.client.conversations_open(users=to.user_id)
         channel = opened["channel"]["id"]
+        if notice.files:  # an evidence file: uploaded into this DM (handlers/slack/evidence.py)
+            evidence.upload(self.client, channel, notice)
+            return
         if self.already_sent(channel, idempotency_key):
             log.info("notice %s already in the DM; not sending it again", notice.reference)
             return
+        text, blocks = render(notice)
         self.client.chat_postMessage(
             channel=channel,
-            text=bk.notice_fallback(notice),
-            blocks=bk.notice_blocks(notice),
+            text=text,
+            blocks=blocks,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"key": idempotency_key}},
             unfurl_links=False,
             unfurl_media=False,

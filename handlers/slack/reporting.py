@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -40,7 +40,12 @@ async def submit(
     fields: tuple[str, ...],
     fallback_field: str,
     kind: str,
+    followup: Callable[[Actor, Receipt], Awaitable[str]] | None = None,
+    followup_note: str = "",
 ) -> Receipt | None:
+    """File the form; then, if given, ``followup`` (the concern's files: fetched and attached
+    after filing, handlers/slack/evidence.py) runs before the DM receipt, which adds what it
+    says. The receipt shown in the modal carries ``followup_note`` meanwhile."""
     actor = actor_from(body)
     name = modals.metadata(body.get("view") or {}).get("name")
     if name:
@@ -84,14 +89,15 @@ async def submit(
         return None
     if not acked:
         # the confirmation travels in the HTTP response itself, so it survives a Web API outage
-        await ack(response_action="update", view=receipt_view(receipt))
+        pending = followup_note if followup is not None else ""
+        await ack(response_action="update", view=receipt_view(receipt, pending))
     log.info("%s %s submitted on Slack", receipt.kind, receipt.reference)
-    await dm(
-        client,
-        actor.user_id,
-        text=bk.esc(receipt.message),
-        blocks=bk.receipt_blocks(receipt),
-    )
+    note = await followup(actor, receipt) if followup is not None else ""
+    blocks = bk.receipt_blocks(receipt)
+    if note:
+        blocks.append(bk.mrkdwn(bk.esc(note), verbatim=True))
+    text = bk.esc(" ".join(part for part in (receipt.message, note) if part))
+    await dm(client, actor.user_id, text=text, blocks=blocks)
     return receipt
 
 
@@ -106,12 +112,15 @@ async def _tell_not_sent(client: AsyncWebClient, user_id: str, kind: str) -> Non
         log.error("could not tell the %s's sender it was not sent: %s", kind, type(exc).__name__)
 
 
-def receipt_view(receipt: Receipt) -> dict:
+def receipt_view(receipt: Receipt, note: str = "") -> dict:
+    blocks = bk.receipt_blocks(receipt)
+    if note:
+        blocks.append(bk.context(bk.esc(note), verbatim=True))
     return {
         "type": "modal",
         "title": bk.plain("Sent privately", 24),
         "close": bk.plain("Done", 24),
-        "blocks": bk.receipt_blocks(receipt),
+        "blocks": blocks,
     }
 
 

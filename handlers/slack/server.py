@@ -9,9 +9,12 @@ aiohttp adapter provides: request in, ``async_dispatch``, response out, with two
 * in Socket Mode events arrive over the websocket, so ``POST /slack/events`` is not served at all
   (only ``/healthz`` and ``/readyz``): no signing secret is needed, and none can be guessed.
 
-The port opens at once; until the runtime (policy index, store) is loaded ``/healthz`` says
-503 "starting" and Slack requests get 503 (Slack retries them). The dense model keeps loading
-in the background after that: the app answers with BM25 meanwhile.
+The port opens at once; until the runtime (config, store) is up ``/healthz`` says 503
+"starting" and Slack requests get 503 (Slack retries them): that takes a moment. The policies
+then load in the background (bot/handbook.py): concerns, declarations and acknowledgements are
+taken at once, a question gets "still loading the policies" until they are in, ``/healthz``
+says ``"policies": "loading"`` and ``/readyz`` 503. The dense model loads after them: the app
+answers with BM25 meanwhile.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class SlackServer:
             http=self._http,
         )
         runtime.reports.register_notifier(SlackNotifier(self.token, self.api_url))
+        runtime.load_in_background()  # reports are taken meanwhile; questions wait for it
         if self.deliver:
             self._worker = runtime.reports.start_delivery_worker()
             self._reminders = ReminderWorker(runtime.campaigns).start()
@@ -132,13 +136,16 @@ class SlackServer:
             return web.json_response({"status": "error", "error": self.error}, status=503)
         if self.runtime is None:
             return web.json_response({"status": "starting"}, status=503)
-        assistant = self.runtime.assistant
+        from bot.health import policies_state
+
+        assistant = self.runtime.loaded_assistant
         dense = bool(getattr(assistant, "dense_ready", False))
         return web.json_response(
             {
                 "status": "ok",
                 "platform": "slack",
-                "answering": True,
+                "answering": assistant is not None,
+                "policies": policies_state(self.runtime),
                 "retrieval": "bm25+dense" if dense else "bm25 (dense model not loaded)",
                 "dense_ready": dense,
                 "deliveries": "running" if self._worker is not None else "stopped",
@@ -180,9 +187,7 @@ def missing_env(env: Mapping[str, str], socket: bool) -> list[str]:
 def load_runtime(env: Mapping[str, str]) -> Any:
     from bot.runtime import Runtime
 
-    runtime = Runtime.from_env(env)
-    runtime.assistant.start_warmup()
-    return runtime
+    return Runtime.from_env(env, load_assistant=False)  # the policies load once attached
 
 
 def serve(

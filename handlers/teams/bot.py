@@ -11,6 +11,16 @@ Where things are answered:
 * channel / group chat: only when the bot is @mentioned (Teams only sends us those); questions are
   answered in the thread, but report and declaration forms are never posted there — the user is
   sent to the 1:1 chat, because a concern must not be typed where colleagues can read it.
+
+Who is acting (issue 22): only an activity on the Teams channel (``channelId == "msteams"``)
+that carries ``from.aadObjectId`` acts as a person, and that object id is who they are. The Bot
+Framework token binds the bot, the service URL and the channel, not the user: on the Teams
+channel Teams itself sets ``from.aadObjectId`` and the tenant, but on Web Chat or Direct Line
+(on by default for an Azure Bot) the client chooses ``from.id`` and ``channelData``. The server
+refuses other channels before a turn runs (handlers/teams/server.py); a Teams activity without
+an object id is told politely that it cannot be served, and nothing of it is remembered. Only
+``serve teams --local-testing`` lets the Bot Framework Emulator (channel ``emulator``, which has
+no Entra ID) act as its ``from.id``.
 """
 
 from __future__ import annotations
@@ -21,14 +31,14 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
 from bot.reports.service import actor_id
-from handlers.teams import campaign_cards, campaigns, cards, roster, views
+from handlers.teams import campaign_cards, campaigns, cards, evidence, learning_cards, roster, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -54,6 +64,7 @@ _COMMANDS = {
     "declare a relationship": "declaration",
     "declare-relationship": "declaration",
     **views.ALIASES,  # the head's view: "open items", "register", "my reports", …
+    **views.SUGGESTION_ALIASES,  # typed: Teams' command menu holds ten, all taken
     "publish": "publish",
     "publish policy": "publish",
     "receipts": "receipts",
@@ -131,18 +142,43 @@ def is_personal(activity: Activity) -> bool:
     return kind == "personal"
 
 
+TEAMS_CHANNEL = "msteams"
+EMULATOR_CHANNEL = "emulator"  # the Bot Framework Emulator: --local-testing only
+NO_IDENTITY = (
+    "Sorry, I can't tell which Microsoft Teams account this message comes from, so I can't "
+    "answer it or show you anything. Please message me from Teams, signed in with your school "
+    "account."
+)
+
+
 def tenant_of(activity: Activity) -> str | None:
+    """The tenant Teams puts in ``channelData.tenant.id``: only on the Teams channel, where Teams
+    sets it (elsewhere ``channelData`` is whatever the client sent)."""
+    if activity.channel_id != TEAMS_CHANNEL:
+        return None
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     return tenant.get("id") or None
 
 
-def actor_for(activity: Activity) -> Actor:
-    """The core's identity for a Teams user: the Azure AD object id (lower case, as config holds
-    it), falling back to the Teams user id when a client sends none (e.g. the Emulator)."""
+def actor_for(activity: Activity, *, local_testing: bool = False) -> Actor | None:
+    """The core's identity for whoever sent the activity: their Entra ID (Azure AD) object id,
+    lower case as config holds it, when the Teams channel carries one; None otherwise — never a
+    client-chosen ``from.id`` (Web Chat and Direct Line let the client set it). Under
+    ``--local-testing`` only, the Emulator (which has no Entra ID) acts as its ``from.id``."""
     user = activity.from_property or ChannelAccount(id="")
-    user_id = (user.aad_object_id or "").strip().lower() or (user.id or "")
-    return Actor(platform="teams", user_id=user_id, display_name=(user.name or "")[:200])
+    name = (user.name or "")[:200]
+    aad = (user.aad_object_id or "").strip().lower()
+    if activity.channel_id == TEAMS_CHANNEL and aad:
+        return Actor(platform="teams", user_id=aad, display_name=name)
+    if local_testing and activity.channel_id == EMULATOR_CHANNEL and (user.id or "").strip():
+        return Actor(platform="teams", user_id=(user.id or "").strip(), display_name=name)
+    return None
+
+
+def served_channel(channel_id: str | None, *, local_testing: bool = False) -> bool:
+    """The channels whose activities reach the bot: Teams, and the Emulator for local testing."""
+    return channel_id == TEAMS_CHANNEL or (local_testing and channel_id == EMULATOR_CHANNEL)
 
 
 class PolicyTeamsBot(ActivityHandler):
@@ -153,8 +189,10 @@ class PolicyTeamsBot(ActivityHandler):
         *,
         feedback: FeedbackLog | None = None,
         on_new_personal_reference: Callable[[], None] | None = None,
+        local_testing: bool = False,
     ) -> None:
         self.runtime = runtime
+        self.local_testing = local_testing
         self.references = references
         self.feedback = feedback
         self.on_new_personal_reference = on_new_personal_reference
@@ -164,8 +202,20 @@ class PolicyTeamsBot(ActivityHandler):
 
     # --- every turn: remember how to reach this user ------------------------------------
 
+    def _actor(self, turn_context: TurnContext) -> Actor:
+        """Who is acting in this turn (``on_turn`` lets no turn without one go further)."""
+        actor = actor_for(turn_context.activity, local_testing=self.local_testing)
+        assert actor is not None, "on_turn stops a turn that has no identity"
+        return actor
+
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if actor_for(activity, local_testing=self.local_testing) is None:
+            # nobody we can name: nothing is answered, shown, filed or remembered
+            log.warning("ignored a Teams %s activity without an Entra ID object id", activity.type)
+            if activity.type == ActivityTypes.message:
+                await turn_context.send_activity(NO_IDENTITY)
+            return
         if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
             self._remember(activity, activity.from_property)
         await super().on_turn(turn_context)
@@ -212,6 +262,11 @@ class PolicyTeamsBot(ActivityHandler):
         if isinstance(activity.value, dict) and activity.value.get("action"):
             await self._on_submit(turn_context, activity.value)
             return
+        if evidence.sent_files(activity):  # files for a concern (handlers/teams/evidence.py)
+            personal = is_personal(activity)
+            if personal or bot_was_mentioned(activity):
+                await evidence.receive(self.runtime, turn_context, actor_for(activity), personal)
+            return
         if not is_personal(activity) and not bot_was_mentioned(activity):
             return  # a channel message not addressed to us (resource-specific consent)
         command, rest = parse_command(strip_mentions(activity))
@@ -221,6 +276,8 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, FORMS[command])
         elif command in views.VIEWS:
             await self._send_view(turn_context, views.VIEWS[command])
+        elif command == views.SUGGESTIONS.command:
+            await self._send_view(turn_context, views.SUGGESTIONS)
         elif command == "sync staff":
             await self._sync_staff(turn_context)
         elif command in CAMPAIGN_COMMANDS:
@@ -228,8 +285,8 @@ class PolicyTeamsBot(ActivityHandler):
         elif not rest:
             await turn_context.send_activity(ASK_PROMPT)
         else:
-            answer = await off_loop(self.runtime.assistant.ask, rest)
-            await turn_context.send_activity(cards.answer_message(answer))
+            answer = await off_loop(self.runtime.ask, rest)
+            await turn_context.send_activity(learning_cards.answer_message(answer))
 
     async def _send_form(self, turn_context: TurnContext, form: TeamsForm) -> None:
         if not is_personal(turn_context.activity):
@@ -245,7 +302,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(turn_context.activity):
             await turn_context.send_activity(VIEWS_PRIVATE.format(command=view.command))
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(view.render, self.runtime, self.feedback, actor)
         await turn_context.send_activity(reply)
 
@@ -253,13 +310,13 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(turn_context.activity):
             await turn_context.send_activity(VIEWS_PRIVATE.format(command=command))
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
         await turn_context.send_activity(reply)
 
     async def _sync_staff(self, turn_context: TurnContext) -> None:
         """The staff directory from this team's members (handlers/teams/roster.py)."""
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         campaigns_ = self.runtime.campaigns
         if not campaigns_.may_publish(actor):
             await turn_context.send_activity(campaigns.refusal(self.runtime, actor))
@@ -267,11 +324,25 @@ class PolicyTeamsBot(ActivityHandler):
         if not roster.in_a_team(turn_context):
             await turn_context.send_activity(roster.IN_A_TEAM)
             return
-        users = await roster.team_members(turn_context)
+        members = await roster.team_members(turn_context)
+        users = roster.as_workspace_users(members)
         staff, gone = await off_loop(
             campaigns_.directory.sync_workspace, "teams", users, actor_id(actor), campaigns_.now()
         )
+        # so the notifier can open a 1:1 chat with staff who never opened the bot
+        if await off_loop(roster.remember_members, turn_context, self.references, members):
+            await off_loop(self.runtime.reports.wake)  # what waited for them is due now
         await turn_context.send_activity(roster.SYNCED.format(staff=staff, gone=gone))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """A recipient answered an evidence file's consent card (handlers/teams/evidence.py)."""
+        if turn_context.activity.name == evidence.CONSENT_INVOKE:
+            activity = turn_context.activity
+            personal = is_personal(activity)
+            return await evidence.file_consent(
+                self.runtime, turn_context, actor_for(activity), personal
+            )
+        return await super().on_invoke_activity(turn_context)
 
     # --- card submits (Action.Submit arrives as a message whose value holds the inputs) ----
 
@@ -290,15 +361,20 @@ class PolicyTeamsBot(ActivityHandler):
         elif action == campaign_cards.OPEN_PUBLISH:
             await self._campaign_command(turn_context, "publish")
         elif action in CAMPAIGN_SUBMITS:
-            actor = actor_for(turn_context.activity)
+            actor = self._actor(turn_context)
             if action == campaign_cards.PUBLISH and not is_personal(turn_context.activity):
                 await turn_context.send_activity(VIEWS_PRIVATE.format(command="publish"))
                 return
             call = CAMPAIGN_SUBMITS[action](self)
             reply = await off_loop(call, self.runtime, actor, value)
             await turn_context.send_activity(reply)
+        elif action == evidence.ADD_EVIDENCE:
+            actor = actor_for(turn_context.activity)
+            await evidence.add_evidence_pressed(self.runtime, turn_context, actor, value)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
+        elif action in learning_cards.SUBMITS:
+            await self._learning(turn_context, value, action)
         elif action == cards.CANCEL:
             await turn_context.send_activity("Cancelled. Nothing was sent.")
         else:
@@ -309,7 +385,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(activity):
             await turn_context.send_activity(PRIVATE_ONLY.format(command=form.command))
             return
-        actor = actor_for(activity)
+        actor = self._actor(turn_context)
         kind = form.kind
         call, filled = form.filed_by(self.runtime.reports), form.read(value)
         form_id = clipped(value.get("form_id"), 100).strip() or None
@@ -336,7 +412,7 @@ class PolicyTeamsBot(ActivityHandler):
 
     async def _recipient_action(self, turn_context: TurnContext, value: dict, action: str) -> None:
         reference = clipped(value.get("reference"), 50).strip()
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
@@ -359,7 +435,7 @@ class PolicyTeamsBot(ActivityHandler):
         if not reference:
             await turn_context.send_activity("That card has no report reference.")
             return
-        actor = actor_for(turn_context.activity)
+        actor = self._actor(turn_context)
         reply = await off_loop(views.record, self.runtime, reference, actor)
         await turn_context.send_activity(reply)
 
@@ -368,7 +444,7 @@ class PolicyTeamsBot(ActivityHandler):
         helpful = cards.truthy(value.get("helpful"))
         kept = False
         if self.feedback is not None and question:
-            actor = actor_for(turn_context.activity)
+            actor = self._actor(turn_context)
             kept = await off_loop(
                 self.feedback.record,
                 question=question,
@@ -376,9 +452,51 @@ class PolicyTeamsBot(ActivityHandler):
                 platform="teams",
                 user_id=actor.user_id,
             )
-        await turn_context.send_activity(
-            vote_note(self.runtime.settings, helpful=helpful, kept=kept)
-        )
+        note = vote_note(self.runtime.settings, helpful=helpful, kept=kept)
+        if kept and not helpful:  # "Was it one of these?" (never for a question not kept)
+            offer = await off_loop(self.runtime.learning.offer, question)
+            if offer is not None and not offer.inline:
+                await turn_context.send_activity(learning_cards.offer_message(offer, note))
+                return
+        await turn_context.send_activity(note)
+
+    async def _learning(self, turn_context: TurnContext, value: dict, action: str) -> None:
+        """A pick or "None of these" (staff), Approve or Reject (a reviewer): the core decides
+        (bot/learning/service.py), including who may review."""
+        actor = self._actor(turn_context)
+        learning = self.runtime.learning
+        question = clipped(value.get("question"), 1000)
+        if action == learning_cards.PICK:
+            source, clause = clipped(value.get("source"), 500), clipped(value.get("clause"), 200)
+            picked = await off_loop(learning.pick, question, source, clause, actor)
+            await turn_context.send_activity(learning_cards.picked_message(picked))
+        elif action == learning_cards.NONE:
+            kept = False
+            if self.feedback is not None and question:
+                kept = await off_loop(
+                    self.feedback.record,
+                    question=question,
+                    helpful=False,
+                    platform="teams",
+                    user_id=actor.user_id,
+                )
+            await turn_context.send_activity(
+                vote_note(self.runtime.settings, helpful=False, kept=kept)
+            )
+        else:
+            if not is_personal(turn_context.activity):
+                await turn_context.send_activity(VIEWS_PRIVATE.format(command="suggestions"))
+                return
+            try:
+                number = int(str(value.get("number", "")))
+            except ValueError:
+                number = 0
+            decide = learning.approve if action == learning_cards.APPROVE else learning.reject
+            decision = await off_loop(decide, number, actor)
+            review = await off_loop(learning.to_review, actor)
+            await turn_context.send_activity(
+                learning_cards.review_message(review, note=decision.message)
+            )
 
 
 # A policy card's buttons and the publish card's Send: the core call each one makes.

@@ -40,7 +40,10 @@ def publish_form(runtime: Runtime, actor: Actor) -> Activity:
     campaigns = runtime.campaigns
     if not campaigns.may_publish(actor):
         return _text("Publish a policy", refusal(runtime, actor))
-    titles = [d.title for d in campaigns.policies()]
+    try:
+        titles = [d.title for d in campaigns.policies()]
+    except CampaignError as err:  # still loading the policies: the core says so
+        return _text("Publish a policy", str(err))
     if not titles:
         return _text("Publish a policy", "No policies are loaded: check the policy folder.")
     card = campaign_cards.publish_form(titles, form_id=uuid.uuid4().hex)
@@ -75,7 +78,10 @@ class Publisher:
                     submission_key=form_id or None,
                 )  # fmt: skip
             except CampaignError as err:
-                titles = [d.title for d in runtime.campaigns.policies()]
+                try:
+                    titles = [d.title for d in runtime.campaigns.policies()]
+                except CampaignError:
+                    return _text("Publish a policy", str(err))
                 card = campaign_cards.publish_form(titles, values, str(err), form_id=form_id)
                 return cards.message({**card, "fallbackText": str(err)}, str(err))
         return receipt_message(receipt)
@@ -129,9 +135,13 @@ def confirm(runtime: Runtime, actor: Actor, value: dict) -> Activity:
 
 
 def read(runtime: Runtime, actor: Actor, value: dict) -> Activity:
+    """The policy's clauses, one part per press (a long policy is over Teams' card limit)."""
     reference = clipped(value.get("reference"), 50).strip()
     try:
         title, clauses = runtime.campaigns.clauses(actor, reference)
     except CampaignError as err:
         return _text("Not available", str(err))
-    return campaign_cards.clauses_message(title, clauses, reference)
+    part = clipped(value.get("part"), 6).strip()
+    return campaign_cards.clauses_message(
+        title, clauses, reference, int(part) if part.isdigit() else 1
+    )

@@ -15,6 +15,13 @@ So a slow Bot Connector can delay a notice but never make it arrive twice.
 The Bot Connector answering 403 or 404 for the person's conversation (the bot was removed or
 blocked, the user or chat no longer exists) means "never": that becomes the core's
 ``PermanentDeliveryError`` and the outbox stops retrying. Anything else is retried.
+
+Someone known only from a team (a team's roster, ``sync staff``, or a team install) has no 1:1
+chat with the bot yet: the first notice for them opens one (``POST /v3/conversations``, as a bot
+installed in a team may with its members). If Teams refuses that, a report's notice fails for
+good as above (its submitter is told, an urgent concern escalates); a policy to read instead
+waits as "not reachable yet" (``RecipientUnreachable``) and is delivered when the person first
+opens the bot, and Teams is not asked again meanwhile (``ReferenceStore.refuse_chat``).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from botbuilder.schema import (
 from bot.campaigns.models import CAMPAIGN_NOTICES
 from bot.errors import DeliveryError, PermanentDeliveryError, RecipientUnreachable
 from bot.reports.models import Address, Notice
-from handlers.teams import campaign_cards, cards
+from handlers.teams import campaign_cards, cards, evidence
 from handlers.teams.references import ReferenceStore, StoredReference
 
 log = logging.getLogger(__name__)
@@ -59,15 +66,18 @@ def _failure(what: str, error: BaseException) -> Exception:
 
 
 def render(notice: Notice) -> Activity:
-    """A policy to read (bot/campaigns/) gets its own card with the confirm button; every other
-    notice is a report's, with the recipient's actions."""
+    """A policy to read (bot/campaigns/) gets its own card with the confirm button, an evidence
+    file a file consent card; every other notice is a report's, with the recipient's actions."""
     if notice.notice_type in CAMPAIGN_NOTICES:
         return campaign_cards.policy_notice_message(notice)
+    if notice.files:  # an evidence file, offered with Teams' file consent card
+        return evidence.consent_message(notice)
     return cards.notice_message(notice)
 
 
 class TeamsNotifier:
     platform = "teams"
+    sends_file_bytes = False  # an evidence file is offered first (handlers/teams/evidence.py)
 
     def __init__(
         self,
@@ -99,6 +109,8 @@ class TeamsNotifier:
         stored = self.references.find(to.user_id)
         if stored is None or not self._trusted(stored):
             raise RecipientUnreachable("recipient not reachable on Teams")
+        if notice.notice_type in CAMPAIGN_NOTICES and not stored.reachable:
+            raise RecipientUnreachable("Teams would not open a 1:1 chat yet")
         if idempotency_key and self.references.was_sent(idempotency_key):
             return  # Teams already has it: a retry after we lost the answer must not duplicate
         if self._on_loop_thread():
@@ -137,8 +149,9 @@ class TeamsNotifier:
         return True
 
     def is_reachable(self, user_key: str) -> bool:
+        """Whether a notice could go to this person now: a 1:1 chat, or one we may open."""
         stored = self.references.find(user_key)
-        return stored is not None and self._trusted(stored)
+        return stored is not None and self._trusted(stored) and stored.reachable
 
     def _trusted(self, stored: StoredReference) -> bool:
         return not self.require_https or stored.service_url.lower().startswith("https://")
@@ -149,7 +162,14 @@ class TeamsNotifier:
         """Send one notice to the user's 1:1 chat; returns the new activity id or raises."""
         reference = stored.personal
         if reference is None:
-            reference = await self._create_personal_chat(stored)
+            try:
+                reference = await self._create_personal_chat(stored)
+            except PermanentDeliveryError:
+                if notice.notice_type not in CAMPAIGN_NOTICES:
+                    raise
+                # a policy to read waits until they open the bot themselves
+                self.references.refuse_chat(stored.teams_id)
+                raise RecipientUnreachable("Teams would not open a 1:1 chat yet") from None
         waited = 0.0
         while True:
             outcome = await self._send_once(reference, notice)

@@ -1,5 +1,6 @@
 """`policybot teams package`: build the Teams app upload zip (manifest.json + two icons) from
-``deploy/teams/`` and the school's settings.
+``handlers/teams/app_template/`` (shipped in the wheel, so it works wherever policybot is
+installed) and the school's settings.
 
 Filled in: the app and bot id (``--app-id`` or ``MicrosoftAppId``), the bot's short name
 (``--name``, else ``POLICYBOT_TEAMS_BOT_NAME``, else "PolicyBot"), its full name with the school's
@@ -31,7 +32,7 @@ class PackageError(PolicybotError):
 
 
 def template_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "deploy" / "teams"
+    return Path(__file__).resolve().parent / "app_template"
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -14,8 +14,11 @@ A user is matched by either of the two ids Teams gives us, whichever the school'
 * ``teams_id`` — the bot-scoped Teams user id (``29:…``), only visible to bots.
 
 ``personal`` holds a reference to the 1:1 chat with the bot (where notices go). When we only know a
-person from a team or group chat, we keep a ``seen`` reference instead (service URL, tenant, bot
-account) from which the notifier can create the 1:1 chat; a notice is never posted in a channel.
+person from a team or group chat (or from a team's roster: ``sync staff``), we keep a ``seen``
+reference instead (service URL, tenant, bot account) from which the notifier can create the 1:1
+chat; a notice is never posted in a channel. When Teams refuses to create it, ``refuse_chat``
+notes that, so the notifier stops asking until the person is seen again (any later sighting
+writes the row afresh).
 
 The file maps people's ids to names and chats, so it is sealed with the school's key
 (``bot.sealed_table``): rows are found by keyed hashes of the two ids, and everything else is
@@ -57,6 +60,12 @@ class StoredReference:
     personal: ConversationReference | None  # the 1:1 chat with the bot, if known
     seen: ConversationReference  # the latest conversation we saw this user in
     updated_at: str
+    chat_refused: bool = False  # Teams refused to open a 1:1 chat since we last saw them
+
+    @property
+    def reachable(self) -> bool:
+        """A 1:1 chat exists, or we may try to open one."""
+        return self.personal is not None or not self.chat_refused
 
     @property
     def keys(self) -> set[str]:
@@ -128,6 +137,22 @@ class ReferenceStore:
         ``is_new_personal`` is True when this is the first 1:1 reference we hold for the user (or
         it changed), i.e. queued deliveries for them may now go through.
         """
+        with self._lock:
+            return self._remember(reference)
+
+    def remember_many(self, references: list[ConversationReference]) -> None:
+        """``remember`` each, in one transaction (a team's roster: hundreds at once)."""
+        with self._lock:
+            self._db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for reference in references:
+                    self._remember(reference)
+            except BaseException:
+                self._db.conn.execute("ROLLBACK")
+                raise
+            self._db.conn.execute("COMMIT")
+
+    def _remember(self, reference: ConversationReference) -> tuple[StoredReference, bool]:
         user = reference.user
         if user is None or not user.id:
             raise ValueError("conversation reference without a user id")
@@ -140,27 +165,26 @@ class ReferenceStore:
             else None
         )
         tenant = conversation.tenant_id if conversation is not None else None
-        with self._lock:
-            old = self._get_row(user.id)
-            old_personal = _load(old["personal"]) if old else None
-            row = {
-                "teams_id": user.id,
-                "aad_object_id": user.aad_object_id or (old["aad_object_id"] if old else None),
-                "name": user.name or (old["name"] if old else None),
-                "tenant_id": tenant or (old["tenant_id"] if old else None),
-                "service_url": reference.service_url,
-                "bot_id": reference.bot.id if reference.bot else (old["bot_id"] if old else None),
-                "personal": _dump(personal) if personal is not None else _dump(old_personal),
-                "seen": _dump(reference),
-                "updated_at": _now(),
-            }
-            self._refs.put(row["teams_id"], row, alt=row["aad_object_id"])
-            new_personal = personal is not None and (
-                old_personal is None
-                or old_personal.conversation.id != personal.conversation.id
-                or old_personal.service_url != personal.service_url
-            )
-            return self._to_ref(row), new_personal
+        old = self._get_row(user.id)
+        old_personal = _load(old["personal"]) if old else None
+        row = {
+            "teams_id": user.id,
+            "aad_object_id": user.aad_object_id or (old["aad_object_id"] if old else None),
+            "name": user.name or (old["name"] if old else None),
+            "tenant_id": tenant or (old["tenant_id"] if old else None),
+            "service_url": reference.service_url,
+            "bot_id": reference.bot.id if reference.bot else (old["bot_id"] if old else None),
+            "personal": _dump(personal) if personal is not None else _dump(old_personal),
+            "seen": _dump(reference),
+            "updated_at": _now(),
+        }
+        self._refs.put(row["teams_id"], row, alt=row["aad_object_id"])
+        new_personal = personal is not None and (
+            old_personal is None
+            or old_personal.conversation.id != personal.conversation.id
+            or old_personal.service_url != personal.service_url
+        )
+        return self._to_ref(row), new_personal
 
     def set_personal(self, teams_id: str, reference: ConversationReference) -> None:
         """Store the 1:1 chat the notifier created for a user known only from a team."""
@@ -169,6 +193,16 @@ class ReferenceStore:
             if row is None:
                 return
             row.update(personal=_dump(reference), updated_at=_now())
+            self._refs.put(teams_id, row, alt=row["aad_object_id"])
+
+    def refuse_chat(self, teams_id: str) -> None:
+        """Teams would not open a 1:1 chat with this user (``POST /v3/conversations`` refused):
+        do not ask again until they are seen again (a message, an install, a roster sync)."""
+        with self._lock:
+            row = self._get_row(teams_id)
+            if row is None:
+                return
+            row.update(chat_refused=_now(), updated_at=_now())
             self._refs.put(teams_id, row, alt=row["aad_object_id"])
 
     def find(self, user_key: str) -> StoredReference | None:
@@ -208,4 +242,5 @@ class ReferenceStore:
             personal=_load(row["personal"]),
             seen=seen,
             updated_at=row["updated_at"],
+            chat_refused=bool(row.get("chat_refused")),
         )

@@ -19,10 +19,15 @@ it receive the headteacher's notices and act as them. Therefore:
   only;
 * with credentials, an Activity whose ``serviceUrl`` is not ``https://`` is refused (400) before
   anything else runs: Microsoft's connectors are https-only;
+* only the Teams channel is served (``channelId`` "msteams"; the Emulator's "emulator" too under
+  ``--local-testing``): an activity from Web Chat, Direct Line or any other channel of the Azure
+  Bot gets 403 before anything runs, because there the client chooses ``from.id`` and
+  ``channelData`` (issue 22; the bot then acts only for a ``from.aadObjectId``: handlers/teams/
+  bot.py);
 * when tenant ids are allowed (``MicrosoftAppTenantId``, ``POLICYBOT_TEAMS_TENANTS`` and/or the
   school config's ``[teams] allowed_tenants``), every turn must come from one of them
-  (``channelData.tenant.id`` and ``conversation.tenantId``): users of another organisation get
-  403 and can neither file reports nor act on them.
+  (``channelData.tenant.id`` and ``conversation.tenantId``, which Teams sets on its own channel):
+  users of another organisation get 403 and can neither file reports nor act on them.
 
 ``GET /healthz`` reports auth mode, how many users the bot can reach and which configured
 report recipients it cannot reach on Teams yet (roles only: no names, no report content).
@@ -53,7 +58,7 @@ from bot.errors import ConfigError, StoreError
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
 from bot.sealed_table import TEAMS_FILE
-from handlers.teams.bot import PolicyTeamsBot, on_turn_error
+from handlers.teams.bot import PolicyTeamsBot, on_turn_error, served_channel
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
 
@@ -178,6 +183,7 @@ BOT_KEY = web.AppKey("bot", PolicyTeamsBot)
 REFERENCES_KEY = web.AppKey("references", ReferenceStore)
 FEEDBACK_KEY = web.AppKey("feedback", FeedbackLog)
 NOTIFIER_KEY = web.AppKey("notifier", TeamsNotifier)
+LOCAL_TESTING_KEY = web.AppKey("local_testing", bool)
 WORKER_KEY = web.AppKey("worker", Any)
 REMINDERS_KEY = web.AppKey("reminders", ReminderWorker)  # policy reminders (bot/campaigns)
 
@@ -220,6 +226,9 @@ async def messages(request: web.Request) -> web.Response:
     if isinstance(read, web.Response):
         return read
     activity, body = read
+    if not served_channel(activity.channel_id, local_testing=app[LOCAL_TESTING_KEY]):
+        log.warning("refused an Activity from a channel other than Teams")
+        return _problem(403, "this bot serves Microsoft Teams only")
     auth: TeamsAuth = app[AUTH_KEY]
     if auth.enabled and not str(activity.service_url).lower().startswith("https://"):
         log.warning("refused an Activity whose serviceUrl is not https")
@@ -279,10 +288,14 @@ async def healthz(request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     recipients = await loop.run_in_executor(None, recipients_status, runtime, references)
     known = await loop.run_in_executor(None, lambda: len(references.all()))
-    assistant = runtime.assistant
+    from bot.health import policies_state
+
+    assistant = runtime.loaded_assistant
     body = {
         "status": "ok",
         "platform": "teams",
+        "answering": assistant is not None,
+        "policies": policies_state(runtime),
         "auth": "enabled" if app[AUTH_KEY].enabled else "DISABLED (local testing only)",
         "known_users": known,
         "recipients": recipients,
@@ -348,11 +361,15 @@ def create_app(
     references = ReferenceStore(
         references_path or runtime.settings.data_dir / REFERENCES_FILE, runtime.settings.key
     )
-    feedback = FeedbackLog.for_settings(runtime.settings)
+    feedback = FeedbackLog.for_settings(runtime.settings, runtime.policy_terms)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(auth.botbuilder_config()))
     adapter.on_turn_error = on_turn_error
     bot = PolicyTeamsBot(
-        runtime, references, feedback=feedback, on_new_personal_reference=runtime.reports.wake
+        runtime,
+        references,
+        feedback=feedback,
+        on_new_personal_reference=runtime.reports.wake,
+        local_testing=local_testing and not auth.enabled,
     )
     app = web.Application(client_max_size=256 * 1024)
     app[RUNTIME_KEY] = runtime
@@ -361,6 +378,7 @@ def create_app(
     app[BOT_KEY] = bot
     app[REFERENCES_KEY] = references
     app[FEEDBACK_KEY] = feedback
+    app[LOCAL_TESTING_KEY] = local_testing and not auth.enabled
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -375,6 +393,9 @@ def create_app(
         )
         app[NOTIFIER_KEY] = notifier
         runtime.reports.register_notifier(notifier)
+        # a policy round's receipt counts who Teams cannot reach yet apart from who was sent it
+        runtime.campaigns.register_reach("teams", notifier.is_reachable)
+        runtime.load_in_background()  # reports are taken meanwhile; questions wait for it
         if start_worker:
             app[WORKER_KEY] = runtime.reports.start_delivery_worker()
             app[REMINDERS_KEY] = ReminderWorker(runtime.campaigns).start()
@@ -428,12 +449,10 @@ def serve(args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
 
     try:
-        runtime = Runtime.from_env(os.environ)
+        runtime = Runtime.from_env(os.environ, load_assistant=False)  # policies: in the background
     except (ConfigError, StoreError) as exc:
         log.error("%s", exc)
         return 2
-    if hasattr(runtime.assistant, "start_warmup"):
-        runtime.assistant.start_warmup()
     try:
         app = create_app(runtime, auth, local_testing=local_testing)
     except TeamsConfigError as exc:

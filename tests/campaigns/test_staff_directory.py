@@ -28,7 +28,10 @@ def test_a_csv_with_bad_rows_names_each_row_and_imports_nothing(campaigns, clock
         in message
     )
     assert "email 'ann@hilltop' is not an email address" in message
-    assert "line 5 (Sam Again): same person as line 2" in message
+    assert (
+        "line 5 (Sam Again): same email sam@hilltop.sch.uk as line 2 (Sam Teacher): give each "
+        "person one row" in message
+    )
     assert campaigns.directory.members(include_inactive=True) == []
 
 

@@ -2,14 +2,20 @@
 from it, or a ✘ line naming the file and what to do."""
 
 import json
+from datetime import UTC, datetime
 
 from bot.cli import main
 from tests.corpus.conftest import BAD, DOCS, corpus_of
 
 
+def today() -> datetime:
+    """The one clock of these commands: a fixed day, so "overdue" never depends on the calendar."""
+    return datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
 def test_corpus_lists_each_policy_and_each_failed_file(cli_env, capsys):
     corpus_of(cli_env, DOCS / "lost-property.txt", DOCS / "phones.md", BAD / "uniform.doc")
-    assert main(["corpus"]) == 1  # a file was not read: the exit code says so
+    assert main(["corpus"], clock=today) == 1  # a file was not read: the exit code says so
     out = capsys.readouterr().out
     assert "✔ Lost Property Policy (lost-property.txt): 4 clauses" in out
     assert "next review September 2026 — OVERDUE for review" in out
@@ -19,7 +25,7 @@ def test_corpus_lists_each_policy_and_each_failed_file(cli_env, capsys):
 
 def test_corpus_json_gives_titles_dates_warnings_and_failures(cli_env, capsys):
     corpus_of(cli_env, DOCS / "lettings.docx", DOCS / "phones.md", BAD / "scanned.pdf")
-    main(["corpus", "--json"])
+    main(["corpus", "--json"], clock=today)
     data = json.loads(capsys.readouterr().out)
     by_file = {d["file"]: d for d in data["documents"]}
     assert by_file["phones.md"] == {
@@ -47,14 +53,14 @@ def test_corpus_json_gives_titles_dates_warnings_and_failures(cli_env, capsys):
 
 def test_a_clean_corpus_lists_no_failures(cli_env, capsys):
     corpus_of(cli_env, DOCS / "phones.md")
-    assert main(["corpus"]) == 0
+    assert main(["corpus"], clock=today) == 0
     assert "✘" not in capsys.readouterr().out
 
 
 def test_index_shows_the_files_it_leaves_out(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("POLICYBOT_MODEL", str(cli_env.parent / "no-model-here"))
     corpus_of(cli_env, DOCS / "phones.md", BAD / "first-aid.odt")
-    main(["index"])
+    main(["index"], clock=today)
     out = capsys.readouterr().out
     assert "✘ first-aid.odt: .odt files cannot be read" in out
     assert "Read 1 policies" in out
@@ -62,7 +68,7 @@ def test_index_shows_the_files_it_leaves_out(cli_env, capsys, monkeypatch):
 
 def test_check_shows_the_same_failed_files(cli_env, capsys):
     corpus_of(cli_env, DOCS / "phones.md", BAD / "corrupt.docx")
-    main(["check", "--platform", "slack"])
+    main(["check", "--platform", "slack"], clock=today)
     out = capsys.readouterr().out
     assert "✔ policies: 1 documents in" in out
     assert "✘ policy file: corrupt.docx: could not be read" in out
@@ -71,7 +77,7 @@ def test_check_shows_the_same_failed_files(cli_env, capsys):
 
 def test_check_fails_when_no_file_can_be_read(cli_env, capsys):
     corpus_of(cli_env, BAD / "uniform.doc")
-    assert main(["check", "--platform", "slack"]) == 1
+    assert main(["check", "--platform", "slack"], clock=today) == 1
     out = capsys.readouterr().out
     assert "✘ policies: no readable policy documents in" in out
     assert "✘ policy file: uniform.doc: .doc files cannot be read" in out

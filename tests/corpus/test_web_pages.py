@@ -93,9 +93,10 @@ def test_a_wordpress_page_is_only_its_article():
     """Cookie banner, site header and menu, breadcrumbs, "Posted on" line, download button,
     share buttons, edit link, sidebar widgets and footer are all <div>s with class names."""
     doc = load_document(WEB / "charging-remissions.html")
-    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "3.1", "4.1", "4.2"]
+    rows = ["3.1, row 1", "3.1, row 2", "3.1, row 3"]  # the price table, a clause per row
+    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "3.1", *rows, "4.1", "4.2"]
     assert doc.clause("3.1").full_text.endswith(
-        "Individual instrument tuition | £9.50 per lesson\nBreakfast club | £3.00 per session"
+        "Individual instrument tuition\t£9.50 per lesson\nBreakfast club\t£3.00 per session"
     )
     assert doc.control["Posted on"] == "14th March 2025"  # the page's date, kept as written
 
@@ -181,11 +182,12 @@ def test_a_policy_pasted_from_word_into_the_website_keeps_its_sections():
         "Staff wear disposable gloves and aprons, and dispose of soiled items in the yellow bin "
         "in the medical room."
     )
-    assert doc.ids == ["1", "2", "3, item 1", "3, item 2", "3, item 3", "4"]
+    assert doc.ids == ["1", "2", "3, item 1", "3, item 2", "3, item 3", "4", "4, row 1", "4, row 2"]
+    assert doc.clause("4, row 2").columns == ("Record", "Kept by")
     assert doc.clause("4").full_text.splitlines() == [
-        "Record | Kept by",
-        "Intimate care log | Class teacher",
-        "Individual care plan | SENDCo",
+        "Record\tKept by",
+        "Intimate care log\tClass teacher",
+        "Individual care plan\tSENDCo",
     ]
     assert "Vale Schools Partnership" not in quotes("intimate-care.html")
     # "Policy adopted by governors: 10 December 2024. Next review: December 2026." is about
@@ -244,9 +246,9 @@ def test_front_matter_keeps_the_policys_details_not_the_site_generators():
 def test_html_inside_markdown_is_read_as_html_and_comments_are_not_text():
     doc = load_document(WEB / "send-information-report.md")
     assert doc.clause("Who else can help").full_text.splitlines() == [
-        "Service | How to contact",
-        "Local authority SEND team | 01632 960 555",  # "authority" is not a control label
-        "Parent partnership service | Through the local offer website",
+        "Service\tHow to contact",
+        "Local authority SEND team\t01632 960 555",  # "authority" is not a control label
+        "Parent partnership service\tThrough the local offer website",
     ]
     assert doc.clause("Support in lessons, item 2").text.startswith(
         "Pupils with an Education, Health and Care plan"
@@ -262,12 +264,14 @@ def test_heading_ids_admonitions_and_the_copyright_line_are_not_text():
         "Planning a visit, item 1",
         "Planning a visit, item 2",
         "Ratios, item 1",
+        "Ratios, item 1, row 1",
+        "Ratios, item 1, row 2",
         "Ratios, item 2",
     ]
     assert doc.clause("Planning a visit, item 2").text == (
         "Residential visits are also approved by the governing body."
     )
-    assert doc.clause("Ratios, item 1").full_text.splitlines()[2] == "Year 1 to 6 | 1 : 10"
+    assert doc.clause("Ratios, item 1").full_text.splitlines()[2] == "Year 1 to 6\t1 : 10"
 
 
 def test_toml_front_matter_is_read_like_yaml():
@@ -278,12 +282,20 @@ def test_toml_front_matter_is_read_like_yaml():
 
 def test_a_table_without_outer_pipes_is_rows_and_template_tags_are_not_text():
     doc = load_document(WEB / "lettings.md")
-    assert doc.ids == ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1"]
+    assert doc.ids == [
+        "1.1",
+        "1.2",
+        "2.1",
+        "2.2",
+        "2.3",
+        "3.1",
+        *(f"3.1, row {n}" for n in (1, 2, 3)),
+    ]
     assert doc.clause("3.1").full_text.splitlines()[1:] == [
-        "Room | Per hour",
-        "Hall | £25",
-        "Classroom | £15",
-        "Field (summer only) | £30",
+        "Room\tPer hour",
+        "Hall\t£25",
+        "Classroom\t£15",
+        "Field (summer only)\t£30",
     ]
     assert doc.clause("2.3").text.endswith("enhanced DBS checks.")  # no "{: .highlight}"
 
@@ -339,8 +351,8 @@ def test_a_table_on_a_page_without_section_headings_is_quoted_not_taken_for_its_
     doc = load_document(page)
     assert doc.clause("item 1").full_text == (
         "Lessons are charged each half term in advance. The costs are:\n"
-        "Lesson | Cost\n"
-        "Individual (20 minutes) | £12.00"
+        "Lesson\tCost\n"
+        "Individual (20 minutes)\t£12.00"
     )
     assert "Lesson" not in doc.control
 

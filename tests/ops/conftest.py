@@ -21,6 +21,11 @@ from tests.reports.conftest import (  # noqa: F401 - fixtures re-exported for th
 )
 
 GOOD_SLACK_TOKEN = "xoxb-1111-2222-goodtokenvalue"
+OLD_SCOPES_TOKEN = "xoxb-1111-2222-installedbeforefiles"  # valid, but without files:write
+ALL_SCOPES = (
+    "app_mentions:read,chat:write,commands,im:history,im:write,files:read,files:write,"
+    "users:read,users:read.email"
+)
 GOOD_APP_ID = "11111111-2222-3333-4444-555555555555"
 GOOD_APP_SECRET = "s3cret~teams~password~value"
 
@@ -35,11 +40,16 @@ class FakeChatApis(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode()
         self.server.calls.append(self.path)  # type: ignore[attr-defined]
         if self.path == "/api/auth.test":
-            good = self.headers.get("Authorization") == f"Bearer {GOOD_SLACK_TOKEN}"
+            token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            good = token in (GOOD_SLACK_TOKEN, OLD_SCOPES_TOKEN)
             reply = (
                 {"ok": True, "team": "Hill Top"} if good else {"ok": False, "error": "invalid_auth"}
             )
-            self._json(200, reply)
+            # Slack names a token's scopes in this header of every Web API answer
+            scopes = (
+                ALL_SCOPES if token == GOOD_SLACK_TOKEN else ALL_SCOPES.replace(",files:write", "")
+            )
+            self._json(200, reply, {"X-OAuth-Scopes": scopes} if good else {})
         elif self.path.endswith("/oauth2/v2.0/token"):
             form = {k: v[0] for k, v in parse_qs(body).items()}
             if (
@@ -52,11 +62,13 @@ class FakeChatApis(BaseHTTPRequestHandler):
         else:
             self._json(404, {"error": "not_found"})
 
-    def _json(self, status: int, obj: object) -> None:
+    def _json(self, status: int, obj: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 

@@ -10,11 +10,14 @@ import pytest
 from cryptography.fernet import Fernet
 
 import bot.cli
+from bot.reports.evidence import IncomingFile
 from bot.reports.models import ConcernForm, DeclarationForm
 from bot.store import Store
+from tests.evidence_files import png
 from tests.reports.conftest import DSL, HEAD, STAFF
 
-TABLES = ("reports", "notes", "outbox", "counters")
+TABLES = ("reports", "notes", "outbox", "counters", "evidence")
+SHOT = png("MARKER-backup-screenshot", size=48)
 
 
 def snapshot(settings) -> dict[str, list[dict]]:
@@ -29,8 +32,8 @@ def snapshot(settings) -> dict[str, list[dict]]:
 
 @pytest.fixture
 def filled(service, slack, clock):
-    """A school with history: a concern (acknowledged, with a note), a declaration, a
-    safeguarding concern, all delivered."""
+    """A school with history: a concern (acknowledged, with a note and a screenshot), a
+    declaration, a safeguarding concern, all delivered."""
     first = service.submit_concern(
         ConcernForm("contact_with_student", "Messages from a parent late at night"), STAFF
     )
@@ -38,6 +41,7 @@ def filled(service, slack, clock):
     service.submit_concern(
         ConcernForm("radicalisation", "A child said something worrying", immediate_risk=True), STAFF
     )
+    service.evidence.attach(first.reference, STAFF, [IncomingFile("late-night.png", SHOT)])
     service.deliver_due()
     service.acknowledge(first.reference, HEAD)
     service.add_note(first.reference, HEAD, "Spoke to the member of staff")
@@ -80,6 +84,26 @@ def test_backup_then_restore_into_a_fresh_data_dir(
     # And the reports read back with the same key.
     assert bot.cli.main(["reports", "show", before["reports"][0]["reference"]]) == 0
     assert "Messages from a parent late at night" in capsys.readouterr().out
+
+
+def test_a_backup_carries_the_evidence_sealed_and_a_restore_gives_it_back_byte_for_byte(
+    filled, settings, tmp_path, monkeypatch, capsys
+):
+    dest = tmp_path / "offsite" / "policybot-backup.db"
+    dest.parent.mkdir()
+    assert bot.cli.main(["backup", str(dest)]) == 0
+    raw = dest.read_bytes()
+    assert b"MARKER-" not in raw and b"late-night" not in raw
+    for start in range(0, len(SHOT) - 16, 8):  # no run of 16 of the file's bytes
+        assert SHOT[start : start + 16] not in raw, start
+
+    fresh = tmp_path / "new-server-data"
+    monkeypatch.setenv("POLICYBOT_DATA_DIR", str(fresh))
+    assert bot.cli.main(["restore", str(dest)]) == 0
+    reference = snapshot(settings)["reports"][0]["reference"]
+    out = tmp_path / "files"
+    assert bot.cli.main(["reports", "evidence", reference, "--out", str(out)]) == 0
+    assert (out / "1-late-night.png").read_bytes() == SHOT
 
 
 def test_restore_refuses_to_overwrite_unless_forced_and_keeps_the_old_one(

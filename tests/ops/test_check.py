@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 
 import bot.cli
 from bot.store import Store
-from tests.ops.conftest import GOOD_APP_SECRET, GOOD_SLACK_TOKEN
+from tests.ops.conftest import GOOD_APP_SECRET, GOOD_SLACK_TOKEN, OLD_SCOPES_TOKEN
 
 
 def run(capsys, *args: str) -> tuple[int, str]:
@@ -102,6 +102,15 @@ def test_a_revoked_slack_token_is_reported_from_the_api(deployed, monkeypatch, c
     assert rc == 1
     assert "invalid_auth" in line(out, "Slack API")
     assert "xoxb-9999-revoked-token" not in out
+
+
+def test_a_slack_app_installed_before_evidence_is_told_to_reinstall(deployed, monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", OLD_SCOPES_TOKEN)
+    rc, out = run(capsys, "--platform", "slack")
+    assert rc == 1
+    assert "the app lacks files:write" in line(out, "Slack API")
+    assert "reinstall it to the workspace" in out
+    assert OLD_SCOPES_TOKEN not in out
 
 
 def test_wrong_teams_secret_is_refused_by_the_login_endpoint(deployed, monkeypatch, capsys):

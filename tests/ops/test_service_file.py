@@ -139,7 +139,12 @@ def test_server_started_as_the_service_file_would_answers_healthz_and_is_ready(s
         assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((state_dir / "policybot.db").stat().st_mode) == 0o600
 
-        status, ready = get(f"http://127.0.0.1:{port}/readyz")
+        # /healthz answers while the policies load in the background; /readyz once they are in
+        while time.monotonic() < deadline:
+            status, ready = get(f"http://127.0.0.1:{port}/readyz")
+            if status == 200 or not ready["index"].get("error", "").endswith("are loading"):
+                break
+            time.sleep(0.5)
         assert status == 200, ready
         assert ready["status"] == "ready"
         assert ready["database"]["writable"] and ready["index"]["clauses"] > 0

@@ -214,3 +214,41 @@ def test_history_tells_a_recipient_who_did_what_and_no_one_else(reports, capsys,
 
     assert main(["reports", "history", reports[1]]) == 1  # the head: not theirs to see
     assert "no report" in capsys.readouterr().err
+
+
+def test_the_register_export_guards_every_formula_start_and_leaves_empty_cells_empty(
+    service, slack, capsys
+):
+    """The receipts export's guard, shared (bot/spreadsheets.py): an empty notes cell gets no
+    stray apostrophe. (The form strips leading tabs and returns; the helper's own test below
+    covers them for any value that keeps one.)"""
+    typed = ["=cmd|' /C calc'!A0", "+44 7700 900123", "-2+3", "@SUM(A1)", "Plain Name"]
+    for name in typed:
+        service.declare_relationship(DeclarationForm(name, "Year 2", "child", [], ""), STAFF)
+    service.deliver_due()
+    assert main(["reports", "export", "relationships", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["pupil"] for r in rows] == ["'" + n for n in typed[:-1]] + ["Plain Name"]
+    assert {r["notes"] for r in rows} == {""}
+    assert {r["social_media_contact"] for r in rows} == {""}
+
+
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("", ""),
+        (None, ""),
+        (3, "3"),
+        ("Sam = Teacher", "Sam = Teacher"),
+    ],
+)
+def test_a_cell_is_never_a_formula(value, cell):
+    from bot.spreadsheets import safe_cell
+
+    assert safe_cell(value) == cell

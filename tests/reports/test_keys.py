@@ -12,8 +12,10 @@ from bot.cli import main
 from bot.errors import BadKey, WrongKey
 from bot.feedback import FeedbackLog
 from bot.keys import parse_keys
+from bot.reports.evidence import IncomingFile
 from bot.reports.models import ConcernForm, DeclarationForm
 from bot.store import ENCRYPTED_COLUMNS, Store
+from tests.evidence_files import png
 
 from .conftest import HEAD, STAFF
 
@@ -24,6 +26,8 @@ SECRET = "Trolling on the PTA page about Amy."
 def filed(service, slack, settings):
     """A concern with a note, a declaration, both delivered, and a feedback vote."""
     ref = service.submit_concern(ConcernForm("trolling", SECRET), STAFF).reference
+    shot = IncomingFile("amy.png", png("Amy's screenshot"))
+    assert service.evidence.attach(ref, STAFF, [shot]).ok  # evidence is re-keyed too
     service.declare_relationship(DeclarationForm("Amy Reed", "Year 2", "child", []), STAFF)
     service.deliver_due()
     assert service.add_note(ref, HEAD, "Spoke to the parent.").ok

@@ -2,26 +2,32 @@
 
 import sys
 import types
+from datetime import UTC, date, datetime
 
 from bot.runtime import Runtime
 
 
 def test_from_env_wires_the_core_and_hands_the_assistant_its_paths(school, monkeypatch):
-    calls = []
+    calls, days = [], []
 
     class Assistant:
-        @classmethod
-        def load(cls, corpus_dir, cache_dir, model=None, embedder=None):
-            calls.append((corpus_dir, cache_dir, model, embedder))
-            return "assistant"
+        def __init__(self, documents, cache_dir=None, model=None, embedder=None, today=None):
+            calls.append((documents, cache_dir, model, embedder))
+            days.append(today())
 
     monkeypatch.setitem(sys.modules, "bot.assistant", types.SimpleNamespace(Assistant=Assistant))
-    runtime = Runtime.from_env(school, embedder="none")
+    runtime = Runtime.from_env(
+        school, embedder="none", clock=lambda: datetime(2031, 3, 4, tzinfo=UTC)
+    )
     try:
-        assert runtime.assistant == "assistant"
-        (corpus_dir, cache_dir, model, embedder) = calls[0]
+        assert isinstance(runtime.assistant, Assistant)
+        assert days == [date(2031, 3, 4)]  # "overdue for review" follows the process's clock
+        (documents, cache_dir, model, embedder) = calls[0]
+        assert documents is runtime.handbook.documents()  # one handbook, read once
+        assert documents[0].source == "social-media-policy.txt"
         assert cache_dir == runtime.settings.data_dir / "cache"
-        assert corpus_dir.name == "policy_corpus"
+        assert runtime.handbook.cache_dir == runtime.settings.data_dir / "cache" / "policies"
+        assert runtime.handbook.folder.name == "policy_corpus"
         assert (model, embedder) == (None, "none")
         assert runtime.reports.store is runtime.store
         assert runtime.settings.people["headteacher"].name == "Kate Baskeyfield"

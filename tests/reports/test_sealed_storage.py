@@ -14,11 +14,13 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from bot.cli import main
 from bot.config import load_settings
 from bot.feedback import FeedbackLog
+from bot.reports.evidence import IncomingFile
 from bot.reports.models import Actor, ConcernForm, DeclarationForm
 from bot.reports.service import ReportService
 from bot.sealed_table import TEAMS_FILE
 from bot.store import Store
 from handlers.teams.references import ReferenceStore
+from tests.evidence_files import png
 
 from .conftest import CHAIR, DSL, HEAD, STAFF, STAFF_TEAMS
 
@@ -80,7 +82,7 @@ def visible(rows, reference: str, report_id: int, skip=("id", "report_id", "refe
     out = Counter()
     for table, row in rows:
         mine = row.get("reference") == reference or (
-            table in ("notes", "outbox") and row.get("report_id") == report_id
+            table in ("notes", "outbox", "evidence") and row.get("report_id") == report_id
         )
         if not mine:
             continue
@@ -94,6 +96,8 @@ def visible(rows, reference: str, report_id: int, skip=("id", "report_id", "refe
 
 
 def file_everything(service, settings):
+    """Everything a school's database holds: concerns (one about the head) with a screenshot
+    each, named for a pupil and showing the marker, notes, a declaration, a feedback vote."""
     about_head = service.submit_concern(
         ConcernForm("other", f"{MARKER_HEAD} {PUPIL}", immediate_risk=True,
                     about_headteacher=True, people_involved=PUPIL),
@@ -105,6 +109,12 @@ def file_everything(service, settings):
         COLLEAGUE, submission_key="form-other",
     ).reference  # fmt: skip
     service.declare_relationship(DeclarationForm(PUPIL, "Year 4", "sibling"), STAFF)
+    for reference, who, marker in (
+        (about_head, STAFF, MARKER_HEAD),
+        (other, COLLEAGUE, MARKER_PLAIN),
+    ):
+        shot = IncomingFile(f"{PUPIL} chat.png", png(marker, size=64))
+        assert service.evidence.attach(reference, who, [shot]).ok
     service.deliver_due()
     assert service.acknowledge(about_head, CHAIR).ok
     assert service.acknowledge(other, HEAD).ok
@@ -150,6 +160,9 @@ def test_without_the_key_no_file_in_the_data_dir_names_a_person_a_pupil_or_a_rol
     raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
     for secret in (PUPIL, "MARKER-", STAFF.user_id, CHAIR.user_id, "Colin Chair"):
         assert secret.encode() not in raw, secret  # not in free pages or the WAL either
+    shot = png(MARKER_HEAD, size=64)
+    for start in range(0, len(shot) - 16, 8):  # no run of 16 of the file's bytes, anywhere
+        assert shot[start : start + 16] not in raw, f"the screenshot's bytes at {start}"
 
 
 def test_without_the_key_a_concern_about_the_head_looks_like_any_other(service, slack, settings):
@@ -165,6 +178,7 @@ def test_without_the_key_a_concern_about_the_head_looks_like_any_other(service, 
     head_view = visible(rows, about_head, ids[about_head])
     other_view = visible(rows, other, ids[other])
     assert sum(head_view.values()) > 10  # the report, its outbox rows, notes and audit entries
+    assert any(table == "evidence" for table, _ in head_view)  # its screenshot too
     assert head_view == other_view
 
 
@@ -179,9 +193,9 @@ def test_a_database_from_before_sealing_is_upgraded_in_place_and_reads_as_before
 
     service = ReportService(Store(settings.db_path, settings.key, key_source=settings.key_source),
                             settings, clock=clock)  # fmt: skip
-    assert service.store.applied_migrations()[-4:] == [
+    assert service.store.applied_migrations()[-6:] == [
         "m003_sealed_records", "m004_undeliverable_notices", "m005_policy_campaigns",
-        "m006_campaign_submissions",
+        "m006_campaign_submissions", "m007_confirmations_per_version", "m008_evidence",
     ]  # fmt: skip
 
     # The head still sees their reports and never the one about them; the chair sees that one.

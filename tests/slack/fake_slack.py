@@ -4,6 +4,14 @@ It plays the part of ``https://slack.com/api/`` (the app's clients get its ``bas
 the ``response_url`` Slack hands out with commands and interactions (``/response/<id>``).
 Messages posted with ``chat.postMessage`` are kept per channel so ``conversations.history`` can
 return them (with their ``metadata``), which is what the notifier's duplicate check reads.
+A message over Block Kit's documented limits (:func:`block_kit_problem`) is refused with
+``invalid_blocks``, as Slack refuses it.
+
+Files, as Slack's documentation describes them: a file someone attached in a modal's file field
+is known to ``files.info`` (:meth:`FakeSlack.add_file`), whose ``url_private_download`` answers
+only with the bot token (``Authorization: Bearer``); the external upload flow hands out an
+upload URL (``files.getUploadURLExternal``), takes the bytes POSTed to it, and shares the file
+into a channel with ``files.completeUploadExternal`` (a message with the file and its comment).
 """
 
 from __future__ import annotations
@@ -23,6 +31,12 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0SCHOOL"
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+# Block Kit's documented limits (docs.slack.dev/reference/block-kit): blocks in a message, a
+# section's text, a header's text (plain_text only), a section's fields and each field's text,
+# a context block's elements.
+MAX_BLOCKS, SECTION_TEXT, HEADER_TEXT, MAX_FIELDS, FIELD_TEXT, CONTEXT_ELEMENTS = (
+    50, 3000, 150, 10, 2000, 10,
+)  # fmt: skip
 
 
 @dataclass
@@ -49,6 +63,11 @@ class FakeSlack:
     channels: dict[str, list[dict]] = field(default_factory=dict)
     users: list[dict] = field(default_factory=list)  # what users.list returns, page by page
 
+    files: dict[str, dict] = field(default_factory=dict)  # file id -> its files.info object
+    contents: dict[str, bytes] = field(default_factory=dict)  # file id -> its bytes
+    uploads: dict[str, bytes] = field(default_factory=dict)  # uploaded file id -> bytes received
+    token: str = "xoxb-test-token"  # the bot token url_private_download requires
+
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: dict[str, list[_Failure]] = {}
@@ -68,8 +87,18 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                status, body, headers = fake._handle(self.path, self.headers, raw)
+                raw = self.rfile.read(length)
+                if self.path.startswith(("/files-pri/", "/upload/")):
+                    status, data, kind = fake._file_route(
+                        self.command, self.path, self.headers, raw
+                    )
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                status, body, headers = fake._handle(self.path, self.headers, raw.decode())
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -129,6 +158,29 @@ class FakeSlack:
         with self._lock:
             self._refused[user] = error
 
+    def add_file(self, file_id: str, name: str, content: bytes, mimetype: str = "") -> dict:
+        """A file someone attached in a modal's file field: what the view state carries."""
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype or "application/octet-stream",
+            "size": len(content),
+            "url_private": f"{self.root}files-pri/{TEAM_ID}-{file_id}/{name}",
+            "url_private_download": f"{self.root}files-pri/{TEAM_ID}-{file_id}/download/{name}",
+        }
+        self.files[file_id] = info
+        self.contents[file_id] = content
+        return {k: info[k] for k in ("id", "name", "title", "mimetype", "size")}
+
+    def files_shared_in(self, channel: str) -> list[tuple[str, bytes]]:
+        """(name, bytes) of every file shared into a channel by completeUploadExternal."""
+        return [
+            (f["title"], self.uploads[f["id"]])
+            for m in self.channels.get(channel, [])
+            for f in m.get("files") or []
+        ]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -150,6 +202,28 @@ class FakeSlack:
     def summary(self) -> list[str]:
         with self._lock:
             return [f"{c.method}:{c.status}" for c in self.calls]
+
+    # ---- file downloads and uploads (not the JSON API) --------------------------------------
+    def _file_route(
+        self, command: str, path: str, headers: Any, raw: bytes
+    ) -> tuple[int, bytes, str]:
+        route = path.split("/")[1]  # "files-pri" (a download) | "upload" (an upload URL)
+        with self._lock:
+            self.calls.append(Call(route, {"method": command}, path=path))
+            queue = self._failures.get(route) or []
+            failure = queue.pop(0) if queue else None
+        if failure is not None:
+            return failure.status, b"error", "text/plain"
+        if path.startswith("/files-pri/"):
+            if headers.get("Authorization") != f"Bearer {self.token}":
+                return 302, b"", "text/html"  # Slack sends a browser to its sign-in page
+            file_id = path.split("/")[2].rsplit("-", 1)[-1]
+            content = self.contents.get(file_id)
+            return (200, content, "application/octet-stream") if content else (404, b"", "")
+        file_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            self.uploads[file_id] = raw
+        return 200, f"OK - {len(raw)}".encode(), "text/plain"
 
     # ---- the API -------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict, dict]:
@@ -191,6 +265,8 @@ class FakeSlack:
         return False
 
     def _refusal(self, method: str, args: dict[str, Any]) -> str:
+        if method in ("chat.postMessage", "chat.update") and block_kit_problem(args.get("blocks")):
+            return "invalid_blocks"
         if method == "conversations.open":
             return self._refused.get(str(args.get("users", "")).split(",")[0], "")
         if method in ("chat.postMessage", "conversations.history"):
@@ -240,10 +316,55 @@ class FakeSlack:
             more = start + size < len(self.users)
             return {"ok": True, "members": page,
                     "response_metadata": {"next_cursor": str(start + size) if more else ""}}  # fmt: skip
+        if method == "files.info":
+            info = self.files.get(str(args.get("file", "")))
+            return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F0UP{next(self._ts):04d}"
+            return {"ok": True, "file_id": file_id,
+                    "upload_url": f"{self.root}upload/v1/{file_id}"}  # fmt: skip
+        if method == "files.completeUploadExternal":
+            listed = args.get("files")
+            listed = json.loads(listed) if isinstance(listed, str) else listed
+            if not listed or any(f.get("id") not in self.uploads for f in listed):
+                return {"ok": False, "error": "file_not_found"}
+            ts = f"{1_700_000_000 + next(self._ts)}.000300"
+            message = {
+                "type": "message", "ts": ts, "user": BOT_USER_ID, "bot_id": BOT_ID,
+                "text": args.get("initial_comment", ""),
+                "files": [{"id": f["id"], "title": f.get("title") or ""} for f in listed],
+            }  # fmt: skip
+            channel = str(args.get("channel_id", ""))
+            if channel:
+                self.channels.setdefault(channel, []).append(message)
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
         if method == "users.info":
             user = args.get("user", "")
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user}}
         return {"ok": True}
+
+
+def block_kit_problem(blocks: Any) -> str:
+    """What Slack would refuse in a message's blocks ("" when nothing)."""
+    if not blocks:
+        return ""
+    if len(blocks) > MAX_BLOCKS:
+        return f"{len(blocks)} blocks (at most {MAX_BLOCKS})"
+    for n, block in enumerate(blocks):
+        text = block.get("text") or {}
+        if block.get("type") == "header" and (
+            text.get("type") != "plain_text" or len(text.get("text", "")) > HEADER_TEXT
+        ):
+            return f"block {n}: a header is plain_text of at most {HEADER_TEXT} characters"
+        if block.get("type") == "section":
+            if text and not 1 <= len(text.get("text", "")) <= SECTION_TEXT:
+                return f"block {n}: section text of {len(text.get('text', ''))} characters"
+            fields = block.get("fields") or []
+            if len(fields) > MAX_FIELDS or any(len(f["text"]) > FIELD_TEXT for f in fields):
+                return f"block {n}: section fields over the limits"
+        if block.get("type") == "context" and len(block.get("elements", [])) > CONTEXT_ELEMENTS:
+            return f"block {n}: more than {CONTEXT_ELEMENTS} context elements"
+    return ""
 
 
 def _error(status: int) -> tuple[int, dict, dict]:

@@ -31,6 +31,10 @@ def test_manifest_declares_the_commands_events_and_scopes_the_app_uses():
     scopes = set(_list_after(text, "bot"))
     assert {"chat:write", "commands", "im:history", "im:write", "app_mentions:read"} <= scopes
     assert "users:read" in scopes  # users.list: who is staff for a policy round
+    assert {"files:read", "files:write"} <= scopes  # evidence: fetched, then put in the DMs
+    from bot.ops.reach import SLACK_SCOPES
+
+    assert set(SLACK_SCOPES) == scopes  # what `policybot check` asks the token for
     assert "channels:history" not in scopes  # the app never reads channels
     urls = set(re.findall(r"(?:url|request_url): (\S+)", text))
     assert urls == {"https://policybot.example.sch.uk/slack/events"}

@@ -5,6 +5,12 @@ It records every call the bot makes — replies and proactive messages
 (``POST /v3/conversations``) — and can answer 500 to the next N activity posts to play an
 outage, 429 with a Retry-After to the next N in one chat to play Microsoft's rate limit, or 403/404 for
 good for one conversation or member (the bot blocked or removed, the user gone), as Teams does.
+
+It also plays the OneDrive side of files in a 1:1 chat, as Teams' documentation describes it: a
+file a user sends the bot arrives as a ``file.download.info`` attachment whose ``downloadUrl``
+needs no token (:meth:`FakeConnector.download_info`); a file the bot offers is PUT, whole, to
+the ``uploadUrl`` of the upload session Teams hands over when the user accepts the consent
+card (:meth:`FakeConnector.upload_info`), with ``Content-Range``.
 """
 
 from __future__ import annotations
@@ -68,15 +74,36 @@ class Call:
         return "\n".join(out)
 
     def text_blocks(self) -> list[str]:
-        """The text of every TextBlock and FactSet value: what Teams renders as markdown."""
+        """The text of every TextBlock and FactSet value (what Teams renders as markdown) and of
+        every RichTextBlock (its TextRuns, which Teams shows literally), in card order."""
         found: list[str] = []
 
         def walk(node: Any) -> None:
             if isinstance(node, dict):
                 if node.get("type") == "TextBlock":
                     found.append(node.get("text", ""))
+                if node.get("type") == "RichTextBlock":
+                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
                 if node.get("type") == "FactSet":
                     found.extend(f.get("value", "") for f in node.get("facts", []))
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(self.cards)
+        return found
+
+    def literal_texts(self) -> list[str]:
+        """The text of every RichTextBlock, exactly as Teams shows it (TextRuns are never
+        markdown), in card order."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "RichTextBlock":
+                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
                 for v in node.values():
                     walk(v)
             elif isinstance(node, list):
@@ -119,6 +146,11 @@ class Call:
         return found
 
 
+def run_text(inline: Any) -> str:
+    """A RichTextBlock inline: a TextRun object, or its shorthand, a plain string."""
+    return inline if isinstance(inline, str) else str(inline.get("text", ""))
+
+
 @dataclass
 class FakeConnector:
     calls: list[Call] = field(default_factory=list)
@@ -134,6 +166,10 @@ class FakeConnector:
     refused: dict[str, int] = field(default_factory=dict)  # conversation or member id -> status
     # conversation id -> seconds: the next post there is accepted at once but answered this late
     slow_once: dict[str, float] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # download id -> the user's file
+    uploads: dict[str, bytes] = field(default_factory=dict)  # upload session id -> bytes PUT
+    fail_downloads: int = 0  # answer 500 to this many file downloads
+    url: str = ""  # where it listens (set by the fixture)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _changed: threading.Condition = field(init=False)
@@ -148,33 +184,107 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
+        app.router.add_get("/onedrive/download/{fid}", self._download)
+        app.router.add_get("/v3/attachments/{fid}/views/original", self._download)
+        app.router.add_put("/onedrive/upload/{sid}", self._upload)
         return app
 
-    async def _create(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        member = (body.get("members") or [{}])[0].get("id", "")
-        conversation_id = f"a:dm-{member}"
-        refused = self.refused.get(member)
-        if refused:
-            with self._changed:
-                self.calls.append(Call("POST", request.path, "", None, body, None, refused))
-                self._changed.notify_all()
-            return web.json_response({"error": {"code": "Forbidden"}}, status=refused)
+    # --- files (OneDrive, as Teams uses it for a bot's 1:1 chat) -------------------------
+    def download_info(self, name: str, content: bytes) -> dict:
+        """The attachment Teams puts in a message when a user sends the bot a file."""
+        fid = f"file-{next(self._ids)}"
+        self.files[fid] = content
+        return {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "contentUrl": f"https://school.sharepoint.com/personal/u/Documents/{name}",
+            "name": name,
+            "content": {
+                "downloadUrl": f"{self.url}/onedrive/download/{fid}",
+                "uniqueId": fid,
+                "fileType": name.rsplit(".", 1)[-1],
+            },
+        }
+
+    def pasted_picture(self, content: bytes) -> dict:
+        """The attachment Teams puts in a message when a user pastes a picture into it: on the
+        Bot Connector, fetched with the bot's token (none in local testing)."""
+        fid = f"picture-{next(self._ids)}"
+        self.files[fid] = content
+        return {
+            "contentType": "image/*",
+            "contentUrl": f"{self.url}/v3/attachments/{fid}/views/original",
+        }
+
+    def upload_info(self, name: str) -> dict:
+        """What Teams sends in fileConsent/invoke when the user presses Allow."""
+        sid = f"session-{next(self._ids)}"
+        return {
+            "name": name,
+            "uploadUrl": f"{self.url}/onedrive/upload/{sid}",
+            "contentUrl": f"https://school.sharepoint.com/personal/head/Documents/{name}",
+            "uniqueId": sid,
+            "fileType": name.rsplit(".", 1)[-1],
+        }
+
+    def file_calls(self) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.path.startswith(("/onedrive/", "/v3/attachments/"))]
+
+    async def _download(self, request: web.Request) -> web.Response:
+        fid = request.match_info["fid"]
         with self._changed:
-            self.created.append(body)
-            self.calls.append(
-                Call(
-                    "POST",
-                    request.path,
-                    conversation_id,
-                    None,
-                    body,
-                    request.headers.get("Authorization"),
-                    200,
-                )
-            )
+            status = 200 if fid in self.files else 404
+            if self.fail_downloads > 0:
+                self.fail_downloads -= 1
+                status = 500
+            self.calls.append(Call("GET", request.path, "", None, {}, None, status))
             self._changed.notify_all()
-        return web.json_response({"id": conversation_id, "serviceUrl": ""})
+        if status != 200:
+            return web.Response(status=status)
+        return web.Response(body=self.files[fid], content_type="application/octet-stream")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        size = len(body)
+        whole = request.headers.get("Content-Range") == f"bytes 0-{size - 1}/{size}"
+        with self._changed:
+            status = 201 if whole else 400
+            self.calls.append(Call("PUT", request.path, "", None, {}, None, status))
+            if whole:
+                self.uploads[request.match_info["sid"]] = body
+            self._changed.notify_all()
+        return web.json_response({"id": request.match_info["sid"], "size": size}, status=status)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """``POST /v3/conversations``, as the Bot Connector documents it for Teams: a 1:1 chat
+        only (``isGroup`` false, exactly one member, a ``29:`` user id), in the tenant the body
+        names (``tenantId``, or ``channelData.tenant.id`` as the SDKs send it); 201 with the
+        chat's id, the same id for the same member every time; 400 ``BadSyntax`` otherwise;
+        403/404 for a member in ``refused`` (the app blocked, the user gone)."""
+        body = await request.json()
+        members = body.get("members") or []
+        member = (members[0] if members else {}).get("id", "")
+        tenant = (
+            body.get("tenantId")
+            or body.get("tenantID")
+            or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        )
+        bad = body.get("isGroup") is not False or len(members) != 1
+        bad = bad or not str(member).startswith("29:") or not tenant
+        status = 400 if bad else self.refused.get(member, 201)
+        conversation_id = f"a:dm-{member}" if status == 201 else ""
+        with self._changed:
+            if status == 201:
+                self.created.append(body)
+            self.calls.append(
+                Call("POST", request.path, conversation_id, None, body,
+                     request.headers.get("Authorization"), status)
+            )  # fmt: skip
+            self._changed.notify_all()
+        if status != 201:
+            code = {400: "BadSyntax", 403: "Forbidden", 404: "NotFound"}.get(status, "Error")
+            return web.json_response({"error": {"code": code}}, status=status)
+        return web.json_response({"id": conversation_id}, status=201)
 
     async def _activity(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rank_bm25 import BM25Plus
@@ -33,7 +34,7 @@ from bot.retrieval import index_cache
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
 from bot.retrieval.questions import dense_query, questions_for
-from bot.retrieval.spelling import Speller, surface_words
+from bot.retrieval.spelling import Speller, candidate_words, surface_words
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
@@ -167,9 +168,7 @@ class ClauseIndex:
         self.vocab = sorted(t for t in self.df if "_" not in t)  # words, not phrase pairs
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
-        self.speller = Speller(
-            surface_words(f"{u.context()} {u.clause.full_text}" for u in self.units), self.knows
-        )
+        self.speller = self._speller()
         n = len(self.units)
         self.kinds = self._derived.clause_kinds(
             lambda: clause_kinds([u.clause.full_text for u in self.units])
@@ -211,6 +210,20 @@ class ClauseIndex:
             tf = np.asarray(tfs, dtype=np.float64)
             out[term] = (d, b25.idf[term] * tf * (b25.k1 + 1) / (norm[d] + tf))
         return out
+
+    def _speller(self) -> Speller:
+        """The typo mender over the policies' words: its word counts and candidate words come
+        from the index cache (they read the clauses, the index's vocabulary and the English
+        word list, so they are keyed by all three)."""
+
+        def compute() -> list[Any]:
+            counts = surface_words(f"{u.context()} {u.clause.full_text}" for u in self.units)
+            return [dict(counts), candidate_words(counts, self.knows)]
+
+        counts, candidates = self._derived.remember(
+            "speller", compute, self.weights.context_repeat, index_cache.english_words_key()
+        )
+        return Speller(Counter(counts), self.knows, list(candidates))
 
     # ---------- text for each side ----------
     def _bm25_tokens(self, unit: Unit) -> list[str]:
@@ -296,7 +309,9 @@ class ClauseIndex:
             self.sent_vecs = np.asarray(vecs[1], dtype=np.float32)
             self.sent_owner = np.asarray(owners, dtype=np.int64)
             self._sent_starts = np.flatnonzero(np.r_[True, np.diff(self.sent_owner) != 0])
-            self._views_of = self._sentence_views()
+            self._views_of = self._derived.remember(
+                "sentence-views", self._sentence_views, to_json=_rows_to_json, from_json=_rows
+            )
             self.embedder = embedder
         return from_cache
 
@@ -496,6 +511,14 @@ def _encode(
         parts.append(embedder.encode(texts[start : start + 1024]))
         progress(min(start + 1024, len(texts)), len(texts))
     return np.concatenate(parts) if parts else embedder.encode([])
+
+
+def _rows_to_json(views: dict[str, np.ndarray]) -> dict[str, list[int]]:
+    return {s: rows.tolist() for s, rows in views.items()}
+
+
+def _rows(data: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    return {s: np.asarray(rows, dtype=np.int64) for s, rows in data.items()}
 
 
 def _lead_in(doc: Document, clause: Clause) -> str:

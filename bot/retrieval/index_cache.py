@@ -58,6 +58,10 @@ def key_of(*parts: Any) -> str:
     return h.hexdigest()[:24]
 
 
+def _file(cache_dir: Path, kind: str, key: str) -> Path:
+    return Path(cache_dir) / "index" / f"{kind}-{key}.json"
+
+
 def remember(
     cache_dir: Path | None,
     kind: str,
@@ -69,8 +73,8 @@ def remember(
     """`compute()`, or what it returned last time for this `key`, read from `cache_dir`."""
     if cache_dir is None:
         return compute()
-    folder = Path(cache_dir) / "index"
-    file = folder / f"{kind}-{key}.json"
+    file = _file(cache_dir, kind, key)
+    folder = file.parent
     try:
         return from_json(json.loads(file.read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -89,15 +93,32 @@ def remember(
     return value
 
 
+@lru_cache(maxsize=4)
+def _vocabulary_hash(vocab: Path) -> str:
+    return hashlib.sha256(vocab.read_bytes()).hexdigest()
+
+
+def english_words_key() -> str | None:
+    """What the English word list is read from (the model's vocabulary file), as a key: derived
+    data that reads the list (the speller's candidate words) is keyed by it too."""
+    vocab = vocabulary.english_vocabulary_file()
+    if vocab is None:
+        return None
+    try:
+        return key_of("english-words", _vocabulary_hash(vocab))
+    except OSError:
+        return None
+
+
 def prime_english_words(cache_dir: Path | None) -> None:
     """Give the vocabulary its English word list from the cache (or build and keep it): the
-    stemming of the model's vocabulary is otherwise the slowest part of a one-question start."""
-    vocab = vocabulary.english_vocabulary_file()
-    if cache_dir is None or vocab is None or vocabulary.english_words_ready():
+    stemming of the model's vocabulary is otherwise the slowest part of a one-question start.
+    A list built already (reading a PDF asks for it) is kept if the cache has none yet, so the
+    next start finds it."""
+    key = english_words_key() if cache_dir is not None else None
+    if cache_dir is None or key is None:
         return
-    try:
-        key = key_of("english-words", hashlib.sha256(vocab.read_bytes()).hexdigest())
-    except OSError:
+    if vocabulary.english_words_ready() and _file(cache_dir, "english-words", key).exists():
         return
     words = remember(cache_dir, "english-words", key, vocabulary.english_words, sorted, frozenset)
     vocabulary.use_english_words(words)
@@ -121,9 +142,17 @@ class Derived:
             ]
         )
 
-    def remember(self, kind: str, compute: Callable[[], T], *inputs: Any) -> T:
+    def remember(
+        self,
+        kind: str,
+        compute: Callable[[], T],
+        *inputs: Any,
+        to_json: Callable[[T], Any] = lambda value: value,
+        from_json: Callable[[Any], T] = lambda data: data,
+    ) -> T:
         """`compute()` for these clauses (and any other `inputs` it reads), cached."""
-        return remember(self.cache_dir, kind, key_of(self._units_key, *inputs), compute)
+        key = key_of(self._units_key, *inputs)
+        return remember(self.cache_dir, kind, key, compute, to_json, from_json)
 
     def clause_kinds(self, compute: Callable[[], ClauseKinds]) -> ClauseKinds:
         def to_json(kinds: ClauseKinds) -> dict[str, list[float]]:

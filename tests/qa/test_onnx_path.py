@@ -124,6 +124,46 @@ def test_answering_from_a_built_graph_never_imports_torch(real_graph, tmp_path):
 
 
 @pytest.mark.model
+def test_questions_the_school_taught_are_embedded_on_the_graph_too(real_graph, tmp_path):
+    """A curated question (questions.toml) is compared with a new one by their embeddings: made
+    by the same graph, in a process that still never imports torch."""
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    shutil.copy(ROOT / "policy_corpus" / "social-media-policy.txt", policies)
+    (policies / "questions.toml").write_text(
+        '[[clause]]\nref = "Social Media Policy §6.xi"\n'
+        'questions = ["Can I join the PTA\'s Facebook page?"]\n',
+        encoding="utf-8",
+    )
+    code = (
+        "import json, sys\n"
+        "from bot.cli.policy import load_assistant\n"
+        "bot = load_assistant()\n"
+        "asked = 'Could I join the Facebook page of the PTA?'\n"
+        "sims = bot.taught().similarities(bot.search(asked))\n"
+        "heavy = ['torch', 'sentence_transformers', 'transformers']\n"
+        "print(json.dumps({'taught': len(bot.taught()), 'similarity': float(sims.max()),\n"
+        "    'clause': bot.ask(asked).best.clause,\n"
+        "    'imported': [m for m in heavy if m in sys.modules]}))\n"
+    )
+    env = {
+        **os.environ,
+        "POLICYBOT_DATA_DIR": str(tmp_path / "data"),
+        "POLICYBOT_CORPUS_DIR": str(policies),
+        "HF_HUB_OFFLINE": "1",
+    }
+    for name in ("POLICYBOT_CONFIG", "POLICYBOT_MODEL", "POLICYBOT_KEY"):
+        env.pop(name, None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["taught"] == 1 and seen["similarity"] > 0.8
+    assert seen["clause"] == "6.xi"
+    assert seen["imported"] == []
+
+
+@pytest.mark.model
 def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
     real_graph, tmp_path, monkeypatch, capsys
 ):

@@ -4,9 +4,10 @@ starting model.
 fit.py tunes the question side only, so a tuned model is judged as the index it was trained
 against: the starting model's vectors of every clause and sentence view (attached, and cached
 under the starting model's name, when the assistant is built) and the tuned encoder for each
-question. `ClauseIndex` embeds a question through `index.embedder` and uses it for nothing else
-once the policies are attached, so the question side is that one attribute. No school runs such
-a pair, so bot/ knows nothing of it.
+question. Once the policies are attached, `index.embedder` embeds only questions (the index's
+own, and on main the learned matcher's questions against taught ones, which are questions too),
+so the question side is that one attribute. No school runs such a pair, so bot/ knows nothing
+of it.
 """
 
 from __future__ import annotations

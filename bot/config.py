@@ -219,7 +219,9 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
 
     school = data.get("school", {})
     school_name = _opt_str(where, "school.name", school.get("name")) or "the school"
-    people = {role: read_person(where, role, table) for role, table in data.get("people", {}).items()}
+    people = {
+        role: read_person(where, role, table) for role, table in data.get("people", {}).items()
+    }
 
     retrieval = data.get("retrieval", {})
     model = env.get("POLICYBOT_MODEL", "").strip() or _opt_str(
@@ -293,9 +295,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     )
 
 
-def _trust(
-    where: str, table: Any
-) -> tuple[bool, frozenset[str], dict[str, dict[str, str]]]:
+def _trust(where: str, table: Any) -> tuple[bool, frozenset[str], dict[str, dict[str, str]]]:
     """A school's consent to its trust (only read when it is one of a trust's schools)."""
     overview = table.get("overview", False)
     if not isinstance(overview, bool):

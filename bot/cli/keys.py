@@ -81,6 +81,6 @@ def _in_trust(args: argparse.Namespace, path: Path) -> str:
     if entry is None:
         return ""
     return (
-        f"In a trust: instead, set key_file = \"{path}\" under [schools.{entry.name}] in "
+        f'In a trust: instead, set key_file = "{path}" under [schools.{entry.name}] in '
         f"{args.tenancy.trust.path} (this school only) and restart policybot.\n"
     )

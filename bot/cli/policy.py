@@ -19,6 +19,7 @@ from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
 from bot.errors import ConfigError, CorpusError, EvalFileError
 from bot.handbook import Handbook, parse_cache
+from bot.trust.handbook import title_key
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +273,10 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     rows = corpus_rows(corpus.documents, today)
     failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
     trust_docs, shadows = args.tenancy.shadows(settings)
-    replaced = {id(s.school): s.trust for s in shadows}
+    replaced = {title_key(s.school.title): s.trust for s in shadows}
     for row, doc in zip(rows, corpus.documents, strict=True):
         if args.tenancy.trust is not None:
-            trust = replaced.get(id(doc))
+            trust = replaced.get(title_key(doc.title))
             row["shadows"] = {"title": trust.title, "file": trust.source} if trust else None
     if args.json:
         out: dict[str, Any] = {

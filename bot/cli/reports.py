@@ -105,7 +105,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _runtime(args: argparse.Namespace) -> Runtime:
-    from bot.runtime import Runtime
 
     return args.tenancy.runtime(getattr(args, "clock", None))  # type: ignore[no-any-return]
 

@@ -155,4 +155,3 @@ def _overview(args: argparse.Namespace) -> int:
     print(overview_text(trust.name, counts))
     print("Counts come from times and states only: no report was opened.", file=sys.stderr)
     return 0
-

@@ -80,7 +80,8 @@ def route(
     if kind == "concern" and urgent:
         roles.append("safeguarding_lead")
     if kind == "concern" and (
-        ("urgent" in trust_routes and urgent) or ("about_headteacher" in trust_routes and about_head)
+        ("urgent" in trust_routes and urgent)
+        or ("about_headteacher" in trust_routes and about_head)
     ):
         roles.append("trust_safeguarding_lead")
 

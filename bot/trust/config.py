@@ -167,9 +167,10 @@ def load_trust(path: Path) -> TrustConfig:
                 f"{where}: trust.{key}: unknown key (expected one of {', '.join(sorted(TRUST_KEYS))})"
             )
     base = path.parent
-    data_dir = _path(where, "trust.data_dir", trust.get("data_dir"), base) or Path(
-        "~/.local/share/policybot"
-    ).expanduser()
+    data_dir = (
+        _path(where, "trust.data_dir", trust.get("data_dir"), base)
+        or Path("~/.local/share/policybot").expanduser()
+    )
     keys_dir = _path(where, "trust.keys_dir", trust.get("keys_dir"), base) or base / "keys"
     audit_dir = _path(where, "trust.audit_dir", trust.get("audit_dir"), base) or keys_dir
     enterprise = _str(where, "trust.slack_enterprise", trust.get("slack_enterprise"))
@@ -205,9 +206,7 @@ def load_trust(path: Path) -> TrustConfig:
     return config
 
 
-def _school(
-    trust: TrustConfig, where: str, name: str, table: Any, base: Path
-) -> SchoolEntry:
+def _school(trust: TrustConfig, where: str, name: str, table: Any, base: Path) -> SchoolEntry:
     prefix = f"schools.{name}"
     if not SCHOOL_NAME_RE.match(name):
         raise ConfigError(
@@ -269,7 +268,7 @@ def check_apart(trust: TrustConfig) -> None:
     where = str(trust.path)
     seen: dict[tuple[str, str], str] = {}
     data_dirs = {n: s.data_dir.expanduser().resolve() for n, s in trust.schools.items()}
-    for name, school in sorted(trust.schools.items()):
+    for name, school in trust.schools.items():  # in the file's order: a new school is last
         for what, value in (
             ("key_file", str(school.key_file.expanduser().resolve())),
             ("audit_head_file", str(school.audit_head_file.expanduser().resolve())),
@@ -289,8 +288,10 @@ def check_apart(trust: TrustConfig) -> None:
                     f"{where}: schools.{name}.data_dir: {mine} is (inside) school {other}'s "
                     "data directory; each school needs its own"
                 )
-            for what, path in (("key_file", school.key_file), ("audit_head_file",
-                                                               school.audit_head_file)):
+            for what, path in (
+                ("key_file", school.key_file),
+                ("audit_head_file", school.audit_head_file),
+            ):
                 if path.expanduser().resolve().is_relative_to(folder):
                     raise ConfigError(
                         f"{where}: schools.{name}.{what}: {path} is inside a data directory "

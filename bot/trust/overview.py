@@ -103,8 +103,9 @@ def school_counts(name: str, runtime: Any) -> SchoolCounts:
         name,
         settings.school_name,
         shared=True,
-        open_concerns=dict(zip(AGES, (ages["a"] or 0, ages["b"] or 0, ages["c"] or 0),
-                               strict=True)),  # fmt: skip
+        open_concerns=dict(
+            zip(AGES, (ages["a"] or 0, ages["b"] or 0, ages["c"] or 0), strict=True)
+        ),  # fmt: skip
         undelivered=undelivered,
         policies=policies,
         overdue_policies=overdue,
@@ -115,9 +116,7 @@ def school_counts(name: str, runtime: Any) -> SchoolCounts:
     )
 
 
-def trust_accounts(
-    people: Mapping[str, Person], settings: Settings
-) -> dict[str, dict[str, str]]:
+def trust_accounts(people: Mapping[str, Person], settings: Settings) -> dict[str, dict[str, str]]:
     """role -> platform -> id: the trust's people as one school knows them (the school's own
     ``[trust.accounts.ROLE]`` first, else the trust file's ids)."""
     out: dict[str, dict[str, str]] = {}

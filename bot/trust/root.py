@@ -194,7 +194,9 @@ class Trust:
         return next((s for s in self.schools.values() if team_id in s.entry.slack_teams), None)
 
     def teams_tenants(self) -> frozenset[str]:
-        return frozenset(s.entry.teams_tenant for s in self.schools.values() if s.entry.teams_tenant)
+        return frozenset(
+            s.entry.teams_tenant for s in self.schools.values() if s.entry.teams_tenant
+        )
 
     def for_teams(self, tenant: str | None, team: str | None, person: str | None) -> list[School]:
         """The schools an authenticated Teams activity may belong to, best first: the only
@@ -226,7 +228,9 @@ class Trust:
         if not found:
             reports = school.runtime.reports
             with reports.store.read() as db:
-                found = school.runtime.campaigns.directory.by_account(db, "teams", person) is not None
+                found = (
+                    school.runtime.campaigns.directory.by_account(db, "teams", person) is not None
+                )
         if found:  # a person who is not (yet) in the directory is looked up again next time
             with self._people_lock:
                 self._people[key] = school.name

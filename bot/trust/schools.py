@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import TENANT_ID_RE, Settings
 from bot.corpus import read_corpus
 from bot.errors import ConfigError, CorpusError
 from bot.keys import new_key, parse_keys, write_key_file
@@ -24,7 +24,6 @@ from bot.ops.check import model_check, school_checks, secret_checks
 from bot.ops.result import Check
 from bot.trust.config import (
     SCHOOL_NAME_RE,
-    TENANT_ID_RE,
     TEAMS_TEAM_RE,
     SchoolEntry,
     TrustConfig,
@@ -90,7 +89,9 @@ def add_school(
             raise ConfigError(f"--teams-team: {team!r} is not a Teams team id (19:…)")
     config, policies = config.expanduser().resolve(), policies.expanduser().resolve()
     if not policies.is_dir():
-        raise ConfigError(f"--policies: {policies} is not a folder (make it and put the policies in)")
+        raise ConfigError(
+            f"--policies: {policies} is not a folder (make it and put the policies in)"
+        )
     entry = trust.default_entry(name, config, policies, **more)
     check_apart(replace(trust, schools={**trust.schools, name: entry}))
     key_created = not entry.key_file.exists()
@@ -151,8 +152,9 @@ def school_rows(trust: TrustConfig) -> list[dict[str, str]]:
             "data_dir": str(e.data_dir),
             "key_file": str(e.key_file),
             "slack": ", ".join(e.slack_teams) or "-",
-            "teams": e.teams_tenant + (f" (teams {', '.join(e.teams_teams)})" if e.teams_teams
-                                        else "") or "-",  # fmt: skip
+            "teams": e.teams_tenant
+            + (f" (teams {', '.join(e.teams_teams)})" if e.teams_teams else "")
+            or "-",  # fmt: skip
         }
         for e in sorted(trust.schools.values(), key=lambda e: e.name)
     ]
@@ -205,7 +207,9 @@ def _trust_policies(trust: TrustConfig, checks: list[Check]) -> int:
     try:
         corpus = read_corpus(trust.policies)
     except CorpusError as exc:
-        checks.append(Check("trust policies", False, str(exc), "make the folder or fix trust.policies"))
+        checks.append(
+            Check("trust policies", False, str(exc), "make the folder or fix trust.policies")
+        )
         return 0
     checks.append(Check("trust policies", bool(corpus.documents),
                         f"{len(corpus.documents)} documents in {trust.policies}",
@@ -263,8 +267,12 @@ def _school(
     elif "teams" in platforms:
         shared = [n for n, s in trust.schools.items()
                   if s.teams_tenant == entry.teams_tenant and n != entry.name]  # fmt: skip
-        how = (f"shared with {', '.join(sorted(shared))}: people are told apart by their team "
-               "or their school's people and staff list" if shared else "this school's own")
+        how = (
+            f"shared with {', '.join(sorted(shared))}: people are told apart by their team "
+            "or their school's people and staff list"
+            if shared
+            else "this school's own"
+        )
         checks.append(Check("Teams tenant", True, f"{entry.teams_tenant} ({how})"))
     if "slack" in platforms and not entry.slack_teams:
         checks.append(Check("Slack workspace", False, "no slack_teams: no Slack request reaches "

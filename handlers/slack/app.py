@@ -8,9 +8,9 @@ one clear reply (:func:`not_linked`) and nothing else: no answer, no form, nothi
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 

@@ -36,8 +36,15 @@ from bot.errors import ConfigError, StoreError
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
 from bot.sealed_table import TEAMS_FILE
-from handlers.teams.bot import NO_IDENTITY, PolicyTeamsBot, actor_for, on_turn_error, parse_command
-from handlers.teams.bot import strip_mentions, tenant_of
+from handlers.teams.bot import (
+    NO_IDENTITY,
+    PolicyTeamsBot,
+    actor_for,
+    on_turn_error,
+    parse_command,
+    strip_mentions,
+    tenant_of,
+)
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.references import ReferenceStore
 from handlers.teams.server import (
@@ -285,4 +292,3 @@ def serve(args: argparse.Namespace, auth: TeamsAuth) -> int:
              args.host, args.port)  # fmt: skip
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0
-

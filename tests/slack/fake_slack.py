@@ -338,18 +338,22 @@ class FakeSlack:
             bot_user = f"UBOT{(team or grant['enterprise_id'])[1:]}"
             self.installed[token] = {**grant, "bot_user_id": bot_user}
         enterprise = grant["enterprise_id"]
-        return 200, {
-            "ok": True,
-            "access_token": token,
-            "token_type": "bot",
-            "scope": ",".join(SCOPES),
-            "bot_user_id": bot_user,
-            "app_id": "A0POLICY",
-            "team": {"id": team, "name": f"Workspace {team}"} if team else None,
-            "enterprise": {"id": enterprise, "name": "The Trust"} if enterprise else None,
-            "is_enterprise_install": grant["org_wide"],
-            "authed_user": {"id": grant["installer"]},
-        }, {}
+        return (
+            200,
+            {
+                "ok": True,
+                "access_token": token,
+                "token_type": "bot",
+                "scope": ",".join(SCOPES),
+                "bot_user_id": bot_user,
+                "app_id": "A0POLICY",
+                "team": {"id": team, "name": f"Workspace {team}"} if team else None,
+                "enterprise": {"id": enterprise, "name": "The Trust"} if enterprise else None,
+                "is_enterprise_install": grant["org_wide"],
+                "authed_user": {"id": grant["installer"]},
+            },
+            {},
+        )
 
     def _ok(self, method: str, args: dict[str, Any], token: str = "") -> dict:
         installed = self.installed.get(token)

@@ -168,7 +168,12 @@ class SlackApp:
         return self.post(body, "application/json", headers=headers)
 
     def interact(self, payload: dict) -> Response:
-        payload = {"team": {"id": self.team}, "api_app_id": "A0POLICY", "token": "legacy", **payload}
+        payload = {
+            "team": {"id": self.team},
+            "api_app_id": "A0POLICY",
+            "token": "legacy",
+            **payload,
+        }
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded")
 

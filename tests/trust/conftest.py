@@ -22,6 +22,7 @@ from bot.cli import main
 from bot.reports.service import ReportService
 from bot.trust.config import load_trust
 from bot.trust.root import Trust
+from tests.teams.conftest import connector, loop_thread  # noqa: F401 - the Teams fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "tests" / "fixtures" / "handbook"
@@ -147,8 +148,8 @@ def trust_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrustFiles:
     (valley / "minibus.md").write_text(MINIBUS)
     (valley / "confidentiality.md").write_text(VALLEY_CONFIDENTIALITY)
     consent = (
-        "\n[trust]\noverview = true\nsafeguarding_lead_receives = [\"urgent\"]\n"
-        f"[trust.accounts.trust_safeguarding_lead]\nslack_user = \"{TRUST_DSL_SLACK}\"\n"
+        '\n[trust]\noverview = true\nsafeguarding_lead_receives = ["urgent"]\n'
+        f'[trust.accounts.trust_safeguarding_lead]\nslack_user = "{TRUST_DSL_SLACK}"\n'
     )
     (etc / "schools" / "hill-top.toml").write_text(
         school_config("Hill Top Primary", HILLTOP, consent)

@@ -202,7 +202,10 @@ def test_each_schools_staff_get_their_own_schools_answers(installed):
 
     # the trust's policies answer both schools
     friend = "Can I accept a friend request from a parent on Facebook?"
-    for team, user, ts in ((HILLTOP_TEAM, HILLTOP_STAFF, "1.5"), (VALLEY_TEAM, VALLEY_STAFF, "1.6")):
+    for team, user, ts in (
+        (HILLTOP_TEAM, HILLTOP_STAFF, "1.5"),
+        (VALLEY_TEAM, VALLEY_STAFF, "1.6"),
+    ):
         assert "Social Media Policy §6.xi" in text_of(ask(slack, team, user.slack, friend, ts))
 
     # Valley's own Confidentiality Policy replaces the trust's, for Valley only
@@ -240,9 +243,9 @@ def test_concerns_reach_their_own_head_and_neither_head_can_touch_the_others(ins
     assert "only the people a report was sent to" in refusal.args["text"].lower()
     assert hill.reports.list_for_submitter(Actor("slack", HILLTOP_STAFF.slack))[0].status == "open"
     # and each head's lists hold only their own school's reports
-    assert [s.reference for s in valley.reports.list_for_recipient(Actor("slack", valley_head))] == [
-        ref_valley
-    ]
+    assert [
+        s.reference for s in valley.reports.list_for_recipient(Actor("slack", valley_head))
+    ] == [ref_valley]
     assert isinstance(valley.reports.get(ref_hill, Actor("slack", valley_head)).message, str)
     assert SECRET not in str(valley.reports.get(ref_hill, Actor("slack", valley_head)))
 

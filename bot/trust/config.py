@@ -147,6 +147,19 @@ class TrustConfig:
         )
 
 
+def private_dir(path: Path) -> Path:
+    """The trust's data directory (schools' data, Slack installations, the parse cache): 0700,
+    like a school's (bot/config.py). ConfigError when it cannot be made."""
+    try:
+        existed = path.exists()
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not existed:
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise ConfigError(f"trust.data_dir: cannot create {path}: {exc.strerror}") from None
+    return path
+
+
 def trust_path(env: Mapping[str, str] = os.environ) -> Path | None:
     """The trust file ``POLICYBOT_TRUST`` names, or None (one school, as before)."""
     raw = env.get(TRUST_ENV, "").strip()

@@ -32,7 +32,7 @@ from bot.handbook import Handbook, parse_cache
 from bot.reports.service import ReportService
 from bot.runtime import Runtime
 from bot.store import Store
-from bot.trust.config import SchoolEntry, TrustConfig, load_trust, trust_path
+from bot.trust.config import SchoolEntry, TrustConfig, load_trust, private_dir, trust_path
 from bot.trust.embedding import SharedModel
 from bot.trust.handbook import SchoolHandbook, trust_handbook
 from bot.trust.overview import TrustView, trust_person
@@ -93,6 +93,7 @@ class Trust:
         (tests, benchmarks). ``reports`` builds a school's report service (tests shorten its
         retry backoff)."""
         self.config = config
+        private_dir(config.data_dir)
         self.handbook = trust_handbook(config.policies, parse_cache(config.data_dir))
         self._gate = threading.Semaphore(LOADING_AT_ONCE)
         self.model: SharedModel | None = None
@@ -107,6 +108,7 @@ class Trust:
         self._people: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._people_lock = threading.Lock()
         self._started = threading.Event()
+        self._thread: threading.Thread | None = None
         make_reports = reports or (lambda store, settings: ReportService(store, settings, clock))
         try:
             for name, entry in sorted(config.schools.items()):
@@ -153,6 +155,9 @@ class Trust:
         """Read the trust's policies once, then every school's (a few at a time), each school's
         assistant getting the shared model in turn. Reports are taken meanwhile."""
 
+        if self._thread is not None:  # the Slack and Teams apps of one process share it
+            return self._thread
+
         def run() -> None:
             if self.handbook is not None:
                 try:
@@ -164,9 +169,9 @@ class Trust:
 
             self._started.set()
 
-        thread = threading.Thread(target=run, name="trust-load", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=run, name="trust-load", daemon=True)
+        self._thread.start()
+        return self._thread
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every school's policies are loaded (or failed): tests, benchmarks."""
@@ -250,6 +255,7 @@ def school_runtime(
     """One school's runtime on its own, as a command needs it: its policies over the trust's,
     no shared model (a command that answers loads the model itself, as for one school)."""
     settings = settings or school_settings(trust, entry, env)
+    private_dir(trust.data_dir)
     store = Store.configured(settings)
     try:
         reports = ReportService(store, settings, clock)

@@ -95,6 +95,7 @@ class FakeSlack:
         self._refused: dict[str, str] = {}  # user id -> Slack error code, on every DM call
         self._limits: dict[str, int] = {}  # method -> calls allowed per second, then 429
         self._recent: dict[str, list[float]] = {}
+        self._per_workspace: set[str] = set()
         self._codes: dict[str, dict] = {}  # one-time OAuth code -> the workspace it installs
         self._installs = itertools.count(1)
 
@@ -167,10 +168,13 @@ class FakeSlack:
                 _Failure(status, after_effect) for _ in range(times)
             )
 
-    def rate_limit(self, method: str, per_second: int) -> None:
+    def rate_limit(self, method: str, per_second: int, *, per_workspace: bool = False) -> None:
         """Like Slack's rate tiers: beyond ``per_second`` calls to ``method`` in any second,
-        answer 429 with ``Retry-After: 1``."""
+        answer 429 with ``Retry-After: 1``. ``per_workspace``: counted per bot token, as Slack
+        counts an app's calls per workspace (a trust's schools each have their own)."""
         self._limits[method] = per_second
+        if per_workspace:
+            self._per_workspace.add(method)
 
     def refuse(self, user: str, error: str) -> None:
         """Every attempt to DM ``user`` fails with Slack's ``error`` code (HTTP 200, ok=false),
@@ -282,7 +286,7 @@ class FakeSlack:
             queue = self._failures.get(method) or []
             failure = queue.pop(0) if queue else None
             status = failure.status if failure else 200
-            if failure is None and self._over_limit(method):
+            if failure is None and self._over_limit(method, token):
                 self.calls.append(Call(method, args, path=url.path, status=429))
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
             self.calls.append(Call(method, args, path=url.path, status=status, token=token))
@@ -296,16 +300,17 @@ class FakeSlack:
             return _error(failure.status)
         return 200, body, {}
 
-    def _over_limit(self, method: str) -> bool:
+    def _over_limit(self, method: str, token: str = "") -> bool:
         limit = self._limits.get(method)
         if limit is None:
             return False
+        key = f"{method}:{token}" if method in self._per_workspace else method
         now = time.monotonic()
-        recent = [t for t in self._recent.get(method, []) if now - t < 1.0]
+        recent = [t for t in self._recent.get(key, []) if now - t < 1.0]
         if len(recent) >= limit:
-            self._recent[method] = recent
+            self._recent[key] = recent
             return True
-        self._recent[method] = [*recent, now]
+        self._recent[key] = [*recent, now]
         return False
 
     def _refusal(self, method: str, args: dict[str, Any]) -> str:

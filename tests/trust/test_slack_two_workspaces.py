@@ -279,3 +279,14 @@ def test_the_trust_lead_sees_counts_on_app_home_and_a_head_does_not(installed):
     assert slack.workspace(HILLTOP_TEAM).event(head).status == 200
     views = slack.fake.wait_for(lambda: slack.fake.calls_to("views.publish")[1:])
     assert "Oak Learning Trust: schools" not in json.dumps(views[0].args["view"])
+
+
+def test_health_names_each_school_and_ready_waits_for_every_one(slack):
+    body = slack.get("/healthz").json()
+    assert body["trust"] == "Oak Learning Trust"
+    assert {n: s["policies"] for n, s in body["schools"].items()} == {
+        "hill-top": "loaded", "valley": "loaded",
+    }  # fmt: skip
+    ready = slack.get("/readyz")
+    assert ready.status == 200
+    assert set(ready.json()["schools"]) == {"hill-top", "valley"}

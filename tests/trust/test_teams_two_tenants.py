@@ -209,3 +209,11 @@ def test_in_a_shared_tenant_people_are_told_apart_or_told_whom_to_ask(
     finally:
         loop_thread.run(runner.cleanup())
         client.session.close()
+
+
+def test_health_names_each_school(bot):
+    body = bot["client"].healthz()
+    assert body["trust"] == "Oak Learning Trust"
+    assert {n: s["policies"] for n, s in body["schools"].items()} == {
+        "hill-top": "loaded", "valley": "loaded",
+    }  # fmt: skip

@@ -206,3 +206,10 @@ def test_the_trust_overview_shows_counts_only_for_the_schools_that_share_them(
     rows = {r["school"]: r for r in json.loads(out(capsys)[0])}
     assert rows["hill-top"]["open_total"] == 1 and rows["hill-top"]["policies"] == 4
     assert rows["valley"]["shared"] is False and rows["valley"]["open_total"] == 0
+
+
+def test_check_with_a_school_gives_that_schools_lines_only(trust_files, capsys):
+    assert cli("check", "--school", "valley", "--platform", "teams", "--timeout", "0.1") == 1
+    text, _ = out(capsys)
+    assert "== school valley" in text and "== school hill-top" not in text
+    assert "✔ key apart" in text

@@ -284,6 +284,23 @@ def policy_round(trust: Any, fake: Any) -> dict[str, Any]:
                 1 for c in posts if c.status == 429)}  # fmt: skip
 
 
+class Done:
+    """Latencies of the requests of one step, from their due time (threads append)."""
+
+    def __init__(self) -> None:
+        self.ms: list[float] = []
+        self.lock = threading.Lock()
+
+
+def one(school: Any, kind: str, qs: list[str], i: int, due: float, done: Done) -> None:
+    if kind == "question":
+        school.runtime.ask(qs[i % len(qs)])
+    else:
+        concern(school, 10_000_000 + i)
+    with done.lock:
+        done.ms.append((time.perf_counter() - due) * 1000)
+
+
 def ramp(trust: Any, kind: str, seconds: float) -> dict[str, Any]:
     """Open-loop load at rising rates: each request is due at its own time; latency runs from
     then to its answer, so queueing counts. Stops when p95 passes a second or the machine
@@ -295,18 +312,8 @@ def ramp(trust: Any, kind: str, seconds: float) -> dict[str, Any]:
     n = 0
     for rate in rates:
         total = int(rate * seconds)
-        latencies: list[float] = []
-        lock = threading.Lock()
+        done = Done()
         start = time.perf_counter() + 0.2
-
-        def one(i: int, due: float) -> None:
-            school = schools[i % len(schools)]
-            if kind == "question":
-                school.runtime.ask(qs[i % len(qs)])
-            else:
-                concern(school, 10_000_000 + i)
-            with lock:
-                latencies.append((time.perf_counter() - due) * 1000)
 
         with ThreadPoolExecutor(32) as pool:
             for i in range(total):
@@ -314,12 +321,12 @@ def ramp(trust: Any, kind: str, seconds: float) -> dict[str, Any]:
                 delay = due - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-                pool.submit(one, n + i, due)
+                pool.submit(one, schools[(n + i) % len(schools)], kind, qs, n + i, due, done)
         n += total
         took = time.perf_counter() - start
         step = {"offered_per_s": rate, "completed_per_s": round(total / took, 1),
-                "p50_ms": round(percentile(latencies, 50), 1),
-                "p95_ms": round(percentile(latencies, 95), 1)}  # fmt: skip
+                "p50_ms": round(percentile(done.ms, 50), 1),
+                "p95_ms": round(percentile(done.ms, 95), 1)}  # fmt: skip
         steps.append(step)
         if step["p95_ms"] > 1000 or step["completed_per_s"] < 0.9 * rate:
             break

@@ -65,6 +65,7 @@ def rss_mb() -> tuple[float, float]:
 def own_policies(folder: Path, school: int, sentences: list[str], n: int, clauses: int) -> None:
     """``n`` synthetic policies of about ``clauses`` numbered clauses each, this school's own."""
     rng = random.Random(1000 + school)
+    where = f"Bench School {school:02d}"
     for k in range(n):
         subject = f"{OWN_SUBJECTS[(school + k) % len(OWN_SUBJECTS)]} {school:02d}"
         lines = [f"# {subject} Policy", "", f"Approved: {rng.randint(1, 28)} May 2025", ""]
@@ -73,7 +74,10 @@ def own_policies(folder: Path, school: int, sentences: list[str], n: int, clause
             section += 1
             lines += [f"## {section}. Section {section}", ""]
             for item in range(1, rng.randint(4, 9)):
-                text = " ".join(rng.sample(sentences, rng.randint(1, 2)))
+                # the school's own wording: no sentence is word for word the trust's, so its
+                # texts are its own to embed (as a real school's own policies are)
+                text = " ".join(f"At {where}, {s[0].lower()}{s[1:]}"
+                                for s in rng.sample(sentences, rng.randint(1, 2)))  # fmt: skip
                 lines += [f"{section}.{item} {text} ({subject.lower()})", ""]
                 written += 1
         (folder / f"own-{k}.md").write_text("\n".join(lines), encoding="utf-8")
@@ -308,7 +312,7 @@ def ramp(trust: Any, kind: str, seconds: float) -> dict[str, Any]:
     schools = list(trust.schools.values())
     qs = questions()
     steps = []
-    rates = [1, 2, 4, 6, 8, 12, 16, 24, 32] if kind == "question" else [2, 5, 10, 20, 40, 60]
+    rates = [1, 2, 4, 6, 8, 12, 16, 24, 32] if kind == "question" else [5, 10, 20, 40, 80, 120, 160]
     n = 0
     for rate in rates:
         total = int(rate * seconds)

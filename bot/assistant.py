@@ -1,5 +1,11 @@
-"""The ask use case: load the policies, retrieve, decide whether the policy covers the question,
-and compose a cited answer. Front ends (console, Slack, Teams) all call `Assistant.ask`."""
+"""The ask use case: load the policies, read the question (misspellings mended), retrieve, decide
+the outcome (bot/outcomes.py) and compose a cited reply (bot/composing.py). Front ends (console,
+Slack, Teams) all call `Assistant.ask`.
+
+What the school has taught it (bot/learning/) comes last: a question close to an approved or
+curated question is answered with that question's clause first; the rules the ranking would have
+quoted stay in the reply under "See also", so a link can put a rule first but never take a
+safeguarding rule away."""
 
 from __future__ import annotations
 
@@ -7,17 +13,26 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.answers import Answer, ask_instead, compose
+from bot.answers import ANSWERED, NOT_COVERED, Answer
+from bot.composing import ask_instead, compose, rule_of, see_also_hits
 from bot.corpus import Document, load_corpus
 from bot.document_facts import facts_answer
+from bot.learning.matching import Closeness, Match, Taught, TaughtIndex
+from bot.learning.targets import is_protected
+from bot.outcomes import Abstention, Judge, Judgement
 from bot.retrieval.embedders import Embedder, load_embedder
-from bot.retrieval.index import ClauseIndex, Result
+from bot.retrieval.index import ClauseIndex, Hit, Result
 from bot.retrieval.intent import QuestionIntent, classify
+
+# What the school has taught, for the documents an assistant holds: (a key that changes when it
+# does, the taught questions). bot/learning/service.py gives one; None: nothing taught.
+Teaching = Callable[[Sequence[Document]], tuple[Hashable, Sequence[Taught]]]
+
+__all__ = ["Abstention", "Assistant", "Judge"]
 
 log = logging.getLogger(__name__)
 
@@ -33,61 +48,6 @@ def small_talk(intent: QuestionIntent) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Abstention:
-    """When the policies are taken not to cover a question.
-
-    With the dense model the evidence is the clause that would be quoted: its similarity to the
-    question, plus a share of the question's (idf-weighted) vocabulary found in that clause and
-    the headings above it, must reach `min_evidence`. The clause's own share, not the corpus':
-    a handbook of fifty policies uses nearly every word staff might ask about somewhere, so
-    "the policies know these words" stops saying anything once there are many of them
-    (calibrated on a ten-policy handbook with the Social Media Policy's five question sets, and
-    on that policy alone: in-scope abstained 2% and 2%, out-of-scope 75% and 100%, against
-    0% / 65% and 0% / 97% with the corpus' share). Judging the cited clause rather than the best similarity anywhere
-    matters: an off-topic question ("the photocopier code") is often faintly like some clause,
-    but not like the one its words pull to the top. A clause that matches the question's words
-    strongly (a BM25 score of `strong_match` takes two or three of its specific words) also
-    counts when the clause also holds a third of the question's words: a paraphrase the model misses, such as "phone unlocked" for "devices left unattended
-    while logged in". Logistics questions ("how do I …", "when …", "where …") need
-    `logistics_margin` more and no lexical shortcut: policies set rules, they rarely say where
-    things are kept or how to get them done. So do unanchored questions, whose only words the
-    policies know are the ones found all over them ("school", "pupil") beside words they never
-    use ("What is the policy on school dinners?").
-
-    Without the model (BM25 only): enough of the question's weighted vocabulary must occur in the
-    policies (more of it for logistics and unanchored questions) and some clause must match.
-    """
-
-    min_evidence: float = 0.40
-    coverage_weight: float = 0.2
-    strong_match: float = 6.0
-    strong_match_covered: float = 0.3
-    logistics_margin: float = 0.1
-    min_coverage_bm25_only: float = 0.5
-    min_coverage_bm25_only_guarded: float = 0.8  # logistics and unanchored questions
-    min_coverage_bm25_only_strong: float = 0.7  # … or this much with a strong match:
-    strong_match_bm25_only: float = 8.0
-
-    def covered(self, r: Result) -> bool:
-        if not r.hits:
-            return False
-        best = r.hits[0]
-        if r.dense_used:
-            evidence = best.dense + self.coverage_weight * best.covered
-            if r.asks_logistics or r.unanchored:
-                return evidence >= self.min_evidence + self.logistics_margin
-            return evidence >= self.min_evidence or (
-                best.bm25 >= self.strong_match and best.covered >= self.strong_match_covered
-            )
-        if r.asks_logistics or r.unanchored:  # most of their words known, or a strong match
-            return (r.coverage >= self.min_coverage_bm25_only_guarded and best.bm25 > 0) or (
-                r.coverage >= self.min_coverage_bm25_only_strong
-                and best.bm25 >= self.strong_match_bm25_only
-            )
-        return r.coverage >= self.min_coverage_bm25_only and best.bm25 > 0
-
-
 class Assistant:
     def __init__(
         self,
@@ -97,13 +57,17 @@ class Assistant:
         model: str | None = None,
         embedder: Embedder | str | None = None,
         abstention: Abstention | None = None,
+        judge: Judge | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        closeness: Closeness | None = None,
     ) -> None:
         self.documents = documents
         self.index = ClauseIndex(documents)
         self.cache_dir = cache_dir
         self.model = model
-        self.abstention = abstention or Abstention()
+        self.judge = judge or Judge()
+        if abstention is not None:
+            self.judge = Judge(abstention, self.judge.two_policies, self.judge.nearest)
         self.today = today
         self._dense_wanted = embedder != "none"
         self._warmup: threading.Thread | None = None
@@ -111,6 +75,10 @@ class Assistant:
         self.dense_error: str | None = None
         if embedder is not None and not isinstance(embedder, str):
             self.index.attach_embedder(embedder, cache_dir)
+        self.closeness = closeness or Closeness()
+        self._teaching: Teaching | None = None
+        self._taught: tuple[Hashable, TaughtIndex] | None = None
+        self._taught_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -170,11 +138,55 @@ class Assistant:
             self._warmup.start()
         return self._warmup
 
+    # ---- what the school taught ----
+    def teach(self, teaching: Teaching | None) -> None:
+        """Answer questions close to taught ones with their clause first (bot/learning/)."""
+        with self._taught_lock:
+            self._teaching, self._taught = teaching, None
+
+    def taught(self) -> TaughtIndex | None:
+        """The taught questions as they stand now (rebuilt when what was taught changes)."""
+        teaching = self._teaching
+        if teaching is None:
+            return None
+        key, taught = teaching(self.documents)
+        with self._taught_lock:
+            if self._taught is None or self._taught[0] != key:
+                self._taught = (key, TaughtIndex(self.index, taught, self.closeness))
+            return self._taught[1]
+
+    def _taught_judgement(
+        self, result: Result, judgement: Judgement, match: Match
+    ) -> tuple[Judgement, list[Hit]]:
+        """The taught clause first, as the answer; what the ranking would have quoted, and any
+        safeguarding, child protection or whistleblowing rule it would have named, kept."""
+        unit = self.index.units[match.position]
+        hit = next((h for h in result.hits if h.position == match.position), None)
+        if hit is None:
+            top = result.hits[0].score if result.hits else 0.0
+            hit = Hit(unit, top, 0.0, 0.0, 0.0, match.position)
+        before = list(judgement.quoted)
+        if judgement.outcome != NOT_COVERED:
+            before += see_also_hits(result, self.documents, before)
+        rule = rule_of(hit, self.documents)
+        kept = [
+            h
+            for i, h in enumerate(before)
+            if rule_of(h, self.documents) != rule
+            and (i < len(judgement.quoted) or self._protected(h))
+        ]
+        return Judgement(ANSWERED, (hit,)), kept
+
+    def _protected(self, hit: Hit) -> bool:
+        return is_protected(self.documents[hit.unit.doc], hit.unit.clause)
+
     # ---- asking ----
     def search(self, question: str, k: int = 10) -> Result:
         return self.index.search(question, k=k)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *, candidates: bool = False) -> Answer:
+        """The reply to a question. With `candidates`, a plain answer also carries the next
+        rules the ranking found (for "was it one of these?" after *Not helpful*)."""
         question = " ".join((question or "").split())
         if not question:
             return Answer(
@@ -183,27 +195,39 @@ class Assistant:
                 text="Ask me a question about the school's policies, for example: "
                 "“Can I accept a friend request from a parent?”",
             )
-        intent = classify(question)  # once: small talk here, question-type priors in search
+        read = self.index.spell(question[:1000])  # misspellings mended, once
+        intent = classify(read)  # once: small talk here, question-type priors in search
         reply = small_talk(intent)
         if reply is not None:
             return Answer(question=question, answered=False, text=reply)
         if intent.asks_for_credential:  # never a rule about passwords as if it were one
             who = ask_instead(self.documents)
+            text = f"The school's policies don't hold passwords or codes. Please ask {who}."
             return Answer(
                 question=question,
                 answered=False,
-                text=f"The school's policies don't hold passwords or codes. Please ask {who}.",
+                outcome=NOT_COVERED,
+                text=text,
+                lead=text,
                 ask_instead=who,
             )
         facts = facts_answer(question, self.documents, self.today())
         if facts is not None:
             return facts
-        query = question[:1000]
-        result = self.index.search(query, k=10, intent=intent if query == question else None)
+        result = self.index.search(read, k=10, intent=intent)
+        judgement, kept = self.judge(result), list[Hit]()
+        taught = self.taught()
+        match = taught.match(result) if taught is not None else None
+        if match is not None:
+            judgement, kept = self._taught_judgement(result, judgement, match)
         return compose(
             question,
             result,
             self.documents,
-            answered=self.abstention.covered(result),
+            judgement=judgement,
+            index=self.index,
+            wants_list=intent.asks_for_list,
             today=self.today(),
+            kept=kept,
+            with_candidates=candidates,
         )

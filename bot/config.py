@@ -29,6 +29,9 @@ Example ``/etc/policybot.toml``::
     [feedback]
     shown_to = "headteacher"   # the one role shown questions staff marked not helpful
 
+    [learning]
+    reviewers = ["safeguarding_lead"]   # besides [feedback] shown_to: who approves suggestions
+
     [teams]
     allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
 
@@ -82,6 +85,7 @@ ALLOWED = {
     "storage": {"data_dir"},
     "delivery": {"undelivered_alert_minutes", "escalate_urgent_after_minutes"},
     "feedback": {"shown_to"},
+    "learning": {"reviewers"},
     "teams": {"allowed_tenants"},
     "campaigns": {"publishers", "max_reminders", "timezone"},
     "evidence": {"max_files", "max_file_mb", "keep_days_after_close", "add_minutes"},
@@ -139,6 +143,8 @@ class Settings:
     # bearer token that lets a monitor read /readyz's details from off the machine; never printed
     health_token: str | None = field(default=None, repr=False)
     feedback_viewer: str = "headteacher"  # the one role shown "what staff find unclear"
+    # who else approves or rejects what staff suggest after "was it one of these?" (bot/learning/)
+    learning_reviewers: tuple[str, ...] = ()
     teams_tenants: frozenset[str] = frozenset()  # allowed Entra tenant ids (empty: any)
     # Where the audit log's head is recorded outside the data directory (bot/reports/audit.py);
     # None: beside the key file (bot.store.default_audit_anchor).
@@ -263,6 +269,12 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             f"{where}: feedback.shown_to: must be one of {', '.join(ROLES)}, got {viewer!r}"
         )
 
+    reviewers = data.get("learning", {}).get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(r in ROLES for r in reviewers):
+        raise ConfigError(
+            f"{where}: learning.reviewers: must be a list of roles from {', '.join(ROLES)}, "
+            f"got {reviewers!r}"
+        )
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
     publishers, max_reminders, timezone = _campaigns(where, data.get("campaigns", {}))
     evidence = _evidence(where, data.get("evidence", {}))
@@ -283,6 +295,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         escalate_urgent_after_minutes=escalate,
         health_token=health_token,
         feedback_viewer=viewer or "headteacher",
+        learning_reviewers=tuple(dict.fromkeys(reviewers)),
         teams_tenants=teams_tenants,
         audit_head_file=audit_head_file,
         campaign_publishers=publishers,

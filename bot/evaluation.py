@@ -1,4 +1,10 @@
-"""Retrieval quality on a question file: hit@1, hit@3, MRR and abstention.
+"""Answer quality on a question file: what staff see, and where the right rule ranked.
+
+Besides hit@1, hit@3 and MRR over the citations of a reply that is not "not covered", it counts
+what a reader sees: *right rule shown* (the gold clause or item is in a quote or an item the reply
+prints, whatever the outcome, a "nearest rule" included), *first citation right* (the reply is
+not "not covered" and its first citation is the gold), and the outcome of every question, in and
+out of scope.
 
 File format (JSON Lines): {"q": "question", "gold": ["6.xi", ...]}, or across several policies
 {"q": ..., "doc": "educational-visits.md", "gold": ["Risk assessments, item 2"]}; an empty gold
@@ -12,12 +18,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bot.answers import Answer
+from bot.answers import ANSWERED, NOT_COVERED, TWO_POLICIES, Answer, Citation
 from bot.corpus.model import Document
 from bot.errors import EvalFileError
 
@@ -46,6 +53,27 @@ def document_matches(cited_title: str, doc: str, files: Mapping[str, str]) -> bo
     )
 
 
+OUTCOMES = (ANSWERED, TWO_POLICIES, NOT_COVERED)
+
+
+def shows_rule(shown_id: str, gold: str) -> bool:
+    """What staff see holds the gold rule: the shown clause or item is the gold one or part of
+    it (gold "5.2" is shown by item "5.2(d)"), never merely its parent (a lead-in "5.2" does not
+    show item "5.2(d)")."""
+    c, g = normalise_id(shown_id), normalise_id(gold)
+    return bool(c and g) and (c == g or c.startswith(g + "."))
+
+
+def shown_ids(citation: Citation) -> list[str]:
+    """The clause ids a quote shows: the clause (or item) it names, and every item printed."""
+    return [citation.clause, *(item.clause for item in citation.items if item.clause)]
+
+
+def _outcome(answer: Answer) -> str:
+    """The reply's outcome; a reply about no rule (a greeting) counts as not covered."""
+    return answer.outcome if answer.outcome in OUTCOMES else NOT_COVERED
+
+
 @dataclass
 class Report:
     in_scope: int = 0
@@ -53,11 +81,13 @@ class Report:
     hit1: int = 0
     hit3: int = 0
     rr: float = 0.0
-    abstained_out: int = 0
-    abstained_in: int = 0
+    shown: int = 0  # in scope: the gold rule is in a quote or item the reply shows
+    first_right: int = 0  # in scope: not "not covered", and the first citation is the gold
+    outcomes_in: Counter[str] = field(default_factory=Counter)
+    outcomes_out: Counter[str] = field(default_factory=Counter)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
-    def metrics(self) -> dict[str, float | int]:
+    def metrics(self) -> dict[str, Any]:
         n, m = max(self.in_scope, 1), max(self.out_of_scope, 1)
         return {
             "questions": self.in_scope + self.out_of_scope,
@@ -66,8 +96,12 @@ class Report:
             "hit@1": round(self.hit1 / n, 3),
             "hit@3": round(self.hit3 / n, 3),
             "mrr": round(self.rr / n, 3),
-            "out_of_scope_abstained": round(self.abstained_out / m, 3),
-            "in_scope_abstained": round(self.abstained_in / n, 3),
+            "right_rule_shown": round(self.shown / n, 3),
+            "first_citation_right": round(self.first_right / n, 3),
+            "out_of_scope_not_covered": round(self.outcomes_out["not_covered"] / m, 3),
+            "in_scope_not_covered": round(self.outcomes_in["not_covered"] / n, 3),
+            "in_scope_outcomes": {o: self.outcomes_in[o] for o in OUTCOMES},
+            "out_of_scope_outcomes": {o: self.outcomes_out[o] for o in OUTCOMES},
         }
 
 
@@ -96,31 +130,36 @@ def evaluate(
     questions: Iterable[dict[str, Any]],
     ask: Callable[[str], Answer],
     documents: Iterable[Document] = (),
+    default_doc: str = "",
 ) -> Report:
-    """Ask every question; `documents` maps cited titles to files for gold that names a "doc"."""
+    """Ask every question; `documents` maps cited titles to files for gold that names a "doc".
+    `default_doc` is the file that gold without a "doc" is judged against: the Social Media
+    Policy's questions asked of a whole handbook are about that policy, and "6.xi" in another
+    policy is not their answer."""
     files = {d.title: d.source for d in documents}
     rep = Report()
     for item in questions:
         answer = ask(item["q"])
         gold = item["gold"]
-        doc = item.get("doc", "")
-        citations = answer.citations if answer.answered else []
-        cited = [c.clause for c in citations]
+        doc = item.get("doc", "") or default_doc
+        outcome = _outcome(answer)
         if not gold:
             rep.out_of_scope += 1
-            rep.abstained_out += not answer.answered
-            if answer.answered:
+            rep.outcomes_out[outcome] += 1
+            if outcome != "not_covered":
+                cited = [c.clause for c in answer.citations]
                 rep.misses.append({"q": item["q"], "gold": gold, "cited": cited})
             continue
         rep.in_scope += 1
-        rep.abstained_in += not answer.answered
+        rep.outcomes_in[outcome] += 1
+
+        if any(_shows(c, gold, doc, files) for c in answer.citations if _quoted(c, answer)):
+            rep.shown += 1
+        citations = answer.citations if outcome != "not_covered" else []
+        if citations and _shows(citations[0], gold, doc, files):
+            rep.first_right += 1
         rank = next(
-            (
-                i
-                for i, c in enumerate(citations)
-                if document_matches(c.document, doc, files)
-                and any(clause_matches(c.clause, g) for g in gold)
-            ),
+            (i for i, c in enumerate(citations) if _right(c, gold, doc, files, clause_matches)),
             None,
         )
         if rank == 0:
@@ -130,10 +169,29 @@ def evaluate(
         if rank is not None:
             rep.rr += 1 / (rank + 1)
         if rank != 0:
-            miss = {"q": item["q"], "gold": gold, "cited": cited}
+            cited = [c.clause for c in citations]
+            miss = {"q": item["q"], "gold": gold, "cited": cited, "outcome": outcome}
             if doc:
                 miss.update(
                     doc=doc, cited_docs=[files.get(c.document, c.document) for c in citations]
                 )
             rep.misses.append(miss)
     return rep
+
+
+def _right(
+    c: Any, gold: list[str], doc: str, files: Mapping[str, str], match: Callable[[str, str], bool]
+) -> bool:
+    """The citation is of the gold policy, and one of the ids it shows matches a gold id."""
+    return document_matches(c.document, doc, files) and any(
+        match(shown, g) for shown in shown_ids(c) for g in gold
+    )
+
+
+def _shows(c: Any, gold: list[str], doc: str, files: Mapping[str, str]) -> bool:
+    return _right(c, gold, doc, files, shows_rule)
+
+
+def _quoted(citation: Any, answer: Answer) -> bool:
+    """Whether the reply quotes this citation (rather than naming it under "See also")."""
+    return citation in answer.quoted

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answers import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
+from bot.composing import CONCERN_STEMS, DECLARE, FAMILY_STEMS, REPORT
 from bot.retrieval.vocabulary import PLATFORM_NAMES, english_words, tokens
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def invites_feedback(answer: Answer) -> bool:
     quoted = [
         text
         for c in answer.citations
-        for text in (c.document, c.section, c.quote, c.lead_in, *c.items)
+        for text in (c.document, c.section, c.quote, *(item.text for item in c.items))
     ]
     return keeps_question(
         answer.question, answer.suggested_command, vocabulary=policy_terms(quoted)

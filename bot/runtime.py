@@ -56,6 +56,7 @@ class Runtime:
         self._dense = dense
         self.trust = trust
         self._terms: tuple[list[Any], frozenset[str]] | None = None
+        self._learning: Any = None
 
     @classmethod
     def from_env(
@@ -110,6 +111,19 @@ class Runtime:
             return Answer(question=question, answered=False, text=UNREADABLE)
         return assistant.ask(question)
 
+    @property
+    def learning(self) -> Any:
+        """What the school teaches it (bot/learning/service.py): "was it one of these?",
+        suggestions and their review, curated questions."""
+        if self._learning is None:
+            from bot.learning.service import Learning
+
+            self._learning = Learning(
+                self.store, self.settings, assistant=lambda: self.assistant,
+                vocabulary=self.policy_terms, clock=lambda: self.reports.clock(),
+            )  # fmt: skip
+        return self._learning
+
     def policy_terms(self) -> frozenset[str]:
         """The capitals the loaded policies use ("PE", "ICT"): in a question they are not
         someone's initials (bot/feedback.py). Empty until the policies are loaded."""
@@ -139,6 +153,7 @@ class Runtime:
                     embedder=self._embedder,
                     today=lambda: self.reports.clock().date(),  # the process's one clock
                 )
+                self.learning.attach(self._assistant)  # approved links, curated questions
                 if warm and self._dense is not None:  # the trust's one model, when its turn comes
                     self._dense(self._assistant)
                 elif warm:  # the embedding model loads in the background too: BM25 meanwhile

@@ -353,6 +353,18 @@ def m008_evidence(db: sqlite_utils.Database) -> None:
     db.table("evidence").create_index(["report_id", "number"], unique=True)
 
 
+@migrations()
+def m009_learning(db: sqlite_utils.Database) -> None:
+    # What staff picked after "was it one of these?" (bot/learning/suggestions.py): the question,
+    # the rules given and picked and each voter's keyed hash are one sealed JSON, padded; a
+    # reader without the key sees how many suggestions there are, their status and dates.
+    db.table("suggestions").create(
+        {"id": int, "status": str, "created_at": str, "decided_at": str, "sealed": str},
+        pk="id",
+        not_null={"status", "created_at", "sealed"},
+    )
+
+
 class Store:
     """One SQLite database file (created 0600) plus the Fernet key for its sensitive fields."""
 
@@ -605,6 +617,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("campaign_recipients", "id", "sealed"),
     ("evidence", "id", "sealed"),  # m007: files attached to concerns
     ("evidence", "id", "content"),
+    ("suggestions", "id", "sealed"),  # m009: what staff picked for a question (bot/learning/)
     # bot.keys.rotation.reencrypt_store re-encrypts these two while it re-signs the chain
     # (audit.rechain): the append-only triggers are lifted only there.
     ("audit", "id", "actor"),

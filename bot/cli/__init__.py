@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "bot.cli.keys",  # key generate|rotate|reencrypt
     "bot.cli.ops",  # check, backup, restore
     "bot.cli.policies",  # policies publish|receipts|rounds|remind, staff import|list
+    "bot.cli.learned",  # learned list|approve|reject|remove
     "bot.cli.schools",  # schools add|list|check, trust overview (a multi-academy trust)
 ]
 # Commands that act on no one school's data, so take no --school (bot/cli/tenancy.py): the

@@ -17,8 +17,10 @@ from bot.assistant import Assistant
 from bot.cli.tenancy import CommandSchool
 from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
+from bot.corpus.loader import QUESTIONS_FILE
 from bot.errors import ConfigError, CorpusError, EvalFileError
 from bot.handbook import Handbook, parse_cache
+from bot.learning.service import handbook_notes, link_line
 from bot.trust.handbook import title_key
 
 log = logging.getLogger(__name__)
@@ -45,13 +47,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("eval", help="hit@1, hit@3, MRR and abstention on a question file")
+    p = sub.add_parser(
+        "eval", help="what staff see (right rule shown, outcomes), hit@1, hit@3, MRR on a file"
+    )
     p.add_argument(
         "file",
         help='JSON Lines: {"q": question, "doc": file name (optional), "gold": [clause ids]}',
     )
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions it got wrong")
+    p.add_argument(
+        "--doc",
+        default="",
+        metavar="FILE",
+        help='the policy file that gold without a "doc" belongs to (e.g. '
+        "social-media-policy.txt when its questions are asked of a whole handbook)",
+    )
     p.add_argument("--no-model", action="store_true", help="BM25 only (skip the embedding model)")
     p.set_defaults(func=cmd_eval)
 
@@ -82,13 +93,35 @@ def _assistant(
         documents = tenancy.documents(settings)
     else:
         documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
-    return Assistant(
+    assistant = Assistant(
         documents,
         cache_dir=settings.data_dir / "cache",
         model=settings.model,
         embedder=embedder,
         today=today,
     )
+    teach(assistant, settings)
+    return assistant
+
+
+def teach(assistant: Assistant, settings: Settings) -> None:
+    """What the school taught, as the services use it: the curated questions, and the approved
+    links when the school's database opens with the configured key."""
+    from bot.errors import StoreError
+    from bot.learning.curated import read_curated
+    from bot.learning.service import Learning
+    from bot.store import Store
+
+    if settings.key is not None and settings.db_path.exists():
+        try:
+            store = Store.configured(settings)
+        except StoreError as exc:
+            log.warning("approved links not used: %s", exc)
+        else:
+            Learning(store, settings, assistant=lambda: assistant).attach(assistant)
+            return
+    curated = read_curated(settings.corpus_dir, assistant.documents).taught
+    assistant.teach(lambda documents: (0, curated))
 
 
 def load_assistant(
@@ -227,10 +260,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not ok:
         _progress(3, 3, "done (no embedding model available: BM25 only)")
         print()
+        _taught_notes(settings, assistant.documents)
         return 0
     _progress(3, 3, "embeddings cached")
     print(f"\nIndex ready in {time.perf_counter() - t0:.1f}s; cache: {settings.data_dir / 'cache'}")
+    _taught_notes(settings, assistant.documents)
     return 0
+
+
+def _taught_notes(settings: Settings, documents: list[Document]) -> None:
+    """After a re-index: the curated questions that name no clause, and the learned links held
+    for re-review or dropped because their clause changed or went."""
+    taught = handbook_notes(settings, documents)
+    for link in taught.links:
+        print(link_line(link))
+    print_failures(taught.failures)
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -271,7 +315,9 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     corpus = read_corpus(settings.corpus_dir)
     today = today_of(args)()
     rows = corpus_rows(corpus.documents, today)
-    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in corpus.failures]
+    taught = handbook_notes(settings, corpus.documents)  # questions.toml, learned links
+    failures = corpus.failures + taught.failures
+    failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in failures]
     trust_docs, shadows = args.tenancy.shadows(settings)
     replaced = {title_key(s.school.title): s.trust for s in shadows}
     for row, doc in zip(rows, corpus.documents, strict=True):
@@ -280,8 +326,14 @@ def cmd_corpus(args: argparse.Namespace) -> int:
             row["shadows"] = {"title": trust.title, "file": trust.source} if trust else None
     if args.json:
         out: dict[str, Any] = {
-            "folder": str(settings.corpus_dir), "documents": rows, "failures": failed,
-        }  # fmt: skip
+            "folder": str(settings.corpus_dir),
+            "documents": rows,
+            "failures": failed,
+            "curated_questions": taught.curated,
+            "learned_links": [
+                {"number": s.number, "status": s.status, "note": s.note} for s in taught.links
+            ],
+        }
         if args.tenancy.trust is not None:
             out["trust_folder"] = str(args.tenancy.trust.policies or "")
             out["trust_documents"] = corpus_rows(trust_docs, today)
@@ -298,7 +350,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         _print_row(r)
     if not rows:
         print("  (no readable policies)")
-    print_failures(corpus.failures)
+    if taught.curated:
+        print(f"  ✔ {QUESTIONS_FILE}: {taught.curated} curated questions")
+    for link in taught.links:
+        print(f"  {link_line(link)}")
+    print_failures(failures)
     return 1 if failed or not (rows or trust_docs) else 0
 
 
@@ -324,8 +380,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, EvalFileError) as e:
         return _fail(str(e))
     assistant = load_assistant(args.no_model, today=today_of(args), tenancy=args.tenancy)
+    if args.doc and not any(d.source == args.doc for d in assistant.documents):
+        return _fail(f"--doc {args.doc}: no policy file of that name in the policy folder")
     t0 = time.perf_counter()
-    report = evaluate(questions, assistant.ask, assistant.documents)
+    report = evaluate(questions, assistant.ask, assistant.documents, default_doc=args.doc)
     metrics = report.metrics()
     metrics["ms_per_question"] = round(
         1000 * (time.perf_counter() - t0) / max(len(questions), 1), 1
@@ -335,9 +393,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(metrics))
     else:
         for k, v in metrics.items():
-            print(f"{k:>24}: {v}")
+            print(f"{k:>26}: {v}")
     if args.misses:
         for m in report.misses:
             doc = f" doc={m['doc']} cited_docs={m['cited_docs']}" if m.get("doc") else ""
-            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{doc}")
+            outcome = f" outcome={m['outcome']}" if m.get("outcome") else ""
+            print(f"MISS {m['q']!r} gold={m['gold']} cited={m['cited']}{outcome}{doc}")
     return 0

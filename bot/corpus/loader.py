@@ -36,6 +36,8 @@ CONVERT = {
 }
 _SKIP_NAMES = (".", "~$")  # hidden files, Office lock files
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # what Windows leaves in shared folders
+# The policy owner's curated questions (bot/learning/curated.py): beside the policies, not one.
+QUESTIONS_FILE = "questions.toml"
 # An OLE compound file: what Word writes for a password-protected document (and for .doc).
 _OLE = bytes.fromhex("d0cf11e0a1b11ae1")
 
@@ -238,7 +240,8 @@ def scan(folder: Path) -> tuple[list[Path], list[Failure]]:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(path)
             elif entry.is_file(follow_symlinks=False):
-                if entry.name.lower() not in _SYSTEM_FILES:
+                curated = directory == folder and entry.name == QUESTIONS_FILE
+                if entry.name.lower() not in _SYSTEM_FILES and not curated:
                     files.append(path)
             else:
                 refused.append(

@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.corpus import read_corpus
@@ -298,7 +299,25 @@ def _corpus_checks(settings: Settings) -> list[Check]:
             *bad,
         ]
     n = len(corpus.documents)
-    return [Check("policies", True, f"{n} documents in {settings.corpus_dir}"), *bad]
+    return [
+        Check("policies", True, f"{n} documents in {settings.corpus_dir}"),
+        *bad,
+        *_curated_checks(settings, corpus.documents),
+    ]
+
+
+def _curated_checks(settings: Settings, documents: list[Any]) -> list[Check]:
+    """The policy owner's questions.toml (bot/learning/curated.py): a ✘ line per entry that
+    names no clause, or two. Nothing when there is no such file."""
+    from bot.learning.curated import read_curated
+
+    curated = read_curated(settings.corpus_dir, documents)
+    bad = [
+        Check("curated questions", False, f"{f.file}: {f.reason}", f.fix) for f in curated.failures
+    ]
+    if curated.taught and not bad:
+        return [Check("curated questions", True, f"{len(curated.taught)} questions")]
+    return bad
 
 
 def _model_check(settings: Settings, deep: bool) -> Check:

@@ -14,7 +14,6 @@ Why this shape:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
@@ -33,6 +32,7 @@ from bot.corpus.model import Clause, Document
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
 from bot.retrieval.questions import dense_query, questions_for
+from bot.retrieval.spelling import Speller, surface_words
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class Hit:
     # Share of the question's (idf-weighted) words found in this clause or the headings above it
     # (0..1): whether the clause itself speaks of what was asked, not just the corpus somewhere.
     covered: float = 0.0
+    position: int = -1  # the clause's place in the index (ClauseIndex.units)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,14 @@ class Result:
     query_terms: list[str]
     asks_logistics: bool = False  # "how do I …", "when …", "where …": see intent.py
     unanchored: bool = False  # unknown words, and no known word that is specific to a topic
+    asks_school_life: bool = False  # logistics other than "how many / long / often"
+    question: str = ""  # the question as read: misspelt words mended (spelling.py)
+    # similarity of the question to every embedded sentence view (None without a model): what
+    # `ClauseIndex.similarity` reads to tell which item of a list answers
+    view_sims: np.ndarray | None = None
+    # the question's own embedding (None without a model): what taught questions are compared
+    # with (bot/learning/matching.py), so a question is embedded once
+    query_vec: np.ndarray | None = None
 
 
 @dataclass
@@ -144,7 +153,9 @@ class ClauseIndex:
         self.vocab = sorted(t for t in self.df if "_" not in t)  # words, not phrase pairs
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
-        self._corrections: dict[str, str | None] = {}  # a question's unknown word → policy word
+        self.speller = Speller(
+            surface_words(f"{u.context()} {u.clause.full_text}" for u in self.units), self.knows
+        )
         n = len(self.units)
         self.kinds = clause_kinds([u.clause.full_text for u in self.units])
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
@@ -158,6 +169,7 @@ class ClauseIndex:
         self.sent_vecs: np.ndarray | None = None
         self.sent_owner: np.ndarray | None = None
         self._sent_starts = np.zeros(0, dtype=np.int64)
+        self._views_of: dict[str, np.ndarray] = {}  # a sentence → its views' rows in sent_vecs
         self._lock = threading.Lock()
 
     def _build_postings(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -189,6 +201,18 @@ class ClauseIndex:
         c = unit.clause
         body = tokens(c.full_text)
         return body + _bigrams(body) + tokens(unit.context()) * self.weights.context_repeat
+
+    def _sentence_views(self) -> dict[str, np.ndarray]:
+        """Each sentence's rows among the sentence views, in the order `_dense_texts` writes
+        them (a sentence found in several clauses has the rows of all of them)."""
+        rows: dict[str, list[int]] = {}
+        row = 0
+        for u in self.units:
+            for s in split_sentences(u.clause.full_text):
+                n = 1 + len(questions_for(s))
+                rows.setdefault(s, []).extend(range(row, row + n))
+                row += n
+        return {s: np.asarray(r, dtype=np.int64) for s, r in rows.items()}
 
     def _dense_texts(self) -> tuple[list[str], list[str], list[int]]:
         """(clause texts, sentence and question views, each view's clause). Clause texts lead
@@ -256,6 +280,7 @@ class ClauseIndex:
             self.sent_vecs = np.asarray(vecs[1], dtype=np.float32)
             self.sent_owner = np.asarray(owners, dtype=np.int64)
             self._sent_starts = np.flatnonzero(np.r_[True, np.diff(self.sent_owner) != 0])
+            self._views_of = self._sentence_views()
             self.embedder = embedder
         return from_cache
 
@@ -282,38 +307,43 @@ class ClauseIndex:
         return behind
 
     # ---------- query side ----------
+    def knows(self, word: str) -> bool:
+        """Whether the policies use this word (as the school vocabulary reads it)."""
+        terms = tokens(word)
+        return bool(terms) and all(t in self._vocab_set for t in terms)
+
+    def spell(self, question: str) -> str:
+        """The question with misspelt words mended to the policies' spelling (spelling.py)."""
+        return self.speller.correct(question)
+
     def query_terms(self, question: str) -> list[str]:
-        """Stemmed terms, with unknown words mapped to a close policy word (typos, prefixes)."""
-        out: list[str] = []
-        for t in tokens(question):
-            if t in self._vocab_set or t.isdigit():
-                out.append(t)
-                continue
-            fixed = self._correct(t)
-            if fixed:
-                out.append(fixed)
-            else:
-                out.append(t)  # unknown: counts against coverage
-        return out
+        """Stemmed terms of the question as read (misspelt words mended); words the policies
+        never use stay, and count against coverage."""
+        return tokens(self.spell(question))
 
-    def _correct(self, term: str) -> str | None:
-        if len(term) < 4 or term in english_words():
-            return None  # a real word the policies just don't use is not a typo
-        if term in self._corrections:  # the close-match search over the vocabulary is slow
-            return self._corrections[term]
-        fixed = self._closest(term)
-        if len(self._corrections) < 10_000:
-            self._corrections[term] = fixed
-        return fixed
+    def word_share(self, terms: list[str], text: str) -> float:
+        """Share of the question's (idf-weighted) terms found in `text` (0..1)."""
+        max_idf = math.log(1 + len(self.units))
+        weights = [self.idf.get(t, max_idf) for t in terms]
+        total = sum(weights)
+        have = set(tokens(text))
+        return (
+            sum(w for t, w in zip(terms, weights, strict=True) if t in have) / total
+            if total
+            else 0.0
+        )
 
-    def _closest(self, term: str) -> str | None:
-        if len(term) >= 4:
-            longer = [v for v in self.vocab if v.startswith(term) and len(v) - len(term) <= 7]
-            if longer:
-                return max(longer, key=lambda v: self.df[v])
-        cutoff = 0.8 if len(term) < 7 else 0.75
-        close = difflib.get_close_matches(term, self.vocab, n=1, cutoff=cutoff)
-        return close[0] if close else None
+    def similarity(self, result: Result, text: str) -> float | None:
+        """How close in meaning `text` (a sentence or paragraph of a clause, as the clause
+        prints it) is to the question of `result`: its best sentence view's cosine. None
+        without a model, or for text that is no clause's."""
+        sims = result.view_sims
+        if sims is None:
+            return None
+        rows = [self._views_of[s] for s in split_sentences(text) if s in self._views_of]
+        if not rows:
+            return None
+        return float(max(sims[r].max() for r in rows))
 
     def _naming(self, known: list[str]) -> np.ndarray:
         """1 for clauses that contain one of the question's topic words (not the words of the
@@ -327,8 +357,9 @@ class ClauseIndex:
     def search(self, question: str, k: int = 10, intent: QuestionIntent | None = None) -> Result:
         """The `k` best clauses: lexical → dense → fuse → priors, each a named step below.
         `intent` is `classify(question)` when the caller has it already."""
+        question = self.spell(question)
         intent = classify(question) if intent is None else intent
-        terms = self.query_terms(question)
+        terms = tokens(question)
         n = len(self.units)
         known = [t for t in terms if t in self._vocab_set]
         max_idf = math.log(1 + n)
@@ -339,7 +370,7 @@ class ClauseIndex:
         unanchored = len(known) < len(terms) and all(t in self._everywhere for t in known)
 
         bm = self._lexical(terms, known)
-        dense = self._dense(question)
+        dense, view_sims, query_vec = self._dense(question)
         fused = self._fuse(bm, dense)
         fused = self._priors(fused, intent, known)
         order = np.argsort(-fused, kind="stable")[:k]
@@ -356,6 +387,7 @@ class ClauseIndex:
                 float(bm[i]),
                 float(dense[i]) if dense is not None else 0.0,
                 covered(i) if total else 0.0,
+                int(i),
             )
             for i in order
         ]
@@ -366,7 +398,11 @@ class ClauseIndex:
             dense_used=dense is not None,
             query_terms=terms,
             asks_logistics=intent.asks_logistics,
+            asks_school_life=intent.asks_school_life,
             unanchored=unanchored,
+            question=question,
+            view_sims=view_sims,
+            query_vec=query_vec,
         )
 
     def _lexical(self, terms: list[str], known: list[str]) -> np.ndarray:
@@ -385,23 +421,27 @@ class ClauseIndex:
                 bm[docs] += w * part
         return bm
 
-    def _dense(self, question: str) -> np.ndarray | None:
+    def _dense(
+        self, question: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         """Per clause: cosine similarity of the clause and of its best sentence view, blended;
-        None without a model."""
+        the similarity of every sentence view; and the question's embedding. (None, None, None)
+        without a model."""
         with self._lock:
             embedder, uv, sv, owner = self.embedder, self.unit_vecs, self.sent_vecs, self.sent_owner
         if embedder is None or uv is None or sv is None or owner is None:
-            return None
+            return None, None, None
         n = len(self.units)
         qv = embedder.encode([dense_query(question)])[0]
         clause_sim = uv @ qv
+        view_sims = sv @ qv
         sent_sim = np.full(n, -1.0)
         # owners are ascending, so each clause's best sentence is one reduceat away
         starts = self._sent_starts
-        sent_sim[owner[starts]] = np.maximum.reduceat(sv @ qv, starts)
+        sent_sim[owner[starts]] = np.maximum.reduceat(view_sims, starts)
         w = self.weights.sentence
         dense: np.ndarray = (1 - w) * clause_sim + w * np.maximum(sent_sim, clause_sim)
-        return dense
+        return dense, view_sims, qv
 
     def _fuse(self, bm: np.ndarray, dense: np.ndarray | None) -> np.ndarray:
         """Weighted sum of per-query z-scores (see the module docstring for why not RRF)."""

@@ -45,13 +45,25 @@ _DEFINITION_QUESTION = re.compile(
 )
 # A policy sets rules: it answers "may I / must I / what should I do / who do I tell / what counts
 # as". Questions about logistics (how do I get something done, how many, when, where, what is the
-# procedure) are usually about school life the policies do not cover, so they need stronger
-# evidence before a clause is quoted as their answer. Normative forms ("when do I need to",
-# "how should I") are not logistics.
+# procedure), the calendar (which day, what time, which room, who is on duty) and staff benefits
+# ("do staff get …", "can I claim …") are usually about school life the policies do not cover,
+# so they need stronger evidence before a clause is quoted as their answer. Normative forms
+# ("when do I need to", "how should I") are not logistics.
 _LOGISTICS_QUESTION = re.compile(
     r"^\s*(?:how (?:do|can|would) (?:i|we|you)\b(?! (?:need|have) to)|how (?:many|much|long|often)\b|"
     r"what time\b|when (?:is|are|does|do|will)\b(?! (?:i|we) (?:need|have|must|should))|"
-    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b)",
+    r"where (?:is|are|do|does|can)\b|what(?: is|'s) the (?:procedure|process)\b|"
+    r"when(?:'s|’s|s)\b|where(?:'s|’s|s)\b|what (?:day|date)\b|which (?:day|date|room|week|term)\b|"
+    r"who(?:'s|’s| is| are) on\b|has anyone\b)",
+    re.I,
+)
+# "How many / how long / how often …" may ask what a rule sets ("how long do we keep records?");
+# the other logistics forms ask about the day-to-day running of the school.
+_QUANTITY_QUESTION = re.compile(r"^\s*how (?:many|much|long|often)\b", re.I)
+_BENEFITS_QUESTION = re.compile(
+    r"\b(?:do|can|will|does|could|would|are) (?:i|we|you|staff|teachers|support staff|"
+    r"office staff|employees|governors|teaching assistants|tas) (?:get|receive|qualify for|claim|"
+    r"be paid|get paid)\b(?! (?:in|into) trouble)",
     re.I,
 )
 _DIRECTS_ACTION = re.compile(
@@ -102,6 +114,20 @@ _CREDENTIAL_QUESTION = re.compile(
     r"(?:\s+(?:for|to|on|of)\b[^?]{1,50})?\s*\??\s*$",
     re.I,
 )
+# "What are the steps …?", "What goes in a risk assessment?", "What should the record include?":
+# the question asks for a whole list, so a list is shown whole rather than the item that matches
+# best. ("What must I not do …?" may want one item or all: quoting.py decides by how many match.)
+_LIST_QUESTION = re.compile(
+    r"\b(?:steps|stages|checklist|list of|all the (?:things|rules|ways))\b"
+    r"|\bwhat (?:goes|go|should go|must go|needs? to go) (?:in|on|into)\b"
+    r"|\bwhat (?:should|must|does|do|will|needs? to|has to|have to)\b[^?]{0,50}?\binclude\b"
+    r"|\bwhat (?:do|should|must) (?:i|we|staff|you) (?:need to |have to )?"
+    r"(?:record|include|write down|bring|pack|check)\b"
+    r"|\bwhat (?:are|is) (?:the|our) (?:rules|duties|responsibilities|principles|conditions|"
+    r"requirements|options|types|kinds|signs)\b"
+    r"|\bwhich (?:things|items|documents|details|information|records)\b",
+    re.I,
+)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.I
 )
@@ -117,8 +143,12 @@ class QuestionIntent:
     asks_definition: bool = False  # "What counts as …?" (never together with asks_what_to_do)
     asks_scope: bool = False  # "Is YouTube covered by the policy?"
     asks_who_holds: bool = False  # "Who is the DSL?": the person in a role
-    asks_logistics: bool = False  # "How do I book …?", "When is …?": school life, not rules
+    # "How do I book …?", "When is …?", "Do staff get a discount …?": school life, not rules
+    asks_logistics: bool = False
+    # … and not "how many / long / often", which may ask what a rule sets
+    asks_school_life: bool = False
     asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
+    asks_for_list: bool = False  # "What are the steps …?": a list is shown whole
     greeting: bool = False  # "Hello!"
     thanks: bool = False  # "Thanks!"
 
@@ -130,14 +160,19 @@ class QuestionIntent:
 def classify(question: str) -> QuestionIntent:
     """The question's intent, read from its form alone (never from the policies)."""
     what_to_do = bool(_ACTION_QUESTION.search(question))
+    logistics = bool(_LOGISTICS_QUESTION.search(question) or _BENEFITS_QUESTION.search(question))
     return QuestionIntent(
         asks_who_to_tell=bool(_WHO_QUESTION.search(question)),
         asks_what_to_do=what_to_do,
         asks_definition=not what_to_do and bool(_DEFINITION_QUESTION.search(question)),
         asks_scope=bool(_SCOPE_QUESTION.search(question)),
         asks_who_holds=bool(_WHO_HOLDS_QUESTION.match(question)),
-        asks_logistics=bool(_LOGISTICS_QUESTION.search(question)),
+        asks_logistics=logistics,
+        asks_school_life=logistics
+        and not _QUANTITY_QUESTION.search(question)
+        or bool(_BENEFITS_QUESTION.search(question)),
         asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
+        asks_for_list=bool(_LIST_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),
         thanks=bool(_THANKS.match(question)),
     )

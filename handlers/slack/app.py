@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.feedback import FeedbackLog
 from bot.logs import guard_library_logs
-from handlers.slack import acknowledge, asking, campaigns, evidence, forms, home
+from handlers.slack import acknowledge, asking, campaigns, evidence, forms, home, learning
 from handlers.slack.context import bind
 from handlers.slack.util import SharedSession
 
@@ -38,7 +38,7 @@ log = logging.getLogger("policybot.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 BOLT_LOGGER = "policybot.slack.bolt"
-LISTENER_MODULES = (asking, forms, evidence, acknowledge, campaigns, home)
+LISTENER_MODULES = (asking, forms, evidence, acknowledge, campaigns, home, learning)
 
 
 class _TokenFromEnvNotice(logging.Filter):

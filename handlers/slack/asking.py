@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.feedback import vote_note
 from handlers.slack import blocks as bk
 from handlers.slack.context import feedback_of, runtime_of
+from handlers.slack.learning import offer_after_not_helpful, reply_blocks
 from handlers.slack.util import post_response
 from handlers.threads import off_loop, retrieve
 
@@ -58,7 +59,7 @@ async def on_message(event: dict, client: AsyncWebClient, context: dict) -> None
         channel=event["channel"],
         thread_ts=event.get("thread_ts"),
         text=bk.answer_fallback(answer),
-        blocks=bk.answer_blocks(answer),
+        blocks=reply_blocks(answer),
         unfurl_links=False,
     )
 
@@ -77,7 +78,7 @@ async def on_mention(event: dict, client: AsyncWebClient, context: dict) -> None
         channel=event["channel"],
         thread_ts=thread_ts,
         text=bk.answer_fallback(answer),
-        blocks=bk.answer_blocks(answer, in_channel=True),
+        blocks=reply_blocks(answer, in_channel=True),
         unfurl_links=False,
     )
 
@@ -96,7 +97,7 @@ async def on_policy_command(ack: AsyncAck, command: dict, context: dict) -> None
         url,
         response_type="ephemeral",
         text=bk.answer_fallback(answer),
-        blocks=bk.answer_blocks(answer, shareable=True),
+        blocks=reply_blocks(answer, shareable=True),
     )
 
 
@@ -156,3 +157,5 @@ async def on_feedback(
         )
     else:
         await respond(response_type="ephemeral", replace_original=False, text=note)
+    if kept and not helpful:  # "Was it one of these?" (never for a question not kept)
+        await offer_after_not_helpful(question, respond, context)

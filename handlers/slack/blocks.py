@@ -92,21 +92,15 @@ def question_from_value(value: str) -> str:
         return ""
 
 
-def _quote(citation: Citation) -> str:
-    text = policy_text(citation.quote)
-    if citation.trimmed_before:
-        text = "… " + text
-    if citation.trimmed_after and not citation.items:
-        text = text + " …"
-    if citation.lead_in:  # a list item under the sentence that introduces it
-        text = f"{policy_text(citation.lead_in)}\n{policy_text(citation.item_prefix)}{text}"
-    for item in citation.items:  # the list the quote introduces ("… statements which:")
-        text += "\n" + policy_text(item)
-    quoted = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
-    return _cap(quoted, SECTION_LIMIT - 200)
+def quote_text(citation: Citation) -> str:
+    """The citation's lines (the rule, or a list's lead-in and the items shown), quoted."""
+    text = "\n".join(policy_text(line) for line in citation.lines)
+    lines = "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
+    return _cap(lines, SECTION_LIMIT - 200)
 
 
-def _label(citation: Citation) -> str:
+def cited(citation: Citation) -> str:
+    """The citation's label in bold, and the headings above it."""
     label = f"*{policy_text(citation.label)}*"
     if citation.section:
         label += f" · {policy_text(citation.section)}"
@@ -121,21 +115,25 @@ def answer_blocks(
     shared_by: str = "",
     in_channel: bool = False,
 ) -> list[Block]:
-    """An answer: the verbatim quote and its citation, see-also, the suggested command and the
-    review warning; then the helpful / not-helpful (and, for /policy, share) buttons."""
+    """An answer as the core composed it: its lead ("Two policies speak to this.", "The
+    school's policies don't mention …"), each quoted rule with its citation (a nearest rule under
+    its caveat), see-also, the suggested command and the review warning; then the helpful /
+    not-helpful (and, for /policy, share) buttons."""
     blocks: list[Block] = []
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> from policybot"))
-    best = answer.best
-    if answer.answered and best is not None:
-        blocks.append(mrkdwn(_quote(best)))
-        blocks.append(context(_label(best)))
-        if answer.see_also:
-            blocks.append(context("See also: " + "; ".join(_label(c) for c in answer.see_also)))
-    else:
-        blocks.append(mrkdwn(esc(answer.text)))
-        if answer.ask_instead:
-            blocks.append(context(f"Ask instead: {esc(answer.ask_instead)}"))
+    quoted = answer.quoted
+    if answer.lead or not quoted:
+        blocks.append(mrkdwn(esc(answer.lead or answer.text)))
+    for c in quoted:
+        if c.intro:
+            blocks.append(context(f"_{esc(c.intro)}_"))
+        blocks.append(mrkdwn(quote_text(c)))
+        blocks.append(context(cited(c)))
+    if answer.see_also:
+        blocks.append(context("See also: " + "; ".join(cited(c) for c in answer.see_also)))
+    if answer.ask_instead:
+        blocks.append(context(f"Ask instead: {esc(answer.ask_instead)}"))
     if answer.suggested_command:
         why = esc(answer.suggestion) if answer.suggestion else ""
         blocks.append(

@@ -1,7 +1,9 @@
 """App Home: everyone sees how to use the bot and the status of what they submitted; the people
 reports go to (headteacher, chair, DSL) also see open items with their buttons, the relationship
 register; the one configured role (bot.feedback.viewer_role) also sees the questions staff marked
-not helpful. In a multi-academy trust, the trust's people also see each school's counts."""
+not helpful; the reviewers (that role and ``[learning] reviewers``) see "N suggestions to review"
+with Approve / Reject (handlers/slack/learning.py). In a multi-academy trust, the
+trust's people also see each school's counts."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from bot.reports.models import Actor, Summary
 from handlers.slack import blocks as bk
 from handlers.slack import campaigns
 from handlers.slack.context import feedback_of, runtime_of
+from handlers.slack.learning_blocks import review_blocks
 from handlers.threads import off_loop
 
 HOW_TO = (
@@ -42,7 +45,9 @@ def is_recipient_person(runtime: Any, user_id: str) -> bool:
     return any(p.slack_user == user_id for p in runtime.settings.people.values())
 
 
-async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
+async def publish(client: AsyncWebClient, context: dict, actor: Actor, note: str = "") -> None:
+    """The home tab for `actor`; `note` (what their last Approve / Reject did) tops the
+    suggestions to review."""
     runtime = runtime_of(context)
     mine = await off_loop(runtime.reports.list_for_submitter, actor)
     received: list[Summary] | None = None
@@ -53,8 +58,9 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor) -> None:
     if show_unclear:
         unclear = await off_loop(feedback_of(context).unclear)
     view = home_view(mine, received, unclear, show_unclear=show_unclear)
+    review = await off_loop(runtime.learning.to_review, actor)  # nothing for non-reviewers
     extra = await campaign_blocks(runtime, actor) + await trust_blocks(runtime, actor)
-    view["blocks"] = (view["blocks"] + extra)[:100]
+    view["blocks"] = (view["blocks"] + review_blocks(review, note) + extra)[:100]
     await client.views_publish(user_id=actor.user_id, view=view)
 
 

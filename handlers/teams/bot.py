@@ -38,7 +38,7 @@ from bot.errors import FormError, SubmissionRefused
 from bot.feedback import vote_note
 from bot.reports.models import LIMITS, Actor, not_sent_message
 from bot.reports.service import actor_id
-from handlers.teams import campaign_cards, campaigns, cards, evidence, roster, views
+from handlers.teams import campaign_cards, campaigns, cards, evidence, learning_cards, roster, views
 from handlers.teams.forms import FORMS, TeamsForm, clipped
 from handlers.teams.references import ReferenceStore
 from handlers.threads import off_loop
@@ -64,6 +64,7 @@ _COMMANDS = {
     "declare a relationship": "declaration",
     "declare-relationship": "declaration",
     **views.ALIASES,  # the head's view: "open items", "register", "my reports", …
+    **views.SUGGESTION_ALIASES,  # typed: Teams' command menu holds ten, all taken
     "publish": "publish",
     "publish policy": "publish",
     "receipts": "receipts",
@@ -282,6 +283,8 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_form(turn_context, FORMS[command])
         elif command in views.VIEWS:
             await self._send_view(turn_context, views.VIEWS[command])
+        elif command == views.SUGGESTIONS.command:
+            await self._send_view(turn_context, views.SUGGESTIONS)
         elif command == "sync staff":
             await self._sync_staff(turn_context)
         elif command == "trust overview":
@@ -292,7 +295,7 @@ class PolicyTeamsBot(ActivityHandler):
             await turn_context.send_activity(ASK_PROMPT)
         else:
             answer = await off_loop(self.runtime.ask, rest)
-            await turn_context.send_activity(cards.answer_message(answer))
+            await turn_context.send_activity(learning_cards.answer_message(answer))
 
     async def _send_form(self, turn_context: TurnContext, form: TeamsForm) -> None:
         if not is_personal(turn_context.activity):
@@ -396,6 +399,8 @@ class PolicyTeamsBot(ActivityHandler):
             await evidence.add_evidence_pressed(self.runtime, turn_context, actor, value)
         elif action == cards.FEEDBACK:
             await self._feedback(turn_context, value)
+        elif action in learning_cards.SUBMITS:
+            await self._learning(turn_context, value, action)
         elif action == cards.CANCEL:
             await turn_context.send_activity("Cancelled. Nothing was sent.")
         else:
@@ -473,9 +478,51 @@ class PolicyTeamsBot(ActivityHandler):
                 platform="teams",
                 user_id=actor.user_id,
             )
-        await turn_context.send_activity(
-            vote_note(self.runtime.settings, helpful=helpful, kept=kept)
-        )
+        note = vote_note(self.runtime.settings, helpful=helpful, kept=kept)
+        if kept and not helpful:  # "Was it one of these?" (never for a question not kept)
+            offer = await off_loop(self.runtime.learning.offer, question)
+            if offer is not None and not offer.inline:
+                await turn_context.send_activity(learning_cards.offer_message(offer, note))
+                return
+        await turn_context.send_activity(note)
+
+    async def _learning(self, turn_context: TurnContext, value: dict, action: str) -> None:
+        """A pick or "None of these" (staff), Approve or Reject (a reviewer): the core decides
+        (bot/learning/service.py), including who may review."""
+        actor = self._actor(turn_context)
+        learning = self.runtime.learning
+        question = clipped(value.get("question"), 1000)
+        if action == learning_cards.PICK:
+            source, clause = clipped(value.get("source"), 500), clipped(value.get("clause"), 200)
+            picked = await off_loop(learning.pick, question, source, clause, actor)
+            await turn_context.send_activity(learning_cards.picked_message(picked))
+        elif action == learning_cards.NONE:
+            kept = False
+            if self.feedback is not None and question:
+                kept = await off_loop(
+                    self.feedback.record,
+                    question=question,
+                    helpful=False,
+                    platform="teams",
+                    user_id=actor.user_id,
+                )
+            await turn_context.send_activity(
+                vote_note(self.runtime.settings, helpful=False, kept=kept)
+            )
+        else:
+            if not is_personal(turn_context.activity):
+                await turn_context.send_activity(VIEWS_PRIVATE.format(command="suggestions"))
+                return
+            try:
+                number = int(str(value.get("number", "")))
+            except ValueError:
+                number = 0
+            decide = learning.approve if action == learning_cards.APPROVE else learning.reject
+            decision = await off_loop(decide, number, actor)
+            review = await off_loop(learning.to_review, actor)
+            await turn_context.send_activity(
+                learning_cards.review_message(review, note=decision.message)
+            )
 
 
 # A policy card's buttons and the publish card's Send: the core call each one makes.

@@ -107,43 +107,44 @@ COMMAND_BUTTONS = {
 }
 
 
-def _quote(c: Citation) -> str:
-    quote = c.quote.strip()
-    if c.trimmed_before:
-        quote = "… " + quote
-    if c.trimmed_after:
-        quote = quote + " …"
-    if c.lead_in:  # a list item under the sentence that introduces it
-        quote = f"{c.lead_in}\n\n{c.item_prefix}{quote}"
-    return quote
+def _citation(c: Citation) -> list[dict]:
+    """One quoted rule: its caveat when it is only the nearest rule, its label and section, and
+    its lines (the rule, or a list's lead-in and the items shown) in an emphasis container."""
+    body: list[dict] = []
+    if c.intro:
+        body.append(_text(esc(c.intro), isSubtle=True, spacing="Medium", size="Small"))
+    body.append(_text(esc(c.label), weight="Bolder"))
+    if c.section:
+        body.append(_text(esc(c.section), isSubtle=True, spacing="None", size="Small"))
+    lines = c.lines
+    body.append(
+        {
+            "type": "Container",
+            "style": "emphasis",
+            "items": [
+                _text(esc(lines[0])),
+                *(_text(esc(line), spacing="Small") for line in lines[1:]),
+            ],
+        }
+    )
+    return body
 
 
 def answer_card(answer: Answer) -> Card:
     body: list[dict] = []
     best = answer.best
-    if answer.answered and best is not None:
-        body.append(_text(esc(best.label), weight="Bolder"))
-        if best.section:
-            body.append(_text(esc(best.section), isSubtle=True, spacing="None", size="Small"))
-        body.append(
-            {
-                "type": "Container",
-                "style": "emphasis",
-                "items": [
-                    _text(esc(_quote(best))),
-                    *(_text(esc(item), spacing="Small") for item in best.items),
-                ],
-            }
-        )
-        if answer.see_also:
-            body.append(_text("See also", weight="Bolder", spacing="Medium", size="Small"))
-            for c in answer.see_also:
-                line = esc(c.label) + (f" — {esc(c.section)}" if c.section else "")
-                body.append(_text(line, size="Small", spacing="None"))
-    else:
-        body.append(_text(esc(answer.text)))
-        if answer.ask_instead:
-            body.append(_text(esc(answer.ask_instead), isSubtle=True))
+    quoted = answer.quoted
+    if answer.lead or not quoted:
+        body.append(_text(esc(answer.lead or answer.text)))
+    for c in quoted:
+        body.extend(_citation(c))
+    if answer.see_also:
+        body.append(_text("See also", weight="Bolder", spacing="Medium", size="Small"))
+        for c in answer.see_also:
+            line = esc(c.label) + (f" — {esc(c.section)}" if c.section else "")
+            body.append(_text(line, size="Small", spacing="None"))
+    if answer.ask_instead:
+        body.append(_text(esc(answer.ask_instead), isSubtle=True))
     if answer.review_warning:
         body.append(_text("⚠ " + esc(answer.review_warning), color="Warning", size="Small"))
     actions: list[dict] = []
@@ -177,6 +178,7 @@ HELP_TEXT = (
     "relationships\n"
     "• receipts — policies sent to you to read (the headteacher: who has confirmed)\n"
     "• publish — the headteacher: send a policy to staff to read and confirm\n"
+    "• suggestions — the headteacher: rules staff picked after “Was it one of these?”\n"
     "• help — this message"
 )
 
@@ -190,6 +192,7 @@ def help_card() -> Card:
         ("open items, register", "for the people reports go to: what waits for you, the register"),
         ("receipts", "policies sent to you to read (the headteacher: who has confirmed)"),
         ("publish", "the headteacher: send a policy to staff to read and confirm"),
+        ("suggestions", "the headteacher: rules staff picked, to approve or reject"),
         ("help", "this message"),
     ]
     body = [

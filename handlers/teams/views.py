@@ -1,5 +1,6 @@
 """The head's view on Teams: what Slack's App Home shows (handlers/slack/home.py), asked for by
-name in the 1:1 chat — "open items", "register", "my reports", "unclear questions" — and sent
+name in the 1:1 chat — "open items", "register", "my reports", "unclear questions",
+"suggestions" (what staff suggested after "Was it one of these?", for its reviewers) — and sent
 back as Adaptive Cards whose buttons are the notice cards' (Acknowledge, Add note) plus Close
 and View.
 
@@ -25,7 +26,7 @@ from botbuilder.schema import Activity
 
 from bot.feedback import may_see_unclear, viewer_label
 from bot.reports.models import ActionResult, Actor, ReportDetail, Summary
-from handlers.teams import cards
+from handlers.teams import cards, learning_cards
 from handlers.teams.cards import esc
 
 if TYPE_CHECKING:
@@ -168,6 +169,11 @@ def unclear_questions(runtime: Runtime, feedback: FeedbackLog | None, actor: Act
     return cards.message(cards.card(body, fallback=text), text)
 
 
+def suggestions(runtime: Runtime, feedback: FeedbackLog | None, actor: Actor) -> Activity:
+    """What staff suggested after "Was it one of these?", for the reviewers (bot/learning/)."""
+    return learning_cards.review_message(runtime.learning.to_review(actor))
+
+
 VIEWS = {
     view.command: view
     for view in (
@@ -176,6 +182,13 @@ VIEWS = {
         View("my reports", "Your submissions", my_reports),
         View("unclear questions", "What staff find unclear", unclear_questions),
     )
+}
+# Typed in the 1:1 chat (Teams' command menu shows ten commands, and has ten already).
+SUGGESTIONS = View("suggestions", "Suggestions to review", suggestions)
+SUGGESTION_ALIASES = {
+    "suggestions": "suggestions",
+    "suggestions to review": "suggestions",
+    "review suggestions": "suggestions",
 }
 ALIASES = {
     "open items": "open items",

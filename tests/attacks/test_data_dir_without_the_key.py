@@ -110,3 +110,53 @@ def test_after_real_use_through_teams_no_file_or_backup_names_anyone(
     assert leaks(files, secrets) == []
     signatories = (T_HEAD.name, T_CHAIR.name)  # the bundled policy is signed by both
     assert leaks(policies, [s for s in secrets if s not in signatories]) == []
+
+
+# --- what the school teaches it (issue 20) -----------------------------------------------------
+
+# Answered "not covered" with a nearest rule, so the reply itself asks "Was it one of these?"; the
+# odd word stands for whatever a question may say (it would never be written down in plain text).
+TAUGHT = "can I message my class about the xylophonekestrel trip from my own phone?"
+TAUGHT_MARK = "xylophonekestrel"
+
+
+def test_a_suggestion_picked_and_approved_on_slack_leaves_no_trace_without_the_key(
+    slack, runtime, env, tmp_path, monkeypatch
+):
+    import json
+
+    event = {"type": "message", "channel": dm(STAFF), "channel_type": "im", "user": STAFF,
+             "text": TAUGHT, "ts": "1700000777.000100", "event_ts": "1700000777.000100"}  # fmt: skip
+    slack.event(event)
+    answer = slack.fake.wait_for(lambda: slack.fake.posts_to(dm(STAFF)))[0].args
+    picks = [b["accessory"] for b in answer["blocks"] if b.get("accessory", {}).get(
+        "action_id") == "learn_pick"]  # fmt: skip
+    (rule,) = [p for p in picks if json.loads(p["value"])["c"] == "6.i"]
+    slack.click(STAFF, "learn_pick", rule["value"], channel=dm(STAFF))
+    slack.fake.wait_for(lambda: runtime.learning.suggestions.select())
+    assert runtime.learning.approve(1, Actor("slack", HEAD)).ok
+    assert runtime.ask(TAUGHT).best.clause == "6.i"
+    backup(env, monkeypatch, tmp_path / "backup.db")
+
+    files = every_byte(Path(env["POLICYBOT_DATA_DIR"]), tmp_path / "backup.db")
+    published_policies(files)
+    assert leaks(files, [TAUGHT, TAUGHT_MARK, STAFF, "u0staff", HEAD]) == []
+
+
+def test_a_suggestion_picked_and_approved_on_teams_leaves_no_trace_without_the_key(
+    teams, teams_env, tmp_path, monkeypatch
+):
+    teams.client.send(teams.client.personal(TEACHER, TAUGHT))
+    (answer,) = teams.connector.wait_for(lambda calls: len(calls) >= 1)
+    (rule,) = [a["data"] for a in answer.submit_actions()
+               if a["data"].get("action") == "learn_pick" and a["data"]["clause"] == "6.i"]  # fmt: skip
+    teams.client.send(teams.client.personal(TEACHER, value=rule))
+    runtime = teams.runtime
+    teams.connector.wait_for(lambda calls: runtime.learning.suggestions.select())
+    assert runtime.learning.approve(1, Actor("teams", T_HEAD.aad)).ok
+    backup(teams_env, monkeypatch, tmp_path / "backup.db")
+
+    files = every_byte(Path(teams_env["POLICYBOT_DATA_DIR"]), tmp_path / "backup.db")
+    published_policies(files)
+    secrets = [TAUGHT, TAUGHT_MARK, TEACHER.name, TEACHER.aad, TEACHER.teams_id]
+    assert leaks(files, secrets) == []

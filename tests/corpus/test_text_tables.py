@@ -219,4 +219,14 @@ def test_a_question_answered_by_one_row_quotes_that_row(tmp_path):
     answer = bot.ask("What is the commercial rate for hiring the playing field?")
     assert answer.best is not None
     assert answer.best.clause == "2.1, row 3"
-    assert answer.best.quote == "Playing field (summer term only)\t£20\t£35"
+    # the row, under the sentence that introduces the table and the table's own column headers
+    assert answer.best.lines == [
+        "The governors set these hourly rates each September:",
+        "Room\tCommunity rate\tCommercial rate",
+        "… Playing field (summer term only)\t£20\t£35",
+    ]
+    assert answer.to_json()["citations"][0]["columns"] == [
+        "Room",
+        "Community rate",
+        "Commercial rate",
+    ]

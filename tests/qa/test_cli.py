@@ -71,7 +71,7 @@ def test_eval_reports_metrics(tmp_path, capsys):
     assert main(["eval", "--json", "--no-model", str(qs)]) == 0
     m = json.loads(capsys.readouterr().out)
     assert m["in_scope"] == 1 and m["out_of_scope"] == 1
-    assert m["hit@1"] == 1.0 and m["out_of_scope_abstained"] == 1.0
+    assert m["hit@1"] == 1.0 and m["out_of_scope_not_covered"] == 1.0
 
 
 def test_eval_bad_file(tmp_path, capsys):

@@ -140,7 +140,7 @@ def test_a_list_item_is_shown_under_the_sentence_that_introduces_it(slack):
     )
     answer = slack.fake.wait_for(lambda: slack.fake.posts_to("D0STAFF"))[0].args
     quote = answer["blocks"][0]["text"]["text"]
-    assert quote.startswith(">The laws of defamation and apply to statements which:\n")
+    assert quote.startswith(">…The laws of defamation and apply to statements which:\n")
     assert ">… c) Lower (an individual's) standing in the estimation" in quote
 
 

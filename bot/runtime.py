@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.campaigns.service import CampaignService
 from bot.config import Settings, load_settings
@@ -21,6 +21,9 @@ from bot.errors import CorpusError
 from bot.handbook import STILL_LOADING, UNREADABLE, Handbook, PoliciesLoading, parse_cache
 from bot.reports.service import ReportService
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.trust.overview import TrustView
 
 
 class Runtime:
@@ -32,8 +35,14 @@ class Runtime:
         assistant: Any = None,
         *,
         embedder: Any = None,
-        handbook: Handbook | None = None,
+        handbook: Handbook | Any | None = None,
+        dense: Callable[[Any], None] | None = None,
+        trust: TrustView | None = None,
     ) -> None:
+        """``handbook``, ``dense`` and ``trust`` are a multi-academy trust's (bot/trust/root.py):
+        the school's policies layered over the trust's, the trust's one embedding model given to
+        the assistant once it is built (instead of the assistant loading its own), and the
+        trust's counts-only view for its trust roles. A single school leaves them out."""
         self.settings = settings
         self.store = store
         self.reports = reports
@@ -44,6 +53,8 @@ class Runtime:
         self._assistant = assistant
         self._embedder = embedder
         self._assistant_lock = threading.Lock()
+        self._dense = dense
+        self.trust = trust
         self._terms: tuple[list[Any], frozenset[str]] | None = None
         self._learning: Any = None
 
@@ -143,7 +154,9 @@ class Runtime:
                     today=lambda: self.reports.clock().date(),  # the process's one clock
                 )
                 self.learning.attach(self._assistant)  # approved links, curated questions
-                if warm:  # the embedding model loads in the background too: BM25 meanwhile
+                if warm and self._dense is not None:  # the trust's one model, when its turn comes
+                    self._dense(self._assistant)
+                elif warm:  # the embedding model loads in the background too: BM25 meanwhile
                     self._assistant.start_warmup()
             return self._assistant
 

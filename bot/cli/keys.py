@@ -5,11 +5,9 @@ A failure is a PolicybotError, printed once by bot/cli/__init__.py."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
 from bot.keys import new_key, rotation, write_key_file
 
 
@@ -52,11 +50,12 @@ def _generate_key(args: argparse.Namespace) -> int:
 
 def _rotate_key(args: argparse.Namespace) -> int:
     path: Path = args.new_key_file
-    done = rotation.rotate(load_settings(os.environ), path)
+    done = rotation.rotate(args.tenancy.settings(), path)
     print(
         f"Re-encrypted {done.values} stored values under a new key, written to {path} "
         f"(mode 0600).\n"
         f"Next: set POLICYBOT_KEY_FILE={path} (and unset POLICYBOT_KEY) and restart policybot.\n"
+        f"{_in_trust(args, path)}"
         "The file also holds the previous key, so anything written before the restart and "
         "backups made before today stay readable. After the restart, run "
         "`policybot key reencrypt`; delete the older line(s) once no backup you keep needs them."
@@ -65,7 +64,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
 
 def _reencrypt(args: argparse.Namespace) -> int:
-    settings = load_settings(os.environ)
+    settings = args.tenancy.settings()
     done = rotation.reencrypt(settings)
     print(f"Re-encrypted {done.values} stored values under the first key in {settings.key_source}.")
     if done.older_keys:
@@ -74,3 +73,14 @@ def _reencrypt(args: argparse.Namespace) -> int:
             "rotation: delete their lines when no backup you keep needs them."
         )
     return 0
+
+
+def _in_trust(args: argparse.Namespace, path: Path) -> str:
+    """In a trust, a school's key file is named in the trust file, not the environment."""
+    entry = args.tenancy.entry
+    if entry is None:
+        return ""
+    return (
+        f'In a trust: instead, set key_file = "{path}" under [schools.{entry.name}] in '
+        f"{args.tenancy.trust.path} (this school only) and restart policybot.\n"
+    )

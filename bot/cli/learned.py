@@ -10,8 +10,6 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
-from bot.config import load_settings
-from bot.handbook import Handbook, parse_cache
 from bot.learning.service import NO_RULE, Learning
 from bot.learning.suggestions import DROPPED, REJECTED, Suggestion
 from bot.people import Actor
@@ -40,19 +38,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         q.set_defaults(func=_decide, decision=name)
 
 
-def _learning() -> tuple[Learning, Store]:
-    """The school's suggestions, with its policies as they are read now (links whose clause
-    changed or went are held or dropped first, as at a re-index)."""
-    settings = load_settings()
+def _learning(args: argparse.Namespace) -> tuple[Learning, Store]:
+    """The school's suggestions (in a trust, the ``--school`` one's), with its policies as they
+    are read now (links whose clause changed or went are held or dropped first, as at a
+    re-index)."""
+    settings = args.tenancy.settings()
     store = Store.configured(settings)
-    documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
+    documents = args.tenancy.documents(settings)
     learning = Learning(store, settings, assistant=lambda: SimpleNamespace(documents=documents))
     learning.reconcile(documents)
     return learning, store
 
 
 def _list(args: argparse.Namespace) -> int:
-    learning, store = _learning()
+    learning, store = _learning(args)
     try:
         rows = learning.suggestions.select()
         documents = learning.documents()
@@ -99,7 +98,7 @@ def _json(learning: Learning, s: Suggestion, documents: Any) -> dict[str, Any]:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    learning, store = _learning()
+    learning, store = _learning(args)
     try:
         action = {"approve": learning.approve, "reject": learning.reject,
                   "remove": learning.remove}[args.decision]  # fmt: skip

@@ -5,11 +5,9 @@ a refusal is a PolicybotError printed once by bot/cli/__init__.py."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
 from bot.errors import OpsError
 from bot.ops.backup import KEY_WARNING, backup, restore
 from bot.ops.check import run_checks
@@ -47,7 +45,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    checks = run_checks(os.environ, args.platform, deep=args.deep, timeout=args.timeout)
+    if args.tenancy.trust is not None:  # a trust: each school's lines (schools check)
+        from bot.cli.schools import run_schools_check
+
+        return run_schools_check(args, only=args.tenancy.entry)
+    checks = run_checks(args.tenancy.env, args.platform, deep=args.deep, timeout=args.timeout)
     for c in checks:
         for line in c.lines():
             print(line)
@@ -60,7 +62,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    settings = load_settings(os.environ)
+    settings = args.tenancy.settings()
     try:
         info = backup(settings, args.dest, force=args.force)
     except OSError as exc:  # the disk, not policybot: still refused with its reason
@@ -75,7 +77,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    settings = load_settings(os.environ)
+    settings = args.tenancy.settings()
     try:
         info = restore(settings, args.src, force=args.force)
     except OSError as exc:  # the disk, not policybot: still refused with its reason

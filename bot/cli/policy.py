@@ -14,12 +14,14 @@ from typing import Any
 
 from bot.answers import Answer
 from bot.assistant import Assistant
+from bot.cli.tenancy import CommandSchool
 from bot.config import Settings, load_settings
 from bot.corpus import Document, Failure, read_corpus
 from bot.corpus.loader import QUESTIONS_FILE
 from bot.errors import ConfigError, CorpusError, EvalFileError
 from bot.handbook import Handbook, parse_cache
 from bot.learning.service import handbook_notes, link_line
+from bot.trust.handbook import title_key
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,17 @@ def today_of(args: argparse.Namespace) -> Callable[[], dt.date]:
 
 
 def _assistant(
-    settings: Settings, embedder: str | None, today: Callable[[], dt.date] = dt.date.today
+    settings: Settings,
+    embedder: str | None,
+    today: Callable[[], dt.date] = dt.date.today,
+    tenancy: CommandSchool | None = None,
 ) -> Assistant:
-    """The assistant over the policy folder, read through the parse cache the service uses."""
-    documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
+    """The assistant over the policy folder (in a trust, the school's over the trust's), read
+    through the parse cache the service uses."""
+    if tenancy is not None:
+        documents = tenancy.documents(settings)
+    else:
+        documents = Handbook(settings.corpus_dir, parse_cache(settings.data_dir)).documents()
     assistant = Assistant(
         documents,
         cache_dir=settings.data_dir / "cache",
@@ -119,9 +128,10 @@ def load_assistant(
     no_model: bool = False,
     progress: bool = False,
     today: Callable[[], dt.date] = dt.date.today,
+    tenancy: CommandSchool | None = None,
 ) -> Assistant:
-    settings = load_settings()
-    assistant = _assistant(settings, "none" if no_model else None, today)
+    settings = tenancy.settings() if tenancy is not None else load_settings()
+    assistant = _assistant(settings, "none" if no_model else None, today, tenancy)
     if not no_model:
         say = (lambda m: print(f"… {m}", file=sys.stderr)) if progress else None
         assistant.warm_up(progress=say)
@@ -148,7 +158,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _batch(args)
     if not args.question:
         return _fail('ask needs a question, e.g. policybot ask "Can I friend a parent?"')
-    answer = load_assistant(args.no_model, today=today_of(args)).ask(args.question)
+    answer = load_assistant(args.no_model, today=today_of(args), tenancy=args.tenancy).ask(
+        args.question
+    )
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -161,7 +173,7 @@ def _batch(args: argparse.Namespace) -> int:
         stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
     except OSError as e:
         return _fail(f"{args.batch}: {e.strerror}")
-    assistant = load_assistant(args.no_model, today=today_of(args))
+    assistant = load_assistant(args.no_model, today=today_of(args), tenancy=args.tenancy)
     bad = 0
     with stream:
         for n, line in enumerate(stream, 1):  # streamed: each answer is flushed as it is ready
@@ -201,8 +213,10 @@ To report a concern or declare a family relationship with a pupil, use /report-c
 
 def cmd_chat(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings()
-        assistant = _assistant(settings, "none" if args.no_model else None, today_of(args))
+        settings = args.tenancy.settings()
+        assistant = _assistant(
+            settings, "none" if args.no_model else None, today_of(args), args.tenancy
+        )
     except (ConfigError, CorpusError) as e:
         return _fail(str(e))
     assistant.start_warmup()  # answers with BM25 until the model has loaded
@@ -231,12 +245,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_index(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = args.tenancy.settings()
     t0 = time.perf_counter()
     # files the index will not hold; the rest parsed into the cache the service starts from
     failures = read_corpus(settings.corpus_dir, parse_cache(settings.data_dir)).failures
     print_failures(failures)
-    assistant = _assistant(settings, "none")
+    assistant = _assistant(settings, "none", tenancy=args.tenancy)
     n = len(assistant.index.units)
     print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
     _progress(0, 3, "BM25 index built")
@@ -295,15 +309,23 @@ def print_failures(failures: list[Failure]) -> None:
 
 @_guarded
 def cmd_corpus(args: argparse.Namespace) -> int:
-    """Every policy file in the folder: what was read from it, or ✘ and what to do."""
-    settings = load_settings()
+    """Every policy file in the folder: what was read from it, or ✘ and what to do. In a trust,
+    the trust's policies the school answers from too, and which of them its own replace."""
+    settings = args.tenancy.settings()
     corpus = read_corpus(settings.corpus_dir)
-    rows = corpus_rows(corpus.documents, today_of(args)())
+    today = today_of(args)()
+    rows = corpus_rows(corpus.documents, today)
     taught = handbook_notes(settings, corpus.documents)  # questions.toml, learned links
     failures = corpus.failures + taught.failures
     failed = [{"file": f.file, "reason": f.reason, "fix": f.fix} for f in failures]
+    trust_docs, shadows = args.tenancy.shadows(settings)
+    replaced = {title_key(s.school.title): s.trust for s in shadows}
+    for row, doc in zip(rows, corpus.documents, strict=True):
+        if args.tenancy.trust is not None:
+            trust = replaced.get(title_key(doc.title))
+            row["shadows"] = {"title": trust.title, "file": trust.source} if trust else None
     if args.json:
-        out = {
+        out: dict[str, Any] = {
             "folder": str(settings.corpus_dir),
             "documents": rows,
             "failures": failed,
@@ -312,18 +334,20 @@ def cmd_corpus(args: argparse.Namespace) -> int:
                 {"number": s.number, "status": s.status, "note": s.note} for s in taught.links
             ],
         }
+        if args.tenancy.trust is not None:
+            out["trust_folder"] = str(args.tenancy.trust.policies or "")
+            out["trust_documents"] = corpus_rows(trust_docs, today)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 1 if failed else 0
+    if args.tenancy.trust is not None and args.tenancy.trust.policies is not None:
+        print(f"The trust's policies in {args.tenancy.trust.policies}, for every school:")
+        for r in corpus_rows(trust_docs, today):
+            _print_row(r)
+        for shadow in shadows:
+            print(f"  – {shadow.trust.title} ({shadow.trust.source}): replaced by the school's own")
     print(f"Policies in {settings.corpus_dir}:")
     for r in rows:
-        status = "OVERDUE for review" if r["overdue"] else "current"
-        print(
-            f"  ✔ {r['title']} ({r['file']}): {r['clauses']} clauses; "
-            f"approved {r['approved'] or '?'}; "
-            f"next review {r['next_review'] or r['next_review_date'] or '?'} — {status}"
-        )
-        for w in r["warnings"]:
-            print(f"      note: {w}")
+        _print_row(r)
     if not rows:
         print("  (no readable policies)")
     if taught.curated:
@@ -331,7 +355,20 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     for link in taught.links:
         print(f"  {link_line(link)}")
     print_failures(failures)
-    return 1 if failed or not rows else 0
+    return 1 if failed or not (rows or trust_docs) else 0
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    status = "OVERDUE for review" if r["overdue"] else "current"
+    shadow = r.get("shadows")
+    instead = f"; replaces the trust's {shadow['title']} ({shadow['file']})" if shadow else ""
+    print(
+        f"  ✔ {r['title']} ({r['file']}): {r['clauses']} clauses; "
+        f"approved {r['approved'] or '?'}; "
+        f"next review {r['next_review'] or r['next_review_date'] or '?'} — {status}{instead}"
+    )
+    for w in r["warnings"]:
+        print(f"      note: {w}")
 
 
 @_guarded
@@ -342,7 +379,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         questions = read_questions(Path(args.file))
     except (OSError, EvalFileError) as e:
         return _fail(str(e))
-    assistant = load_assistant(args.no_model, today=today_of(args))
+    assistant = load_assistant(args.no_model, today=today_of(args), tenancy=args.tenancy)
     if args.doc and not any(d.source == args.doc for d in assistant.documents):
         return _fail(f"--doc {args.doc}: no policy file of that name in the policy folder")
     t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError
 from bot.operator import cli_actor
-from bot.people import ROLES
+from bot.people import ALL_ROLES
 from bot.reports import audit
 from bot.reports.models import ROLE_LABELS, ActionResult, Actor
 from bot.spreadsheets import safe_cell
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--as",
         dest="role",
-        choices=ROLES,
+        choices=ALL_ROLES,
         default="headteacher",
         help="act as this configured person (default headteacher)",
     )
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="after a role changes hands (config edited, service restarted): move every record "
         "the role received to the person now configured for it (audited)",
     )
-    q.add_argument("--role", dest="target_role", choices=ROLES, required=True)
+    q.add_argument("--role", dest="target_role", choices=ALL_ROLES, required=True)
     q.set_defaults(func=_reassign)
     q = rsub.add_parser("export", help="export a register")
     q.add_argument("register", choices=["relationships"])
@@ -105,9 +105,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _runtime(args: argparse.Namespace) -> Runtime:
-    from bot.runtime import Runtime
 
-    return Runtime.from_env(os.environ, load_assistant=False, clock=getattr(args, "clock", None))
+    return args.tenancy.runtime(getattr(args, "clock", None))  # type: ignore[no-any-return]
 
 
 def _with_runtime(fn: Callable[[argparse.Namespace, Runtime], int]) -> Command:

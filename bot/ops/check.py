@@ -57,6 +57,28 @@ def run_checks(
     return checks
 
 
+def school_checks(settings: Settings, platforms: tuple[str, ...]) -> list[Check]:
+    """What is one school's own, on this machine: its config and people, its data directory's
+    permissions, its key against its database, its policy folder. A trust's `schools check`
+    runs these per school (bot/trust/schools.py); the secrets and the model are the process's."""
+    return [
+        *_config_checks(settings, platforms),
+        *_permission_checks(settings),
+        _key_check(settings),
+        *_corpus_checks(settings),
+    ]
+
+
+def model_check(settings: Settings, deep: bool) -> Check:
+    """The embedding model (one per process, a trust's schools share it)."""
+    return _model_check(settings, deep)
+
+
+def secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
+    """The chat platform's secrets in the environment (one set per process)."""
+    return _secret_checks(env, platform)
+
+
 def _config_checks(settings: Settings, platforms: tuple[str, ...]) -> list[Check]:
     if settings.config_path is None:
         return [

@@ -6,6 +6,9 @@
   headteacher is also the safeguarding lead.
 - Urgent concerns (indecent images, radicalisation, a child at immediate risk) also go to
   the designated safeguarding lead.
+- In a multi-academy trust, the trust safeguarding lead also receives the concerns the school's
+  config consents to (``[trust] safeguarding_lead_receives``: "urgent", "about_headteacher"),
+  exactly like a school role (bot/config.py, bot/trust/).
 - A person is reached on the submitter's platform when they have an id there, else on any
   platform they have. One person holding two roles gets one message.
 """
@@ -67,13 +70,20 @@ def route(
     about_headteacher: bool,
     submitter_platform: str,
     people: dict[str, Person],
+    trust_routes: frozenset[str] = frozenset(),
 ) -> list[Recipient]:
-    """Recipients for a new record. Raises SubmissionRefused when a required person is missing."""
+    """Recipients for a new record. Raises SubmissionRefused when a required person is missing.
+    ``trust_routes``: the concerns the school lets its trust's safeguarding lead receive."""
     head = people.get("headteacher")
     about_head = kind == "concern" and about_headteacher
     roles = ["chair_of_governors"] if about_head else ["headteacher"]
     if kind == "concern" and urgent:
         roles.append("safeguarding_lead")
+    if kind == "concern" and (
+        ("urgent" in trust_routes and urgent)
+        or ("about_headteacher" in trust_routes and about_head)
+    ):
+        roles.append("trust_safeguarding_lead")
 
     recipients: list[Recipient] = []
     for role in roles:

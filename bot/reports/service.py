@@ -143,6 +143,7 @@ class ReportService:
             about_headteacher=data["about_headteacher"],
             submitter_platform=reporter.platform,
             people=self.settings.people,
+            trust_routes=self.settings.trust_routes,
         )
         by = notices.submitter_label(reporter.display_name, reporter.platform, reporter.user_id)
         account = (reporter.platform, reporter.user_id)

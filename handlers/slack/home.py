@@ -2,7 +2,8 @@
 reports go to (headteacher, chair, DSL) also see open items with their buttons, the relationship
 register; the one configured role (bot.feedback.viewer_role) also sees the questions staff marked
 not helpful; the reviewers (that role and ``[learning] reviewers``) see "N suggestions to review"
-with Approve / Reject (handlers/slack/learning.py)."""
+with Approve / Reject (handlers/slack/learning.py). In a multi-academy trust, the
+trust's people also see each school's counts."""
 
 from __future__ import annotations
 
@@ -58,10 +59,25 @@ async def publish(client: AsyncWebClient, context: dict, actor: Actor, note: str
         unclear = await off_loop(feedback_of(context).unclear)
     view = home_view(mine, received, unclear, show_unclear=show_unclear)
     review = await off_loop(runtime.learning.to_review, actor)  # nothing for non-reviewers
-    view["blocks"] = (
-        view["blocks"] + review_blocks(review, note) + await campaign_blocks(runtime, actor)
-    )[:100]
+    extra = await campaign_blocks(runtime, actor) + await trust_blocks(runtime, actor)
+    view["blocks"] = (view["blocks"] + review_blocks(review, note) + extra)[:100]
     await client.views_publish(user_id=actor.user_id, view=view)
+
+
+async def trust_blocks(runtime: Any, actor: Actor) -> list[dict]:
+    """For a trust's people (bot/trust/overview.py): each school's counts, never content."""
+    if getattr(runtime, "trust", None) is None:
+        return []
+    counts = await off_loop(runtime.trust.for_actor, runtime.settings, actor)
+    if counts is None:
+        return []
+    blocks: list[dict] = [
+        {"type": "divider"},
+        {"type": "header", "text": bk.plain(f"{runtime.trust.name}: schools", 150)},
+        bk.context("Counts only: a report reaches you only when it was sent to you."),
+    ]
+    blocks += [bk.mrkdwn(bk.esc(c.line()), verbatim=True) for c in counts[:40]]
+    return blocks
 
 
 async def campaign_blocks(runtime: Any, actor: Actor) -> list[dict]:

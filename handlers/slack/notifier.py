@@ -12,13 +12,14 @@ propagates and the core's outbox retries with backoff.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.campaigns.models import CAMPAIGN_NOTICES
-from bot.errors import PermanentDeliveryError
+from bot.errors import PermanentDeliveryError, RecipientUnreachable
 from bot.reports.models import Address, Notice
 from handlers.slack import blocks as bk
 from handlers.slack import campaign_blocks, evidence
@@ -59,14 +60,28 @@ def render(notice: Notice) -> tuple[str, list[bk.Block]]:
 class SlackNotifier:
     platform = "slack"
 
-    def __init__(self, token: str, api_url: str | None = None, *, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        token: str | Callable[[], str | None],
+        api_url: str | None = None,
+        *,
+        timeout: int = 10,
+    ) -> None:
+        """``token``: the bot token, or (a trust's school) how to find its workspace's token
+        in the installation store at each send: installed later, or reinstalled, it is used."""
         kwargs = {"base_url": api_url} if api_url else {}
+        self._token = token if callable(token) else None
         # the outbox owns retries after failures; a 429 is Slack pacing us, so the client waits
         # the Retry-After it names and tries again (a campaign sends thousands of DMs in a row)
-        self.client = WebClient(token=token, timeout=timeout, **kwargs)
+        self.client = WebClient(token=None if callable(token) else token, timeout=timeout, **kwargs)
         self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
 
     def send(self, to: Address, notice: Notice, idempotency_key: str) -> None:
+        if self._token is not None:
+            token = self._token()
+            if not token:  # the school's workspace has not installed the app yet: stays queued
+                raise RecipientUnreachable("Slack: the school's workspace is not installed")
+            self.client.token = token
         try:
             self._send(to, notice, idempotency_key)
         except SlackApiError as exc:

@@ -196,6 +196,12 @@ def serve(
     runtime_loader: Callable[[Mapping[str, str]], Any] = load_runtime,
 ) -> int:
     env = os.environ if env is None else env
+    from bot.trust.config import trust_path
+
+    if trust_path(env) is not None:  # a multi-academy trust: many workspaces, one per school
+        from handlers.slack import trust
+
+        return trust.serve(args, env)
     socket = bool(getattr(args, "socket", False))
     missing = missing_env(env, socket)
     if missing:

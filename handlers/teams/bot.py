@@ -69,6 +69,7 @@ _COMMANDS = {
     "publish policy": "publish",
     "receipts": "receipts",
     "sync staff": "sync staff",
+    "trust overview": "trust overview",  # a trust's people: each school's counts (bot/trust/)
 }
 # "Read and understood" rounds: the command and what answers it (both name staff or policies
 # sent to someone, so they are answered in the 1:1 chat only).
@@ -89,6 +90,7 @@ ASK_PROMPT = (
     "What would you like to ask? Type your question, e.g. *Can I friend a parent on Facebook?*"
 )
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+TRUST_ONLY = "The trust overview is for the trust's safeguarding lead and chief executive."
 
 
 def strip_mentions(activity: Activity) -> str:
@@ -220,6 +222,11 @@ class PolicyTeamsBot(ActivityHandler):
             self._remember(activity, activity.from_property)
         await super().on_turn(turn_context)
 
+    def remember(self, activity: Activity) -> None:
+        """Keep how to reach the sender (a trust person whom several schools' notices reach)."""
+        if actor_for(activity, local_testing=self.local_testing) is not None:
+            self._remember(activity, activity.from_property)
+
     def _remember(self, activity: Activity, user: ChannelAccount | None) -> None:
         if user is None or not user.id or not activity.service_url:
             return
@@ -280,6 +287,8 @@ class PolicyTeamsBot(ActivityHandler):
             await self._send_view(turn_context, views.SUGGESTIONS)
         elif command == "sync staff":
             await self._sync_staff(turn_context)
+        elif command == "trust overview":
+            await self._trust_overview(turn_context)
         elif command in CAMPAIGN_COMMANDS:
             await self._campaign_command(turn_context, command)
         elif not rest:
@@ -313,6 +322,23 @@ class PolicyTeamsBot(ActivityHandler):
         actor = self._actor(turn_context)
         reply = await off_loop(CAMPAIGN_COMMANDS[command], self.runtime, actor)
         await turn_context.send_activity(reply)
+
+    async def _trust_overview(self, turn_context: TurnContext) -> None:
+        """Each school's counts for the trust's people (bot/trust/overview.py), 1:1 only."""
+        if not is_personal(turn_context.activity):
+            await turn_context.send_activity(VIEWS_PRIVATE.format(command="trust overview"))
+            return
+        trust = getattr(self.runtime, "trust", None)
+        actor = self._actor(turn_context)
+        counts = None
+        if trust is not None:
+            counts = await off_loop(trust.for_actor, self.runtime.settings, actor)
+        if trust is None or counts is None:
+            await turn_context.send_activity(TRUST_ONLY)
+            return
+        from bot.trust.overview import overview_text
+
+        await turn_context.send_activity(overview_text(trust.name, counts))
 
     async def _sync_staff(self, turn_context: TurnContext) -> None:
         """The staff directory from this team's members (handlers/teams/roster.py)."""

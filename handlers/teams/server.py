@@ -446,6 +446,12 @@ def serve(args: argparse.Namespace) -> int:
     except TeamsConfigError as exc:
         log.error("%s", exc)
         return 2
+    from bot.trust.config import trust_path
+
+    if trust_path(os.environ) is not None:  # a multi-academy trust: each tenant's school
+        from handlers.teams import trust
+
+        return trust.serve(args, auth)
     from bot.runtime import Runtime
 
     try:

@@ -79,23 +79,24 @@ def test_each_curated_question_is_answered_with_its_clause(handbook, ref, questi
 
 @pytest.mark.parametrize(
     ("ref", "paraphrase"),
-    [
-        pytest.param(
-            ref,
-            paraphrase,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"cosine {NOT_RECOGNISED[paraphrase]} with the entry's question: below "
-                "what this model tells apart from other questions on the topic",
-            )
-            if paraphrase in NOT_RECOGNISED
-            else (),
-        )
-        for ref, _, paraphrase in entries()
-    ],
+    [(ref, paraphrase) for ref, _, paraphrase in entries() if paraphrase not in NOT_RECOGNISED],
 )
 def test_a_paraphrase_of_a_curated_question_is_answered_with_its_clause(handbook, ref, paraphrase):
     assert first(handbook, paraphrase) == resolve(ref, handbook.documents).target
+
+
+@pytest.mark.parametrize("paraphrase", sorted(NOT_RECOGNISED))
+def test_a_paraphrase_the_model_cannot_place_is_left_to_the_ranking(handbook, paraphrase):
+    """Seven of the ten paraphrases are recognised; these three are too far from their entry's
+    question for this model (the cosines above). Rather than guess, the taught link stays out
+    of it: staff get what the ranking alone gives, exactly as if nothing had been taught."""
+    with_taught = [c.label for c in handbook.ask(paraphrase).quoted]
+    teaching = handbook._teaching
+    handbook.teach(None)
+    try:
+        assert [c.label for c in handbook.ask(paraphrase).quoted] == with_taught
+    finally:
+        handbook.teach(teaching)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,10 @@ def test_from_env_wires_the_core_and_hands_the_assistant_its_paths(school, monke
         def __init__(self, documents, cache_dir=None, model=None, embedder=None, today=None):
             calls.append((documents, cache_dir, model, embedder))
             days.append(today())
+            self.documents, self.taught = documents, []
+
+        def teach(self, teaching):  # what the school taught (bot/learning/) is handed over too
+            self.taught.append(teaching)
 
     monkeypatch.setitem(sys.modules, "bot.assistant", types.SimpleNamespace(Assistant=Assistant))
     runtime = Runtime.from_env(
@@ -29,6 +33,7 @@ def test_from_env_wires_the_core_and_hands_the_assistant_its_paths(school, monke
         assert runtime.handbook.cache_dir == runtime.settings.data_dir / "cache" / "policies"
         assert runtime.handbook.folder.name == "policy_corpus"
         assert (model, embedder) == (None, "none")
+        assert runtime.assistant.taught == [runtime.learning.teaching]
         assert runtime.reports.store is runtime.store
         assert runtime.settings.people["headteacher"].name == "Kate Baskeyfield"
     finally:

@@ -7,6 +7,15 @@ return them (with their ``metadata``), which is what the notifier's duplicate ch
 A message over Block Kit's documented limits (:func:`block_kit_problem`) is refused with
 ``invalid_blocks``, as Slack refuses it.
 
+Installing the app in a workspace, as Slack's OAuth v2 documentation describes it: Slack sends
+the person who pressed Allow back to the app's redirect URL with a one-time ``code``
+(:meth:`FakeSlack.authorize` plays that press and returns the code); ``oauth.v2.access``, called
+with the app's client id and secret (HTTP Basic auth), exchanges it once for the workspace's
+bot token (``access_token``, ``token_type: bot``, ``team``, ``enterprise``,
+``is_enterprise_install``, ``bot_user_id``, ``app_id``, ``scope``, ``authed_user``). Each call
+records the token it carried (``Call.token``), and ``auth.test`` answers for the workspace the
+token belongs to (any other token is the default workspace's, as before).
+
 Files, as Slack's documentation describes them: a file someone attached in a modal's file field
 is known to ``files.info`` (:meth:`FakeSlack.add_file`), whose ``url_private_download`` answers
 only with the bot token (``Authorization: Bearer``); the external upload flow hands out an
@@ -28,6 +37,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 BOT_USER_ID = "UBOT"
+# The bot scopes deploy/slack/manifest.yaml asks for (what an install grants).
+SCOPES = (
+    "app_mentions:read", "chat:write", "commands", "im:history", "im:write", "files:read",
+    "files:write", "users:read", "users:read.email",
+)  # fmt: skip
 BOT_ID = "BBOT"
 TEAM_ID = "T0SCHOOL"
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -45,6 +59,7 @@ class Call:
     args: dict[str, Any]
     path: str = ""
     status: int = 200
+    token: str = ""  # the bearer token the call carried ("" for none)
 
     def text_blob(self) -> str:
         """Everything a human could read in this call, for leak scans."""
@@ -67,6 +82,9 @@ class FakeSlack:
     contents: dict[str, bytes] = field(default_factory=dict)  # file id -> its bytes
     uploads: dict[str, bytes] = field(default_factory=dict)  # uploaded file id -> bytes received
     token: str = "xoxb-test-token"  # the bot token url_private_download requires
+    client_id: str = "1111.2222"  # the app's OAuth credentials oauth.v2.access checks
+    client_secret: str = "oauth-client-secret-for-tests"
+    installed: dict[str, dict] = field(default_factory=dict)  # bot token -> its workspace
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -77,6 +95,9 @@ class FakeSlack:
         self._refused: dict[str, str] = {}  # user id -> Slack error code, on every DM call
         self._limits: dict[str, int] = {}  # method -> calls allowed per second, then 429
         self._recent: dict[str, list[float]] = {}
+        self._per_workspace: set[str] = set()
+        self._codes: dict[str, dict] = {}  # one-time OAuth code -> the workspace it installs
+        self._installs = itertools.count(1)
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> str:
@@ -147,16 +168,40 @@ class FakeSlack:
                 _Failure(status, after_effect) for _ in range(times)
             )
 
-    def rate_limit(self, method: str, per_second: int) -> None:
+    def rate_limit(self, method: str, per_second: int, *, per_workspace: bool = False) -> None:
         """Like Slack's rate tiers: beyond ``per_second`` calls to ``method`` in any second,
-        answer 429 with ``Retry-After: 1``."""
+        answer 429 with ``Retry-After: 1``. ``per_workspace``: counted per bot token, as Slack
+        counts an app's calls per workspace (a trust's schools each have their own)."""
         self._limits[method] = per_second
+        if per_workspace:
+            self._per_workspace.add(method)
 
     def refuse(self, user: str, error: str) -> None:
         """Every attempt to DM ``user`` fails with Slack's ``error`` code (HTTP 200, ok=false),
         as Slack answers for a deleted or deactivated user, a bot's id or a revoked token."""
         with self._lock:
             self._refused[user] = error
+
+    def authorize(
+        self, team_id: str, *, enterprise_id: str | None = None, org_wide: bool = False,
+        installer: str = "U0ADMIN",
+    ) -> str:  # fmt: skip
+        """A workspace admin pressed Allow on Slack's consent page: the one-time code Slack
+        puts in the redirect to the app. ``org_wide``: an Enterprise Grid org-wide install."""
+        code = f"code-{team_id}-{next(self._installs)}"
+        with self._lock:
+            self._codes[code] = {
+                "team_id": None if org_wide else team_id, "enterprise_id": enterprise_id,
+                "org_wide": org_wide, "installer": installer,
+            }  # fmt: skip
+        return code
+
+    def token_for(self, team_id: str) -> str:
+        """The bot token the latest install of this workspace was given."""
+        with self._lock:
+            found = [t for t, w in self.installed.items() if w["team_id"] == team_id]
+        assert found, f"{team_id} was never installed"
+        return found[-1]
 
     def add_file(self, file_id: str, name: str, content: bytes, mimetype: str = "") -> dict:
         """A file someone attached in a modal's file field: what the view state carries."""
@@ -234,34 +279,38 @@ class FakeSlack:
                 self.calls.append(Call("response_url", args, path=url.path))
             return 200, {"ok": True}, {}
         method = url.path.removeprefix("/api/")
+        token = str(headers.get("Authorization", "")).removeprefix("Bearer ").strip()
+        if method == "oauth.v2.access":
+            return self._oauth_access(args, headers)
         with self._lock:
             queue = self._failures.get(method) or []
             failure = queue.pop(0) if queue else None
             status = failure.status if failure else 200
-            if failure is None and self._over_limit(method):
+            if failure is None and self._over_limit(method, token):
                 self.calls.append(Call(method, args, path=url.path, status=429))
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
-            self.calls.append(Call(method, args, path=url.path, status=status))
+            self.calls.append(Call(method, args, path=url.path, status=status, token=token))
             if failure and not failure.after_effect:
                 return _error(failure.status)
             refusal = self._refusal(method, args)
             if refusal:
                 return 200, {"ok": False, "error": refusal}, {}
-            body = self._ok(method, args)
+            body = self._ok(method, args, token)
         if failure:
             return _error(failure.status)
         return 200, body, {}
 
-    def _over_limit(self, method: str) -> bool:
+    def _over_limit(self, method: str, token: str = "") -> bool:
         limit = self._limits.get(method)
         if limit is None:
             return False
+        key = f"{method}:{token}" if method in self._per_workspace else method
         now = time.monotonic()
-        recent = [t for t in self._recent.get(method, []) if now - t < 1.0]
+        recent = [t for t in self._recent.get(key, []) if now - t < 1.0]
         if len(recent) >= limit:
-            self._recent[method] = recent
+            self._recent[key] = recent
             return True
-        self._recent[method] = [*recent, now]
+        self._recent[key] = [*recent, now]
         return False
 
     def _refusal(self, method: str, args: dict[str, Any]) -> str:
@@ -273,7 +322,58 @@ class FakeSlack:
             return self._refused.get(str(args.get("channel", "")).removeprefix("D"), "")
         return ""
 
-    def _ok(self, method: str, args: dict[str, Any]) -> dict:
+    def _oauth_access(self, args: dict[str, Any], headers: Any) -> tuple[int, dict, dict]:
+        """oauth.v2.access: the app's credentials (Basic auth, or in the form), then the code,
+        once. Answers as Slack documents it."""
+        import base64
+
+        basic = str(headers.get("Authorization", ""))
+        given = (args.get("client_id"), args.get("client_secret"))
+        if basic.startswith("Basic "):
+            given = tuple(base64.b64decode(basic[6:]).decode().split(":", 1))  # type: ignore[assignment]
+        with self._lock:
+            self.calls.append(Call("oauth.v2.access", {"code": args.get("code")}))
+            if given != (self.client_id, self.client_secret):
+                return 200, {"ok": False, "error": "invalid_client_id"}, {}
+            grant = self._codes.pop(str(args.get("code", "")), None)
+            if grant is None:
+                return 200, {"ok": False, "error": "invalid_code"}, {}
+            team = grant["team_id"]
+            token = f"xoxb-{team or grant['enterprise_id']}-{next(self._installs):04d}"
+            bot_user = f"UBOT{(team or grant['enterprise_id'])[1:]}"
+            self.installed[token] = {**grant, "bot_user_id": bot_user}
+        enterprise = grant["enterprise_id"]
+        return (
+            200,
+            {
+                "ok": True,
+                "access_token": token,
+                "token_type": "bot",
+                "scope": ",".join(SCOPES),
+                "bot_user_id": bot_user,
+                "app_id": "A0POLICY",
+                "team": {"id": team, "name": f"Workspace {team}"} if team else None,
+                "enterprise": {"id": enterprise, "name": "The Trust"} if enterprise else None,
+                "is_enterprise_install": grant["org_wide"],
+                "authed_user": {"id": grant["installer"]},
+            },
+            {},
+        )
+
+    def _ok(self, method: str, args: dict[str, Any], token: str = "") -> dict:
+        installed = self.installed.get(token)
+        if method == "auth.test" and installed is not None:
+            return {
+                "ok": True,
+                "url": f"https://{(installed['team_id'] or 'org').lower()}.slack.com/",
+                "team": f"Workspace {installed['team_id']}",
+                "user": "policybot",
+                "team_id": installed["team_id"],
+                "enterprise_id": installed["enterprise_id"],
+                "user_id": installed["bot_user_id"],
+                "bot_id": "B" + installed["bot_user_id"][1:],
+                "is_enterprise_install": installed["org_wide"],
+            }
         if method == "auth.test":
             return {
                 "ok": True,

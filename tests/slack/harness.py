@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,6 +75,7 @@ class SlackApp:
     fake: FakeSlack
     secret: str = SIGNING_SECRET
     url: str = ""
+    team: str = TEAM_ID  # the workspace requests come from (a trust serves several)
     _loop: LoopThread | None = field(default=None, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
 
@@ -91,6 +92,10 @@ class SlackApp:
 
         self.url = self._loop.run(up())
         return self
+
+    def workspace(self, team: str) -> SlackApp:
+        """The same app, as seen from another workspace (a trust's other school)."""
+        return replace(self, team=team)
 
     def stop(self) -> None:
         if self._loop is not None:
@@ -116,8 +121,8 @@ class SlackApp:
         )
         return _open(req)
 
-    def get(self, path: str) -> Response:
-        return _open(urllib.request.Request(self.url + path))
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return _open(urllib.request.Request(self.url + path, headers=headers or {}))
 
     def get_with(self, path: str, headers: dict[str, str]) -> Response:
         return _open(urllib.request.Request(self.url + path, headers=headers))
@@ -128,7 +133,7 @@ class SlackApp:
         response_url = self.fake.response_url(f"cmd{n}")
         form = {
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": self.team,
             "team_domain": "school",
             "channel_id": channel,
             "channel_name": "staffroom",
@@ -148,12 +153,12 @@ class SlackApp:
         body = json.dumps(
             {
                 "token": "legacy",
-                "team_id": TEAM_ID,
+                "team_id": self.team,
                 "api_app_id": "A0POLICY",
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{next(_ids):08d}",
                 "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}],
+                "authorizations": [{"team_id": self.team, "user_id": "UBOT", "is_bot": True}],
                 "event": event,
             }
         )
@@ -163,7 +168,12 @@ class SlackApp:
         return self.post(body, "application/json", headers=headers)
 
     def interact(self, payload: dict) -> Response:
-        payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0POLICY", "token": "legacy", **payload}
+        payload = {
+            "team": {"id": self.team},
+            "api_app_id": "A0POLICY",
+            "token": "legacy",
+            **payload,
+        }
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded")
 

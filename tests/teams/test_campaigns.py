@@ -16,7 +16,7 @@ import pytest
 
 from bot.staff import parse_csv
 from tests.campaigns.conftest import DRESS_CODE, DRESS_CODE_REVIEWED
-from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER
+from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER, open_chats, say, shown
 
 STAFF_CSV = (
     "name,email,group,teams_user\n"
@@ -42,32 +42,13 @@ def school(teams, teams_env):
     teams.runtime.campaigns.directory.import_csv(
         parse_csv(STAFF_CSV), "cli:test", datetime.now(UTC)
     )
-    for user in (HEAD, TEACHER, OTHER):
-        teams.client.send(teams.client.install(user))
-    teams.connector.wait_for(lambda calls: len(calls) >= 3)  # the welcome cards
-    teams.connector.clear()
+    open_chats(teams, HEAD, TEACHER, OTHER)
     teams.handbook = Path(teams_env["POLICYBOT_CORPUS_DIR"])
     return teams
 
 
 def due(days: int = 7) -> str:
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
-
-
-def say(teams, user, text: str | None = None, value: dict | None = None):
-    """Send one message (or card submit) in ``user``'s 1:1 chat; return the bot's reply to it."""
-    activity = teams.client.personal(user, text, value)
-    teams.client.send(activity)
-    calls = teams.connector.wait_for(
-        lambda calls: [c for c in calls if c.reply_to_id == activity["id"]]
-    )
-    (reply,) = [c for c in calls if c.reply_to_id == activity["id"]]
-    return reply
-
-
-def shown(call) -> str:
-    """What a reader sees on the card: its text blocks, markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", "\n".join(call.text_blocks()))
 
 
 def policy_cards(teams, user, count: int = 1):

@@ -24,6 +24,7 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from handlers.teams.server import TeamsAuth, create_app
+from tests.clocks import running_from
 from tests.teams.fake_connector import Call, FakeConnector
 
 TENANT = "72f988bf-0000-4000-8000-00000000a001"
@@ -127,7 +128,9 @@ def make_runtime(env: dict[str, str]):
 
     settings = load_settings(env)
     store = Store(settings.db_path, settings.key, key_source=settings.key_source)
-    reports = ReportService(store, settings, backoff_base=0.05, backoff_cap=0.5)
+    reports = ReportService(
+        store, settings, clock=running_from(), backoff_base=0.05, backoff_cap=0.5
+    )  # a fixed calendar: tests/clocks.py
     runtime = Runtime(settings, store, reports, embedder="none")
     runtime.assistant  # noqa: B018 - load the index now, as Runtime.from_env does for serve
     return runtime

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.staff import parse_csv
 from tests.campaigns.conftest import DRESS_CODE, DRESS_CODE_REVIEWED
+from tests.clocks import START
 from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER, open_chats, say, shown
 
 STAFF_CSV = (
@@ -40,7 +41,7 @@ def teams_env(teams_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 def school(teams, teams_env):
     """The bot, its staff list imported, every member of staff known to the bot."""
     teams.runtime.campaigns.directory.import_csv(
-        parse_csv(STAFF_CSV), "cli:test", datetime.now(UTC)
+        parse_csv(STAFF_CSV), "cli:test", teams.runtime.reports.clock()
     )
     open_chats(teams, HEAD, TEACHER, OTHER)
     teams.handbook = Path(teams_env["POLICYBOT_CORPUS_DIR"])
@@ -48,7 +49,7 @@ def school(teams, teams_env):
 
 
 def due(days: int = 7) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    return (START.date() + timedelta(days=days)).isoformat()  # the tests' calendar
 
 
 def policy_cards(teams, user, count: int = 1):
@@ -292,7 +293,9 @@ def test_the_receipts_card_for_a_large_round_stays_within_what_teams_accepts(sch
         for i in range(300)
     )
     school.runtime.campaigns.directory.import_csv(  # the trust's list replaces the school's
-        parse_csv("name,email,group,teams_user\n" + many), "cli:test", datetime.now(UTC)
+        parse_csv("name,email,group,teams_user\n" + many),
+        "cli:test",
+        school.runtime.reports.clock(),
     )
     publish(school)
     receipts = say(school, HEAD, "receipts")

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.corpus import load_document  # noqa: E402
+from bot.errors import CorpusError  # noqa: E402
 
 
 def empty_paragraphs(folder: Path, n: int) -> Path:
@@ -68,8 +69,13 @@ def tables(folder: Path, rows: int) -> list[Path]:
 
 
 def timed(path: Path) -> str:
+    """How long reading takes, or how long it takes to refuse a file over the limits."""
     t0 = time.perf_counter()
-    doc = load_document(path)
+    try:
+        doc = load_document(path)
+    except CorpusError as exc:
+        reason = str(exc).split(": ", 1)[-1].split(" — ")[0]
+        return f"{path.name:24} {time.perf_counter() - t0:6.2f} s  refused: {reason}"
     return f"{path.name:24} {time.perf_counter() - t0:6.2f} s  {len(doc.clauses)} clauses"
 
 

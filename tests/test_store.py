@@ -61,8 +61,8 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
 def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path):
     import sqlite_utils
 
+    from bot.migrations import migrations
     from bot.reports.sealing import upgrade
-    from bot.store import migrations
 
     key = Fernet.generate_key()
     path = tmp_path / "policybot.db"

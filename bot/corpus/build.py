@@ -20,7 +20,6 @@ The convention (README "Clause ids"):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.corpus.blocks import Block, Read
 from bot.corpus.dates import (
@@ -36,13 +35,9 @@ from bot.corpus.dates import (
 )
 from bot.corpus.labels import (
     BULLET_RE,
-    DECIMAL_RE,
     LETTER_RE,
-    NUMBERED_ITEM_RE,
     PAGE_FOOTER_RE,
-    PAREN_ROMAN_RE,
-    ROMAN_RE,
-    UPPER_RE,
+    Labels,
     clean,
     is_heading_text,
     split_number,
@@ -59,30 +54,6 @@ CONTENTS = {"contents", "table of contents", "contents page"}
 CONTENTS_LINE_RE = re.compile(r"(?:\.{4,}|…{2,}|\t)\s*\d{1,3}\s*$")
 # A sentence may begin "At Kingsway Primary School…": the first word is not part of the name.
 _LEADING_WORD = re.compile(r"^(?:At|In|The|All|Our|For|From|To|By|On|With|Every|Each) ")
-
-
-@dataclass(frozen=True)
-class _Labels:
-    """Which typed numbering schemes a paragraph's start matches ("i." is a letter and a roman
-    numeral: the builder decides by what came before)."""
-
-    dec: re.Match[str] | None
-    letter: re.Match[str] | None
-    roman: re.Match[str] | None
-    paren_roman: re.Match[str] | None
-    item: re.Match[str] | None
-    upper: re.Match[str] | None
-
-    @classmethod
-    def of(cls, line: str) -> _Labels:
-        return cls(
-            DECIMAL_RE.match(line),
-            LETTER_RE.match(line),
-            ROMAN_RE.match(line),
-            PAREN_ROMAN_RE.match(line),
-            NUMBERED_ITEM_RE.match(line),
-            UPPER_RE.match(line),
-        )
 
 
 class _Builder:
@@ -226,7 +197,7 @@ class _Builder:
             else:
                 self.append(line, "\n")
             return
-        m = _Labels.of(line)
+        m = Labels.of(line)
         dec = m.dec
         labelled = bool(m.letter or m.roman or m.paren_roman or m.item or m.upper)
         if self.current is not None and not (labelled or dec or bullet) and line[:1].islower():
@@ -258,7 +229,7 @@ class _Builder:
         parent = self.by_id.get(clause.parent or "")
         return parent if parent is not None and not parent.numbered else None
 
-    def _numbered_line(self, line: str, m: _Labels, next_text: str) -> None:
+    def _numbered_line(self, line: str, m: Labels, next_text: str) -> None:
         """A paragraph that starts with a typed (or computed) number: its clause id."""
         dec, letter, roman, paren_roman, item, upper = (
             m.dec,

@@ -7,6 +7,7 @@ same patterns read every format.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 ROMAN = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
 SECTION_RE = re.compile(
@@ -37,6 +38,37 @@ PAGE_FOOTER_RE = re.compile(
 NUMBER_PREFIX_RE = re.compile(
     rf"^(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*\.?|[A-Z]\.|[IVX]{{2,5}}\.|{ROMAN}\.|\(?[a-z]\)|\({ROMAN}\))\s+"
 )
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Which typed numbering schemes a paragraph's start matches ("i." is a letter and a roman
+    numeral: the clause builder decides by what came before). The one list of the schemes an
+    item can be numbered in, for the plain-text reader and the clause builder alike."""
+
+    dec: re.Match[str] | None
+    letter: re.Match[str] | None
+    roman: re.Match[str] | None
+    paren_roman: re.Match[str] | None
+    item: re.Match[str] | None
+    upper: re.Match[str] | None
+
+    @classmethod
+    def of(cls, line: str) -> Labels:
+        return cls(
+            DECIMAL_RE.match(line),
+            LETTER_RE.match(line),
+            ROMAN_RE.match(line),
+            PAREN_ROMAN_RE.match(line),
+            NUMBERED_ITEM_RE.match(line),
+            UPPER_RE.match(line),
+        )
+
+    @property
+    def numbered(self) -> bool:
+        """Whether the line starts with a typed number in any scheme."""
+        schemes = (self.dec, self.letter, self.roman, self.paren_roman, self.item, self.upper)
+        return any(m is not None for m in schemes)
 
 
 # A line of a form to fill in ("Signed: ________  Date: ___", "☐ Yes ☐ No"): blanks, not rules.

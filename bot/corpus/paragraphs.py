@@ -31,13 +31,9 @@ from bot.corpus.hyphens import join_hyphenated  # the PDF reader's rule too
 from bot.corpus.labels import (
     BULLET_RE,
     DECIMAL_RE,
-    LETTER_RE,
-    NUMBERED_ITEM_RE,
     PAGE_FOOTER_RE,
-    PAREN_ROMAN_RE,
-    ROMAN_RE,
     SECTION_RE,
-    UPPER_RE,
+    Labels,
     clean,
     is_heading_text,
 )
@@ -53,12 +49,11 @@ WORD_SECTION_RE = re.compile(
     r"(?:\s*[:.\-–—]\s*|\s+|$)(?P<title>.{0,100})$",
     re.IGNORECASE,
 )
-_LABELS = (DECIMAL_RE, LETTER_RE, NUMBERED_ITEM_RE, ROMAN_RE, PAREN_ROMAN_RE, UPPER_RE)
 
 
 def starts_item(line: str) -> bool:
     s = line.strip()
-    return bool(BULLET_RE.match(s)) or any(r.match(clean(s)) for r in _LABELS)
+    return bool(BULLET_RE.match(s)) or Labels.of(clean(s)).numbered
 
 
 def is_dates(line: str) -> bool:

@@ -12,8 +12,9 @@ import sqlite_utils
 from cryptography.fernet import Fernet
 
 from bot.cli import main
+from bot.migrations import migrations
 from bot.reports import audit
-from bot.store import Store, migrations
+from bot.store import Store
 
 from .conftest import ANN, BOB, HEAD, STAFF
 

@@ -162,14 +162,14 @@ def test_key_generate_writes_a_private_key_file(school, tmp_path, capsys):
 def test_undelivered_lists_refused_and_overdue_notices_for_each_recipient(
     service, clock, capsys, settings
 ):
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from .conftest import CHAIR, HEAD, FakeNotifier
 
     slack = FakeNotifier("slack", refused={CHAIR.user_id: "user_not_found"})
     slack.unreachable.add(HEAD.user_id)
     service.register_notifier(slack)
-    now = datetime.now(UTC)  # the command line runs on the real clock
+    now = clock.now  # the command line runs on the same clock (main(..., clock=))
     clock.now = now - timedelta(minutes=61)  # past undelivered_alert_minutes (60)
     overdue = service.submit_concern(ConcernForm("trolling", "Trolling."), STAFF).reference
     clock.now = now
@@ -179,15 +179,15 @@ def test_undelivered_lists_refused_and_overdue_notices_for_each_recipient(
     ).reference
     service.deliver_due()
 
-    assert main(["reports", "undelivered"]) == 1
+    assert main(["reports", "undelivered"], clock=clock) == 1
     out = capsys.readouterr().out
     assert f"{overdue}  to headteacher on slack: unreachable, 61 min old" in out
     assert recent not in out  # still within the limit
     assert about_head not in out  # the head never learns a report about them exists
-    assert main(["reports", "undelivered", "--all"]) == 1
+    assert main(["reports", "undelivered", "--all"], clock=clock) == 1
     assert f"{recent}  to headteacher on slack: unreachable, 0 min old" in capsys.readouterr().out
 
-    assert main(["reports", "--as", "chair_of_governors", "undelivered"]) == 1
+    assert main(["reports", "--as", "chair_of_governors", "undelivered"], clock=clock) == 1
     captured = capsys.readouterr()
     assert f"{about_head}  to chair_of_governors on slack: failed, 0 min old, 1 attempts" in (
         captured.out
@@ -198,7 +198,7 @@ def test_undelivered_lists_refused_and_overdue_notices_for_each_recipient(
 
     assert main(["reports", "--as", "chair_of_governors", "close", about_head]) == 0
     capsys.readouterr()
-    assert main(["reports", "--as", "chair_of_governors", "undelivered"]) == 0
+    assert main(["reports", "--as", "chair_of_governors", "undelivered"], clock=clock) == 0
     assert "No undelivered notice needs attention" in capsys.readouterr().out
 
 

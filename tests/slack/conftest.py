@@ -7,6 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from handlers.slack.server import SlackServer
+from tests.clocks import running_from
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackApp
 
@@ -54,7 +55,7 @@ def env(tmp_path):
 def runtime(env):
     from bot.runtime import Runtime
 
-    runtime = Runtime.from_env(env, embedder="none")
+    runtime = Runtime.from_env(env, embedder="none", clock=running_from())  # a fixed calendar
     # retries in tests come after milliseconds, not Slack-friendly seconds
     runtime.reports.backoff_base = 0.05
     runtime.reports.backoff_cap = 0.2

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.cli import main
 from bot.people import Actor
 from handlers.slack.notifier import EVENT_TYPE
+from tests.clocks import START
 from tests.slack.conftest import HEAD, OTHER, STAFF
 from tests.slack.test_concerns import buttons, dm, notices_for
 
@@ -27,7 +28,7 @@ DRESS_CODE = (
     "## Jewellery\n\nLarge hooped earrings must not be worn when teaching PE.\n"
 )
 REVIEWED = DRESS_CODE.replace("on sports day.", "on sports day and at forest school.")
-DUE = (date.today() + timedelta(days=14)).isoformat()
+DUE = (START.date() + timedelta(days=14)).isoformat()  # the tests' calendar (tests/clocks.py)
 
 
 def member(user_id, name, **flags):
@@ -128,7 +129,7 @@ def test_publish_dm_confirm_then_the_heads_view_and_the_csv(slack, workspace, ru
     assert "Policies for you to read" in str(ann_home.args["view"])
 
     # The record, for inspection.
-    assert main(["policies", "receipts", "dress code", "--csv"]) == 0
+    assert main(["policies", "receipts", "dress code", "--csv"], clock=runtime.reports.clock) == 0
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
     assert set(rows) == {"Ann Teacher", "Kate Baskeyfield", "Sam Teacher"}
     assert rows["Sam Teacher"]["confirmed_at"] and rows["Sam Teacher"]["opened_at"]
@@ -163,7 +164,7 @@ def test_reminders_stop_once_confirmed(slack, workspace, runtime, env):
     )
     slack.fake.wait_for(lambda: slack.fake.calls_to("chat.update"))
 
-    clock = [datetime.now(UTC)]
+    clock = [runtime.reports.clock()]
     runtime.reports.clock = lambda: clock[0]  # the service's clock, injected
     for _ in range(15):  # a day at a time, up to the due date
         clock[0] += timedelta(days=1)

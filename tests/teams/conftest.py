@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from handlers.teams.server import TeamsAuth, create_app
-from tests.teams.fake_connector import FakeConnector
+from tests.clocks import running_from
+from tests.teams.fake_connector import Call, FakeConnector
 
 TENANT = "72f988bf-0000-4000-8000-00000000a001"
 BOT_ID = "28:4a1b2c3d-0000-4000-8000-00000000b07"
@@ -126,7 +128,9 @@ def make_runtime(env: dict[str, str]):
 
     settings = load_settings(env)
     store = Store(settings.db_path, settings.key, key_source=settings.key_source)
-    reports = ReportService(store, settings, backoff_base=0.05, backoff_cap=0.5)
+    reports = ReportService(
+        store, settings, clock=running_from(), backoff_base=0.05, backoff_cap=0.5
+    )  # a fixed calendar: tests/clocks.py
     runtime = Runtime(settings, store, reports, embedder="none")
     runtime.assistant  # noqa: B018 - load the index now, as Runtime.from_env does for serve
     return runtime
@@ -319,6 +323,31 @@ def start_bot(loop_thread: LoopThread, connector: FakeConnector, teams_env: dict
 def teams(start_bot) -> BotServer:
     """The bot with auth off (empty app id and password), as in local testing."""
     return start_bot()
+
+
+def open_chats(teams: BotServer, *users: User) -> None:
+    """Each of ``users`` opens a 1:1 chat with the bot (adds the app); the welcome cards it sends
+    them are waited for, then cleared from the connector's record."""
+    for user in users:
+        teams.client.send(teams.client.install(user))
+    teams.connector.wait_for(lambda calls: len(calls) >= len(users))  # the welcome cards
+    teams.connector.clear()
+
+
+def say(teams: BotServer, user: User, text: str | None = None, value: dict | None = None) -> Call:
+    """Send one message (or card submit) in ``user``'s 1:1 chat; return the bot's reply to it."""
+    activity = teams.client.personal(user, text, value)
+    teams.client.send(activity)
+    calls = teams.connector.wait_for(
+        lambda calls: [c for c in calls if c.reply_to_id == activity["id"]]
+    )
+    (reply,) = [c for c in calls if c.reply_to_id == activity["id"]]
+    return reply
+
+
+def shown(reply: Call) -> str:
+    """What a reader sees on the card: its text blocks, markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(reply.text_blocks()))
 
 
 def new_id() -> str:

@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -58,92 +59,56 @@ class Call:
 
     def card_text(self) -> str:
         """Every string in the card, for loose 'is it in there' checks."""
-        out: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
-            elif isinstance(node, str):
-                out.append(node)
-
-        walk(self.cards)
-        return "\n".join(out)
+        return "\n".join(node for node in _walk(self.cards) if isinstance(node, str))
 
     def text_blocks(self) -> list[str]:
         """The text of every TextBlock and FactSet value (what Teams renders as markdown) and of
         every RichTextBlock (its TextRuns, which Teams shows literally), in card order."""
         found: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "TextBlock":
-                    found.append(node.get("text", ""))
-                if node.get("type") == "RichTextBlock":
-                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
-                if node.get("type") == "FactSet":
-                    found.extend(f.get("value", "") for f in node.get("facts", []))
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
-
-        walk(self.cards)
+        for node in _elements(self.cards):
+            if node.get("type") == "TextBlock":
+                found.append(node.get("text", ""))
+            if node.get("type") == "RichTextBlock":
+                found.append("".join(run_text(r) for r in node.get("inlines", [])))
+            if node.get("type") == "FactSet":
+                found.extend(f.get("value", "") for f in node.get("facts", []))
         return found
 
     def literal_texts(self) -> list[str]:
         """The text of every RichTextBlock, exactly as Teams shows it (TextRuns are never
         markdown), in card order."""
-        found: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "RichTextBlock":
-                    found.append("".join(run_text(r) for r in node.get("inlines", [])))
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
-
-        walk(self.cards)
-        return found
+        return [
+            "".join(run_text(r) for r in node.get("inlines", []))
+            for node in _elements(self.cards)
+            if node.get("type") == "RichTextBlock"
+        ]
 
     def inputs(self) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                    found[node["id"]] = node
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
-
-        walk(self.cards)
-        return found
+        return {
+            node["id"]: node
+            for node in _elements(self.cards)
+            if str(node.get("type", "")).startswith("Input.") and "id" in node
+        }
 
     def submit_actions(self) -> list[dict]:
-        found: list[dict] = []
+        return [node for node in _elements(self.cards) if node.get("type") == "Action.Submit"]
 
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "Action.Submit":
-                    found.append(node)
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v)
 
-        walk(self.cards)
-        return found
+def _walk(node: Any) -> Iterator[Any]:
+    """Every value in a card's JSON, depth first in card order: each object before what it
+    holds."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _elements(node: Any) -> Iterator[dict]:
+    """Every JSON object in a card (elements, actions, inputs, runs), in card order."""
+    return (n for n in _walk(node) if isinstance(n, dict))
 
 
 def run_text(inline: Any) -> str:

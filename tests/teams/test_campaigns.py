@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.staff import parse_csv
 from tests.campaigns.conftest import DRESS_CODE, DRESS_CODE_REVIEWED
-from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER
+from tests.clocks import START
+from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER, open_chats, say, shown
 
 STAFF_CSV = (
     "name,email,group,teams_user\n"
@@ -40,34 +41,15 @@ def teams_env(teams_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 def school(teams, teams_env):
     """The bot, its staff list imported, every member of staff known to the bot."""
     teams.runtime.campaigns.directory.import_csv(
-        parse_csv(STAFF_CSV), "cli:test", datetime.now(UTC)
+        parse_csv(STAFF_CSV), "cli:test", teams.runtime.reports.clock()
     )
-    for user in (HEAD, TEACHER, OTHER):
-        teams.client.send(teams.client.install(user))
-    teams.connector.wait_for(lambda calls: len(calls) >= 3)  # the welcome cards
-    teams.connector.clear()
+    open_chats(teams, HEAD, TEACHER, OTHER)
     teams.handbook = Path(teams_env["POLICYBOT_CORPUS_DIR"])
     return teams
 
 
 def due(days: int = 7) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
-
-
-def say(teams, user, text: str | None = None, value: dict | None = None):
-    """Send one message (or card submit) in ``user``'s 1:1 chat; return the bot's reply to it."""
-    activity = teams.client.personal(user, text, value)
-    teams.client.send(activity)
-    calls = teams.connector.wait_for(
-        lambda calls: [c for c in calls if c.reply_to_id == activity["id"]]
-    )
-    (reply,) = [c for c in calls if c.reply_to_id == activity["id"]]
-    return reply
-
-
-def shown(call) -> str:
-    """What a reader sees on the card: its text blocks, markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", "\n".join(call.text_blocks()))
+    return (START.date() + timedelta(days=days)).isoformat()  # the tests' calendar
 
 
 def policy_cards(teams, user, count: int = 1):
@@ -311,7 +293,9 @@ def test_the_receipts_card_for_a_large_round_stays_within_what_teams_accepts(sch
         for i in range(300)
     )
     school.runtime.campaigns.directory.import_csv(  # the trust's list replaces the school's
-        parse_csv("name,email,group,teams_user\n" + many), "cli:test", datetime.now(UTC)
+        parse_csv("name,email,group,teams_user\n" + many),
+        "cli:test",
+        school.runtime.reports.clock(),
     )
     publish(school)
     receipts = say(school, HEAD, "receipts")

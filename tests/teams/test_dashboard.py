@@ -14,27 +14,11 @@ from bot.reports.models import Actor
 from handlers.teams.bot import parse_command
 from handlers.teams.package import template_dir
 from handlers.teams.views import VIEWS
-from tests.teams.conftest import CHAIR, DSL, HEAD, OTHER, TEACHER
+from tests.teams.conftest import CHAIR, DSL, HEAD, OTHER, TEACHER, say, shown
 
 REF_RE = re.compile(r"\b([CR]-\d{4}-\d{4})\b")
 DESCRIPTION = "A parent posted a photo of Year 5 pupils in a public group."
 PUPIL = "Amy Reed"
-
-
-def say(teams, user, text: str | None = None, value: dict | None = None):
-    """Send one message (or card submit) in ``user``'s 1:1 chat; return the bot's reply to it."""
-    activity = teams.client.personal(user, text, value)
-    teams.client.send(activity)
-    calls = teams.connector.wait_for(
-        lambda calls: [c for c in calls if c.reply_to_id == activity["id"]]
-    )
-    (reply,) = [c for c in calls if c.reply_to_id == activity["id"]]
-    return reply
-
-
-def shown(reply) -> str:
-    """What a reader sees on the card: its text blocks, markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", "\n".join(reply.text_blocks()))
 
 
 def file_concern(teams, user, **fields) -> str:

@@ -25,7 +25,7 @@ from bot.corpus.loader import load_document
 from bot.reports.models import Actor
 from bot.staff import parse_csv
 from handlers.teams.campaign_cards import MAX_ACTIVITY_BYTES
-from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER
+from tests.teams.conftest import DSL, HEAD, OTHER, TEACHER, open_chats, say, shown
 from tests.teams.test_campaigns import (
     CONFIRM,
     GUEST,
@@ -34,8 +34,6 @@ from tests.teams.test_campaigns import (
     member,
     policy_cards,
     press,
-    say,
-    shown,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,10 +79,7 @@ def school(teams, teams_env):
     service's clock fixed."""
     teams.runtime.reports.clock = lambda: NOW
     teams.runtime.campaigns.directory.import_csv(parse_csv(STAFF_CSV), "cli:test", NOW)
-    for user in (HEAD, TEACHER, OTHER):
-        teams.client.send(teams.client.install(user))
-    teams.connector.wait_for(lambda calls: len(calls) >= 3)  # the welcome cards
-    teams.connector.clear()
+    open_chats(teams, HEAD, TEACHER, OTHER)
     teams.handbook = Path(teams_env["POLICYBOT_CORPUS_DIR"])
     return teams
 

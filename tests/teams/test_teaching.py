@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import real_model
-from tests.teams.conftest import HEAD, OTHER, TEACHER
-from tests.teams.test_dashboard import say
+from tests.teams.conftest import HEAD, OTHER, TEACHER, say
 
 PICK = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "curated" / "staff_pick.json").read_text()

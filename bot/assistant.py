@@ -26,6 +26,7 @@ from bot.learning.targets import is_protected
 from bot.outcomes import Abstention, Judge, Judgement
 from bot.retrieval.embedders import Embedder, load_embedder
 from bot.retrieval.index import ClauseIndex, Hit, Result
+from bot.retrieval.index_cache import prime_english_words
 from bot.retrieval.intent import QuestionIntent, classify
 
 # What the school has taught, for the documents an assistant holds: (a key that changes when it
@@ -62,7 +63,7 @@ class Assistant:
         closeness: Closeness | None = None,
     ) -> None:
         self.documents = documents
-        self.index = ClauseIndex(documents)
+        self.index = ClauseIndex(documents, cache_dir=cache_dir)
         self.cache_dir = cache_dir
         self.model = model
         self.judge = judge or Judge()
@@ -89,6 +90,7 @@ class Assistant:
         embedder: Embedder | str | None = None,
         **kw: Any,
     ) -> Assistant:
+        prime_english_words(cache_dir)  # before the PDFs are read: they use it too
         return cls(
             load_corpus(Path(corpus_dir)), cache_dir=cache_dir, model=model, embedder=embedder, **kw
         )
@@ -114,7 +116,7 @@ class Assistant:
             t0 = time.perf_counter()
             if progress:
                 progress("loading the embedding model")
-            embedder = load_embedder(self.model)
+            embedder = load_embedder(self.model, self.cache_dir)
             if embedder is None:
                 self.dense_error = "no embedding model available"
                 return False

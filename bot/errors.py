@@ -31,7 +31,10 @@ its own tuple. Anything not in this tree is a bug and keeps its traceback.
     │       ├── NotText        (bot/corpus/textfile.py) a .txt/.md/.html file that is not text
     │       ├── UnreadablePdf  (bot/corpus/pdf.py) an encrypted or image-only PDF
     │       └── TooLarge       (bot/corpus/limits.py) beyond a size, count or time bound
-    └── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
+    ├── EvalFileError          a question file for `policybot eval` is malformed (also ValueError)
+    └── ModelGraphError        no ONNX graph of the embedding model: the torch path answers instead
+        ├── GraphUnavailable   (bot/retrieval/onnx_graph.py) none sound here and none can be made
+        └── ExportFailed       (bot/retrieval/onnx_export.py) the export failed or differs from torch
 """
 
 from __future__ import annotations
@@ -163,3 +166,8 @@ class UnreadableFile(CorpusError):
 
 class EvalFileError(PolicybotError, ValueError):
     """A question file for ``policybot eval`` is malformed; the message names the line."""
+
+
+class ModelGraphError(PolicybotError):
+    """The embedding model has no usable ONNX graph; the message says why, for the one log line
+    that names the path answers take (torch, or BM25 alone when torch cannot load either)."""

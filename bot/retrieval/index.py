@@ -24,15 +24,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rank_bm25 import BM25Plus
 
 from bot.corpus.model import Clause, Document
+from bot.retrieval import index_cache
 from bot.retrieval.embedders import Embedder
 from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
 from bot.retrieval.questions import dense_query, questions_for
-from bot.retrieval.spelling import Speller, surface_words
+from bot.retrieval.spelling import Speller, candidate_words, surface_words
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
 
 log = logging.getLogger(__name__)
@@ -128,7 +130,14 @@ class Weights:
 
 
 class ClauseIndex:
-    def __init__(self, documents: list[Document], weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        documents: list[Document],
+        weights: Weights | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        """`cache_dir`: where what is derived from the clauses' words is kept between starts
+        (index_cache.py); None computes it all."""
         self.documents = documents
         self.weights = weights or Weights()
         self.units = [
@@ -139,7 +148,13 @@ class ClauseIndex:
         ]
         if not self.units:
             raise ValueError("no clauses to index")
-        docs_tokens = [self._bm25_tokens(u) for u in self.units]
+        index_cache.prime_english_words(cache_dir)
+        self._derived = index_cache.Derived(cache_dir, self.units)
+        docs_tokens = self._derived.remember(
+            "bm25-tokens",
+            lambda: [self._bm25_tokens(u) for u in self.units],
+            self.weights.context_repeat,
+        )
         self.bm25 = BM25Plus(docs_tokens)
         self._unit_doc = np.array([u.doc for u in self.units], dtype=np.int64)
         # where each policy's clauses start once sorted by policy (policies with none are skipped)
@@ -153,11 +168,11 @@ class ClauseIndex:
         self.vocab = sorted(t for t in self.df if "_" not in t)  # words, not phrase pairs
         english_words()  # built now, not on the first question
         self._vocab_set = set(self.vocab)
-        self.speller = Speller(
-            surface_words(f"{u.context()} {u.clause.full_text}" for u in self.units), self.knows
-        )
+        self.speller = self._speller()
         n = len(self.units)
-        self.kinds = clause_kinds([u.clause.full_text for u in self.units])
+        self.kinds = self._derived.clause_kinds(
+            lambda: clause_kinds([u.clause.full_text for u in self.units])
+        )
         self.idf = {t: math.log(1 + n / df) for t, df in self.df.items()}
         # Words found in a quarter of all clauses or more ("school", "student", "social media"):
         # knowing them says nothing about which topic a question is on. (A handful of clauses
@@ -195,6 +210,20 @@ class ClauseIndex:
             tf = np.asarray(tfs, dtype=np.float64)
             out[term] = (d, b25.idf[term] * tf * (b25.k1 + 1) / (norm[d] + tf))
         return out
+
+    def _speller(self) -> Speller:
+        """The typo mender over the policies' words: its word counts and candidate words come
+        from the index cache (they read the clauses, the index's vocabulary and the English
+        word list, so they are keyed by all three)."""
+
+        def compute() -> list[Any]:
+            counts = surface_words(f"{u.context()} {u.clause.full_text}" for u in self.units)
+            return [dict(counts), candidate_words(counts, self.knows)]
+
+        counts, candidates = self._derived.remember(
+            "speller", compute, self.weights.context_repeat, index_cache.english_words_key()
+        )
+        return Speller(Counter(counts), self.knows, list(candidates))
 
     # ---------- text for each side ----------
     def _bm25_tokens(self, unit: Unit) -> list[str]:
@@ -250,7 +279,7 @@ class ClauseIndex:
     ) -> bool:
         """Embed the corpus (or load the cached embeddings). Returns True when read from cache.
         `progress(done, total)` is told after each batch of texts embedded."""
-        texts = self._dense_texts()
+        texts = self._derived.remember("dense-views", self._dense_texts)
         unit_texts, sent_texts, owners = texts
         cache_file = None
         if cache_dir is not None:
@@ -280,7 +309,9 @@ class ClauseIndex:
             self.sent_vecs = np.asarray(vecs[1], dtype=np.float32)
             self.sent_owner = np.asarray(owners, dtype=np.int64)
             self._sent_starts = np.flatnonzero(np.r_[True, np.diff(self.sent_owner) != 0])
-            self._views_of = self._sentence_views()
+            self._views_of = self._derived.remember(
+                "sentence-views", self._sentence_views, to_json=_rows_to_json, from_json=_rows
+            )
             self.embedder = embedder
         return from_cache
 
@@ -480,6 +511,14 @@ def _encode(
         parts.append(embedder.encode(texts[start : start + 1024]))
         progress(min(start + 1024, len(texts)), len(texts))
     return np.concatenate(parts) if parts else embedder.encode([])
+
+
+def _rows_to_json(views: dict[str, np.ndarray]) -> dict[str, list[int]]:
+    return {s: rows.tolist() for s, rows in views.items()}
+
+
+def _rows(data: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    return {s: np.asarray(rows, dtype=np.int64) for s, rows in data.items()}
 
 
 def _lead_in(doc: Document, clause: Clause) -> str:

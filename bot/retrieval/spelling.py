@@ -50,21 +50,33 @@ def is_real_word(word: str) -> bool:
     return stem(word) in english_words() and word.endswith(_INFLECTIONS)
 
 
+def candidate_words(counts: Counter[str], known: Callable[[str], bool]) -> list[str]:
+    """The words a typo may be mended to, sorted: the policies' own words the index knows."""
+    candidates = {w for w in counts if known(w)}
+    # the school vocabulary's words, when the policies use what they stand for: "niece" (for
+    # "family"), and "parent" itself where a policy only ever writes "parents"
+    vocabulary = set(WORDS) | {v for value in WORDS.values() for v in value.split()}
+    candidates |= {w for w in vocabulary if known(w)}
+    # … and the stem of each word the policies use, when it is a word itself: "accept",
+    # where a policy only writes "accepting"
+    candidates |= {st for w in list(candidates) if is_real_word(st := stem(w)) and known(st)}
+    return sorted(candidates)
+
+
 class Speller:
     """Corrects a question's misspelt words to the policies' spelling (see the module doc)."""
 
-    def __init__(self, counts: Counter[str], known: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        counts: Counter[str],
+        known: Callable[[str], bool],
+        candidates: list[str] | None = None,
+    ) -> None:
+        """`candidates`: what `candidate_words(counts, known)` returned for these (the index
+        keeps it between starts: bot/retrieval/index_cache.py)."""
         self._known = known  # does the index know this word (after the school vocabulary)?
         self._counts = counts
-        candidates = {w for w in counts if known(w)}
-        # the school vocabulary's words, when the policies use what they stand for: "niece" (for
-        # "family"), and "parent" itself where a policy only ever writes "parents"
-        vocabulary = set(WORDS) | {v for value in WORDS.values() for v in value.split()}
-        candidates |= {w for w in vocabulary if known(w)}
-        # … and the stem of each word the policies use, when it is a word itself: "accept",
-        # where a policy only writes "accepting"
-        candidates |= {st for w in list(candidates) if is_real_word(st := stem(w)) and known(st)}
-        self._candidates = sorted(candidates)
+        self._candidates = candidates if candidates is not None else candidate_words(counts, known)
         # Each word under itself and each way of dropping one letter ("friend" under "frend",
         # "fiend", …): a typo that adds, drops, changes or swaps a letter shares one of these
         # keys with the word it misspells, so finding it is a few lookups, not a scan.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -104,11 +105,28 @@ def _tokens(text: str) -> tuple[str, ...]:
 PLATFORM_TERMS = frozenset(stem(p) for p in PLATFORM_NAMES)
 
 _words_lock = threading.Lock()
+_english: frozenset[str] | None = None
 
 
 def english_words() -> frozenset[str]:
+    global _english
     with _words_lock:  # built once, by whichever thread asks first
-        return _english_words()
+        if _english is None:
+            _english = _english_words()
+        return _english
+
+
+def english_words_ready() -> bool:
+    return _english is not None
+
+
+def use_english_words(words: frozenset[str]) -> None:
+    """The list `english_words()` would build, read back from the index cache (index_cache.py):
+    stemming the whole vocabulary is most of a one-question start."""
+    global _english
+    with _words_lock:
+        if _english is None:
+            _english = words
 
 
 def english_surface() -> frozenset[str]:
@@ -117,7 +135,14 @@ def english_surface() -> frozenset[str]:
         return _english_surface()
 
 
-@lru_cache(maxsize=1)
+def english_vocabulary_file() -> Path | None:
+    from bot.retrieval.embedders import packaged_model_path
+
+    path = packaged_model_path()
+    vocab = path / "vocab.txt" if path else None
+    return vocab if vocab is not None and vocab.exists() else None
+
+
 def _english_words() -> frozenset[str]:
     """Stems of whole English words, read from the embedding model's WordPiece vocabulary when the
     packaged model is installed. Typo correction leaves these alone ("present" is not a typo of
@@ -127,11 +152,8 @@ def _english_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _english_surface() -> frozenset[str]:
-    from bot.retrieval.embedders import packaged_model_path
-
-    path = packaged_model_path()
-    vocab = path / "vocab.txt" if path else None
-    if vocab is None or not vocab.exists():
+    vocab = english_vocabulary_file()
+    if vocab is None:
         return frozenset()
     out = set()
     for line in vocab.read_text(encoding="utf-8").splitlines():

@@ -78,10 +78,15 @@ class SharedModel:
     """Loads the model once (``start``) and attaches it to each school's assistant in turn."""
 
     def __init__(
-        self, model: str | None, loader: Callable[[str | None], Embedder | None] = load_embedder
+        self,
+        model: str | None,
+        loader: Callable[[str | None], Embedder | None] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
+        """``cache_dir``: the trust's cache, where the model's ONNX graph is kept (or built
+        once) beside ``POLICYBOT_ONNX_DIR``'s, so every school answers on ONNX Runtime."""
         self.model = model
-        self._loader = loader
+        self._loader = loader or (lambda configured: load_embedder(configured, cache_dir))
         self._queue: queue.Queue[tuple[Any, Path | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.embedder: MemoEmbedder | None = None

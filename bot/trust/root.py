@@ -101,7 +101,9 @@ class Trust:
             fixed = embedder
             model = env.get("POLICYBOT_MODEL", "").strip() or None
             self.model = (
-                SharedModel(model) if fixed is None else SharedModel(model, lambda _: fixed)
+                SharedModel(model, cache_dir=config.data_dir / "cache")
+                if fixed is None
+                else SharedModel(model, lambda _: fixed)
             )
         self.view = TrustView(config.name, config.people, self.runtimes)
         self.schools: dict[str, School] = {}

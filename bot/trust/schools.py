@@ -190,7 +190,7 @@ def check_trust(
             )
     for p in platforms:
         trust_checks += _trust_secrets(env) if p == "slack" else secret_checks(env, p)
-    trust_checks.append(model_check(_model_settings(trust, env), deep))
+    trust_checks.append(model_check(_model_settings(trust, env), deep, env))
     out = [(f"trust: {trust.name}", trust_checks)]
     by_school = slack(trust, env, timeout) if slack is not None and "slack" in platforms else {}
     keys: dict[str, set[bytes]] = {}

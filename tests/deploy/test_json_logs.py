@@ -1,5 +1,7 @@
 """With JSON logs (the image's default), loading the real embedding model prints no progress
-bar: transformers' "Loading weights: 100%|████|" would be a line of the log that is not JSON."""
+bar: transformers' "Loading weights: 100%|████|" would be a line of the log that is not JSON.
+The bar is drawn only on the torch path (the fallback when there is no ONNX graph: transformers
+loads the weights); ONNX Runtime draws none, and its log lines are JSON too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import pytest
 from bot.retrieval.embedders import packaged_model_path
 
 LOAD = """
+import sys
+if {torch!r}:
+    sys.modules["onnxruntime"] = None  # the torch fallback, as on a machine without onnxruntime
 from bot.logs import configure_logging
 configure_logging({fmt!r})
 from bot.retrieval.embedders import load_embedder
@@ -22,14 +27,14 @@ assert embedder is not None and embedder.encode(["a parent on Facebook"]).shape 
 """
 
 
-def load_model_with_logs(fmt: str, tmp_path: Path) -> list[str]:
+def load_model_with_logs(fmt: str, tmp_path: Path, path: str) -> list[str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "POLICYBOT_LOG_FORMAT")
     }
     done = subprocess.run(
-        [sys.executable, "-c", LOAD.format(fmt=fmt)],
+        [sys.executable, "-c", LOAD.format(fmt=fmt, torch=path == "torch")],
         capture_output=True,
         text=True,
         timeout=300,
@@ -41,9 +46,10 @@ def load_model_with_logs(fmt: str, tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.model
-def test_json_logs_hold_only_json_while_the_model_loads(tmp_path):
+@pytest.mark.parametrize("path", ["onnx", "torch"])
+def test_json_logs_hold_only_json_while_the_model_loads(tmp_path, path):
     assert packaged_model_path() is not None
-    lines = [line for line in load_model_with_logs("json", tmp_path) if line.strip()]
+    lines = [line for line in load_model_with_logs("json", tmp_path, path) if line.strip()]
     assert lines, "the model's loading is logged"
     for line in lines:
         record = json.loads(line)  # every line one JSON object
@@ -52,8 +58,10 @@ def test_json_logs_hold_only_json_while_the_model_loads(tmp_path):
 
 @pytest.mark.model
 def test_text_logs_on_a_terminal_keep_the_progress_bar(tmp_path):
-    # The switch is tied to JSON logs only: a person at a terminal still sees the bar.
-    assert any("Loading weights" in line for line in load_model_with_logs("text", tmp_path))
+    # The switch is tied to JSON logs only: a person at a terminal still sees the bar (on the
+    # torch path: the only one that draws it).
+    lines = load_model_with_logs("text", tmp_path, "torch")
+    assert any("Loading weights" in line for line in lines)
 
 
 @pytest.mark.model

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
+import pytest
 from cryptography.fernet import Fernet
 
 import bot.cli
@@ -142,3 +144,16 @@ def test_teams_without_credentials_is_not_ready_for_production(deployed, monkeyp
     rc, out = run(capsys, "--platform", "teams")
     assert rc == 1
     assert "refuses to start" in line(out, "Teams credentials")
+
+
+@pytest.mark.model
+def test_a_deep_check_says_which_path_answers(deployed, chat_apis, capsys, monkeypatch):
+    rc, out = run(capsys, "--deep", "--platform", "slack")
+    assert rc == 0, out
+    assert "answers use ONNX Runtime (graph " in line(out, "embedding model")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    rc, out = run(capsys, "--deep", "--platform", "slack")
+    assert rc == 0, out
+    assert line(out, "embedding model").endswith(
+        "answers use torch (sentence-transformers), not ONNX Runtime: onnxruntime is not installed"
+    )

@@ -172,7 +172,7 @@ def test_bm25_answers_while_the_model_is_still_loading(tmp_path, monkeypatch):
 
     release = threading.Event()
 
-    def slow_loader(model):
+    def slow_loader(model, cache_dir=None):
         release.wait(10)
         return HashingEmbedder()
 

@@ -241,7 +241,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         or DEFAULT_DATA_DIR
     )
     data_dir = Path(data_dir_raw).expanduser()
-    _make_private_dir(data_dir)
+    make_private_dir(data_dir)
 
     corpus_dir = _corpus_dir(env)
 
@@ -511,13 +511,16 @@ def read_person(where: str, role: str, table: Any, *, prefix: str = "") -> Perso
     return Person(role=role, name=name, slack_user=slack_user, teams_user=teams_user, email=email)
 
 
-def _make_private_dir(path: Path) -> None:
+def make_private_dir(path: Path, setting: str = "POLICYBOT_DATA_DIR") -> Path:
+    """`path` as a directory only its owner can enter (0700, made so when it is new);
+    ConfigError naming `setting` when it cannot be."""
     try:
         existed = path.exists()
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not existed:
             os.chmod(path, 0o700)
     except OSError as exc:
-        raise ConfigError(f"POLICYBOT_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+        raise ConfigError(f"{setting}: cannot create {path}: {exc.strerror}") from None
     if not path.is_dir():
-        raise ConfigError(f"POLICYBOT_DATA_DIR: {path} is not a directory")
+        raise ConfigError(f"{setting}: {path} is not a directory")
+    return path

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.config import TENANT_ID_RE, read_person
+from bot.config import TENANT_ID_RE, make_private_dir, read_person
 from bot.errors import ConfigError
 from bot.people import TRUST_ROLES, Person
 
@@ -150,14 +150,7 @@ class TrustConfig:
 def private_dir(path: Path) -> Path:
     """The trust's data directory (schools' data, Slack installations, the parse cache): 0700,
     like a school's (bot/config.py). ConfigError when it cannot be made."""
-    try:
-        existed = path.exists()
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not existed:
-            os.chmod(path, 0o700)
-    except OSError as exc:
-        raise ConfigError(f"trust.data_dir: cannot create {path}: {exc.strerror}") from None
-    return path
+    return make_private_dir(path, "trust.data_dir")
 
 
 def trust_path(env: Mapping[str, str] = os.environ) -> Path | None:

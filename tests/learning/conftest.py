@@ -11,27 +11,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.people import Actor
+from tests.slack.conftest import CHAIR, CONFIG, DSL, HEAD, OTHER, STAFF  # one school for both
+
+__all__ = ["CHAIR", "DSL", "HEAD", "OTHER", "STAFF"]  # the learning tests name these people
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD, CHAIR, DSL = "U0HEAD", "U0CHAIR", "U0DSL"
-STAFF, OTHER = "U0STAFF", "U0OTHER"
-
-CONFIG = f"""
-[school]
-name = "Hill Top Primary"
-
-[people.headteacher]
-name = "Kate Baskeyfield"
-slack_user = "{HEAD}"
-
-[people.chair_of_governors]
-name = "Elizabeth Dunstan"
-slack_user = "{CHAIR}"
-
-[people.safeguarding_lead]
-name = "Sam Patel"
-slack_user = "{DSL}"
-"""
 
 # Answered "not covered" from BM25 alone, with the nearest rule (6.vi, giving out a personal
 # number) shown; 6.i (looking after a personal phone) is one of the rules offered next.

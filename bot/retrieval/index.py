@@ -32,7 +32,13 @@ from rank_bm25 import BM25Plus
 from bot.corpus.model import Clause, Document
 from bot.retrieval import index_cache
 from bot.retrieval.embedders import Embedder
-from bot.retrieval.intent import SCOPE_WORDS, QuestionIntent, classify, clause_kinds
+from bot.retrieval.intent import (
+    SCOPE_WORDS,
+    QuestionIntent,
+    classify,
+    clause_kinds,
+    states_what_is_asked,
+)
 from bot.retrieval.questions import dense_query, questions_for
 from bot.retrieval.spelling import Speller, candidate_words, surface_words
 from bot.retrieval.vocabulary import PLATFORM_TERMS, english_words, tokens
@@ -88,6 +94,9 @@ class Hit:
     # (0..1): whether the clause itself speaks of what was asked, not just the corpus somewhere.
     covered: float = 0.0
     position: int = -1  # the clause's place in the index (ClauseIndex.units)
+    # The clause states what the question asks for: a time or an amount for "how long …?",
+    # "when is …?" (intent.py). True when the question asks for neither.
+    states_what_is_asked: bool = True
 
 
 @dataclass(frozen=True)
@@ -419,6 +428,7 @@ class ClauseIndex:
                 float(dense[i]) if dense is not None else 0.0,
                 covered(i) if total else 0.0,
                 int(i),
+                states_what_is_asked(intent, self.kinds, int(i)),
             )
             for i in order
         ]

@@ -71,6 +71,47 @@ _DIRECTS_ACTION = re.compile(
     r"inform|raise|follow|notify|discuss|seek|tell)\b|\bmust be (?:informed|reported|raised)\b",
     re.I,
 )
+# A question that asks for a time or an amount ("how long …", "how many …", "what time …",
+# "when is …", "parents keep asking when …", "what's on next Thursday?") is answered only by a
+# clause that states one: a rule says "within five school days", "every Monday at 8.00am",
+# "one adult to every six children". A clause that states neither cannot be its answer however
+# close its topic ("When are the school photos being taken?" and the clause on photo consent).
+# "When …?" may also be answered by an occasion ("before leaving school, when getting on and off
+# transport"). A question pinned to a day ("what's on … next Thursday?", "what are the … for next
+# term?") asks what happens then: the calendar, which rules do not hold.
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_A_DAY = (
+    rf"(?:next|this|last|on) (?:{_WEEKDAYS}|week|term|month|year|half[- ]term)|tomorrow|today|"
+    rf"tonight|(?:before|after|by) (?:easter|christmas|half[- ]term)|{_WEEKDAYS}s?"
+)
+_ASKS_WHEN = r"(?:ask|asking|asked|know|wondering|find out|tell (?:me|us|them)) when"
+_TIME_OR_AMOUNT_QUESTION = re.compile(
+    r"^\s*(?:how (?:many|much|long|often|soon|quickly|far in advance)\b|what time\b|"
+    r"(?:what|which) (?:days?|dates?)\b|when(?:'s|’s|s)\b|"
+    r"when (?:is|are|does|do|will)\b(?! (?:i|we|you) (?:need|have|must|should)))|"
+    rf"\b(?:{_ASKS_WHEN}|(?:ask|asking|asked|know|wondering|find out|tell (?:me|us|them)) "
+    r"(?:what time|how (?:long|many|much|often)))\b|"
+    rf"^\s*what(?:'s|’s| is| are) (?:on|for|the)\b(?=.*\b(?:{_A_DAY})\b)",
+    re.I,
+)
+_WHEN_QUESTION = re.compile(rf"^\s*when\b|\b{_ASKS_WHEN}\b", re.I)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|hundred|once|twice"
+)
+_TIME_UNITS = r"day|week|fortnight|month|term|half[- ]term|year|morning|afternoon|evening|lesson|session|hour|minute"
+# Months that are also common words ("may", "march") are left out: a date gives itself away by
+# its digits.
+_STATES_TIME_OR_AMOUNT = re.compile(
+    rf"\d|£|%|\b(?:{_NUMBER_WORDS}|{_WEEKDAYS}|january|february|april|june|july|august|"
+    r"september|october|november|december|daily|weekly|fortnightly|monthly|annually|yearly|"
+    rf"termly|hourly|(?:every|each|per|a) (?:{_TIME_UNITS})|within|immediately|straight away|"
+    rf"same day|noon|midday|end of (?:the )?(?:{_TIME_UNITS}))\b",
+    re.I,
+)
+_STATES_OCCASION = re.compile(
+    r"\b(?:before|after|when|whenever|while|during|until|as soon as)\b", re.I
+)
 _DEFINES = re.compile(r"\b(?:can be defined as|is defined as|definitions apply)\b", re.I)
 # "Is YouTube covered by the policy?", "Do volunteers have to follow this policy?" want the
 # clause that states the policy's scope and names the thing asked about, not every clause that
@@ -149,6 +190,9 @@ class QuestionIntent:
     asks_school_life: bool = False
     asks_for_credential: bool = False  # "What's the wifi password?": no policy holds one
     asks_for_list: bool = False  # "What are the steps …?": a list is shown whole
+    # "How long …?", "When is …?": only a clause that states a time or an amount answers
+    asks_time_or_amount: bool = False
+    asks_when: bool = False  # "When …?": … or one that states an occasion ("before leaving")
     greeting: bool = False  # "Hello!"
     thanks: bool = False  # "Thanks!"
 
@@ -173,6 +217,8 @@ def classify(question: str) -> QuestionIntent:
         or bool(_BENEFITS_QUESTION.search(question)),
         asks_for_credential=bool(_CREDENTIAL_QUESTION.match(question)),
         asks_for_list=bool(_LIST_QUESTION.search(question)),
+        asks_time_or_amount=bool(_TIME_OR_AMOUNT_QUESTION.search(question)),
+        asks_when=bool(_WHEN_QUESTION.search(question)),
         greeting=bool(_GREETING.match(question)),
         thanks=bool(_THANKS.match(question)),
     )
@@ -187,6 +233,8 @@ class ClauseKinds:
     states_scope: np.ndarray  # "this policy applies to …"
     names_who_to_tell: np.ndarray  # "… must inform the headteacher"
     names_a_person: np.ndarray  # "The DSL is Mrs Priya Lomax"
+    states_time_or_amount: np.ndarray  # "within five school days", "every Monday at 8.00am"
+    states_occasion: np.ndarray  # "before leaving school", "when getting on transport"
 
 
 def clause_kinds(texts: Sequence[str]) -> ClauseKinds:
@@ -201,4 +249,16 @@ def clause_kinds(texts: Sequence[str]) -> ClauseKinds:
         states_scope=flag(_STATES_SCOPE),
         names_who_to_tell=flag(_NAMES_WHO_TO_TELL),
         names_a_person=flag(_NAMES_A_PERSON),
+        states_time_or_amount=flag(_STATES_TIME_OR_AMOUNT),
+        states_occasion=flag(_STATES_OCCASION),
+    )
+
+
+def states_what_is_asked(intent: QuestionIntent, kinds: ClauseKinds, i: int) -> bool:
+    """Whether clause `i` can answer the question by what it states: a question asking for a
+    time or an amount needs a clause that states one (or, for "when …?", an occasion)."""
+    if not intent.asks_time_or_amount:
+        return True
+    return bool(kinds.states_time_or_amount[i]) or (
+        intent.asks_when and bool(kinds.states_occasion[i])
     )

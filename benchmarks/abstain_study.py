@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.eval_sets import SETS, corpus_files, read, with_gold  # noqa: E402
+from benchmarks.eval_sets import SETS, corpus_assistant, read, with_gold  # noqa: E402
 
 
 def main() -> int:
@@ -33,8 +32,6 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
 
-    from bot.assistant import Assistant
-    from bot.corpus import load_corpus
     from bot.evaluation import evaluate
     from bot.retrieval.embedders import load_embedder
 
@@ -43,12 +40,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp) / "cache"
         for corpus in args.corpora.split(","):
-            folder = Path(tmp) / corpus
-            folder.mkdir()
-            for f in corpus_files(corpus):
-                shutil.copy(f, folder / f.name)
-            documents = load_corpus(folder)
-            bot = Assistant(documents, cache_dir=cache, embedder=embedder)
+            documents, bot = corpus_assistant(corpus, Path(tmp), cache, embedder)
             index = bot.index
             seen: dict[str, Any] = {}
             judge = bot.judge

@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.eval_sets import POOLS, SETS, corpus_files, read, with_gold  # noqa: E402
+from benchmarks.eval_sets import POOLS, SETS, corpus_assistant, read, with_gold  # noqa: E402
 
 LINKS = ROOT / "benchmarks" / "data" / "learned_links.jsonl"
 CURATED = ROOT / "tests" / "fixtures" / "curated"
@@ -126,8 +126,6 @@ def main() -> int:
     ap.add_argument("--show-moved", action="store_true", help="list the questions that moved")
     args = ap.parse_args()
 
-    from bot.assistant import Assistant
-    from bot.corpus import load_corpus
     from bot.learning.matching import Closeness
     from bot.retrieval.embedders import load_embedder
 
@@ -144,12 +142,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp) / "cache"
         for corpus in args.corpora.split(","):
-            folder = Path(tmp) / corpus
-            folder.mkdir()
-            for f in corpus_files(corpus):
-                shutil.copy(f, folder / f.name)
-            documents = load_corpus(folder)
-            bot = Assistant(documents, cache_dir=cache, embedder=embedder)
+            documents, bot = corpus_assistant(corpus, Path(tmp), cache, embedder)
             before = evaluate_sets(bot, documents, corpus)
             taught, checks = taught_for(documents)
             plain = {q: first_is(bot.ask(q), t.target, documents) for t, ps in checks for q in ps}

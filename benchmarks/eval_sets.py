@@ -68,6 +68,20 @@ def corpus_files(name: str) -> list[Path]:
     return {"smp": smp, "hb": smp + hb, "tp": smp + tp, "big": smp + hb + tp}[name]
 
 
+def corpus_assistant(name: str, tmp: Path, cache: Path, embedder: Any) -> tuple[list, Any]:
+    """(the documents, an assistant over them) for corpus `name`, its files copied into a
+    folder of `tmp`, embeddings cached in `cache`: as every benchmark over the sets builds one."""
+    from bot.assistant import Assistant
+    from bot.corpus import load_corpus
+
+    folder = Path(tmp) / name
+    folder.mkdir()
+    for f in corpus_files(name):
+        shutil.copy(f, folder / f.name)
+    documents = load_corpus(folder)
+    return documents, Assistant(documents, cache_dir=cache, embedder=embedder)
+
+
 @dataclass(frozen=True)
 class QuestionSet:
     name: str
@@ -152,8 +166,6 @@ def main() -> int:
     ap.add_argument("--misses", type=Path, help="write each row's misses to this JSON file")
     args = ap.parse_args()
 
-    from bot.assistant import Assistant
-    from bot.corpus import load_corpus
     from bot.evaluation import evaluate
     from bot.retrieval.embedders import load_embedder
 
@@ -166,12 +178,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp) / "cache"
         for corpus in args.corpora.split(","):
-            folder = Path(tmp) / corpus
-            folder.mkdir()
-            for f in corpus_files(corpus):
-                shutil.copy(f, folder / f.name)
-            documents = load_corpus(folder)
-            bot = Assistant(documents, cache_dir=cache, embedder=embedder)
+            documents, bot = corpus_assistant(corpus, Path(tmp), cache, embedder)
             by_source = {d.source: d for d in documents}
             ask = Asked(bot)
 

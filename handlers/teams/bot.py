@@ -468,16 +468,7 @@ class PolicyTeamsBot(ActivityHandler):
     async def _feedback(self, turn_context: TurnContext, value: dict) -> None:
         question = clipped(value.get("question"), 1000)
         helpful = cards.truthy(value.get("helpful"))
-        kept = False
-        if self.feedback is not None and question:
-            actor = self._actor(turn_context)
-            kept = await off_loop(
-                self.feedback.record,
-                question=question,
-                helpful=helpful,
-                platform="teams",
-                user_id=actor.user_id,
-            )
+        kept = await self._record_vote(self._actor(turn_context), question, helpful)
         note = vote_note(self.runtime.settings, helpful=helpful, kept=kept)
         if kept and not helpful:  # "Was it one of these?" (never for a question not kept)
             offer = await off_loop(self.runtime.learning.offer, question)
@@ -485,6 +476,21 @@ class PolicyTeamsBot(ActivityHandler):
                 await turn_context.send_activity(learning_cards.offer_message(offer, note))
                 return
         await turn_context.send_activity(note)
+
+    async def _record_vote(self, actor: Actor, question: str, helpful: bool) -> bool:
+        """A Helpful / Not helpful vote (or "None of these") through the core's feedback filter;
+        whether the question was kept."""
+        if self.feedback is None or not question:
+            return False
+        return bool(
+            await off_loop(
+                self.feedback.record,
+                question=question,
+                helpful=helpful,
+                platform="teams",
+                user_id=actor.user_id,
+            )
+        )
 
     async def _learning(self, turn_context: TurnContext, value: dict, action: str) -> None:
         """A pick or "None of these" (staff), Approve or Reject (a reviewer): the core decides
@@ -497,15 +503,7 @@ class PolicyTeamsBot(ActivityHandler):
             picked = await off_loop(learning.pick, question, source, clause, actor)
             await turn_context.send_activity(learning_cards.picked_message(picked))
         elif action == learning_cards.NONE:
-            kept = False
-            if self.feedback is not None and question:
-                kept = await off_loop(
-                    self.feedback.record,
-                    question=question,
-                    helpful=False,
-                    platform="teams",
-                    user_id=actor.user_id,
-                )
+            kept = await self._record_vote(actor, question, helpful=False)
             await turn_context.send_activity(
                 vote_note(self.runtime.settings, helpful=False, kept=kept)
             )
